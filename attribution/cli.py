@@ -61,14 +61,24 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:
     return parser, mods
 
 
+def _configure_logging(quiet: bool) -> None:
+    """Progress messages of this package on stderr; other libraries stay at warnings."""
+    if not any(getattr(h, "_attribution", False) for h in log.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("attribution: %(message)s"))
+        handler._attribution = True  # type: ignore[attr-defined]
+        log.addHandler(handler)
+        log.propagate = False
+    log.setLevel(logging.WARNING if quiet else logging.INFO)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     try:
         parser, mods = build_parser()
         args = parser.parse_args(argv)
-        logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
-                            format="attribution: %(message)s", stream=sys.stderr)
+        _configure_logging(quiet=args.quiet)
         if not args.command:
             parser.print_help()
             return 2

@@ -1,0 +1,574 @@
+"""Reading input files (CSV or Parquet) into raw tables, without judging the values.
+
+CSV files are read with every column as text, so that validation can name the
+offending row and show the raw value. Accepted: UTF-8 with or without a byte-order
+mark, UTF-16/UTF-32 with a byte-order mark, gzip-compressed files, and the
+delimiters ``,`` ``;`` tab and ``|`` (detected from the header line). Row numbers are
+those a spreadsheet shows: the header is row 1, the first data row is row 2.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import gzip
+import io
+import logging
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from attribution.data.accounting import Loaded
+from attribution.errors import InputError
+
+log = logging.getLogger("attribution")
+
+DELIMITERS = (",", ";", "\t", "|")
+PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
+_DELIM_NAMES = {",": "comma ','", ";": "semicolon ';'", "\t": "tab", "|": "pipe '|'",
+                ":": "colon ':'", " ": "space ' '"}
+_SAVE_UTF8 = "save the file as UTF-8 (in Excel: Save As > 'CSV UTF-8 (Comma delimited)')"
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A table as read, before validation.
+
+    Attributes
+    ----------
+    frame : CSV: every column as text (pandas ``str``); Parquet: the stored types.
+    rows : spreadsheet row number of each frame row (header = 1).
+    source : file name used in messages.
+    bad_lines : rows that could not be split into the header's columns
+        (``_row``, ``_raw``, ``_fields``); validation rejects or reports them.
+    blank : number of fully empty lines skipped.
+    delimiter : the delimiter used (None for Parquet).
+    """
+
+    frame: pd.DataFrame
+    rows: np.ndarray
+    source: str
+    bad_lines: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        {"_row": pd.Series(dtype="int64"), "_raw": pd.Series(dtype="str"),
+         "_fields": pd.Series(dtype="int64")}))
+    blank: int = 0
+    delimiter: str | None = None
+
+
+def delimiter_name(d: str) -> str:
+    """Human name of a delimiter, e.g. ``"semicolon ';'"``."""
+    return _DELIM_NAMES.get(d, repr(d))
+
+
+def read_table(path: str | Path, *, delimiter: str | None = None) -> RawTable:
+    """Read a CSV or Parquet file into a ``RawTable`` (file-level problems raise).
+
+    Parameters
+    ----------
+    path : the file; ``.parquet``/``.pq`` (or Parquet magic bytes) is Parquet, else CSV.
+    delimiter : force a CSV delimiter instead of detecting it.
+
+    Returns
+    -------
+    RawTable
+
+    Raises
+    ------
+    InputError : missing, empty, undecodable or unreadable file; header problems.
+
+    Example
+    -------
+    >>> read_table("touchpoints.csv").frame.columns   # doctest: +SKIP
+    """
+    p = Path(path)
+    source = str(path)
+    if not p.exists():
+        raise InputError("file not found", fix="check the path", file=source,
+                         reason="missing_file")
+    if p.is_dir():
+        raise InputError("is a folder, not a file", fix="give the path of a CSV or Parquet file",
+                         file=source, reason="missing_file")
+    data = p.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise InputError(f"the gzip file is damaged ({exc})", fix="compress it again",
+                             file=source, reason="unreadable") from None
+    if p.suffix.lower() in (".xlsx", ".xls", ".xlsm") or data[:4] == b"PK\x03\x04":
+        raise InputError("is a spreadsheet workbook, not a CSV file",
+                         fix="save the sheet as 'CSV UTF-8' or Parquet", file=source,
+                         reason="unreadable")
+    if p.suffix.lower() in PARQUET_SUFFIXES or data[:4] == b"PAR1":
+        return _read_parquet(data, source)
+    return _read_csv(data, source, delimiter)
+
+
+def _read_parquet(data: bytes, source: str) -> RawTable:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if not data:
+        raise InputError("is empty (0 bytes)", fix="export the table again", file=source,
+                         reason="empty_file")
+    try:
+        table = pq.read_table(pa.BufferReader(data))
+    except Exception as exc:  # pyarrow raises several types for damaged files
+        raise InputError(f"is not a readable Parquet file ({type(exc).__name__})",
+                         fix="write it again with pandas.DataFrame.to_parquet or save it as CSV",
+                         file=source, reason="unreadable") from None
+    frame = table.to_pandas()
+    named_index = any(n is not None for n in frame.index.names)
+    frame = frame.reset_index(drop=not named_index)  # a named index is a column
+    frame.columns = [str(c).strip() for c in frame.columns]
+    _check_header(list(frame.columns), source)
+    if len(frame) == 0:
+        raise InputError("has columns but no data rows", fix="export the table with its rows",
+                         file=source, reason="no_rows")
+    return RawTable(frame=frame, rows=np.arange(2, len(frame) + 2), source=source)
+
+
+def decode(data: bytes, source: str) -> tuple[str, bytes]:
+    """Decode file bytes; return (text, the same text as UTF-8 bytes without BOM).
+
+    Raises ``InputError`` naming the byte offset and line of the first byte that is
+    not UTF-8 (and says "save it as UTF-8").
+    """
+    for bom, enc in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                     (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                     (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                text = data.decode(enc)
+            except UnicodeDecodeError as exc:
+                raise InputError(f"starts with a {enc.upper()} byte-order mark but byte offset "
+                                 f"{exc.start} is not valid {enc.upper()}", fix=_SAVE_UTF8,
+                                 file=source, reason="encoding") from None
+            return text, text.encode("utf-8")
+    head = data[:4096]
+    if head.count(b"\x00") > len(head) // 4:
+        raise InputError("looks like UTF-16 without a byte-order mark (every other byte is zero)",
+                         fix=_SAVE_UTF8, file=source, reason="encoding")
+    try:
+        return data.decode("utf-8"), data
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        what = (f"byte 0x{data[exc.start]:02X} at byte offset {exc.start} (line {line}) is "
+                "not valid UTF-8 (perhaps Latin-1/Windows-1252)")
+        raise InputError(what, fix=_SAVE_UTF8, file=source, row=line,
+                         reason="encoding") from None
+
+
+def _strip_quoted(line: str) -> str:
+    return re.sub(r'"[^"]*"', "", line)
+
+
+def detect_delimiter(text: str) -> str:
+    """Pick the delimiter among ``, ; tab |`` from the header (ties: the second line).
+
+    Example
+    -------
+    >>> detect_delimiter("a;b;c\\n1;2;3\\n")
+    ';'
+    """
+    lines = text[:65536].splitlines()[:2]
+    header = _strip_quoted(lines[0]) if lines else ""
+    counts = {d: header.count(d) for d in DELIMITERS}
+    best = max(counts.values())
+    if best == 0:
+        return ","
+    tied = [d for d in DELIMITERS if counts[d] == best]
+    if len(tied) > 1 and len(lines) > 1:
+        second = _strip_quoted(lines[1])
+        consistent = [d for d in tied if second.count(d) == best]
+        if consistent:
+            return consistent[0]
+    return tied[0]
+
+
+def guess_separator(header: str) -> str | None:
+    """The character a one-column header seems to be separated by, if any.
+
+    Example
+    -------
+    >>> guess_separator("customer_id:timestamp:channel")
+    ':'
+    """
+    counts = Counter(ch for ch in header.strip() if not (ch.isalnum() or ch in "_\"'"))
+    if not counts:
+        return None
+    ch, n = counts.most_common(1)[0]
+    return ch if n >= 1 else None
+
+
+def _check_header(names: list[str], source: str) -> None:
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name in seen:
+            raise InputError(f"column '{name}' appears twice in the header (columns "
+                             f"{seen[name] + 1} and {i + 1})", fix="rename or remove one of them",
+                             file=source, row=1, column=name, reason="duplicate_column")
+        seen[name] = i
+
+
+def _read_csv(data: bytes, source: str, delimiter: str | None) -> RawTable:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if not data:
+        raise InputError("is empty (0 bytes)", fix="export the table again with its header row",
+                         file=source, reason="empty_file")
+    text, utf8 = decode(data, source)
+    if not text.strip():
+        raise InputError("contains no header and no rows (only blank space)",
+                         fix="export the table again with its header row", file=source,
+                         reason="empty_file")
+    delim = delimiter or detect_delimiter(text.lstrip("\r\n"))
+    first = text.lstrip("\r\n")[:65536].splitlines()[0]
+    names = [c.strip() for c in next(csv.reader([first], delimiter=delim))]
+    _check_header(names, source)
+    bad: list[tuple[int | None, str, int]] = []
+
+    def on_bad(row: pacsv.InvalidRow) -> str:
+        bad.append((row.number, row.text, row.actual_columns))
+        return "skip"
+
+    tmp_names = [f"c{i}" for i in range(len(names))]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(utf8.lstrip(b"\r\n")),
+            read_options=pacsv.ReadOptions(use_threads=False, skip_rows=1,
+                                           column_names=tmp_names),
+            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True,
+                                             ignore_empty_lines=False, invalid_row_handler=on_bad),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in tmp_names},
+                strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except pa.ArrowInvalid as exc:
+        raise InputError(f"cannot be read as CSV ({str(exc).splitlines()[0]})",
+                         fix="check quoting: a field that starts with a quote must end with one",
+                         file=source, reason="unreadable") from None
+    frame = table.to_pandas()
+    frame.columns = names
+    # spreadsheet row numbers: records are numbered from 2; skipped records take their number
+    n_total = len(frame) + len(bad)
+    bad_rows = np.array([b[0] if b[0] is not None else -1 for b in bad], dtype=np.int64)
+    # pyarrow numbers records counting the (skipped) header as 1 when skip_rows=1 is used
+    keep = np.ones(n_total, dtype=bool)
+    known = bad_rows[(bad_rows >= 2) & (bad_rows < n_total + 2)]
+    keep[known - 2] = False
+    rows = np.arange(2, n_total + 2)[keep][: len(frame)]
+    # fully empty lines carry no data: skip them but keep their row numbers
+    if len(frame.columns) > 0:
+        blank = (frame == "").all(axis=1).to_numpy()
+    else:
+        blank = np.zeros(len(frame), dtype=bool)
+    n_blank = int(blank.sum())
+    if n_blank:
+        frame = frame.loc[~blank].reset_index(drop=True)
+        rows = rows[~blank]
+    # a trailing delimiter makes an unnamed, empty last column (Excel does this): drop it
+    for name in [c for c in frame.columns if c == ""]:
+        if (frame[name] == "").all():
+            frame = frame.drop(columns=[name])
+        else:
+            raise InputError(f"column {names.index(name) + 1} has values but no name in the "
+                             "header", fix="give every column a name in row 1", file=source,
+                             row=1, reason="unnamed_column")
+    bad_frame = pd.DataFrame({"_row": bad_rows, "_raw": pd.Series([b[1] for b in bad],
+                                                                   dtype="str"),
+                              "_fields": np.array([b[2] for b in bad], dtype=np.int64)})
+    if len(frame) == 0 and len(bad_frame) == 0:
+        raise InputError("has a header but no data rows", fix="export the table with its rows",
+                         file=source, reason="no_rows")
+    return RawTable(frame=frame, rows=rows.astype(np.int64), source=source,
+                    bad_lines=bad_frame, blank=n_blank, delimiter=delim)
+
+
+# ---- public loaders ----------------------------------------------------------------------
+
+def _load(kind: str, path: str | Path, *, lenient: bool, rejected: str | Path | None,
+          delimiter: str | None = None, tz: str = "UTC", sep: str | None = None,
+          rename: dict[str, str] | None = None) -> Loaded:
+    from attribution.data.accounting import write_rejected
+    from attribution.data.validate import PATH_SEP, validate_frame
+
+    raw = read_table(path, delimiter=delimiter)
+    loaded = validate_frame(raw.frame, kind, source=raw.source, lenient=lenient, tz=tz,
+                            sep=sep or PATH_SEP, rename=rename, rows=raw.rows,
+                            bad_lines=raw.bad_lines, blank=raw.blank)
+    if rejected is not None:
+        write_rejected(rejected, loaded.rejected_frame)
+    log.debug("%s", loaded.accounting)
+    return loaded
+
+
+def load_touchpoints(path: str | Path, *, lenient: bool = False,
+                     rejected: str | Path | None = None, tz: str = "UTC",
+                     delimiter: str | None = None) -> Loaded:
+    """Load and validate touchpoints (customer_id, timestamp, channel [, campaign, ...]).
+
+    Parameters
+    ----------
+    path : CSV or Parquet file.
+    lenient : quarantine bad rows instead of stopping at the first.
+    rejected : CSV file to write the rejected rows to (original columns + _row, _reason).
+    tz : zone of timestamps written without offset (default UTC); output is UTC.
+    delimiter : force the CSV delimiter (default: detected).
+
+    Returns
+    -------
+    Loaded : ``.frame`` has customer_id, channel (str), timestamp (datetime64[us, UTC]).
+
+    Example
+    -------
+    >>> load_touchpoints("touchpoints.csv").accounting.used   # doctest: +SKIP
+    """
+    return _load("touchpoints", path, lenient=lenient, rejected=rejected, tz=tz,
+                 delimiter=delimiter)
+
+
+def load_conversions(path: str | Path, *, lenient: bool = False,
+                     rejected: str | Path | None = None, tz: str = "UTC",
+                     delimiter: str | None = None) -> Loaded:
+    """Load and validate conversions (customer_id, timestamp, value [, order_id]).
+
+    order_id, when present, must be unique. Parameters as ``load_touchpoints``.
+
+    Example
+    -------
+    >>> load_conversions("conversions.csv").frame["value"].sum()   # doctest: +SKIP
+    """
+    return _load("conversions", path, lenient=lenient, rejected=rejected, tz=tz,
+                 delimiter=delimiter)
+
+
+def load_id_map(path: str | Path, *, lenient: bool = False,
+                rejected: str | Path | None = None, delimiter: str | None = None) -> Loaded:
+    """Load and validate an id-map (id, customer_id [, id_type]); each id maps to one customer.
+
+    Example
+    -------
+    >>> load_id_map("ids.csv").frame.columns.tolist()   # doctest: +SKIP
+    ['id', 'customer_id']
+    """
+    return _load("id-map", path, lenient=lenient, rejected=rejected, delimiter=delimiter)
+
+
+def load_paths(path: str | Path, *, sep: str = " > ", path_col: str = "path",
+               conv_col: str = "total_conversions",
+               value_col: str = "total_conversion_value", null_col: str = "total_null",
+               lenient: bool = False, rejected: str | Path | None = None,
+               delimiter: str | None = None) -> Loaded:
+    """Load an aggregated path table, renaming configured columns to the contract's names.
+
+    Parameters
+    ----------
+    path : CSV or Parquet file.
+    sep : the separator between channels in a path (``" > "``; spaces around it optional).
+    path_col, conv_col, value_col, null_col : the file's names for path,
+        total_conversions, total_conversion_value and total_null.
+    lenient, rejected, delimiter : as ``load_touchpoints``.
+
+    Returns
+    -------
+    Loaded : paths rewritten with the canonical separator ``" > "``; counts as float64.
+
+    Example
+    -------
+    >>> load_paths("p.csv", sep="|", conv_col="conversions").frame.columns[:2].tolist()
+    ... # doctest: +SKIP
+    ['path', 'total_conversions']
+    """
+    rename = {path_col: "path", conv_col: "total_conversions",
+              value_col: "total_conversion_value", null_col: "total_null"}
+    return _load("paths", path, lenient=lenient, rejected=rejected, delimiter=delimiter,
+                 sep=sep, rename=rename)
+
+
+def load_media(path: str | Path, *, lenient: bool = False,
+               rejected: str | Path | None = None, date_col: str = "date",
+               sales_col: str = "sales", geo_col: str = "geo",
+               delimiter: str | None = None) -> Loaded:
+    """Load a weekly media panel: date, sales, spend_<ch>, activity_<ch>, [geo], controls.
+
+    Weeks must be 7 days apart on the same weekday, without gaps or duplicates (per geo,
+    every geo the same weeks); these are errors even in lenient mode.
+
+    Returns
+    -------
+    Loaded : sorted by (geo,) date; date is datetime64[us]; all numbers float64.
+
+    Example
+    -------
+    >>> load_media("media.csv").frame["date"].diff().dt.days.max()   # doctest: +SKIP
+    7.0
+    """
+    rename = {date_col: "date", sales_col: "sales", geo_col: "geo"}
+    return _load("media", path, lenient=lenient, rejected=rejected, delimiter=delimiter,
+                 rename=rename)
+
+
+def load_lift_tests(path: str | Path, *, lenient: bool = False,
+                    rejected: str | Path | None = None, delimiter: str | None = None) -> Loaded:
+    """Load lift tests: channel, start, end, lift, lift_se [, metric, geo].
+
+    ``end`` must not be before ``start``; ``lift_se`` must be > 0. Check them against a
+    panel with ``check_lift_tests_against_panel``.
+
+    Example
+    -------
+    >>> load_lift_tests("lift.csv").frame["lift_se"].min() > 0   # doctest: +SKIP
+    True
+    """
+    return _load("lift-tests", path, lenient=lenient, rejected=rejected, delimiter=delimiter)
+
+
+def panel_channels(media: pd.DataFrame) -> list[str]:
+    """Channel names of a panel (``spend_tv`` -> ``tv``), spend before activity, in order.
+
+    Example
+    -------
+    >>> panel_channels(pd.DataFrame(columns=["date", "spend_tv", "activity_posts"]))
+    ['tv', 'posts']
+    """
+    from attribution.data.contracts import ACTIVITY_PREFIX, SPEND_PREFIX
+
+    out: list[str] = []
+    for prefix in (SPEND_PREFIX, ACTIVITY_PREFIX):
+        out += [c[len(prefix):] for c in media.columns
+                if c.lower().startswith(prefix) and c[len(prefix):] not in out]
+    return out
+
+
+def check_lift_tests_against_panel(lift: Loaded, media: Loaded) -> None:
+    """Check that every lift test names a panel channel (and geo) and lies within its weeks.
+
+    Raises
+    ------
+    InputError : naming the lift-test row, for the first test that does not fit.
+
+    Example
+    -------
+    >>> check_lift_tests_against_panel(load_lift_tests("l.csv"), load_media("m.csv"))
+    ... # doctest: +SKIP
+    """
+    src = lift.accounting.source
+    lf, mf = lift.frame, media.frame
+    rows = lift.rows if lift.rows is not None else np.arange(2, len(lf) + 2)
+    chans = panel_channels(mf)
+    unknown = np.flatnonzero(~lf["channel"].isin(chans).to_numpy(bool))
+    if len(unknown):
+        i = int(unknown[0])
+        name = str(lf["channel"].iloc[i])
+        close = difflib.get_close_matches(name, chans, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise InputError(f"channel '{name}' is not in the media panel {media.accounting.source} "
+                         f"(its channels: {', '.join(chans)})",
+                         fix=f"{hint}use the panel's channel name (spend_<channel> or "
+                             "activity_<channel> without the prefix)",
+                         file=src, row=int(rows[i]), column="channel", reason="unknown_channel")
+    if "geo" in lf.columns and "geo" in mf.columns:
+        geos = set(mf["geo"].dropna())
+        bad = np.flatnonzero((lf["geo"].notna() & ~lf["geo"].isin(geos)).to_numpy(bool))
+        if len(bad):
+            i = int(bad[0])
+            raise InputError(f"geo '{lf['geo'].iloc[i]}' is not in the media panel",
+                             fix=f"use one of {', '.join(sorted(map(str, geos)))}", file=src,
+                             row=int(rows[i]), column="geo", reason="unknown_geo")
+    first, last = mf["date"].min(), mf["date"].max() + pd.Timedelta(days=6)
+    outside = np.flatnonzero(((lf["start"] < first) | (lf["end"] > last)).to_numpy(bool))
+    if len(outside):
+        i = int(outside[0])
+        col = "start" if lf["start"].iloc[i] < first else "end"
+        raise InputError(f"test window {lf['start'].iloc[i].date()} to {lf['end'].iloc[i].date()}"
+                         f" is outside the media panel's weeks ({first.date()} to {last.date()})",
+                         fix="drop the test or extend the panel to cover its window", file=src,
+                         row=int(rows[i]), column=col, reason="window_outside_panel")
+
+
+# ---- panel weeks ----------------------------------------------------------------------
+
+def check_panel_weeks(clean: pd.DataFrame, ok: np.ndarray, rows: np.ndarray, source: str,
+                      reason_of: Callable[[int], str]) -> None:
+    """Check a panel's weeks: weekly spacing, one weekday, no gaps, same weeks in every geo.
+
+    Parameters
+    ----------
+    clean : the parsed panel (all rows, with ``date`` and optional ``geo``).
+    ok : which rows passed validation; rejected rows leave gaps (and are named).
+    rows : spreadsheet row numbers; ``reason_of(j)`` the rejection reason of row index j.
+
+    Raises
+    ------
+    InputError : file-level, in strict and lenient mode alike.
+    """
+    src = source
+    frame = clean.assign(_row=rows)
+    used = frame.loc[ok]
+    groups = list(used.groupby("geo", sort=True)) if "geo" in used.columns else [(None, used)]
+
+    def rejected_note(day: pd.Timestamp, geo: object) -> str:
+        hit = (~ok) & (frame["date"] == day).to_numpy()
+        if geo is not None:
+            hit &= (frame["geo"] == geo).to_numpy()
+        if not hit.any():
+            return ""
+        j = int(np.flatnonzero(hit)[0])
+        return f" (its row {rows[j]} was rejected: {reason_of(j)})"
+
+    for geo, g in groups:
+        g = g.sort_values("date", kind="stable")
+        where = f" for geo '{geo}'" if geo is not None else ""
+        d = g["date"].to_numpy()
+        r = g["_row"].to_numpy()
+        if len(d) < 2:
+            continue
+        diffs = (np.diff(d) / np.timedelta64(1, "D")).astype(np.int64)
+        if np.median(diffs) < 7:
+            j = int(np.flatnonzero(diffs < 7)[0])
+            raise InputError(f"dates{where} are {diffs[j]} day(s) apart ({_day(d[j])} in row "
+                             f"{r[j]}, {_day(d[j + 1])} in row {r[j + 1]}); the panel must be "
+                             "weekly", fix="aggregate to one row per week, dated by the same "
+                             "weekday", file=src, row=int(r[j + 1]), column="date",
+                             reason="not_weekly")
+        off = np.flatnonzero(diffs % 7 != 0)
+        if len(off):
+            j = int(off[0])
+            raise InputError(f"dates{where} fall on different weekdays: {_day(d[0])} (row {r[0]})"
+                             f" is a {_weekday(d[0])} but {_day(d[j + 1])} (row {r[j + 1]}) is a "
+                             f"{_weekday(d[j + 1])}", fix="date every week by the same weekday, "
+                             "e.g. its Monday", file=src, row=int(r[j + 1]), column="date",
+                             reason="weekday_mismatch")
+        gaps = np.flatnonzero(diffs > 7)
+        if len(gaps):
+            j = int(gaps[0])
+            miss = pd.Timestamp(d[j]) + pd.Timedelta(days=7)
+            raise InputError(f"week {miss.date()}{where} is missing between {_day(d[j])} (row "
+                             f"{r[j]}) and {_day(d[j + 1])} (row {r[j + 1]})"
+                             f"{rejected_note(miss, geo)}", fix="add a row for every week (0 "
+                             "spend if nothing ran)", file=src, row=int(r[j + 1]), column="date",
+                             reason="panel_gap")
+    if "geo" in used.columns and len(groups) > 1:
+        all_dates = np.unique(used["date"].to_numpy())
+        for geo, g in groups:
+            missing = np.setdiff1d(all_dates, g["date"].to_numpy())
+            if len(missing):
+                day = pd.Timestamp(missing[0])
+                raise InputError(f"geo '{geo}' has no row for week {day.date()}, which other "
+                                 f"geos have{rejected_note(day, geo)}", fix="give every geo the "
+                                 "same weeks", file=src, column="geo", reason="panel_gap")
+
+
+def _day(v: np.datetime64) -> str:
+    return str(pd.Timestamp(v).date())
+
+
+def _weekday(v: np.datetime64) -> str:
+    return pd.Timestamp(v).day_name()

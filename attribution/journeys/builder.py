@@ -1,0 +1,344 @@
+"""Build journeys and the aggregated path table: settings in, results out.
+
+The engine seam: :class:`JourneyBuilder` resolves the input files, asks an engine
+runner (DuckDB or Spark) to expose them as raw views, executes the one definition
+in :mod:`attribution.journeys.definition`, checks the rows (strict: first bad row is
+an :class:`~attribution.errors.InputError`; lenient: bad rows excluded, counted by
+reason) and returns a frozen :class:`JourneyResult` with the row accounting.
+"""
+
+from __future__ import annotations
+
+import glob
+import html
+import logging
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from attribution.data.contracts import CONVERSIONS, ID_MAP, TOUCHPOINTS, Contract
+from attribution.errors import InputError, UsageError
+from attribution.journeys import definition as jd
+from attribution.journeys.options import (
+    ENGINES,
+    NO_TOUCH_PATH,
+    Inputs,
+    JourneyOptions,
+    Source,
+    source_format,
+)
+
+log = logging.getLogger("attribution")
+
+PATH_COLUMNS = ["path", "total_conversions", "total_conversion_value", "total_null"]
+JOURNEY_COLUMNS = ["customer_id", "journey_id", "path", "n_touches", "first_ts", "last_ts",
+                   "converted", "value", "conversion_ts"]
+
+# raw view -> (contract, {raw column: contract column})
+_RAW = {
+    "j_raw_touch": (TOUCHPOINTS, {"r_cid": "customer_id", "r_ts": "timestamp",
+                                  "r_channel": "channel", "r_campaign": "campaign",
+                                  "r_interaction": "interaction", "r_cost": "cost"}),
+    "j_raw_conv": (CONVERSIONS, {"r_cid": "customer_id", "r_ts": "timestamp",
+                                 "r_value": "value", "r_order": "order_id"}),
+    "j_raw_idmap": (ID_MAP, {"r_id": "id", "r_cid": "customer_id"}),
+}
+_CHECKED = {"j_raw_touch": "j_chk_touch", "j_raw_conv": "j_chk_conv",
+            "j_raw_idmap": "j_chk_idmap"}
+
+
+@dataclass(frozen=True)
+class JourneyResult:
+    """Journeys built from event logs (immutable).
+
+    Attributes
+    ----------
+    paths : aggregated path table (path, total_conversions, total_conversion_value,
+        total_null), sorted by journeys (descending) then path.
+    accounting : row accounting: rows read = used + rejected (by reason) per input,
+        conversions without touch, journeys.
+    journeys : the per-journey table when it was requested in memory, else None.
+    options : the settings used; ``engine`` the engine that ran.
+    rejected : bad rows (input, file, row, reason) in lenient mode.
+    """
+
+    paths: pd.DataFrame
+    accounting: dict[str, Any]
+    options: JourneyOptions
+    engine: str
+    journeys: pd.DataFrame | None = None
+    rejected: pd.DataFrame | None = field(default=None, repr=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The aggregated path table."""
+        return self.paths.copy()
+
+    def summary(self) -> str:
+        """A few lines for logs and notebooks."""
+        a = self.accounting
+        t, c, j = a["touchpoints"], a["conversions"], a["journeys"]
+        return "\n".join([
+            f"journeys ({self.engine}): {j['total']} journeys, {j['converting']} converting, "
+            f"{j['null']} null, {len(self.paths)} distinct paths",
+            f"touchpoints: read {t['read']} = used {t['used']} + rejected "
+            f"{sum(t['rejected'].values())} + excluded impressions {t['excluded_impressions']}"
+            f" (collapsed repeats {t['collapsed']})",
+            f"conversions: read {c['read']} = used {c['used']} + rejected "
+            f"{sum(c['rejected'].values())}; without any touch ({NO_TOUCH_PATH}): "
+            f"{c['without_touch']}",
+        ])
+
+    def _repr_html_(self) -> str:
+        lines = "".join(f"<li>{html.escape(s)}</li>" for s in self.summary().splitlines())
+        return f"<ul>{lines}</ul>" + self.paths.head(20).to_html(index=False)
+
+
+def resolve_files(src: str | Path, what: str) -> tuple[list[str], str]:
+    """Sorted list of files for a path, folder (``*.parquet``) or glob, and their format."""
+    s = str(src)
+    p = Path(s)
+    if p.is_dir():
+        files = sorted(str(f) for f in p.glob("*.parquet"))
+    elif any(ch in s for ch in "*?["):
+        files = sorted(glob.glob(s))
+    else:
+        files = [s] if p.is_file() else []
+    if not files:
+        raise InputError(f"no {what} file found", fix="check the path", file=s,
+                         reason="missing_file")
+    return files, source_format(files[0])
+
+
+class JourneyBuilder:
+    """Builds journeys and the path table with DuckDB or Spark.
+
+    Parameters
+    ----------
+    options : a :class:`JourneyOptions` (or keyword settings of it, e.g. ``lookback_days``).
+    engine : ``"duckdb"`` (default) or ``"spark"``.
+    memory_limit, threads : DuckDB resources.
+    spark_master, spark_conf, spark_session : Spark settings.
+
+    Example
+    -------
+    >>> res = JourneyBuilder(lookback_days=30).fit("tp.parquet", "conv.parquet")  # doctest: +SKIP
+    >>> res.paths.columns.tolist()[:2]                                             # doctest: +SKIP
+    ['path', 'total_conversions']
+    """
+
+    def __init__(self, options: JourneyOptions | None = None, *, engine: str = "duckdb",
+                 memory_limit: str | None = "4GB", threads: int | None = None,
+                 spark_master: str | None = None, spark_conf: Mapping[str, str] | None = None,
+                 spark_session: Any = None, **settings: Any) -> None:
+        if engine not in ENGINES:
+            raise UsageError(f"engine must be one of {', '.join(ENGINES)}, got '{engine}'")
+        self.options = options if options is not None else JourneyOptions(**settings)
+        if options is not None and settings:
+            raise UsageError("pass either options or keyword settings, not both")
+        self.engine = engine
+        self.memory_limit, self.threads = memory_limit, threads
+        self.spark_master, self.spark_conf = spark_master, dict(spark_conf or {})
+        self.spark_session = spark_session
+
+    def _runner(self) -> Any:
+        if self.engine == "spark":
+            from attribution.journeys.spark_engine import SparkRunner
+            return SparkRunner(self.spark_master, self.spark_conf, self.spark_session)
+        from attribution.journeys.duckdb_engine import DuckDBRunner
+        return DuckDBRunner(self.memory_limit, self.threads)
+
+    def fit(self, touchpoints: Source, conversions: Source, id_map: Source | None = None, *,
+            journeys_out: str | Path | None = None, keep_journeys: bool = False,
+            ) -> JourneyResult:
+        """Build the journeys.
+
+        Parameters
+        ----------
+        touchpoints, conversions, id_map : Parquet/CSV paths (file, folder or glob) or
+            DataFrames.
+        journeys_out : write the per-journey table here (``.csv`` or Parquet).
+        keep_journeys : also return the per-journey table in memory (small data only).
+
+        Returns
+        -------
+        JourneyResult
+        """
+        t0 = time.perf_counter()
+        inputs = Inputs(touchpoints, conversions, id_map)
+        runner = self._runner()
+        with tempfile.TemporaryDirectory(prefix="attribution-journeys-") as tmp:
+            try:
+                return self._fit(runner, inputs, Path(tmp), journeys_out, keep_journeys, t0)
+            finally:
+                runner.close()
+
+    # -- internals ------------------------------------------------------------------
+    def _raw(self, runner: Any, view: str, src: Source, tmp: Path) -> tuple[list[str], str]:
+        contract, mapping = _RAW[view]
+        if isinstance(src, pd.DataFrame):
+            path = tmp / f"{contract.name}.parquet"
+            src.reset_index(drop=True).to_parquet(path, index=False)
+            files, fmt, name = [str(path)], "parquet", f"{contract.name} (table)"
+        else:
+            files, fmt = resolve_files(src, contract.name)
+            name = str(src)
+        cols = runner.columns(files, fmt)
+        _check_columns(contract, cols, name)
+        select = {raw: (c if c in cols else None) for raw, c in mapping.items()}
+        runner.create_raw(view, files, fmt, select)
+        return files if len(files) > 1 else [name], name
+
+    def _fit(self, runner: Any, inputs: Inputs, tmp: Path, journeys_out: str | Path | None,
+             keep_journeys: bool, t0: float) -> JourneyResult:
+        opts, d = self.options, runner.dialect
+        has_map = inputs.id_map is not None
+        names = {"j_raw_touch": self._raw(runner, "j_raw_touch", inputs.touchpoints, tmp),
+                 "j_raw_conv": self._raw(runner, "j_raw_conv", inputs.conversions, tmp)}
+        if has_map:
+            names["j_raw_idmap"] = self._raw(runner, "j_raw_idmap", inputs.id_map, tmp)
+        for name, sql in jd.check_steps(has_map):
+            runner.create_view(name, sql)
+
+        log.info("checking %s", ", ".join(display for _, display in names.values()))
+        by = runner.fetch(" UNION ALL ".join(
+            jd.reasons_query(_CHECKED[raw], raw) for raw in names))
+        counts: dict[str, dict[str, int]] = {raw: {} for raw in names}
+        for src, r, n in zip(by["src"], by["reason"], by["n"], strict=True):
+            counts[str(src)]["ok" if pd.isna(r) else str(r)] = int(n)
+        for raw, (files, display) in names.items():
+            chk = _CHECKED[raw]
+            if not opts.lenient and set(counts[raw]) - {"ok"}:
+                bad = runner.fetch(jd.first_bad_query(chk)).iloc[0]
+                col, what, fix = jd.REASONS[str(bad["reason"])]
+                nbad = sum(v for k, v in counts[raw].items() if k != "ok")
+                raise InputError(
+                    f"{what} ({nbad} bad row{'s' if nbad > 1 else ''} in all)",
+                    fix=fix + "; or rerun with --lenient to exclude bad rows",
+                    file=files[int(bad["_fidx"])] if len(files) > 1 else display,
+                    row=runner.exact_row(raw, int(bad["_fidx"]), int(bad["_row"])),
+                    column=col, reason=str(bad["reason"]))
+        rejected = self._rejected(runner, names) if opts.lenient else None
+
+        impressions = 0
+        if opts.drop_impressions:
+            impressions = int(runner.fetch(
+                "SELECT COUNT(*) AS n FROM j_chk_touch WHERE reason IS NULL "
+                "AND interaction = 'impression'")["n"].iloc[0])
+        for name, sql in jd.touch_steps(opts, d, has_map):
+            runner.create_view(name, sql)
+        tokens = sorted(str(t) for t in runner.fetch(jd.TOKENS_QUERY)["token"])
+        if len(tokens) >= jd.MAX_TOKENS:
+            raise UsageError(f"{len(tokens)} distinct path steps is more than this tool handles "
+                             f"({jd.MAX_TOKENS - 1}); use --granularity channel")
+        runner.create_view("j_tokens", jd.tokens_view(tokens, d))
+        for name, sql in jd.journey_steps(opts, d, tokens):
+            runner.create_view(name, sql)
+        source = "j_journeys"
+        journeys = None
+        if journeys_out is not None or keep_journeys:
+            runner.materialize("j_journeys_t", "SELECT * FROM j_journeys")
+            source = "j_journeys_t"
+            jq = jd.journeys_query(d, opts, tokens, source)
+            if journeys_out is not None:
+                _write_journeys(runner, jq, Path(journeys_out))
+            if keep_journeys:
+                journeys = _sorted(runner.fetch(jq), ["customer_id", "journey_id"])
+        log.info("building paths (%s)", self.engine)
+        raw_paths = runner.fetch(jd.paths_query(d, opts, tokens, source))
+        paths = _finish_paths(raw_paths)
+        accounting = _accounting(counts, raw_paths, impressions, has_map)
+        accounting["seconds"] = round(time.perf_counter() - t0, 3)
+        accounting["engine"] = self.engine
+        res = JourneyResult(paths, accounting, opts, self.engine, journeys, rejected)
+        for line in res.summary().splitlines():
+            log.info("%s", line)
+        return res
+
+    def _rejected(self, runner: Any, names: dict[str, tuple[list[str], str]]) -> pd.DataFrame:
+        frames = []
+        for raw, (files, display) in names.items():
+            r = runner.fetch(jd.rejected_query(_CHECKED[raw]))
+            if len(r):
+                r.insert(0, "input", _RAW[raw][0].name)
+                r.insert(1, "file", [files[int(i)] if len(files) > 1 else display
+                                     for i in r["_fidx"]])
+                r["row"] = [runner.exact_row(raw, int(f), int(x))
+                            for f, x in zip(r["_fidx"], r["_row"], strict=True)]
+                frames.append(r[["input", "file", "row", "reason"]])
+        if not frames:
+            return pd.DataFrame({"input": [], "file": [], "row": [], "reason": []})
+        return pd.concat(frames, ignore_index=True)
+
+
+def _check_columns(contract: Contract, cols: list[str], name: str) -> None:
+    missing = [c for c in contract.required if c not in cols]
+    if missing:
+        raise InputError(
+            f"required column '{missing[0]}' is missing (found: {', '.join(cols) or 'none'})",
+            fix=f"the {contract.name} need columns {', '.join(contract.required)}",
+            file=name, column=missing[0], reason="missing_column")
+
+
+def _sorted(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    return frame.sort_values(by, kind="mergesort").reset_index(drop=True)
+
+
+def _finish_paths(raw: pd.DataFrame) -> pd.DataFrame:
+    out = raw[PATH_COLUMNS].copy()
+    out["path"] = out["path"].astype(str)
+    for c in ("total_conversions", "total_null"):
+        out[c] = out[c].astype("int64")
+    out["total_conversion_value"] = out["total_conversion_value"].astype("float64")
+    out["_n"] = out["total_conversions"] + out["total_null"]
+    out = out.sort_values(["_n", "path"], ascending=[False, True], kind="mergesort")
+    return out.drop(columns="_n").reset_index(drop=True)
+
+
+def _accounting(counts: dict[str, dict[str, int]], raw_paths: pd.DataFrame,
+                impressions: int, has_map: bool) -> dict[str, Any]:
+    def part(c: dict[str, int]) -> tuple[int, dict[str, int]]:
+        return sum(c.values()), {k: v for k, v in sorted(c.items()) if k != "ok"}
+
+    t_read, t_rej = part(counts["j_raw_touch"])
+    c_read, c_rej = part(counts["j_raw_conv"])
+    none = raw_paths[raw_paths["path"] == NO_TOUCH_PATH]
+    n_conv = int(raw_paths["total_conversions"].sum())
+    out: dict[str, Any] = {
+        "touchpoints": {
+            "read": t_read, "rejected": t_rej, "excluded_impressions": impressions,
+            "used": t_read - sum(t_rej.values()) - impressions,
+            "in_paths": int(raw_paths["n_touches"].sum()),
+            "collapsed": int(raw_paths["n_collapsed"].sum()),
+        },
+        "conversions": {
+            "read": c_read, "rejected": c_rej, "used": n_conv,
+            "without_touch": int(none["total_conversions"].sum()),
+        },
+        "journeys": {
+            "total": n_conv + int(raw_paths["total_null"].sum()),
+            "converting": n_conv, "null": int(raw_paths["total_null"].sum()),
+            "distinct_paths": len(raw_paths),
+        },
+    }
+    if has_map:
+        m_read, m_rej = part(counts["j_raw_idmap"])
+        out["id_map"] = {"read": m_read, "rejected": m_rej, "used": m_read - sum(m_rej.values())}
+    return out
+
+
+def _write_journeys(runner: Any, sql: str, path: Path) -> None:
+    from attribution.io import atomic_path, write_csv
+
+    if path.name.lower().endswith(".csv"):
+        write_csv(path, _sorted(runner.fetch(sql), ["customer_id", "journey_id"]))
+    elif runner.dialect.name == "spark":
+        runner.write_parquet(sql + " ORDER BY customer_id, journey_id", path)
+    else:
+        with atomic_path(path) as tmp:
+            runner.write_parquet(sql + " ORDER BY customer_id, journey_id", tmp)
+    log.info("wrote journeys to %s", path)

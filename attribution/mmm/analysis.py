@@ -1,0 +1,215 @@
+"""Posterior analysis of a fitted :class:`MMMResults` (from draws, not the model).
+
+Contributions, shares, ROI and marginal ROI with intervals, response curves,
+baseline decomposition, fit quality (R2, MAPE) in the fitted weeks and on the
+holdout, and posterior predictive coverage. Intervals are equal-tailed with
+``spec.interval`` mass (90% by default).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from attribution.mmm.model import media_effect
+from attribution.mmm.panel import design
+
+if TYPE_CHECKING:
+    from attribution.mmm.results import MMMResults
+
+CHUNK_ELEMS = 2e7
+
+
+def _chunks(res: MMMResults, per_draw: int) -> Iterator[np.ndarray]:
+    n = res.n_draws
+    size = max(1, int(CHUNK_ELEMS // max(per_draw, 1)))
+    for s in range(0, n, size):
+        yield np.arange(s, min(n, s + size))
+
+
+def _q(a: np.ndarray, interval: float, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    lo = (1 - interval) / 2
+    return np.quantile(a, lo, axis=axis), np.quantile(a, 1 - lo, axis=axis)
+
+
+def media_contributions(res: MMMResults, draws: np.ndarray) -> np.ndarray:
+    """Weekly channel contributions ``(D, T, G, C)`` in sales units, all panel weeks."""
+    d = design(res.panel, res.scaling, res.spec)
+    sat = media_effect(res.media_params(draws), d.stack, res.layout)
+    return sat * res.posterior["beta"][draws][:, None] * res.scaling.target
+
+
+def baseline_parts(res: MMMResults, draws: np.ndarray) -> dict[str, np.ndarray]:
+    """Baseline components ``(D, T, G)`` in sales units: intercept, trend, seasonality,
+    one entry per control."""
+    d = design(res.panel, res.scaling, res.spec)
+    p, s = res.posterior, res.scaling.target
+    T, G = d.y.shape
+    out = {"intercept": np.broadcast_to(p["intercept_geo"][draws][:, None, :],
+                                        (len(draws), T, G)) * s}
+    out["trend"] = (p["trend"][draws][:, None, None] * d.trend[None, :, None]
+                    * np.ones((1, 1, G)) * s) if "trend" in p else np.zeros((len(draws), T, G))
+    if "gamma_fourier" in p:
+        season = p["gamma_fourier"][draws] @ d.fourier.T  # (D, T)
+        out["seasonality"] = np.repeat(season[:, :, None], G, axis=2) * s
+    else:
+        out["seasonality"] = np.zeros((len(draws), T, G))
+    if "gamma_control" in p:
+        for k, name in enumerate(res.panel.control_names):
+            out[f"control:{name}"] = (p["gamma_control"][draws][:, k, None, None]
+                                      * d.controls[None, ..., k] * s)
+    return out
+
+
+def _mu(res: MMMResults, draws: np.ndarray) -> np.ndarray:
+    mu = media_contributions(res, draws).sum(-1)
+    for v in baseline_parts(res, draws).values():
+        mu = mu + v
+    return mu  # (D, T, G)
+
+
+def channel_table(res: MMMResults) -> pd.DataFrame:
+    """Per-channel totals over the fitted weeks (``mmm/channels.csv``).
+
+    Columns: channel, kind, spend, contribution (+ _low/_high), share (+ _low/_high),
+    roi (+ _low/_high), mroi (+ _low/_high). ROI is NaN for activity channels.
+    """
+    n, C = res.n_train, len(res.channels)
+    totals = np.concatenate([media_contributions(res, ix)[:, :n].sum(axis=(1, 2))
+                             for ix in _chunks(res, res.panel.media.size)])  # (D, C)
+    sales = res.panel.y[:n].sum()
+    spend = res.spend_total
+    paid = res.has_spend & (spend > 0)
+    roi = np.where(paid, totals / np.where(paid, spend, 1.0), np.nan)
+    cur = res.current_spend
+    h = 0.01
+    base = res.response(cur, per_channel=True)  # (D, C)
+    bumped = res.response(cur[None, :] * (1 + h * np.eye(C)), per_channel=True)  # (D, C, C)
+    marginal = (np.diagonal(bumped, axis1=1, axis2=2) - base) / np.where(cur > 0, h * cur, 1.0)
+    marginal = np.where(paid, marginal, np.nan)
+    iv = res.spec.interval
+    lo, hi = _q(totals, iv)
+    rlo, rhi = _q(roi, iv) if np.isfinite(roi).any() else (roi[0], roi[0])
+    mlo, mhi = _q(marginal, iv)
+    return pd.DataFrame({
+        "channel": list(res.channels),
+        "kind": [c.kind for c in res.spec.channels],
+        "spend": spend,
+        "contribution": totals.mean(0), "contribution_low": lo, "contribution_high": hi,
+        "share": totals.mean(0) / sales, "share_low": lo / sales, "share_high": hi / sales,
+        "roi": np.nanmean(roi, 0) if paid.any() else np.full(C, np.nan),
+        "roi_low": rlo, "roi_high": rhi,
+        "mroi": np.nanmean(marginal, 0) if paid.any() else np.full(C, np.nan),
+        "mroi_low": mlo, "mroi_high": mhi,
+    })
+
+
+def contributions_over_time(res: MMMResults) -> pd.DataFrame:
+    """Weekly contribution per channel (summed over geos) with intervals, all weeks."""
+    parts = [media_contributions(res, ix).sum(2) for ix in _chunks(res, res.panel.media.size)]
+    c = np.concatenate(parts)  # (D, T, C)
+    lo, hi = _q(c, res.spec.interval)
+    T, C = c.shape[1:]
+    return pd.DataFrame({
+        "date": np.repeat(res.panel.dates.astype(str), C),
+        "channel": np.tile(list(res.channels), T),
+        "contribution": c.mean(0).reshape(-1), "contribution_low": lo.reshape(-1),
+        "contribution_high": hi.reshape(-1),
+        "fitted": np.repeat(np.arange(T) < res.n_train, C),
+    })
+
+
+def decomposition(res: MMMResults) -> pd.DataFrame:
+    """Weekly posterior-mean decomposition of sales (summed over geos), all weeks.
+
+    Columns: date, sales, fitted (bool), intercept, trend, seasonality, control:<name>...,
+    media:<channel>..., predicted.
+    """
+    sums: dict[str, np.ndarray] = {}
+    n = 0
+    for ix in _chunks(res, res.panel.media.size):
+        parts = baseline_parts(res, ix)
+        mc = media_contributions(res, ix)
+        for k, v in parts.items():
+            sums[k] = sums.get(k, 0) + v.sum(axis=(0, 2))
+        for j, ch in enumerate(res.channels):
+            sums[f"media:{ch}"] = sums.get(f"media:{ch}", 0) + mc[..., j].sum(axis=(0, 2))
+        n += len(ix)
+    out = pd.DataFrame({"date": res.panel.dates.astype(str), "sales": res.panel.y.sum(1),
+                        "fitted": np.arange(res.panel.n_weeks) < res.n_train})
+    for k, v in sums.items():
+        out[k] = v / n
+    out["predicted"] = out[list(sums)].sum(axis=1)
+    return out
+
+
+def response_curves(res: MMMResults, points: int = 21, max_multiple: float = 2.0
+                    ) -> pd.DataFrame:
+    """Steady-state weekly response of each channel from 0 to ``max_multiple`` x current spend.
+
+    Columns: channel, spend, response, response_low, response_high (sales per week).
+    """
+    cur = res.current_spend
+    C = len(cur)
+    mult = np.linspace(0.0, max_multiple, points)
+    rows = []
+    for c in range(C):
+        grid = np.tile(cur, (points, 1))
+        grid[:, c] = cur[c] * mult
+        r = res.response(grid, per_channel=True)[..., c]  # (D, points)
+        lo, hi = _q(r, res.spec.interval)
+        rows.append(pd.DataFrame({"channel": res.channels[c], "spend": grid[:, c],
+                                  "response": r.mean(0), "response_low": lo,
+                                  "response_high": hi}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def _r2_mape(y: np.ndarray, yhat: np.ndarray) -> tuple[float, float]:
+    sst = float(((y - y.mean()) ** 2).sum())
+    r2 = 1 - float(((y - yhat) ** 2).sum()) / sst if sst > 0 else float("nan")
+    pos = y > 0
+    mape = float(np.mean(np.abs(y[pos] - yhat[pos]) / y[pos])) if pos.any() else float("nan")
+    return r2, mape
+
+
+def fit_metrics(res: MMMResults, seed: int = 0) -> dict[str, float | None]:
+    """R2 and MAPE of the posterior-mean prediction (fitted weeks and holdout), plus the
+    share of observations inside the posterior predictive interval (coverage)."""
+    n = res.n_train
+    mu_sum = 0.0
+    cover = np.zeros(res.panel.y.shape)
+    rng = np.random.default_rng(seed)
+    D = 0
+    lo_q, hi_q = (1 - res.spec.interval) / 2, 1 - (1 - res.spec.interval) / 2
+    preds = []
+    for ix in _chunks(res, res.panel.media.size):
+        mu = _mu(res, ix)
+        mu_sum = mu_sum + mu.sum(0)
+        sig = res.posterior["sigma"][ix][:, None, None] * res.scaling.target
+        preds.append(mu + sig * rng.standard_normal(mu.shape))
+        D += len(ix)
+    yrep = np.concatenate(preds)
+    lo, hi = np.quantile(yrep, lo_q, axis=0), np.quantile(yrep, hi_q, axis=0)
+    y = res.panel.y
+    cover = (y >= lo) & (y <= hi)
+    yhat = mu_sum / D
+    r2, mape = _r2_mape(y[:n].reshape(-1), yhat[:n].reshape(-1))
+    out: dict[str, float | None] = {"r2": r2, "mape": mape,
+                                    "coverage": float(cover[:n].mean()),
+                                    "holdout_r2": None, "holdout_mape": None,
+                                    "holdout_coverage": None, "holdout_weeks": 0}
+    if n < res.panel.n_weeks:
+        hr2, hm = _r2_mape(y[n:].reshape(-1), yhat[n:].reshape(-1))
+        out.update(holdout_r2=hr2, holdout_mape=hm, holdout_coverage=float(cover[n:].mean()),
+                   holdout_weeks=res.panel.n_weeks - n)
+    return out
+
+
+def residuals(res: MMMResults) -> np.ndarray:
+    """Posterior-mean residuals of the fitted weeks, summed over geos ``(T,)``."""
+    dec = decomposition(res)
+    fit = dec["fitted"].to_numpy()
+    return (dec["sales"] - dec["predicted"]).to_numpy()[fit]

@@ -1,0 +1,91 @@
+"""``attribution mmm``: fit the media-mix model and write ``<out>/mmm/``.
+
+Writes posterior.nc, spec.json, channels.csv (the contract), contributions.csv,
+decomposition.csv, response_curves.csv and diagnostics.json (findings + numbers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from attribution.errors import InputError, UsageError
+from attribution.io import write_csv, write_json
+from attribution.mmm.analysis import contributions_over_time, decomposition, response_curves
+from attribution.mmm.diagnostics import diagnostics_table
+from attribution.mmm.fit import MMM, SAMPLERS
+from attribution.mmm.io import save
+from attribution.mmm.spec import load_spec, spec_from_dict
+
+log = logging.getLogger("attribution")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """Register the ``mmm`` flags."""
+    p.add_argument("--media", required=True, help="weekly media panel (CSV or Parquet)")
+    p.add_argument("--config", help="model config (TOML); default: the panel convention")
+    p.add_argument("--out", required=True, help="run directory; results go to OUT/mmm/")
+    p.add_argument("--lift-tests", help="lift tests to calibrate with (CSV)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--draws", type=int, default=1000, help="draws per chain (default 1000)")
+    p.add_argument("--tune", type=int, default=1000, help="tuning steps per chain (default 1000)")
+    p.add_argument("--chains", type=int, default=4, help="chains (default 4)")
+    p.add_argument("--sampler", choices=SAMPLERS, default="nutpie", help="default nutpie")
+    p.add_argument("--backend", choices=("auto", "numba", "jax"), default="auto",
+                   help="nutpie compiler (default auto)")
+
+
+def read_table(path: str, what: str) -> pd.DataFrame:
+    """Read a CSV or Parquet input; missing or unreadable files are an InputError."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{what} file not found", "check the path", str(p), None, None,
+                         "missing_file")
+    try:
+        if p.suffix.lower() in (".parquet", ".pq"):
+            return pd.read_parquet(p)
+        return pd.read_csv(p)
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        raise InputError(f"cannot read the {what} ({type(exc).__name__}: {exc})",
+                         "give a CSV with a header row", str(p), None, None,
+                         "unreadable") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Fit and write the model folder; returns the exit status."""
+    frame = read_table(args.media, "media panel")
+    cols = [str(c) for c in frame.columns]
+    spec = load_spec(args.config, cols) if args.config else spec_from_dict({}, cols)
+    lift = read_table(args.lift_tests, "lift tests") if args.lift_tests else None
+    if min(args.draws, args.chains) < 1 or args.tune < 0:
+        raise UsageError("--draws and --chains must be >= 1, --tune >= 0")
+    out = Path(args.out) / "mmm"
+    log.info("mmm: fitting %d channels (%s) on %d rows", len(spec.channels),
+             ", ".join(spec.channel_names), len(frame))
+    model = MMM(spec, draws=args.draws, tune=args.tune, chains=args.chains,
+                sampler=args.sampler, seed=args.seed, backend=args.backend,
+                progress=not getattr(args, "quiet", False))
+    try:
+        res = model.fit(frame, lift_tests=lift)
+    except InputError as exc:
+        if exc.file == "media panel":
+            raise InputError(exc.what, exc.fix, args.media, exc.row, exc.column,
+                             exc.reason) from None
+        if exc.file == "lift tests":
+            raise InputError(exc.what, exc.fix, args.lift_tests, exc.row, exc.column,
+                             exc.reason) from None
+        raise
+    log.info("mmm: writing %s", out)
+    save(res, out)
+    write_csv(out / "contributions.csv", contributions_over_time(res))
+    write_csv(out / "decomposition.csv", decomposition(res))
+    write_csv(out / "response_curves.csv", response_curves(res))
+    write_json(out / "diagnostics.json", {"findings": [f.to_dict() for f in res.findings],
+                                          **diagnostics_table(res)})
+    for f in res.findings:
+        log.warning("mmm %s: %s (%s)", f.level, f.message, f.action)
+    log.info("%s", res.summary())
+    return 0

@@ -1,0 +1,277 @@
+"""Build the PyMC model (scaled units) and the shared media transform.
+
+mu[t, g] = intercept[g] + trend * t + fourier[t] @ gamma_f + controls[t, g] @ gamma_c
+           + sum_c beta[g, c] * saturation_c(adstock_c(media[:, g, c]))[t]
+sales[t, g] / scale ~ Normal(mu[t, g], sigma)
+
+Geo models pool intercepts and channel effects across geos with non-centred
+parameterisations: ``intercept[g] = mu + sd * z[g]``, ``beta[g, c] = beta[c] *
+exp(sd_c * z[g, c] - sd_c**2 / 2)``. With ROI or contribution-share priors the
+channel effect ``beta[c]`` is a deterministic function of the ROI / share and the
+saturated media, so the prior is exactly on the reported quantity.
+
+:func:`media_effect` is written once for ``numpy`` and ``pytensor`` so the
+posterior analysis evaluates the same formula as the sampler.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from attribution.mmm import components as cp
+from attribution.mmm.panel import Design, Panel, Scaling
+from attribution.mmm.priors import (
+    DEFAULT_ROI,
+    ChannelPriors,
+    beta_from_moments,
+    lognormal_from_moments,
+)
+from attribution.mmm.spec import MMMSpec
+
+# adstock / saturation kind -> its parameters (each an RV over the channels of that kind)
+ADSTOCK_PARAMS = {"geometric": ("alpha",), "delayed": ("delay_alpha", "theta"),
+                  "weibull": ("weibull_shape", "weibull_scale")}
+SAT_PARAMS = {"logistic": ("lam",), "hill": ("hill_k", "hill_s")}
+PRIOR_OF = {"delay_alpha": "alpha"}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Which channels use which adstock / saturation, as index arrays."""
+
+    channels: tuple[str, ...]
+    adstock_groups: tuple[tuple[str, tuple[int, ...]], ...]
+    sat_groups: tuple[tuple[str, tuple[int, ...]], ...]
+    l_max: int
+    mask: np.ndarray       # (C, L) 1 where lag < channel's l_max
+    normalize: np.ndarray  # (C,) 1.0 where weights are normalised
+
+    @classmethod
+    def from_spec(cls, spec: MMMSpec) -> Layout:
+        chans = spec.channels
+        L = max(c.l_max for c in chans)
+        ad = tuple((k, tuple(i for i, c in enumerate(chans) if c.adstock == k))
+                   for k in cp.ADSTOCKS if any(c.adstock == k for c in chans))
+        sat = tuple((k, tuple(i for i, c in enumerate(chans) if c.saturation == k))
+                    for k in cp.SATURATIONS if any(c.saturation == k for c in chans))
+        mask = (np.arange(L)[None, :] < np.array([c.l_max for c in chans])[:, None]).astype(float)
+        norm = np.array([1.0 if c.normalize else 0.0 for c in chans])
+        return cls(spec.channel_names, ad, sat, L, mask, norm)
+
+    def dims(self) -> dict[str, tuple[str, ...]]:
+        """Coordinate values of each parameter's channel dimension."""
+        out: dict[str, tuple[str, ...]] = {}
+        for kind, idx in self.adstock_groups:
+            for p in ADSTOCK_PARAMS[kind]:
+                out[p] = tuple(self.channels[i] for i in idx)
+        for kind, idx in self.sat_groups:
+            for p in SAT_PARAMS[kind]:
+                out[p] = tuple(self.channels[i] for i in idx)
+        return out
+
+
+def _inverse(groups: tuple[tuple[str, tuple[int, ...]], ...]) -> np.ndarray:
+    order = np.concatenate([np.array(idx, dtype=int) for _, idx in groups])
+    return np.argsort(order)
+
+
+def lag_weights(params: dict[str, Any], layout: Layout, xp: ModuleType = np) -> Any:
+    """Lag weights of all channels ``(..., C, L)`` from the adstock parameters."""
+    L = layout.l_max
+    parts = []
+    for kind, idx in layout.adstock_groups:
+        ix = np.array(idx)
+        if kind == "geometric":
+            w = cp.geometric_weights(params["alpha"], L, normalize=False, xp=xp)
+        elif kind == "delayed":
+            w = cp.delayed_weights(params["delay_alpha"], params["theta"], L, False, xp=xp)
+        else:
+            w = cp.weibull_weights(params["weibull_shape"], params["weibull_scale"], L, False,
+                                   xp=xp)
+        w = w * layout.mask[ix]
+        nf = layout.normalize[ix][:, None]
+        w = w * (nf / xp.sum(w, axis=-1, keepdims=True) + (1.0 - nf))
+        parts.append(w)
+    w = parts[0] if len(parts) == 1 else xp.concatenate(parts, axis=-2)
+    inv = _inverse(layout.adstock_groups)
+    return w if np.array_equal(inv, np.arange(len(inv))) else w[..., inv, :]
+
+
+def _expand(p: Any, ndim: int) -> Any:
+    """Give a ``(..., C)`` parameter the middle axes of a ``(..., S..., C)`` array."""
+    extra = ndim - p.ndim
+    return p[(Ellipsis, *([None] * extra), slice(None))] if extra > 0 else p
+
+
+def saturate(x: Any, params: dict[str, Any], layout: Layout, xp: ModuleType = np) -> Any:
+    """Saturation of all channels; ``x`` is ``(..., C)`` adstocked scaled media."""
+    parts = []
+    for kind, idx in layout.sat_groups:
+        xi = x[..., np.array(idx)]
+        if kind == "logistic":
+            parts.append(cp.logistic_saturation(xi, _expand(params["lam"], xi.ndim), xp=xp))
+        else:
+            parts.append(cp.hill_saturation(xi, _expand(params["hill_k"], xi.ndim),
+                                            _expand(params["hill_s"], xi.ndim), xp=xp))
+    s = parts[0] if len(parts) == 1 else xp.concatenate(parts, axis=-1)
+    inv = _inverse(layout.sat_groups)
+    return s if np.array_equal(inv, np.arange(len(inv))) else s[..., inv]
+
+
+def media_effect(params: dict[str, Any], stack: Any, layout: Layout, xp: ModuleType = np) -> Any:
+    """Saturated adstocked media ``(..., C)`` from a lag stack ``(L, ..., C)``.
+
+    With ``xp=numpy`` the parameters carry a leading draw axis ``(D, C)`` and the
+    result is ``(D, ..., C)``; with ``pytensor.tensor`` they are ``(C,)``.
+    """
+    w = lag_weights(params, layout, xp)
+    if xp is np:
+        ad = np.einsum("dcl,l...c->d...c", w, stack, optimize=True)
+    else:
+        ad = cp.adstock(stack, w, xp=xp)
+    return saturate(ad, params, layout, xp)
+
+
+@dataclass(frozen=True)
+class LiftData:
+    """Lift tests as arrays for the likelihood term (scaled units)."""
+
+    lift: np.ndarray        # (K,) measured lift / target scale
+    se: np.ndarray          # (K,)
+    factual: np.ndarray     # (L, K, W, G, C) lag stack over each test window
+    counter: np.ndarray     # (L, K, W, G, C) same, with the tested channel's spend
+    select: np.ndarray      # (K, W, G, C) 1 on (window week, tested geo, tested channel)
+
+
+def lift_data(tests: list[dict[str, Any]], panel: Panel, scaling: Scaling, layout: Layout,
+              n_train: int) -> LiftData:
+    """Arrays for lift tests: the window's factual and counterfactual (channel off) media.
+
+    ``tests`` are dicts with channel, start, end (datetime64[D]), lift, lift_se, geo|None.
+    """
+    L, G, C = layout.l_max, len(panel.geos), len(layout.channels)
+    media = panel.media[:n_train] / np.asarray(scaling.media)
+    stack = cp.lag_stack(media, L)
+    dates = panel.dates[:n_train]
+    rows = [np.flatnonzero((dates >= t["start"]) & (dates <= t["end"])) for t in tests]
+    W = max(len(r) for r in rows)
+    K = len(tests)
+    fact = np.zeros((L, K, W, G, C))
+    cf = np.zeros((L, K, W, G, C))
+    sel = np.zeros((K, W, G, C))
+    for k, (t, r) in enumerate(zip(tests, rows, strict=True)):
+        c = layout.channels.index(t["channel"])
+        off = media.copy()
+        gsel = np.ones(G, bool) if t.get("geo") is None else np.array(
+            [g == t["geo"] for g in panel.geos])
+        for g in np.flatnonzero(gsel):
+            off[r, g, c] = 0.0
+        fact[:, k, : len(r)] = stack[:, r]
+        cf[:, k, : len(r)] = cp.lag_stack(off, L)[:, r]
+        sel[k, : len(r), gsel, c] = 1.0
+    lift = np.array([t["lift"] for t in tests], float) / scaling.target
+    se = np.array([t["lift_se"] for t in tests], float) / scaling.target
+    return LiftData(lift, se, fact, cf, sel)
+
+
+def build_model(d: Design, spec: MMMSpec, panel: Panel, scaling: Scaling, *,
+                spend_total: np.ndarray | None = None,
+                lift: LiftData | None = None,
+                channel_priors: ChannelPriors | None = None,
+                observed: bool = True) -> Any:
+    """Create the PyMC model for the scaled design.
+
+    Parameters
+    ----------
+    d : scaled design of the training weeks.
+    spec, panel, scaling : the model spec, its panel and scaling.
+    spend_total : total training spend per channel (for ROI priors).
+    lift : lift-test arrays (a calibration likelihood term) or None.
+    channel_priors : contribution-share priors per channel (MTA seam) or None.
+    observed : False builds the model without data (prior predictive).
+
+    Returns
+    -------
+    ``pymc.Model``.
+    """
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    layout = Layout.from_spec(spec)
+    pri = spec.prior_set
+    T, G = d.y.shape
+    C = len(spec.channels)
+    coords: dict[str, Any] = {"week": np.arange(T), "geo": list(panel.geos),
+                              "channel": list(spec.channel_names),
+                              "control": list(panel.control_names),
+                              "fourier": [f"{f}_{k}" for f in ("sin", "cos")
+                                          for k in range(1, spec.fourier_modes + 1)]}
+    dims = layout.dims()
+    for p, names in dims.items():
+        coords[f"ch_{p}"] = list(names)
+    with pm.Model(coords=coords) as model:
+        params = {p: pri[PRIOR_OF.get(p, p)].create(pm, p, dims=f"ch_{p}") for p in dims}
+        sat = media_effect(params, pt.as_tensor(d.stack), layout, xp=pt)  # (T, G, C)
+        # channel effect: coefficient prior, ROI prior or contribution-share prior
+        geo_mult = None
+        if G > 1:
+            sd = pri["geo_beta_sd"].create(pm, "geo_beta_sd", dims="channel")
+            z = pm.Normal("geo_beta_z", 0.0, 1.0, dims=("geo", "channel"))
+            geo_mult = pt.exp(sd * z - sd**2 / 2)
+        base = sat if geo_mult is None else sat * geo_mult
+        sat_sum = pt.sum(base, axis=(0, 1))  # (C,)
+        beta_c = []
+        for i, ch in enumerate(spec.channels):
+            share = channel_priors.for_channel(ch.name) if channel_priors else None
+            if share is not None:
+                a, b = beta_from_moments(*share)
+                s = pm.Beta(f"share_{ch.name}", alpha=a, beta=b)
+                beta_c.append(s * float(d.y.sum()) / sat_sum[i])
+            elif spec.prior_mode == "roi" and ch.has_spend and spend_total is not None:
+                mu, sg = lognormal_from_moments(*(ch.roi_prior or DEFAULT_ROI))
+                r = pm.LogNormal(f"roi_{ch.name}", mu=mu, sigma=sg)
+                beta_c.append(r * float(spend_total[i]) / scaling.target / sat_sum[i])
+            else:
+                beta_c.append(None)
+        free = [i for i, b in enumerate(beta_c) if b is None]
+        if free:
+            coords_free = [spec.channel_names[i] for i in free]
+            model.add_coord("ch_beta", coords_free)
+            bfree = pri["beta"].create(pm, "beta_free", dims="ch_beta")
+            for j, i in enumerate(free):
+                beta_c[i] = bfree[j]
+        beta = pm.Deterministic("beta_channel", pt.stack(beta_c), dims="channel")
+        beta_gc = beta[None, :] if geo_mult is None else beta[None, :] * geo_mult
+        beta_gc = pm.Deterministic("beta", pt.broadcast_to(beta_gc, (G, C)),
+                                   dims=("geo", "channel"))
+        contrib = sat * beta_gc[None]  # (T, G, C)
+        intercept = pri["intercept"].create(pm, "intercept")
+        if G > 1:
+            isd = pri["geo_intercept_sd"].create(pm, "geo_intercept_sd")
+            iz = pm.Normal("geo_intercept_z", 0.0, 1.0, dims="geo")
+            icpt = pm.Deterministic("intercept_geo", intercept + isd * iz, dims="geo")
+        else:
+            icpt = pm.Deterministic("intercept_geo", pt.stack([intercept]), dims="geo")
+        mu = icpt[None, :] + pt.sum(contrib, axis=-1)
+        if spec.trend:
+            tr = pri["trend"].create(pm, "trend")
+            mu = mu + tr * d.trend[:, None]
+        if d.fourier.shape[1]:
+            gf = pri["fourier"].create(pm, "gamma_fourier", dims="fourier")
+            mu = mu + pt.dot(d.fourier, gf)[:, None]
+        if d.controls.shape[-1]:
+            gc = pri["control"].create(pm, "gamma_control", dims="control")
+            mu = mu + pt.sum(d.controls * gc, axis=-1)
+        sigma = pri["sigma"].create(pm, "sigma")
+        pm.Normal("y", mu=mu, sigma=sigma, observed=d.y if observed else None,
+                  dims=("week", "geo"))
+        if lift is not None:
+            f = media_effect(params, pt.as_tensor(lift.factual), layout, xp=pt)
+            c = media_effect(params, pt.as_tensor(lift.counter), layout, xp=pt)
+            eff = pt.sum((f - c) * beta_gc[None, None] * lift.select, axis=(1, 2, 3))
+            pm.Normal("lift_obs", mu=eff, sigma=lift.se, observed=lift.lift)
+    return model

@@ -1,0 +1,232 @@
+"""Weekly media panel -> arrays, and the scaling fixed from the training weeks.
+
+The scaling (largest training value of sales, of each channel and of each
+control) is stored with the fitted model, so a refresh next quarter can reuse it
+(``fit(..., scaling=previous.scaling)``) and coefficients stay comparable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from attribution.errors import InputError
+from attribution.findings import Finding
+from attribution.mmm.components import fourier_features, lag_stack
+from attribution.mmm.spec import MMMSpec
+
+STAGE = "mmm"
+
+
+@dataclass(frozen=True)
+class Panel:
+    """The panel as arrays: time x geo (x channel / control), unscaled."""
+
+    dates: np.ndarray           # (T,) datetime64[D]
+    geos: tuple[str, ...]       # (G,)
+    y: np.ndarray               # (T, G)
+    media: np.ndarray           # (T, G, C)
+    controls: np.ndarray        # (T, G, K)
+    channels: tuple[str, ...]
+    control_names: tuple[str, ...]
+
+    @property
+    def n_weeks(self) -> int:
+        return len(self.dates)
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """Scales fixed from the training data (stored with the model).
+
+    Example
+    -------
+    >>> s = Scaling(100.0, (10.0,), (), "2024-01-01", 51.0)
+    >>> Scaling.from_dict(s.to_dict()) == s
+    True
+    """
+
+    target: float
+    media: tuple[float, ...]
+    controls: tuple[float, ...]
+    t0: str          # first training week
+    t_span: float    # weeks from first to last training week
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in d.items()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Scaling:
+        return cls(float(d["target"]), tuple(float(v) for v in d["media"]),
+                   tuple(float(v) for v in d["controls"]), str(d["t0"]), float(d["t_span"]))
+
+
+@dataclass(frozen=True)
+class Design:
+    """Scaled model inputs for a range of weeks."""
+
+    y: np.ndarray         # (T, G)
+    stack: np.ndarray     # (L, T, G, C) lag stack of scaled media
+    trend: np.ndarray     # (T,)
+    fourier: np.ndarray   # (T, 2 * modes)
+    controls: np.ndarray  # (T, G, K)
+
+
+def _numeric(frame: pd.DataFrame, col: str, file: str, nonneg: bool) -> np.ndarray:
+    raw = frame[col]
+    vals = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(vals)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"value {raw.iloc[i]!r} is not a number", "write plain numbers such "
+                         "as 1250.5 (no empty cells)", file, int(frame.index[i]) + 2, col,
+                         "not_a_number")
+    if nonneg and (vals < 0).any():
+        i = int(np.flatnonzero(vals < 0)[0])
+        raise InputError(f"negative value {vals[i]}", "spend, activity and sales must be >= 0",
+                         file, int(frame.index[i]) + 2, col, "negative")
+    return vals
+
+
+def read_panel(frame: pd.DataFrame, spec: MMMSpec, file: str = "media panel"
+               ) -> tuple[Panel, list[Finding]]:
+    """Check the panel against the spec and turn it into arrays.
+
+    Parameters
+    ----------
+    frame : the weekly panel (row ``i`` of the frame is spreadsheet row ``i + 2``).
+    spec : the model spec (columns, channels, controls).
+    file : name used in error messages.
+
+    Returns
+    -------
+    (panel, findings). Raises :class:`InputError` for bad input.
+    """
+    frame = frame.reset_index(drop=True)
+    need = [spec.date, spec.target, *(c.column for c in spec.channels), *spec.events]
+    if spec.geo:
+        need.append(spec.geo)
+    for col in [*need, *(spec.controls or ())]:
+        if col not in frame.columns:
+            raise InputError(f"column '{col}' is missing", "add it or change the config "
+                             f"(columns present: {', '.join(map(str, frame.columns))})",
+                             file, None, col, "missing_column")
+    if len(frame) == 0:
+        raise InputError("the panel has no rows", "provide weekly rows", file)
+    dates = pd.to_datetime(frame[spec.date], errors="coerce")
+    if dates.isna().any():
+        i = int(np.flatnonzero(dates.isna().to_numpy())[0])
+        raise InputError(f"value {frame[spec.date].iloc[i]!r} is not a date",
+                         "write dates as YYYY-MM-DD", file, i + 2, spec.date, "bad_date")
+    geo = frame[spec.geo].astype(str) if spec.geo else pd.Series(["all"] * len(frame))
+    dup = pd.DataFrame({"d": dates, "g": geo}).duplicated()
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise InputError("duplicate week" + (" and geo" if spec.geo else ""),
+                         "keep one row per week" + (" and geo" if spec.geo else ""),
+                         file, i + 2, spec.date, "duplicate")
+    week_list = np.sort(dates.unique().to_numpy().astype("datetime64[D]"))
+    if len(week_list) > 1:
+        gaps = np.diff(week_list).astype(int)
+        if (gaps != 7).any():
+            j = int(np.flatnonzero(gaps != 7)[0])
+            raise InputError(f"weeks {week_list[j]} and {week_list[j + 1]} are not 7 days apart",
+                             "give one row per consecutive week (fill missing weeks with 0 "
+                             "spend)", file, None, spec.date, "irregular_weeks")
+    geos = tuple(sorted(geo.unique()))
+    if len(frame) != len(week_list) * len(geos):
+        raise InputError(f"{len(frame)} rows but {len(week_list)} weeks x {len(geos)} geos",
+                         "give every geo a row for every week", file, None, spec.geo,
+                         "unbalanced_panel")
+    skip = {spec.date, spec.target, spec.geo, *(c.column for c in spec.channels), *spec.events}
+    if spec.controls is None:
+        controls = [c for c in frame.columns if c not in skip
+                    and pd.api.types.is_numeric_dtype(frame[c])]
+    else:
+        controls = list(spec.controls)
+    controls += list(spec.events)
+    order = np.lexsort((geo.to_numpy(), dates.to_numpy()))
+    T, G = len(week_list), len(geos)
+
+    def cube(col: str, nonneg: bool) -> np.ndarray:
+        return _numeric(frame, col, file, nonneg)[order].reshape(T, G)
+
+    y = cube(spec.target, True)
+    media = np.stack([cube(c.column, True) for c in spec.channels], axis=-1)
+    ctrl = (np.stack([cube(c, False) for c in controls], axis=-1) if controls
+            else np.zeros((T, G, 0)))
+    if spec.holidays:
+        hol = pd.to_datetime(pd.Series(spec.holidays), errors="coerce")
+        if hol.isna().any():
+            raise InputError(f"holiday {spec.holidays[int(hol.isna().argmax())]!r} is not a date",
+                             "write holidays as YYYY-MM-DD", "config", None, "holidays")
+        h = hol.to_numpy().astype("datetime64[D]")
+        week_end = week_list[:, None] + np.timedelta64(7, "D")
+        ind = (h[None, :] >= week_list[:, None]) & (h[None, :] < week_end)
+        ctrl = np.concatenate([ctrl, np.repeat(ind.any(1).astype(float)[:, None, None], G, 1)],
+                              axis=-1)
+        controls.append("holiday")
+    panel = Panel(week_list, geos, y, media, ctrl, spec.channel_names, tuple(controls))
+    return panel, []
+
+
+def make_scaling(panel: Panel, n_train: int) -> Scaling:
+    """Scales from the first ``n_train`` weeks: max |value| (1 where that is 0)."""
+    y = panel.y[:n_train]
+    m = panel.media[:n_train].reshape(-1, panel.media.shape[-1])
+    c = panel.controls[:n_train].reshape(-1, panel.controls.shape[-1])
+    ms = np.abs(m).max(0) if m.size else np.zeros(0)
+    cs = np.abs(c).max(0) if c.size else np.zeros(0)
+    return Scaling(float(np.abs(y).max() or 1.0), tuple(float(v or 1.0) for v in ms),
+                   tuple(float(v or 1.0) for v in cs), str(panel.dates[0]),
+                   float(max(n_train - 1, 1)))
+
+
+def design(panel: Panel, scaling: Scaling, spec: MMMSpec, rows: slice | None = None) -> Design:
+    """Scaled arrays for the model (``rows`` selects weeks; adstock uses all earlier weeks)."""
+    rows = rows or slice(0, panel.n_weeks)
+    l_max = max(c.l_max for c in spec.channels)
+    media = panel.media / np.asarray(scaling.media)
+    stack = lag_stack(media, l_max)[:, rows]
+    weeks = (panel.dates - np.datetime64(scaling.t0, "D")).astype(int) / 7.0
+    doy = (panel.dates - panel.dates.astype("datetime64[Y]")).astype(int)
+    four = fourier_features(doy, spec.fourier_modes)
+    ctrl = panel.controls / np.asarray(scaling.controls) if panel.controls.shape[-1] else \
+        panel.controls
+    return Design(panel.y[rows] / scaling.target, stack, (weeks / scaling.t_span)[rows],
+                  four[rows], ctrl[rows])
+
+
+def screen(panel: Panel, spec: MMMSpec, n_train: int) -> tuple[MMMSpec, Panel, list[Finding]]:
+    """Drop what the model cannot use (no-spend channels, constant controls) with findings."""
+    findings: list[Finding] = []
+    m = panel.media[:n_train]
+    dead = [ch for i, ch in enumerate(panel.channels) if not np.any(m[..., i] > 0)]
+    for ch in dead:
+        findings.append(Finding("warning", "mmm.channel_no_spend",
+                                f"channel '{ch}' has no spend or activity in the fitted weeks; "
+                                "it was left out of the model and gets no contribution",
+                                "check the column, or remove the channel from the config",
+                                STAGE))
+    if len(dead) == len(panel.channels):
+        raise InputError("no channel has any spend or activity in the fitted weeks",
+                         "check the spend_<channel> columns", "media panel", None, None,
+                         "no_media")
+    keep_c = [i for i, ch in enumerate(panel.channels) if ch not in dead]
+    c = panel.controls[:n_train]
+    const = [n for i, n in enumerate(panel.control_names) if np.ptp(c[..., i]) == 0]
+    for n in const:
+        findings.append(Finding("warning", "mmm.control_constant",
+                                f"control '{n}' is constant over the fitted weeks; it cannot be "
+                                "told apart from the baseline and was left out",
+                                "remove it from the config or give it varying values", STAGE))
+    keep_k = [i for i, n in enumerate(panel.control_names) if n not in const]
+    new_spec = spec.without_channels(dead) if dead else spec
+    new_panel = Panel(panel.dates, panel.geos, panel.y, panel.media[..., keep_c],
+                      panel.controls[..., keep_k], tuple(panel.channels[i] for i in keep_c),
+                      tuple(panel.control_names[i] for i in keep_k))
+    return new_spec, new_panel, findings

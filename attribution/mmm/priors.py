@@ -1,0 +1,195 @@
+"""Priors of the media-mix model: documented, weakly informative defaults.
+
+All priors act on the *scaled* problem: sales are divided by the largest
+training value of sales and each channel by its largest training value, so
+every quantity is O(1) and the defaults below are weakly informative for any
+currency or business size.
+
+=================  ======================  ==============================================
+name               default                 meaning
+=================  ======================  ==============================================
+intercept          Normal(0, 2)            baseline level (share of max sales)
+trend              Normal(0, 1)            change of baseline over the training period
+fourier            Laplace(0, 1)           yearly seasonality coefficients
+control            Normal(0, 2)            effect of a control at its largest value
+beta               HalfNormal(2)           channel effect at full saturation
+alpha              Beta(1, 3)              geometric / delayed adstock retention
+theta              HalfNormal(2)           delayed adstock: lag of the peak (weeks)
+weibull_shape      Gamma(2, 1)             Weibull adstock shape
+weibull_scale      Gamma(3, 1)             Weibull adstock scale (weeks)
+lam                Gamma(3, 1)             logistic saturation steepness
+hill_k             Gamma(3, 6)             Hill half-saturation point (scaled media)
+hill_s             Gamma(3, 2)             Hill slope
+sigma              HalfNormal(1)           residual noise
+geo_intercept_sd   HalfNormal(0.5)         spread of geo baselines (partial pooling)
+geo_beta_sd        HalfNormal(0.5)         spread of log channel effects across geos
+roi                LogNormal(mean 1, sd 2) channel ROI, used when ``prior_mode = "roi"``
+=================  ======================  ==============================================
+
+A config overrides any of them in ``[priors]``, e.g.
+``beta = {dist = "HalfNormal", sigma = 1}``. Only the distributions in
+:data:`DISTRIBUTIONS` are accepted (no code from config files is ever run).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from attribution.errors import UsageError
+
+# distribution -> its parameter names (PyMC spelling)
+DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
+    "Normal": ("mu", "sigma"),
+    "HalfNormal": ("sigma",),
+    "LogNormal": ("mu", "sigma"),
+    "Gamma": ("alpha", "beta"),
+    "Beta": ("alpha", "beta"),
+    "Laplace": ("mu", "b"),
+    "HalfStudentT": ("nu", "sigma"),
+    "Exponential": ("lam",),
+}
+
+
+@dataclass(frozen=True)
+class Prior:
+    """One prior: a distribution name and its parameters.
+
+    Example
+    -------
+    >>> Prior("HalfNormal", (("sigma", 2.0),)).params
+    {'sigma': 2.0}
+    """
+
+    dist: str
+    kwargs: tuple[tuple[str, float], ...]
+
+    @property
+    def params(self) -> dict[str, float]:
+        return dict(self.kwargs)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"dist": self.dist, **self.params}
+
+    @classmethod
+    def from_dict(cls, name: str, d: Mapping[str, Any]) -> Prior:
+        """Parse ``{"dist": "Normal", "mu": 0, "sigma": 1}``; raise UsageError if invalid."""
+        d = dict(d)
+        dist = d.pop("dist", None)
+        if dist not in DISTRIBUTIONS:
+            raise UsageError(f"prior '{name}': dist must be one of {sorted(DISTRIBUTIONS)}, "
+                             f"got {dist!r}")
+        want = DISTRIBUTIONS[dist]
+        if set(d) != set(want):
+            raise UsageError(f"prior '{name}': {dist} needs parameters {list(want)}, "
+                             f"got {sorted(d)}")
+        try:
+            kwargs = tuple((k, float(d[k])) for k in want)
+        except (TypeError, ValueError) as exc:
+            raise UsageError(f"prior '{name}': parameters must be numbers") from exc
+        return cls(dist, kwargs)
+
+    def create(self, pm_module: Any, name: str, **kw: Any) -> Any:
+        """Create the PyMC random variable ``name`` (inside a model context)."""
+        return getattr(pm_module, self.dist)(name, **self.params, **kw)
+
+
+def _p(dist: str, **kw: float) -> Prior:
+    return Prior(dist, tuple((k, float(v)) for k, v in kw.items()))
+
+
+DEFAULT_PRIORS: dict[str, Prior] = {
+    "intercept": _p("Normal", mu=0, sigma=2),
+    "trend": _p("Normal", mu=0, sigma=1),
+    "fourier": _p("Laplace", mu=0, b=1),
+    "control": _p("Normal", mu=0, sigma=2),
+    "beta": _p("HalfNormal", sigma=2),
+    "alpha": _p("Beta", alpha=1, beta=3),
+    "theta": _p("HalfNormal", sigma=2),
+    "weibull_shape": _p("Gamma", alpha=2, beta=1),
+    "weibull_scale": _p("Gamma", alpha=3, beta=1),
+    "lam": _p("Gamma", alpha=3, beta=1),
+    "hill_k": _p("Gamma", alpha=3, beta=6),
+    "hill_s": _p("Gamma", alpha=3, beta=2),
+    "sigma": _p("HalfNormal", sigma=1),
+    "geo_intercept_sd": _p("HalfNormal", sigma=0.5),
+    "geo_beta_sd": _p("HalfNormal", sigma=0.5),
+}
+
+DEFAULT_ROI = (1.0, 2.0)  # mean, sd of a channel's ROI when prior_mode = "roi"
+
+
+def lognormal_from_moments(mean: float, sd: float) -> tuple[float, float]:
+    """LogNormal ``(mu, sigma)`` with the given mean and standard deviation.
+
+    Example
+    -------
+    >>> mu, s = lognormal_from_moments(2.0, 1.0)
+    >>> round(math.exp(mu + s * s / 2), 6)
+    2.0
+    """
+    if mean <= 0 or sd <= 0:
+        raise UsageError(f"a ROI prior needs mean > 0 and sd > 0, got mean={mean}, sd={sd}")
+    s2 = math.log1p((sd / mean) ** 2)
+    return math.log(mean) - s2 / 2, math.sqrt(s2)
+
+
+def beta_from_moments(mean: float, sd: float) -> tuple[float, float]:
+    """Beta ``(alpha, beta)`` with the given mean and standard deviation.
+
+    Example
+    -------
+    >>> a, b = beta_from_moments(0.2, 0.1)
+    >>> round(a / (a + b), 6), round(a + b, 6)
+    (0.2, 15.0)
+    """
+    if not 0 < mean < 1 or sd <= 0 or sd**2 >= mean * (1 - mean):
+        raise UsageError(f"a contribution-share prior needs 0 < mean < 1 and "
+                         f"0 < sd < sqrt(mean (1 - mean)), got mean={mean}, sd={sd}")
+    k = mean * (1 - mean) / sd**2 - 1
+    return mean * k, (1 - mean) * k
+
+
+@dataclass(frozen=True)
+class ChannelPriors:
+    """Per-channel priors on the contribution share of sales (the MTA -> MMM seam).
+
+    ``shares`` maps a channel name to ``(mean, sd)`` of its share of total sales
+    over the fitted period (0 < mean < 1). Channels not listed keep the model's
+    default prior. Built by the combine stage from path attribution.
+
+    Example
+    -------
+    >>> cp = ChannelPriors({"search": (0.2, 0.05)})
+    >>> cp.for_channel("search")
+    (0.2, 0.05)
+    """
+
+    shares: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    source: str = "mta"
+
+    def __post_init__(self) -> None:
+        clean = {str(k): (float(v[0]), float(v[1])) for k, v in dict(self.shares).items()}
+        for ch, (m, s) in clean.items():
+            try:
+                beta_from_moments(m, s)
+            except UsageError as exc:
+                raise UsageError(f"channel prior for '{ch}': {exc}") from None
+        object.__setattr__(self, "shares", clean)
+
+    def for_channel(self, name: str) -> tuple[float, float] | None:
+        return self.shares.get(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "shares": {k: list(v) for k, v in self.shares.items()}}
+
+
+def resolve_priors(overrides: Mapping[str, Prior]) -> dict[str, Prior]:
+    """Defaults updated with the config's overrides (unknown names are a UsageError)."""
+    unknown = set(overrides) - set(DEFAULT_PRIORS)
+    if unknown:
+        raise UsageError(f"unknown prior name(s) {sorted(unknown)}; known: "
+                         f"{sorted(DEFAULT_PRIORS)}")
+    return {**DEFAULT_PRIORS, **overrides}

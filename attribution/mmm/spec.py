@@ -1,0 +1,234 @@
+"""Model specification: a frozen description of the media-mix model (from TOML).
+
+Example config (``data/mmm_config.toml`` is a complete one)::
+
+    [model]
+    date = "date"            # week start column
+    target = "sales"
+    geo = "geo"              # optional: one row per (date, geo), partial pooling
+    trend = true
+    fourier_modes = 2        # yearly seasonality
+    controls = ["price"]     # default: every other numeric column
+    events = ["black_friday"]        # 0/1 indicator columns (not scaled)
+    holidays = ["2024-12-25"]        # dates -> indicator of the week containing them
+    holdout_weeks = 8        # last weeks kept out of the fit and evaluated
+    interval = 0.9
+    prior_mode = "coefficient"       # or "roi": priors on each channel's ROI
+
+    [[channels]]
+    name = "search"
+    column = "spend_search"
+    kind = "paid"            # paid | activity | offline
+    adstock = "geometric"    # geometric | delayed | weibull
+    l_max = 8
+    saturation = "logistic"  # logistic | hill
+    roi_prior = [2.0, 1.0]   # optional (mean, sd), used with prior_mode = "roi"
+
+    [priors]
+    beta = {dist = "HalfNormal", sigma = 2}
+
+Without ``[[channels]]`` the panel convention applies: ``spend_<name>`` columns
+are paid media, ``activity_<name>`` columns activity without spend.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from attribution.data.contracts import ACTIVITY_PREFIX, SPEND_PREFIX
+from attribution.errors import UsageError
+from attribution.mmm.components import ADSTOCKS, SATURATIONS
+from attribution.mmm.priors import DEFAULT_PRIORS, Prior, resolve_priors
+
+KINDS = ("paid", "activity", "offline")
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    """One media channel: its column, kind, adstock and saturation.
+
+    Example
+    -------
+    >>> ChannelSpec("tv", "spend_tv", kind="offline").adstock
+    'geometric'
+    """
+
+    name: str
+    column: str
+    kind: str = "paid"
+    adstock: str = "geometric"
+    l_max: int = 8
+    normalize: bool = True
+    saturation: str = "logistic"
+    roi_prior: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        checks = (("kind", self.kind, KINDS), ("adstock", self.adstock, ADSTOCKS),
+                  ("saturation", self.saturation, SATURATIONS))
+        for what, value, allowed in checks:
+            if value not in allowed:
+                raise UsageError(f"channel '{self.name}': {what} must be one of "
+                                 f"{list(allowed)}, got {value!r}")
+        if not isinstance(self.l_max, int) or not 1 <= self.l_max <= 52:
+            raise UsageError(f"channel '{self.name}': l_max must be a whole number 1..52")
+        if self.roi_prior is not None:
+            if len(self.roi_prior) != 2:
+                raise UsageError(f"channel '{self.name}': roi_prior must be [mean, sd]")
+            object.__setattr__(self, "roi_prior", (float(self.roi_prior[0]),
+                                                   float(self.roi_prior[1])))
+            if self.kind == "activity":
+                raise UsageError(f"channel '{self.name}': an activity channel has no spend, "
+                                 "so it cannot take a ROI prior")
+
+    @property
+    def has_spend(self) -> bool:
+        return self.kind != "activity"
+
+
+@dataclass(frozen=True)
+class MMMSpec:
+    """The whole model: columns, channels, baseline terms, priors.
+
+    Example
+    -------
+    >>> spec = MMMSpec(channels=(ChannelSpec("tv", "spend_tv"),))
+    >>> spec.channel_names
+    ('tv',)
+    """
+
+    channels: tuple[ChannelSpec, ...]
+    date: str = "date"
+    target: str = "sales"
+    geo: str | None = None
+    trend: bool = True
+    fourier_modes: int = 2
+    controls: tuple[str, ...] | None = None  # None: every other numeric column
+    events: tuple[str, ...] = ()
+    holidays: tuple[str, ...] = ()
+    holdout_weeks: int = 0
+    interval: float = 0.9
+    prior_mode: str = "coefficient"
+    priors: tuple[tuple[str, Prior], ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not self.channels:
+            raise UsageError("the model needs at least one channel (spend_<name> or "
+                             "activity_<name> columns, or [[channels]] in the config)")
+        names = [c.name for c in self.channels]
+        if len(set(names)) != len(names):
+            raise UsageError(f"channel names must be unique, got {names}")
+        if self.prior_mode not in ("coefficient", "roi"):
+            raise UsageError("prior_mode must be 'coefficient' or 'roi'")
+        if not 0 < self.interval < 1:
+            raise UsageError("interval must be between 0 and 1, e.g. 0.9")
+        if self.fourier_modes < 0 or self.holdout_weeks < 0:
+            raise UsageError("fourier_modes and holdout_weeks must be >= 0")
+        resolve_priors(dict(self.priors))
+
+    @property
+    def channel_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.channels)
+
+    @property
+    def prior_set(self) -> dict[str, Prior]:
+        """All priors: documented defaults updated with the config's overrides."""
+        return resolve_priors(dict(self.priors))
+
+    def channel(self, name: str) -> ChannelSpec:
+        for c in self.channels:
+            if c.name == name:
+                return c
+        raise UsageError(f"unknown channel '{name}'; channels: {list(self.channel_names)}")
+
+    def without_channels(self, names: Sequence[str]) -> MMMSpec:
+        """A copy without the named channels (e.g. channels with no spend at all)."""
+        return replace(self, channels=tuple(c for c in self.channels if c.name not in names))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict (JSON/TOML-ready), the inverse of :func:`spec_from_dict`."""
+        model = {k: v for k, v in asdict(self).items() if k not in ("channels", "priors")}
+        model = {k: (list(v) if isinstance(v, tuple) else v) for k, v in model.items()
+                 if v is not None}
+        chans = []
+        for c in self.channels:
+            d = asdict(c)
+            if d["roi_prior"] is None:
+                d.pop("roi_prior")
+            else:
+                d["roi_prior"] = list(d["roi_prior"])
+            chans.append(d)
+        return {"model": model, "channels": chans,
+                "priors": {k: p.to_dict() for k, p in self.priors}}
+
+
+def spec_from_dict(config: Mapping[str, Any], columns: Sequence[str] | None = None) -> MMMSpec:
+    """Build a spec from a parsed config; infer channels from ``columns`` if none are listed.
+
+    Example
+    -------
+    >>> spec_from_dict({}, ["date", "sales", "spend_tv", "activity_posts"]).channel_names
+    ('tv', 'posts')
+    """
+    model = dict(config.get("model", {}))
+    allowed = {"date", "target", "geo", "trend", "fourier_modes", "controls", "events",
+               "holidays", "holdout_weeks", "interval", "prior_mode"}
+    unknown = set(model) - allowed
+    if unknown:
+        raise UsageError(f"unknown [model] setting(s) {sorted(unknown)}; known: {sorted(allowed)}")
+    for key in ("controls", "events", "holidays"):
+        if key in model and model[key] is not None:
+            model[key] = tuple(str(v) for v in model[key])
+    raw_channels = config.get("channels") or []
+    if raw_channels:
+        channels = []
+        for i, ch in enumerate(raw_channels):
+            ch = dict(ch)
+            if "name" not in ch:
+                raise UsageError(f"[[channels]] entry {i + 1} needs a name")
+            ch.setdefault("column", SPEND_PREFIX + ch["name"])
+            if "roi_prior" in ch:
+                ch["roi_prior"] = tuple(ch["roi_prior"])
+            try:
+                channels.append(ChannelSpec(**ch))
+            except TypeError as exc:
+                raise UsageError(f"channel '{ch['name']}': {exc}") from None
+    else:
+        channels = list(infer_channels(columns or ()))
+    priors = tuple(sorted((k, Prior.from_dict(k, v))
+                          for k, v in dict(config.get("priors", {})).items()))
+    unknown_p = {k for k, _ in priors} - set(DEFAULT_PRIORS)
+    if unknown_p:
+        raise UsageError(f"unknown prior(s) {sorted(unknown_p)}; known: {sorted(DEFAULT_PRIORS)}")
+    return MMMSpec(channels=tuple(channels), priors=priors, **model)
+
+
+def infer_channels(columns: Sequence[str]) -> tuple[ChannelSpec, ...]:
+    """Channels from the panel convention: ``spend_<name>`` (paid), ``activity_<name>``."""
+    out = []
+    for col in columns:
+        if col.startswith(SPEND_PREFIX):
+            out.append(ChannelSpec(col[len(SPEND_PREFIX):], col, kind="paid"))
+        elif col.startswith(ACTIVITY_PREFIX):
+            out.append(ChannelSpec(col[len(ACTIVITY_PREFIX):], col, kind="activity"))
+    return tuple(out)
+
+
+def load_spec(path: str | Path, columns: Sequence[str] | None = None) -> MMMSpec:
+    """Read a TOML config file into a frozen :class:`MMMSpec`.
+
+    Example
+    -------
+    >>> spec = load_spec("data/mmm_config.toml")   # doctest: +SKIP
+    """
+    path = Path(path)
+    try:
+        config = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"config file {path} not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: not valid TOML ({exc})") from None
+    return spec_from_dict(config, columns)

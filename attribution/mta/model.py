@@ -1,0 +1,260 @@
+"""The path-attribution estimator: settings in, frozen results out.
+
+>>> from attribution.mta import PathAttribution, PathTable
+>>> t = PathTable.from_paths([("a", "b"), ("b",)], [1, 1], [10, 20], [1, 1])
+>>> res = PathAttribution(models=("last", "markov"), order=1).fit(t)
+>>> res.to_frame()[["model", "channel", "conversions"]].round(3).values.tolist()
+[['last', 'a', 0.0], ['last', 'b', 2.0], ['markov', 'a', 0.667], ['markov', 'b', 1.333]]
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+
+import pandas as pd
+
+from attribution.errors import UsageError
+from attribution.findings import Finding
+from attribution.mta import shapley
+from attribution.mta.bootstrap import (
+    Replicator,
+    bootstrap,
+    linear_replicator,
+    markov_replicator,
+    percentile_interval,
+    table_replicator,
+)
+from attribution.mta.heuristics import DEFAULT_DIRECT, HEURISTICS, fraction_matrix, step_fractions
+from attribution.mta.markov import ChainStructure, MarkovFit, fit_markov
+from attribution.mta.markov_order import compare_orders
+from attribution.mta.paths import PathTable
+from attribution.mta.results import Credit
+
+log = logging.getLogger("attribution")
+
+SHAPLEY_MODELS: dict[str, Callable[[PathTable], Credit]] = {
+    "shapley": shapley.shapley_count,
+    "shapley_rate": shapley.shapley_rate,
+    "shapley_ordered": shapley.shapley_ordered,
+}
+MODELS: tuple[str, ...] = (*HEURISTICS, "markov", *SHAPLEY_MODELS)
+DEFAULT_MODELS: tuple[str, ...] = ("first", "last", "last_non_direct", "linear", "position",
+                                   "time_decay", "markov", "shapley")
+# models whose credit can never be negative (checked by the tests)
+NON_NEGATIVE: frozenset[str] = frozenset({*HEURISTICS, "markov", "shapley", "shapley_ordered"})
+
+
+@dataclass(frozen=True)
+class AttributionResults:
+    """Results of :meth:`PathAttribution.fit`: one :class:`Credit` per model plus tables.
+
+    ``tables`` holds ``transition_matrix``, ``removal_effects`` and (for
+    ``order="auto"``) ``order_comparison`` when Markov ran.
+    """
+
+    credits: Mapping[str, Credit]
+    channels: tuple[str, ...]
+    total_conversions: float
+    total_value: float
+    order: int | None = None
+    bootstrap: int = 0
+    ci: float = 0.9
+    seed: int = 0
+    tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    findings: tuple[Finding, ...] = ()
+    markov_fit: MarkovFit | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "credits", MappingProxyType(dict(self.credits)))
+        object.__setattr__(self, "tables", MappingProxyType(dict(self.tables)))
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        return tuple(self.credits)
+
+    def __getitem__(self, model: str) -> Credit:
+        return self.credits[model]
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long table: model, channel, conversions, value, ci_low, ci_high (+ value_ci_*)."""
+        return pd.concat([c.to_frame() for c in self.credits.values()], ignore_index=True)
+
+    def wide(self, column: str = "conversions") -> pd.DataFrame:
+        """Channels x models table of one column (conversions by default)."""
+        return self.to_frame().pivot(index="channel", columns="model", values=column)[
+            list(self.credits)]
+
+    def journey_credit(self) -> pd.DataFrame:
+        """Markov credit per path row (path_row, channel, conversions, value).
+
+        Each converting path's conversions go to its distinct channels in proportion
+        to their removal effects, so every row's credit sums to its conversions.
+        """
+        if self.markov_fit is None:
+            raise UsageError("journey credit needs the 'markov' model")
+        return self.markov_fit.journey_credit()
+
+    def summary(self) -> str:
+        """Plain-text summary: settings, credit per channel and model, findings."""
+        head = [f"Path attribution: {len(self.channels)} channels, "
+                f"{self.total_conversions:,.6g} conversions, value {self.total_value:,.6g}"]
+        if self.order is not None:
+            head.append(f"Markov order: {self.order} (exact removal effects)")
+        if self.bootstrap:
+            head.append(f"Bootstrap: {self.bootstrap} replicates, {self.ci:.0%} intervals, "
+                        f"seed {self.seed}")
+        body = self.wide().round(2).to_string()
+        notes = [f"[{f.level}] {f.message}" for f in self.findings]
+        return "\n".join([*head, "", "Conversions credited:", body, *notes])
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        head = html.escape(self.summary().splitlines()[0])
+        table = self.wide().round(2).to_html(border=0)
+        extra = ""
+        if self.bootstrap:
+            frame = self.to_frame()
+            frame["interval"] = [f"{lo:.1f} – {hi:.1f}" for lo, hi in
+                                 zip(frame["ci_low"], frame["ci_high"], strict=True)]
+            extra = ("<p>Intervals</p>" + frame.pivot(index="channel", columns="model",
+                                                      values="interval").to_html(border=0))
+        notes = "".join(f"<li>{html.escape(f.message)}</li>" for f in self.findings)
+        return (f"<div><strong>{head}</strong>{table}{extra}"
+                f"{'<ul>' + notes + '</ul>' if notes else ''}</div>")
+
+
+@dataclass(frozen=True)
+class PathAttribution:
+    """Path attribution with several models, exact Markov, and bootstrap intervals.
+
+    Parameters
+    ----------
+    models : any of ``first, last, last_non_direct, linear, position, time_decay,
+        markov, shapley, shapley_rate, shapley_ordered``.
+    order : Markov order (1 or more) or ``"auto"`` (chosen by holdout log-loss
+        among ``1..max_order``; see :mod:`attribution.mta.markov_order`).
+    max_order : largest order tried by ``"auto"``.
+    bootstrap : number of bootstrap replicates (0 = no intervals).
+    seed : seed of the holdout split and the bootstrap.
+    ci : interval level (0.9 = 5% to 95%).
+    direct : channel names that ``last_non_direct`` skips.
+    position_weights : (first, middle, last) weights of ``position``.
+    half_life : half-life in steps of the path-table ``time_decay``.
+    holdout : fraction of journeys held out when choosing the order.
+    resample : ``"multinomial"`` or ``"poisson"`` bootstrap.
+
+    Example
+    -------
+    >>> PathAttribution(models=("markov",), order="auto", bootstrap=200, seed=1)  # doctest: +SKIP
+    """
+
+    models: tuple[str, ...] = DEFAULT_MODELS
+    order: int | str = "auto"
+    max_order: int = 4
+    bootstrap: int = 0
+    seed: int = 0
+    ci: float = 0.9
+    direct: frozenset[str] = DEFAULT_DIRECT
+    position_weights: tuple[float, float, float] = (0.4, 0.2, 0.4)
+    half_life: float = 1.0
+    holdout: float = 0.3
+    resample: str = "multinomial"
+
+    def __post_init__(self) -> None:
+        models = tuple(dict.fromkeys(self.models))
+        unknown = [m for m in models if m not in MODELS]
+        if unknown or not models:
+            raise UsageError(f"unknown model(s) {', '.join(unknown) or '(none given)'}; "
+                             f"choose from {', '.join(MODELS)}")
+        object.__setattr__(self, "models", models)
+        object.__setattr__(self, "direct", frozenset(self.direct))
+        if not (self.order == "auto" or (isinstance(self.order, int) and self.order >= 1)):
+            raise UsageError(f"order must be 'auto' or an integer >= 1, not {self.order!r}")
+        if self.max_order < 1:
+            raise UsageError("max_order must be >= 1")
+        if self.bootstrap < 0:
+            raise UsageError("bootstrap must be >= 0")
+        if not 0 < self.ci < 1:
+            raise UsageError("ci must be between 0 and 1, e.g. 0.9")
+        if self.resample not in ("multinomial", "poisson"):
+            raise UsageError("resample must be 'multinomial' or 'poisson'")
+
+    def with_settings(self, **changes: object) -> PathAttribution:
+        """A copy with some settings changed."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    # ----------------------------------------------------------------- fit
+    def fit(self, table: PathTable) -> AttributionResults:
+        """Credit every configured model on ``table``; returns frozen results."""
+        findings: list[Finding] = []
+        if table.n_paths == 0:
+            raise UsageError("the path table has no rows")
+        if table.conversions.sum() <= 0:
+            findings.append(Finding("warning", "mta.no_conversions",
+                                    "the path table has no conversions: all credit is 0",
+                                    "check the conversion column", "mta"))
+        credits: dict[str, Credit] = {}
+        tables: dict[str, pd.DataFrame] = {}
+        replicators: dict[str, Replicator] = {}
+        order: int | None = None
+        fit: MarkovFit | None = None
+        options = {"direct": self.direct, "position_weights": self.position_weights,
+                   "half_life": self.half_life}
+        for name in self.models:
+            log.info("mta: %s", name)
+            if name in HEURISTICS:
+                m = fraction_matrix(table, step_fractions(table, name, **options))
+                credits[name] = Credit(name, table.channels, m @ table.conversions,
+                                       m @ table.value)
+                replicators[name] = linear_replicator(m)
+            elif name == "markov":
+                order = self._choose_order(table, tables)
+                structure = ChainStructure.from_table(table, order)
+                fit = fit_markov(table, order, structure=structure)
+                credits[name] = fit.credit
+                tables["transition_matrix"] = fit.transition_table()
+                tables["removal_effects"] = fit.removal_table()
+                replicators[name] = markov_replicator(structure)
+            else:
+                fn = SHAPLEY_MODELS[name]
+                credits[name] = fn(table)
+                findings.extend(credits[name].findings)
+                replicators[name] = table_replicator(table, fn)
+        if self.bootstrap:
+            log.info("mta: bootstrap, %d replicates", self.bootstrap)
+            draws = bootstrap(table, replicators, replicates=self.bootstrap, seed=self.seed,
+                              method=self.resample)
+            for name, d in draws.items():
+                bounds = percentile_interval(d, self.ci)  # (n_channels, 2 quantities, 2)
+                credits[name] = replace(credits[name], conversions_ci=bounds[:, 0, :],
+                                        value_ci=bounds[:, 1, :])
+        neg = [n for n, c in credits.items() if (c.conversions < -1e-9).any()]
+        if neg:
+            findings.append(Finding("info", "mta.negative_credit",
+                                    f"negative credit in {', '.join(neg)}: channels whose "
+                                    "journeys convert less than journeys without them",
+                                    "read it as a negative marginal rate, not an error", "mta"))
+        return AttributionResults(credits, table.channels, float(table.conversions.sum()),
+                                  float(table.value.sum()), order, self.bootstrap, self.ci,
+                                  self.seed, tables, tuple(findings), fit)
+
+    def _choose_order(self, table: PathTable, tables: dict[str, pd.DataFrame]) -> int:
+        if self.order != "auto":
+            return int(self.order)
+        chosen, comparison = compare_orders(table, tuple(range(1, self.max_order + 1)),
+                                            holdout=self.holdout, seed=self.seed)
+        tables["order_comparison"] = comparison
+        log.info("mta: Markov order %d chosen by holdout log-loss", chosen)
+        return chosen
+
+
+def attribute(table: PathTable, models: Iterable[str] = DEFAULT_MODELS,
+              **settings: object) -> AttributionResults:
+    """Shortcut: ``PathAttribution(models=..., **settings).fit(table)``."""
+    return PathAttribution(models=tuple(models), **settings).fit(table)  # type: ignore[arg-type]

@@ -1,0 +1,194 @@
+"""The aggregated path table, encoded for fast attribution math.
+
+A path table has one row per distinct journey path with its conversions,
+conversion value and non-converting count (``total_null``). ``PathTable``
+encodes the paths as integer channel codes in one flat array with offsets
+(CSR layout), so a million rows cost a few arrays, not a million lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from attribution.errors import InputError
+
+DEFAULT_SEP = " > "
+
+
+def _frozen(a: np.ndarray, dtype: type | np.dtype) -> np.ndarray:
+    out = np.ascontiguousarray(a, dtype=dtype)
+    out.setflags(write=False)
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class PathTable:
+    """Distinct paths with their counts.
+
+    ``steps[offsets[i]:offsets[i+1]]`` are the channel codes of path ``i``
+    (indices into ``channels``, sorted by name). ``conversions``, ``value`` and
+    ``nulls`` are per path.
+
+    Example
+    -------
+    >>> t = PathTable.from_frame(pd.DataFrame({"path": ["a > b", "b"],
+    ...     "total_conversions": [1, 0], "total_null": [0, 2]}))
+    >>> t.channels, t.path(0)
+    (('a', 'b'), ('a', 'b'))
+    """
+
+    channels: tuple[str, ...]
+    offsets: np.ndarray
+    steps: np.ndarray
+    conversions: np.ndarray
+    value: np.ndarray
+    nulls: np.ndarray
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "offsets", _frozen(self.offsets, np.int64))
+        object.__setattr__(self, "steps", _frozen(self.steps, np.int32))
+        for name in ("conversions", "value", "nulls"):
+            object.__setattr__(self, name, _frozen(getattr(self, name), np.float64))
+        n = len(self.offsets) - 1
+        if not (len(self.conversions) == len(self.value) == len(self.nulls) == n):
+            raise ValueError("PathTable arrays disagree in length")
+
+    # ---------------------------------------------------------------- build
+    @classmethod
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        *,
+        sep: str = DEFAULT_SEP,
+        path_col: str = "path",
+        conv_col: str = "total_conversions",
+        value_col: str = "total_conversion_value",
+        null_col: str = "total_null",
+        source: str = "path table",
+    ) -> PathTable:
+        """Encode a path-table DataFrame (missing value/null columns count as 0).
+
+        Duplicate paths are summed. Steps are stripped of surrounding blanks;
+        an empty path or empty step raises ``InputError``.
+        """
+        if path_col not in frame.columns:
+            raise InputError(f"no column '{path_col}'", "name the path column with --path-col",
+                             file=source, column=path_col, reason="missing_column")
+        n = len(frame)
+        raw = frame[path_col].astype("string").fillna("")
+        conv = _numeric(frame, conv_col, n, source)
+        val = _numeric(frame, value_col, n, source)
+        nul = _numeric(frame, null_col, n, source)
+        pieces = raw.str.split(sep, regex=False).explode()
+        pieces = pieces.str.strip()
+        empty = pieces.eq("") | pieces.isna()
+        if empty.any():
+            row = int(np.asarray(pieces.index[empty.to_numpy()])[0])
+            raise InputError("empty path or empty step in a path",
+                             f"remove the row or check the separator (now {sep!r})",
+                             file=source, row=row + 2, column=path_col, reason="empty_path")
+        owner = np.asarray(pieces.index, dtype=np.int64)
+        names = pieces.to_numpy(dtype=object)
+        channels, codes = np.unique(names.astype(str), return_inverse=True)
+        lengths = np.bincount(owner, minlength=n)
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        table = cls(tuple(str(c) for c in channels), offsets, codes, conv, val, nul)
+        return table.merged()
+
+    @classmethod
+    def from_paths(
+        cls,
+        paths: list[tuple[str, ...]] | list[list[str]],
+        conversions: np.ndarray | list[float],
+        value: np.ndarray | list[float] | None = None,
+        nulls: np.ndarray | list[float] | None = None,
+    ) -> PathTable:
+        """Build from Python sequences of channel names (handy in tests and notebooks)."""
+        frame = pd.DataFrame({
+            "path": [DEFAULT_SEP.join(p) for p in paths],
+            "total_conversions": conversions,
+            "total_conversion_value": np.zeros(len(paths)) if value is None else value,
+            "total_null": np.zeros(len(paths)) if nulls is None else nulls,
+        })
+        return cls.from_frame(frame)
+
+    def merged(self) -> PathTable:
+        """Sum rows whose paths are identical (keeps the first occurrence's order)."""
+        keys = [self.steps[a:b].tobytes() for a, b in zip(self.offsets[:-1], self.offsets[1:],
+                                                           strict=True)]
+        uniq, first, inverse = np.unique(np.array(keys, dtype=object), return_index=True,
+                                         return_inverse=True)
+        if len(uniq) == self.n_paths:
+            return self
+        order = np.argsort(first)
+        remap = np.empty_like(order)
+        remap[order] = np.arange(len(order))
+        group = remap[inverse]
+        keep = first[order]
+
+        def summed(a: np.ndarray) -> np.ndarray:
+            return np.bincount(group, weights=a, minlength=len(keep))
+
+        lengths = np.diff(self.offsets)[keep]
+        steps = np.concatenate([self.steps[self.offsets[i]:self.offsets[i + 1]] for i in keep])
+        return PathTable(self.channels, np.concatenate([[0], np.cumsum(lengths)]), steps,
+                         summed(self.conversions), summed(self.value), summed(self.nulls))
+
+    # ---------------------------------------------------------------- views
+    @property
+    def n_paths(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def n_channels(self) -> int:
+        return len(self.channels)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    @property
+    def path_index(self) -> np.ndarray:
+        """For each step, the index of the path it belongs to."""
+        return np.repeat(np.arange(self.n_paths), self.lengths)
+
+    def path(self, i: int) -> tuple[str, ...]:
+        return tuple(self.channels[c] for c in self.steps[self.offsets[i]:self.offsets[i + 1]])
+
+    def channel_sets(self) -> np.ndarray:
+        """Bit mask (uint64) of the channels each path touches; needs <= 64 channels."""
+        if self.n_channels > 64:
+            raise ValueError("channel_sets needs at most 64 channels")
+        bits = np.left_shift(np.uint64(1), self.steps.astype(np.uint64))
+        out = np.zeros(self.n_paths, dtype=np.uint64)
+        np.bitwise_or.at(out, self.path_index, bits)
+        return out
+
+    def with_weights(self, conversions: np.ndarray, value: np.ndarray,
+                     nulls: np.ndarray) -> PathTable:
+        """Same paths with new counts (bootstrap resamples)."""
+        return PathTable(self.channels, self.offsets, self.steps, conversions, value, nulls)
+
+    def to_frame(self, sep: str = DEFAULT_SEP) -> pd.DataFrame:
+        """Back to the contract's columns (path, total_conversions, ..., total_null)."""
+        names = np.array(self.channels, dtype=object)[self.steps]
+        joined = [sep.join(names[a:b]) for a, b in zip(self.offsets[:-1], self.offsets[1:],
+                                                        strict=True)]
+        return pd.DataFrame({"path": joined, "total_conversions": self.conversions,
+                             "total_conversion_value": self.value, "total_null": self.nulls})
+
+
+def _numeric(frame: pd.DataFrame, col: str, n: int, source: str) -> np.ndarray:
+    if col not in frame.columns:
+        return np.zeros(n)
+    vals = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(vals) | (vals < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"'{frame[col].iloc[i]}' is not a non-negative number",
+                         "counts and values must be finite numbers >= 0",
+                         file=source, row=i + 2, column=col, reason="bad_number")
+    return vals

@@ -1,0 +1,194 @@
+"""Adapters from the package's models to the :class:`ResponseModel` protocol, and loading.
+
+- :class:`TruthResponse`: the simulated world's *true* response (``truth.json``),
+  one "draw"; used to check the optimiser against the true optimum.
+- :class:`MMMResponse`: the fitted MMM (``attribution.mmm``), whose results offer
+  ``response(spend)`` with the protocol's shape contract; only spend channels.
+- ``response.json``: a :class:`ParametricResponse` written by ``save``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from attribution.errors import UsageError
+from attribution.optimize.response import ParametricResponse, ResponseModel
+
+
+class TruthResponse:
+    """The simulated world's true expected response to weekly spend (one draw).
+
+    A weekly spend ``s_c`` held over the simulated period scales the channel's
+    simulated spend pattern to total ``s_c * T`` (T weeks); the weekly outcome is
+    the true incremental outcome over the period divided by T. Only channels
+    driven by spend (with spend > 0) are optimisable; the others are constant.
+
+    Example
+    -------
+    >>> from attribution.data.simulator.truth import load_truth    # doctest: +SKIP
+    >>> TruthResponse(load_truth("world/truth.json")).channels      # doctest: +SKIP
+    ('search_generic', 'search_brand', ...)
+    """
+
+    outcome: str
+
+    def __init__(self, truth: Mapping[str, Any], metric: str = "sales") -> None:
+        from attribution.data.simulator import truth as truth_mod
+
+        self._mod = truth_mod
+        self.truth = truth
+        self.outcome = metric
+        chans = truth["channels"]
+        self.channels = tuple(n for n, c in chans.items()
+                              if c.get("driver") == "spend" and float(c.get("spend") or 0) > 0)
+        if not self.channels:
+            raise UsageError("the truth file has no channels with spend to optimise")
+        self._weeks = len(chans[self.channels[0]]["weekly_driver"])
+        self._spend = np.array([float(chans[c]["spend"]) for c in self.channels])
+        self.current_spend = self._spend / self._weeks
+
+    def channel_response(self, spend: np.ndarray) -> np.ndarray:
+        """Per-channel weekly true outcome ``(1, ..., n_channels)``."""
+        spend = np.asarray(spend, dtype=float)
+        out = np.empty(spend.shape)
+        for idx in np.ndindex(spend.shape[:-1]):
+            for j, name in enumerate(self.channels):
+                m = max(float(spend[(*idx, j)]), 0.0) * self._weeks / self._spend[j]
+                out[(*idx, j)] = self._mod.channel_response(
+                    self.truth["channels"][name], m, metric=self.outcome) / self._weeks
+        return out[None, ...]
+
+    def response(self, spend: np.ndarray) -> np.ndarray:
+        """Total weekly true outcome ``(1, ...)``."""
+        return self.channel_response(spend).sum(axis=-1)
+
+
+def _mmm_model(path: Path) -> ResponseModel:
+    """Load a fitted MMM (``attribution.mmm.io.load``) as a :class:`MMMResponse`."""
+    try:
+        mmm_io = importlib.import_module("attribution.mmm.io")
+    except ModuleNotFoundError as exc:
+        raise UsageError(f"cannot load the fitted model in {path}: the media-mix model "
+                         f"module is not available ({exc})") from None
+    return MMMResponse(mmm_io.load(path))
+
+
+def load_response_model(path: str | Path, metric: str = "sales") -> ResponseModel:
+    """Open what ``--model`` points at as a :class:`ResponseModel`.
+
+    Accepted: a fitted MMM folder (``posterior.nc`` in it or in ``mmm/``), a
+    ``response.json`` (parametric model), a simulator ``truth.json`` (optimise on
+    the true curves), or a folder holding one of these (MMM first).
+
+    Example
+    -------
+    >>> load_response_model("runs/2026q3")            # doctest: +SKIP
+    """
+    p = Path(path)
+    if p.is_dir():
+        for sub in (p, p / "mmm"):
+            if (sub / "posterior.nc").exists():
+                return _mmm_model(sub)
+        for name in ("response.json", "truth.json"):
+            if (p / name).exists():
+                return load_response_model(p / name, metric)
+        raise UsageError(f"no fitted model in {p}: expected mmm/posterior.nc (from 'attribution "
+                         "mmm'), response.json or truth.json")
+    if not p.exists():
+        raise UsageError(f"model not found: {p}; pass the run folder of 'attribution mmm'")
+    if p.suffix == ".nc":
+        return _mmm_model(p)
+    try:
+        d = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"cannot read model file {p}: {exc}") from None
+    if isinstance(d, dict) and d.get("kind") == "parametric_response":
+        return ParametricResponse.from_dict(d)
+    if isinstance(d, dict) and "channels" in d and "baseline" in d:
+        return TruthResponse(d, metric)
+    raise UsageError(f"{p} is neither a response model nor a simulator truth file")
+
+
+class MMMResponse:
+    """The fitted media-mix model (``attribution.mmm``) seen through the protocol.
+
+    Only channels with money spend are optimised; activity channels (organic posts,
+    ...) stay at their current level and are left out of the totals. ``max_draws``
+    thins the posterior (evenly) to keep the optimiser fast. ``ramp_fraction`` uses
+    the posterior-mean lag weights (an approximation: exact per draw only when the
+    adstock is the same in every draw).
+
+    Example
+    -------
+    >>> from attribution.mmm.io import load                       # doctest: +SKIP
+    >>> m = MMMResponse(load("runs/2026q3"))                      # doctest: +SKIP
+    """
+
+    outcome = "sales"
+
+    def __init__(self, results: Any, max_draws: int | None = 1000) -> None:
+        self.results = results
+        self.max_draws = max_draws
+        names = tuple(results.channels)
+        has_spend = np.asarray(getattr(results, "has_spend", np.ones(len(names), bool)),
+                               dtype=bool)
+        self._idx = np.flatnonzero(has_spend)
+        if self._idx.size == 0:
+            raise UsageError("the fitted model has no channels with spend to optimise")
+        self.channels = tuple(names[i] for i in self._idx)
+        self._all_current = np.asarray(results.current_spend, dtype=float)
+        self.current_spend = self._all_current[self._idx]
+        self._n_all = len(names)
+
+    def _full(self, spend: np.ndarray) -> np.ndarray:
+        spend = np.asarray(spend, dtype=float)
+        full = np.broadcast_to(self._all_current, (*spend.shape[:-1], self._n_all)).copy()
+        full[..., self._idx] = spend
+        return full
+
+    def channel_response(self, spend: np.ndarray) -> np.ndarray:
+        """Per-channel weekly contributions of the spend channels ``(draws, ..., n)``."""
+        out = self.results.response(self._full(spend), per_channel=True,
+                                    max_draws=self.max_draws)
+        return np.asarray(out, dtype=float)[..., self._idx]
+
+    def response(self, spend: np.ndarray) -> np.ndarray:
+        """Weekly incremental outcome of the spend channels ``(draws, ...)``."""
+        return self.channel_response(spend).sum(axis=-1)
+
+    def ramp_fraction(self, weeks: int) -> np.ndarray | None:
+        """Cumulative share of the lag weights per week ``(weeks, n)`` (posterior mean)."""
+        try:
+            from attribution.mmm.model import lag_weights
+
+            w = np.asarray(lag_weights(self.results.media_params(), self.results.layout))
+        except Exception:  # older/other results objects: no finite-horizon mode
+            return None
+        w = w.mean(axis=0) if w.ndim == 3 else w                  # (C, L)
+        w = w[self._idx]
+        cum = np.cumsum(w, axis=-1) / np.maximum(w.sum(axis=-1, keepdims=True), 1e-300)
+        frac = np.ones((weeks, self._idx.size))
+        k = min(weeks, cum.shape[1])
+        frac[:k] = cum[:, :k].T
+        return frac
+
+
+def as_response_model(model: Any) -> ResponseModel:
+    """Wrap a fitted MMM results object (it has ``has_spend`` and ``media_params``) in
+    :class:`MMMResponse`; return anything else unchanged.
+
+    Example
+    -------
+    >>> m = as_response_model(some_model)       # doctest: +SKIP
+    """
+    if isinstance(model, MMMResponse | TruthResponse | ParametricResponse):
+        return model
+    if hasattr(model, "has_spend") and hasattr(model, "media_params"):
+        return MMMResponse(model)
+    return model  # type: ignore[no-any-return]

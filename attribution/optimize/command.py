@@ -1,0 +1,117 @@
+"""``attribution optimize``: recommend a budget reallocation (plan.csv).
+
+Writes ``--out`` (plan.csv: one row per channel plus a ``total`` row) and, next to
+it, ``<stem>.json`` (plan-level numbers and findings); with ``--scenarios`` also
+``<stem>_scenarios.csv``, with ``--sweep N`` also ``<stem>_sweep.csv``.
+Budget, bounds, spends and expected outcomes are totals over the planning horizon
+(``--horizon`` weeks; default 1, i.e. a weekly budget; 13 plans a quarter).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from attribution.errors import UsageError
+from attribution.findings import Finding
+from attribution.io import write_csv, write_json
+from attribution.optimize.adapters import load_response_model
+from attribution.optimize.allocate import OBJECTIVES, BudgetOptimizer
+from attribution.optimize.bounds import read_bounds
+from attribution.optimize.horizon import CARRYOVER
+from attribution.optimize.scenarios import budget_sweep, evaluate_plans, read_plans, sweep_budgets
+
+log = logging.getLogger("attribution")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register the optimize flags."""
+    parser.add_argument("--model", required=True, metavar="DIR",
+                        help="fitted model: run folder of 'attribution mmm' (mmm/posterior.nc), "
+                             "a response.json, or a simulator truth.json")
+    parser.add_argument("--budget", required=True, metavar="X",
+                        help="total budget over the horizon (per week by default), or "
+                             "'current' (the current spend)")
+    parser.add_argument("--out", required=True, metavar="F", help="plan table to write (CSV)")
+    parser.add_argument("--bounds", metavar="F",
+                        help="CSV: channel, min, max, min_pct, max_pct, locked")
+    parser.add_argument("--objective", choices=OBJECTIVES, default="sales")
+    parser.add_argument("--margin", type=float, metavar="M",
+                        help="profit per unit of outcome (needed for --objective profit)")
+    parser.add_argument("--risk-quantile", type=float, metavar="Q",
+                        help="maximise this lower posterior quantile (e.g. 0.1), not the mean")
+    parser.add_argument("--horizon", type=int, default=1, metavar="WEEKS",
+                        help="planning horizon in weeks (default 1: a weekly budget; 13 plans "
+                             "a quarter); budget, bounds and outcomes are totals over it")
+    parser.add_argument("--max-change-pct", type=float, metavar="P",
+                        help="keep every channel within +-P%% of its current spend "
+                             "(unless --bounds says otherwise for it)")
+    parser.add_argument("--carryover", choices=CARRYOVER, default="steady",
+                        help="steady-state carry-over (default) or finite-horizon ramp-in")
+    parser.add_argument("--interval", type=float, default=0.9, help="interval width (0.9)")
+    parser.add_argument("--scenarios", metavar="F",
+                        help="CSV of weekly spend plans to evaluate (scenario, period, channels)")
+    parser.add_argument("--sweep", type=int, default=0, metavar="N",
+                        help="also optimise N budgets from 50%% to 150%% of --budget")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the solver's random starts")
+
+
+def _budget(text: str, current_total: float) -> float:
+    s = str(text).strip().replace(",", "").replace("_", "")
+    if s.lower() == "current":
+        return current_total
+    try:
+        v = float(s)
+    except ValueError:
+        raise UsageError(f"--budget must be a number or 'current', got '{text}'") from None
+    if not v > 0 or v == float("inf"):
+        raise UsageError(f"--budget must be a positive number, got '{text}'")
+    return v
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the optimiser and write the plan; returns the exit status."""
+    out = Path(args.out)
+    if out.exists() and out.is_dir():
+        raise UsageError(f"--out {out} is a folder; give a file name such as {out / 'plan.csv'}")
+    if args.sweep and args.sweep < 2:
+        raise UsageError(f"--sweep needs at least 2 budgets, got {args.sweep}")
+    metric = "conversions" if args.objective == "conversions" else "sales"
+    opt = BudgetOptimizer(objective=args.objective, margin=args.margin,
+                          risk_quantile=args.risk_quantile, horizon=args.horizon,
+                          carryover=args.carryover, interval=args.interval, seed=args.seed,
+                          max_change_pct=args.max_change_pct)
+    log.info("loading the response model from %s", args.model)
+    model = load_response_model(args.model, metric)
+    current_total = float(sum(model.current_spend)) * args.horizon
+    budget = _budget(args.budget, current_total)
+    bounds = read_bounds(args.bounds, model.channels) if args.bounds else None
+    log.info("optimising a budget of %s over %d weeks (current spend %s) across %d channels",
+             f"{budget:,.0f}", args.horizon, f"{current_total:,.0f}", len(model.channels))
+    result = opt.fit(model, budget, bounds)
+    write_csv(out, result.to_frame())
+    write_json(out.with_name(out.stem + ".json"), result.to_dict())
+    log.info("%s", result.summary().splitlines()[1])
+    log.info("wrote %s", out)
+    if args.scenarios:
+        plans = read_plans(args.scenarios, model.channels)
+        sc = evaluate_plans(model, plans, carryover=args.carryover, interval=args.interval,
+                            margin=args.margin)
+        path = out.with_name(out.stem + "_scenarios.csv")
+        write_csv(path, sc.to_frame())
+        log.info("wrote %s (%d scenarios)", path, len(plans))
+    if args.sweep:
+        sw = budget_sweep(model, sweep_budgets(budget, 0.5, 1.5, args.sweep), bounds, opt)
+        path = out.with_name(out.stem + "_sweep.csv")
+        write_csv(path, sw.to_frame())
+        log.info("wrote %s", path)
+        _log_findings(sw.findings)
+    _log_findings(result.findings)
+    return 0
+
+
+def _log_findings(findings: tuple[Finding, ...]) -> None:
+    for f in findings:
+        text = f"{f.level}: {f.message}" + (f" ({f.action})" if f.action else "")
+        (log.warning if f.level != "info" else log.info)("%s", text)

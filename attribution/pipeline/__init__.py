@@ -1,0 +1,4 @@
+"""The whole pipeline for one period.
+
+data -> journeys -> MTA/MMM -> combine -> optimize -> report.
+"""

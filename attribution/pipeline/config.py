@@ -1,0 +1,183 @@
+"""The run config: one TOML file describes a run; the same file reruns it next quarter.
+
+Parsed into frozen dataclasses. Unknown keys are errors (with the closest valid
+name suggested), so a typo never silently falls back to a default. Relative
+paths are resolved against the config file's folder.
+
+Example ``run.toml``::
+
+    [run]
+    name = "2026-Q3"
+    out = "runs/2026-Q3"
+    seed = 7
+
+    [inputs]
+    touchpoints = "data/touchpoints.parquet"
+    conversions = "data/conversions.parquet"
+    media = "data/media.csv"
+    lift_tests = "data/lift_tests.csv"
+
+    [mta]
+    bootstrap = 100
+
+    [optimize]
+    budget = 250000          # weekly; default: the current weekly total
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any
+
+from attribution.errors import UsageError
+
+
+@dataclass(frozen=True)
+class InputsConfig:
+    touchpoints: Path | None = None
+    conversions: Path | None = None
+    id_map: Path | None = None
+    paths: Path | None = None          # an aggregated path table instead of raw logs
+    media: Path | None = None
+    lift_tests: Path | None = None
+    truth: Path | None = None          # simulated worlds only
+
+
+@dataclass(frozen=True)
+class JourneysConfig:
+    engine: str = "duckdb"
+    lookback_days: int = 30
+    inactivity_days: int | None = None
+    collapse_repeats: bool = False
+    drop_impressions: bool = False
+    granularity: str = "channel"
+
+
+@dataclass(frozen=True)
+class MTAConfig:
+    models: tuple[str, ...] = ("first", "last", "last_non_direct", "linear",
+                               "position", "time_decay", "markov", "shapley", "shapley_rate")
+    order: str | int = "auto"
+    bootstrap: int = 100
+
+
+@dataclass(frozen=True)
+class MMMConfig:
+    spec: Path | None = None           # model spec TOML (attribution/mmm); default: inferred
+    draws: int = 1000
+    tune: int = 1000
+    chains: int = 4
+    use_lift_tests: bool = True
+    use_mta_priors: bool = True
+
+
+@dataclass(frozen=True)
+class OptimizeConfig:
+    budget: float | None = None        # weekly total; None keeps the current total
+    bounds: Path | None = None
+    objective: str = "sales"
+    margin: float | None = None
+    risk_quantile: float | None = None
+    max_change_pct: float = 50.0
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    formats: tuple[str, ...] = ("html", "pdf")
+    currency: str = "EUR"
+    locale: str = "en"
+    previous: Path | None = None
+
+
+@dataclass(frozen=True)
+class RunSection:
+    name: str = "run"
+    out: Path = Path("runs/latest")
+    seed: int = 0
+    lenient: bool = False
+    interval: float = 0.9
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    run: RunSection = field(default_factory=RunSection)
+    inputs: InputsConfig = field(default_factory=InputsConfig)
+    journeys: JourneysConfig = field(default_factory=JourneysConfig)
+    mta: MTAConfig = field(default_factory=MTAConfig)
+    mmm: MMMConfig = field(default_factory=MMMConfig)
+    optimize: OptimizeConfig = field(default_factory=OptimizeConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, TOML/JSON-friendly dict (paths as strings, tuples as lists)."""
+        return _to_plain(self)
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Read a run config TOML file into a frozen ``RunConfig``."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: not valid TOML ({exc})") from None
+    return config_from_dict(raw, base=path.parent, source=str(path))
+
+
+def config_from_dict(raw: dict[str, Any], base: Path = Path("."), source: str = "config"
+                     ) -> RunConfig:
+    """Build a ``RunConfig`` from nested dicts; relative paths resolve against ``base``."""
+    return _build(RunConfig, raw, base, source, "")
+
+
+def _build(cls: type, raw: Any, base: Path, source: str, where: str) -> Any:
+    if not isinstance(raw, dict):
+        raise UsageError(f"{source}: [{where}] must be a table")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in fields(cls)]
+    kwargs: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in names:
+            close = difflib.get_close_matches(key, names, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; valid keys: {', '.join(names)}"
+            raise UsageError(f"{source}: unknown key '{key}' in [{where or 'top level'}]{hint}")
+        kwargs[key] = _coerce(hints[key], value, base, source, f"{where}.{key}".strip("."))
+    return cls(**kwargs)
+
+
+def _coerce(tp: Any, value: Any, base: Path, source: str, where: str) -> Any:
+    if is_dataclass(tp):
+        return _build(tp, value, base, source, where)
+    options = typing.get_args(tp) if isinstance(tp, types.UnionType) else (tp,)
+    for opt in options:
+        if opt is type(None):
+            continue
+        if opt is Path and isinstance(value, str):
+            p = Path(value).expanduser()
+            return p if p.is_absolute() else (base / p)
+        if typing.get_origin(opt) is tuple and isinstance(value, list):
+            return tuple(value)
+        if opt is float and isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        if opt is int and isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if opt in (str, bool) and isinstance(value, opt):
+            return value
+    raise UsageError(f"{source}: '{where}' has the wrong type ({type(value).__name__}: {value!r})")
+
+
+def _to_plain(obj: Any) -> Any:
+    if is_dataclass(obj):
+        return {f.name: _to_plain(getattr(obj, f.name)) for f in fields(obj)
+                if getattr(obj, f.name) is not None}
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, tuple | list):
+        return [_to_plain(v) for v in obj]
+    return obj

@@ -1,0 +1,264 @@
+"""Run the whole pipeline for one period into a run directory (DESIGN.md, "Run directory").
+
+Stages run in the data-flow order: journeys -> path attribution -> media-mix
+model (priors from the paths, calibrated by lift tests) -> reconciliation (and
+truth comparison on simulated worlds) -> budget plan -> reports. Stages whose
+inputs are not configured are skipped and recorded as such in ``run.json``;
+every stage records its row accounting, findings and timing there.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from attribution.errors import UsageError
+from attribution.findings import Finding
+from attribution.io import write_csv, write_json
+from attribution.pipeline.config import RunConfig
+from attribution.pipeline.manifest import Manifest
+
+log = logging.getLogger("attribution")
+
+
+@dataclass
+class _State:
+    """What the stages hand each other during one run."""
+
+    paths: pd.DataFrame | None = None
+    mta_long: pd.DataFrame | None = None
+    media: pd.DataFrame | None = None
+    lift: pd.DataFrame | None = None
+    mmm: Any = None
+    combined: pd.DataFrame | None = None
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def run_pipeline(cfg: RunConfig) -> Path:
+    """Run every configured stage; returns the run directory.
+
+    Example
+    -------
+    >>> run_pipeline(load_config("run.toml"))      # doctest: +SKIP
+    PosixPath('runs/2026-Q3')
+    """
+    out = Path(cfg.run.out)
+    out.mkdir(parents=True, exist_ok=True)
+    m = Manifest(run_dir=out, config=cfg.to_dict(), seed=cfg.run.seed)
+    st = _State()
+    try:
+        for name, stage in (("journeys", _journeys), ("mta", _mta), ("inputs", _media),
+                            ("mmm", _mmm), ("combine", _combine), ("optimize", _optimize)):
+            with m.timed(name):
+                stage(cfg, m, st)
+        m.extra["skipped_stages"] = st.skipped
+        m.status = "ok"
+        m.write()
+        with m.timed("report"):
+            _report(cfg, m, st)
+    except BaseException as exc:
+        m.status = "failed"
+        m.extra["error"] = f"{type(exc).__name__}: {exc}"
+        m.write()
+        raise
+    m.write()
+    log.info("run finished: %s", out / "run.json")
+    return out
+
+
+# ----------------------------------------------------------------------------- stages
+def _journeys(cfg: RunConfig, m: Manifest, st: _State) -> None:
+    from attribution.data import load_paths
+    from attribution.journeys import JourneyBuilder
+
+    inp, out = cfg.inputs, Path(cfg.run.out)
+    if inp.paths is not None:
+        m.add_input("paths", inp.paths)
+        loaded = load_paths(inp.paths, lenient=cfg.run.lenient,
+                            rejected=out / "rejected_paths.csv" if cfg.run.lenient else None)
+        m.add_accounting("paths", loaded.accounting)
+        st.paths = loaded.frame
+    elif inp.touchpoints is not None and inp.conversions is not None:
+        for name in ("touchpoints", "conversions", "id_map"):
+            src = getattr(inp, name)
+            if src is not None and Path(src).is_file():
+                m.add_input(name, src)
+        j = cfg.journeys
+        log.info("journeys: building paths with %s", j.engine)
+        builder = JourneyBuilder(engine=j.engine, lookback_days=j.lookback_days,
+                                 inactivity_days=j.inactivity_days,
+                                 collapse_repeats=j.collapse_repeats,
+                                 drop_impressions=j.drop_impressions,
+                                 granularity=j.granularity, lenient=cfg.run.lenient)
+        res = builder.fit(inp.touchpoints, inp.conversions, inp.id_map,
+                          journeys_out=out / "journeys.parquet")
+        m.add_output(out / "journeys.parquet")
+        for name, acc in res.accounting.items():
+            m.add_accounting(f"journeys.{name}", acc if isinstance(acc, dict) else {"value": acc})
+        if res.rejected is not None and len(res.rejected):
+            m.add_output(write_csv(out / "rejected_journeys.csv", res.rejected))
+        st.paths = res.paths
+    else:
+        st.skipped["journeys"] = "no touchpoints/conversions or path table configured"
+        st.skipped["mta"] = "no journeys"
+        return
+    m.add_output(write_csv(out / "paths.csv", st.paths))
+
+
+def _mta(cfg: RunConfig, m: Manifest, st: _State) -> None:
+    from attribution.mta import PathAttribution, PathTable
+
+    if st.paths is None:
+        return
+    out = Path(cfg.run.out)
+    table = PathTable.from_frame(st.paths, source="paths.csv")
+    model = PathAttribution(models=cfg.mta.models, order=cfg.mta.order,
+                            bootstrap=cfg.mta.bootstrap, seed=cfg.run.seed, ci=cfg.run.interval)
+    log.info("mta: %s on %d paths (bootstrap %d)", ", ".join(model.models), table.n_paths,
+             model.bootstrap)
+    res = model.fit(table)
+    st.mta_long = res.to_frame()
+    m.add_output(write_csv(out / "mta.csv", st.mta_long))
+    for name, frame in res.tables.items():
+        m.add_output(write_csv(out / "mta" / f"{name}.csv", frame))
+    m.add_findings(res.findings, stage="mta")
+
+
+def _media(cfg: RunConfig, m: Manifest, st: _State) -> None:
+    from attribution.data import check_lift_tests_against_panel, load_lift_tests, load_media
+
+    inp, out = cfg.inputs, Path(cfg.run.out)
+    if inp.media is None:
+        st.skipped["mmm"] = "no media panel configured"
+        return
+    lenient = cfg.run.lenient
+    m.add_input("media", inp.media)
+    media = load_media(inp.media, lenient=lenient,
+                       rejected=out / "rejected_media.csv" if lenient else None)
+    m.add_accounting("media", media.accounting)
+    m.add_findings(media.findings, stage="inputs")
+    st.media = media.frame
+    if inp.lift_tests is not None:
+        m.add_input("lift_tests", inp.lift_tests)
+        lift = load_lift_tests(inp.lift_tests, lenient=lenient,
+                               rejected=out / "rejected_lift_tests.csv" if lenient else None)
+        check_lift_tests_against_panel(lift, media)
+        m.add_accounting("lift_tests", lift.accounting)
+        st.lift = lift.frame
+
+
+def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
+    from attribution.combine.priors import incrementality_ratio, priors_from_mta
+    from attribution.mmm import MMM, load_spec, spec_from_dict
+    from attribution.mmm.analysis import contributions_over_time, decomposition, response_curves
+    from attribution.mmm.io import save
+
+    if st.media is None:
+        return
+    out = Path(cfg.run.out)
+    columns = list(st.media.columns)
+    spec = (load_spec(cfg.mmm.spec, columns) if cfg.mmm.spec is not None
+            else spec_from_dict({}, columns))
+    priors = None
+    if cfg.mmm.use_mta_priors and st.mta_long is not None:
+        ref = st.mta_long[st.mta_long["model"] == "markov"]
+        if len(ref):
+            credit = dict(zip(ref["channel"], ref["value"], strict=True))
+            n_weeks = st.media["date"].nunique()
+            ratio, per = incrementality_ratio(st.lift if cfg.mmm.use_lift_tests else None,
+                                              credit, n_weeks)
+            priors, found = priors_from_mta(credit, float(st.media["sales"].sum()),
+                                            spec.channel_names, ratio=ratio)
+            m.add_findings(found, stage="combine")
+            m.extra["mta_priors"] = {"incrementality_ratio": ratio, "per_channel": per,
+                                     **priors.to_dict()}
+    lift = st.lift if cfg.mmm.use_lift_tests else None
+    mmm = MMM(spec, draws=cfg.mmm.draws, tune=cfg.mmm.tune, chains=cfg.mmm.chains,
+              seed=cfg.run.seed)
+    log.info("mmm: fitting %d channels on %d weeks (%d chains x %d draws)",
+             len(spec.channels), st.media["date"].nunique(), mmm.chains, mmm.draws)
+    res = mmm.fit(st.media, lift_tests=lift, channel_priors=priors)
+    m.add_output(save(res, out / "mmm"))
+    for name in ("spec.json", "channels.csv"):
+        m.add_output(out / "mmm" / name)
+    m.add_output(write_csv(out / "mmm" / "contributions.csv", contributions_over_time(res)))
+    m.add_output(write_csv(out / "mmm" / "decomposition.csv", decomposition(res)))
+    m.add_output(write_csv(out / "mmm" / "response_curves.csv", response_curves(res)))
+    m.add_findings(res.findings, stage="mmm")
+    st.mmm = res
+
+
+def _combine(cfg: RunConfig, m: Manifest, st: _State) -> None:
+    from attribution.combine import compare_with_truth, error_summary, reconcile
+
+    if st.mta_long is None and st.mmm is None:
+        st.skipped["combine"] = "neither path attribution nor MMM ran"
+        return
+    out = Path(cfg.run.out)
+    mmm_table = (pd.read_csv(out / "mmm" / "channels.csv") if st.mmm is not None else None)
+    st.combined = reconcile(st.mta_long, mmm_table)
+    m.add_output(write_csv(out / "combined.csv", st.combined))
+    for row in st.combined.itertuples(index=False):
+        if row.flag in ("path_only", "mmm_uncertain"):
+            m.add_findings([Finding("warning" if row.flag == "mmm_uncertain" else "info",
+                                    f"combine.{row.flag}", f"{row.channel}: {row.flag_text}",
+                                    _FLAG_ACTION[row.flag], "combine")])
+    if cfg.inputs.truth is not None:
+        from attribution.data.simulator import load_truth, truth_frame
+
+        m.add_input("truth", cfg.inputs.truth)
+        truth = truth_frame(load_truth(cfg.inputs.truth)).set_index("channel")
+        cmp = compare_with_truth(st.combined, truth)
+        m.add_output(write_csv(out / "truth_comparison.csv", cmp))
+        m.extra["truth_error_summary"] = error_summary(cmp).to_dict(orient="records")
+
+
+_FLAG_ACTION = {
+    "path_only": "treat its path credit as an upper bound; add its activity to the media panel "
+                 "or run a holdout test to measure it",
+    "mmm_uncertain": "run a lift test on this channel, or vary its spend, so the model can "
+                     "separate it",
+}
+
+
+def _optimize(cfg: RunConfig, m: Manifest, st: _State) -> None:
+    from attribution.optimize import BudgetOptimizer, read_bounds
+    from attribution.optimize.scenarios import budget_sweep
+
+    if st.mmm is None:
+        st.skipped["optimize"] = "no media-mix model"
+        return
+    out, o = Path(cfg.run.out), cfg.optimize
+    current = float(st.mmm.current_spend.sum())
+    budget = current if o.budget is None else o.budget
+    if budget <= 0:
+        raise UsageError(f"optimize budget must be > 0, got {budget}")
+    bounds = read_bounds(o.bounds, st.mmm.channels) if o.bounds is not None else None
+    opt = BudgetOptimizer(objective=o.objective, margin=o.margin, risk_quantile=o.risk_quantile,
+                          max_change_pct=o.max_change_pct, interval=cfg.run.interval,
+                          seed=cfg.run.seed)
+    plan = opt.fit(st.mmm, budget, bounds)
+    m.add_output(write_csv(out / "plan.csv", plan.to_frame()))
+    sweep = budget_sweep(st.mmm, budget, bounds=bounds, optimizer=opt)
+    m.add_output(write_csv(out / "sweep.csv", sweep.to_frame()))
+    m.add_findings(plan.findings, stage="optimize")
+    write_json(out / "plan.json", plan.summary_dict())
+    m.add_output(out / "plan.json")
+
+
+def _report(cfg: RunConfig, m: Manifest, st: _State) -> None:
+    from attribution.report.command import render_reports
+    from attribution.report.viewmodels import ReportSettings
+
+    r = cfg.report
+    if not r.formats:
+        return
+    settings = ReportSettings(currency=r.currency, locale=r.locale)
+    written = render_reports(cfg.run.out, formats=tuple(r.formats), previous=r.previous,
+                             settings=settings)
+    for p in written.values():
+        m.add_output(p)

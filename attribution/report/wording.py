@@ -1,0 +1,243 @@
+"""All words the report shows, in one place (English; numbers follow the chosen locale).
+
+Templates use ``str.format`` fields. Values put into them are already formatted
+strings; the HTML templates escape everything, so data cannot inject markup.
+"""
+
+from __future__ import annotations
+
+REPORT_TITLE = "Marketing effectiveness report"
+SUBTITLE = ("Run {run} · generated from the run directory · intervals are {level} "
+            "credible/confidence intervals")
+LANGUAGE_NOTE = ("Wording is in English; numbers follow the locale '{locale}' and currency "
+                 "{currency}.")
+TOC_TITLE = "Contents"
+
+SECTION_TITLES = {
+    "summary": "Executive summary",
+    "contribution": "What drove sales: channel contribution",
+    "roi": "Return on spend",
+    "attribution": "Path attribution across methods",
+    "budget": "Budget reallocation",
+    "comparison": "Change since the previous run",
+    "appendix": "Appendix: diagnostics, data quality and method notes",
+}
+
+NOT_RUN = {
+    "mmm": "The media-mix model was not run (no mmm/channels.csv), so contribution and return "
+           "on spend are not shown.",
+    "mta": "Path attribution was not run (no mta.csv), so the method comparison is not shown.",
+    "paths": "No path table (paths.csv) was found, so top journeys and online-to-offline "
+             "movements are not shown.",
+    "plan": "The budget optimiser was not run (no plan.csv), so no reallocation is recommended.",
+    "sweep": "No budget sweep (sweep.csv) was run.",
+    "contributions": "Contribution over time is not available (no mmm/contributions.csv).",
+    "curves": "Response curves are not available (no mmm/response_curves.csv).",
+    "previous": "No previous run was given (use --previous DIR to compare quarter over quarter).",
+    "findings": "No diagnostic findings were recorded.",
+    "accounting": "The run did not record row accounting.",
+}
+ANALYSES_NOT_RUN = "Analyses not run in this report: {items}."
+STAGES_SKIPPED = "Stages the run skipped: {items}."
+STAGE_SKIPPED_ITEM = "{stage} ({reason})"
+ANALYSIS_NAMES = {"mmm": "media-mix model", "mta": "path attribution", "plan": "budget optimiser",
+                  "paths": "journey table"}
+
+# ---------------------------------------------------------------- executive summary
+CARD_MEDIA = "Sales driven by media"
+CARD_MEDIA_DETAIL = "sum over {n} channels; {share} of the channels' credited total is from {top}"
+CARD_BEST_ROI = "Best return per {sym}1"
+CARD_BEST_ROI_DETAIL = "{channel}, {level} interval {interval}"
+CARD_GAIN = "Expected gain of the plan"
+CARD_GAIN_DETAIL = "{level} interval {interval}; probability it beats the current plan: {prob}"
+CARD_GAIN_NO_IV = "interval and probability not reported by the optimiser"
+CARD_TOP_PATH = "Most credited channel (paths)"
+
+SUM_DRIVERS = ("Media drove an estimated {total} of sales this period. {top} contributed most "
+               "({top_value}, {level} interval {top_iv}){second}.")
+SUM_DRIVERS_SECOND = ", followed by {name} ({value}, {iv})"
+SUM_DRIVERS_MTA = ("Path attribution ({model}) credits {top} with the largest share of "
+                   "conversions ({share}){second}.")
+SUM_DRIVERS_MTA_SECOND = ", followed by {name} ({share})"
+SUM_ROI = ("Per {sym}1 spent, {best} returned the most ({best_roi}, {level} interval "
+           "{best_iv}){second}; {worst} returned the least ({worst_roi}).")
+SUM_ROI_SECOND = ", then {name} ({roi})"
+SUM_PLAN = ("Recommendation: keep the total budget at {budget} and move money {moves}. "
+            "Expected gain: {gain} per period ({iv}), probability it beats the current plan: "
+            "{prob}.")
+SUM_PLAN_MOVES = "from {down} to {up}"
+SUM_PLAN_NO_CHANGE = "The optimiser recommends keeping the current allocation."
+SUM_PLAN_BUDGET_CHANGE = ("Recommendation: change the total budget from {current} to {recommended}"
+                          " and move money {moves}. Expected gain: {gain} per period ({iv}), "
+                          "probability it beats the current plan: {prob}.")
+NOT_REPORTED = "not reported"
+GAIN_INTERVAL = "{level} interval {interval}"
+FLAGS_MORE = "… and {n} more (see the appendix and the channel tables)."
+FLAGS_TITLE = "Where the data cannot tell"
+FLAGS_NONE = "No confidence warnings: diagnostics passed and intervals are reasonably narrow."
+FLAG_ROI_SPANS_ONE = ("{channel}: the return interval ({iv}) includes break-even, so the data "
+                      "cannot tell whether this channel pays back.")
+FLAG_WIDE = ("{channel}: the contribution interval ({iv}) is wider than the estimate itself; "
+             "treat the number as a rough order of magnitude.")
+FLAG_FINDING = "{message}{action}"
+FLAG_ACTION = " Action: {action}"
+
+# ---------------------------------------------------------------- contribution / ROI
+CONTRIB_INTRO = ("Estimated incremental sales from each channel, from the Bayesian media-mix "
+                 "model, with {level} intervals. The bars add up to the total driven by media.")
+CHART_WATERFALL = "Incremental sales by channel ({currency})"
+AXIS_SALES = "Incremental sales ({currency})"
+TOTAL = "Total"
+CHART_OVER_TIME = "Contribution over time ({currency} per period)"
+AXIS_DATE = "Week"
+AXIS_CONTRIB_TIME = "Contribution ({currency})"
+TABLE_CHANNELS = "Contribution and return by channel"
+H_CHANNEL = "Channel"
+H_SPEND = "Spend"
+H_CONTRIB = "Contribution"
+H_INTERVAL = "{level} interval"
+H_ROI = "ROI"
+H_MROI = "Marginal ROI"
+ROI_INTRO = ("Return on investment (ROI) is incremental sales per {sym}1 spent over the period; "
+             "marginal ROI is the return on the next {sym}1. A channel above {one} pays back; "
+             "budget should move towards channels with a high marginal ROI.")
+CHART_ROI = "Return per {sym}1 spent, with {level} intervals"
+AXIS_ROI = "Incremental sales per {sym}1 spent ({currency})"
+LEGEND_ROI = "ROI"
+LEGEND_MROI = "Marginal ROI"
+LEGEND_BREAK_EVEN = "Break-even ({one})"
+CHART_CURVES = "Response curves: expected incremental sales by spend ({currency})"
+CHART_CURVES_WEEKLY = ("Response curves: expected incremental sales per week by weekly spend "
+                       "({currency})")
+AXIS_SPEND = "Spend ({currency})"
+AXIS_WEEKLY_SPEND = "Weekly spend ({currency})"
+AXIS_WEEKLY_RESPONSE = "Incremental sales per week ({currency})"
+AXIS_RESPONSE = "Incremental sales ({currency})"
+LEGEND_CURRENT = "Current spend"
+LEGEND_RECOMMENDED = "Recommended spend"
+LEGEND_BAND = "{level} interval"
+
+# ---------------------------------------------------------------- attribution
+ATTR_INTRO = ("Share of credited conversions per channel under each method. Heuristics (first "
+              "touch, last touch, linear ...) follow fixed rules; Markov and Shapley measure "
+              "each channel's effect on conversion; the MMM share is of incremental sales; "
+              "the reconciled share is the final combined estimate.")
+CHART_METHODS = "Share of credit by channel and method (%)"
+AXIS_SHARE = "Share of credit (%)"
+MMM_METHOD = "MMM"
+MODEL_NAMES = {"first_touch": "First touch", "last_touch": "Last touch", "linear": "Linear",
+               "time_decay": "Time decay", "position": "Position based",
+               "position_based": "Position based", "u_shaped": "Position based",
+               "markov": "Markov", "shapley": "Shapley"}
+RECONCILED_METHOD = "Reconciled"
+TABLE_METHODS = "Credited conversions by method"
+TABLE_TOP_PATHS = "Top journeys by conversions"
+H_PATH = "Journey"
+H_CONVERSIONS = "Conversions"
+H_VALUE = "Value"
+H_CONV_RATE = "Conversion rate"
+H_JOURNEYS = "Journeys"
+PATH_ARROW = " → "
+O2O_TITLE = "Online-to-offline movements"
+O2O_INTRO = ("Channels counted as offline: {offline}. A journey moves online to offline when an "
+             "online touch is followed later by an offline touch.")
+O2O_SENTENCE = ("{o2o} of journeys ({o2o_conv} of converting journeys) move from online to "
+                "offline channels; {online} stay online only and {offline} stay offline only.")
+H_MOVEMENT = "Movement"
+H_SHARE_JOURNEYS = "Share of journeys"
+H_SHARE_CONVERSIONS = "Share of conversions"
+MOVEMENTS = {
+    "online_only": "Online only",
+    "online_to_offline": "Online to offline",
+    "offline_to_online": "Offline to online only",
+    "offline_only": "Offline only",
+}
+TABLE_COMBINED = "Reconciled table per channel"
+H_FINAL = "Final contribution"
+H_CALIBRATED = "Calibrated path credit"
+H_BASIS = "Basis"
+
+# ---------------------------------------------------------------- budget
+BUDGET_INTRO = ("The optimiser reallocates the budget to maximise expected incremental sales "
+                "under the configured limits. Expected values are per period with {level} "
+                "intervals.")
+TABLE_PLAN = "Recommended spend by channel"
+H_CURRENT = "Current spend"
+H_RECOMMENDED = "Recommended spend"
+H_CHANGE = "Change"
+H_EXP_CURRENT = "Expected sales, current"
+H_EXP_RECOMMENDED = "Expected sales, recommended"
+CHART_PLAN = "Current and recommended spend ({currency})"
+CHART_SWEEP = "Budget sweep: expected incremental sales by total budget ({currency})"
+AXIS_BUDGET = "Total budget ({currency})"
+AXIS_EXPECTED = "Expected incremental sales ({currency})"
+LEGEND_EXPECTED = "Expected"
+LEGEND_CURRENT_BUDGET = "Current budget"
+
+# ---------------------------------------------------------------- comparison
+COMPARE_INTRO = ("Compared with the previous run ({previous}). A change is called beyond the "
+                 "uncertainty when the two {level} intervals do not overlap.")
+TABLE_COMPARE = "Change by channel: {quantity}"
+H_PREVIOUS = "Previous"
+H_NOW = "This run"
+H_BEYOND = "Beyond uncertainty?"
+YES = "yes"
+NO = "no"
+COMPARE_SUMMARY = "{n} of {total} channels changed beyond the uncertainty{names}."
+QUANTITY_CONTRIB = "contribution"
+QUANTITY_ROI = "ROI"
+QUANTITY_MTA = "credited value ({model})"
+NEW_CHANNEL = "new"
+GONE_CHANNEL = "dropped"
+
+# ---------------------------------------------------------------- appendix
+APPX_FINDINGS = "Model diagnostics and findings"
+H_LEVEL = "Level"
+H_STAGE = "Stage"
+H_CODE = "Code"
+H_MESSAGE = "Finding"
+H_ACTION = "Action"
+APPX_DATA = "Data quality: row accounting"
+H_INPUT = "Input"
+H_READ = "Rows read"
+H_USED = "Rows used"
+H_REJECTED = "Rows rejected"
+H_REASON = "Reason"
+H_ROWS = "Rows"
+APPX_REJECTED = "Rejected rows by reason"
+NO_REJECTED = "No rows were rejected."
+APPX_TRUTH = "Simulated world: estimates against the known truth"
+H_QUANTITY = "Quantity"
+H_METHOD = "Method"
+H_ESTIMATE = "Estimate"
+H_TRUTH = "Truth"
+H_REL_ERROR = "Relative error"
+APPX_RUN = "Run details"
+H_ITEM = "Item"
+H_DETAIL = "Detail"
+RUN_SEED = "Seed"
+RUN_STATUS = "Status"
+RUN_COMMAND = "Command"
+RUN_VERSION = "Version of {name}"
+RUN_INPUT = "Input {name} (SHA-256)"
+RUN_TIMING = "Time for {stage}"
+APPX_NOTES = "Method notes and assumptions"
+METHOD_NOTES = (
+    "Path attribution credits conversions along observed customer journeys. Heuristic models "
+    "(first touch, last touch, linear, time decay, position based) apply fixed rules. The Markov "
+    "model credits each channel with its removal effect: the share of conversions lost if the "
+    "channel were removed from the journeys, solved exactly on the absorbing chain. Shapley "
+    "values share each conversion fairly across the channels that appear together.",
+    "The media-mix model is a Bayesian regression of weekly sales on spend and activity per "
+    "channel with carry-over (adstock) and diminishing returns (saturation), plus controls "
+    "such as price, promotions and holidays. Intervals are posterior credible intervals.",
+    "The reconciled table combines both views: path shares inform the model's priors for the "
+    "channels journeys can see, and the model's incremental totals calibrate the path credit.",
+    "The budget plan maximises expected incremental sales on the fitted response curves within "
+    "the configured spend limits. Its gain is a model forecast, not a guarantee: channels whose "
+    "spend moves far outside the range seen in the data carry extra uncertainty.",
+    "Assumptions: the period's spend is representative; no unmeasured confounders drive both "
+    "spend and sales; journeys capture the touches customers actually had; online and offline "
+    "classification of channels is as configured.",
+)
+FOOTER = "Generated by attribution {version}. All numbers come from the run directory."

@@ -1,0 +1,118 @@
+"""Rule-based attribution against hand-computed credit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from attribution.errors import InputError
+from attribution.mta.heuristics import (
+    HEURISTICS,
+    heuristic_credit,
+    position_fractions,
+    step_fractions,
+    time_decay_fractions,
+    time_decay_touches,
+)
+from attribution.mta.paths import PathTable
+
+
+@pytest.fixture
+def table() -> PathTable:
+    # channels sort to: a, b, c, direct
+    return PathTable.from_paths(
+        [("a", "b", "c"), ("b", "direct"), ("direct",), ("c", "a", "a", "b")],
+        conversions=[3, 2, 1, 4], value=[30, 20, 10, 40], nulls=[1, 1, 1, 1])
+
+
+def credit(t: PathTable, rule: str, **kw: object) -> dict[str, float]:
+    c = heuristic_credit(t, rule, **kw)
+    return dict(zip(c.channels, c.conversions.round(10), strict=True))
+
+
+def test_first_last_by_hand(table: PathTable) -> None:
+    assert credit(table, "first") == {"a": 3, "b": 2, "c": 4, "direct": 1}
+    assert credit(table, "last") == {"a": 0, "b": 4, "c": 3, "direct": 3}
+
+
+def test_last_non_direct_skips_direct_and_keeps_all_direct_paths(table: PathTable) -> None:
+    # b > direct -> b; direct alone -> direct (nothing else to credit)
+    assert credit(table, "last_non_direct") == {"a": 0, "b": 6, "c": 3, "direct": 1}
+    # a custom direct set: "b" counts as direct now
+    got = credit(table, "last_non_direct", direct={"b"})
+    assert got == {"a": 4, "b": 0, "c": 3, "direct": 3}
+
+
+def test_linear_counts_each_touch(table: PathTable) -> None:
+    got = credit(table, "linear")
+    # a: 3/3 + 4*2/4 ; b: 1 + 1 + 1 ; c: 1 + 1 ; direct: 1 + 1
+    assert got == {"a": 3.0, "b": 3.0, "c": 2.0, "direct": 2.0}
+
+
+def test_position_weights_for_1_2_and_long_paths() -> None:
+    frac = position_fractions(np.array([0, 1, 3, 6, 10]))
+    np.testing.assert_allclose(frac, [1.0, 0.5, 0.5, 0.4, 0.2, 0.4, 0.4, 0.1, 0.1, 0.4])
+    # uneven weights: the 2-touch path splits the ends' weights in proportion 3:1
+    frac = position_fractions(np.array([0, 2, 5]), (0.6, 0.2, 0.2))
+    np.testing.assert_allclose(frac, [0.75, 0.25, 0.6, 0.2, 0.2])
+
+
+def test_position_credit(table: PathTable) -> None:
+    got = credit(table, "position")
+    # path1 a,b,c: .4/.2/.4 *3 ; path2 b,direct .5/.5 *2 ; path3 direct 1 ;
+    # path4 c,a,a,b: .4, .1, .1, .4 *4
+    assert got == pytest.approx({"a": 1.2 + 0.8, "b": 0.6 + 1 + 1.6, "c": 1.2 + 1.6,
+                                 "direct": 1 + 1})
+
+
+def test_time_decay_positions_by_hand() -> None:
+    # 3 touches, half-life 1 step: weights 1/4, 1/2, 1 -> / 1.75
+    np.testing.assert_allclose(time_decay_fractions(np.array([0, 3]), 1.0),
+                               [0.25 / 1.75, 0.5 / 1.75, 1 / 1.75])
+    # half-life 2 steps: 2^-1, 2^-0.5, 1
+    w = np.array([0.5, 2 ** -0.5, 1.0])
+    np.testing.assert_allclose(time_decay_fractions(np.array([0, 3]), 2.0), w / w.sum())
+
+
+def test_time_decay_with_timestamps() -> None:
+    touches = pd.DataFrame({
+        "journey_id": ["j1", "j1", "j1", "j2"],
+        "channel": ["a", "b", "a", "b"],
+        "timestamp": pd.to_datetime(["2026-01-01", "2026-01-08", "2026-01-15", "2026-02-01"]),
+        "conversion_timestamp": pd.to_datetime(["2026-01-15"] * 3 + ["2026-02-08"]),
+        "conversions": [1, 1, 1, 2], "value": [70.0, 70.0, 70.0, 10.0]})
+    c = time_decay_touches(touches, half_life="7D")
+    # j1 ages 14d, 7d, 0d -> weights 1/4, 1/2, 1 (/1.75); j2: all to b
+    a = (0.25 + 1) / 1.75
+    np.testing.assert_allclose(c.conversions, [a, 1 - a + 2])
+    np.testing.assert_allclose(c.value, [70 * a, 70 * (1 - a) + 10])
+    late = touches.assign(timestamp=pd.to_datetime(["2026-01-20"] * 4))
+    with pytest.raises(InputError, match="after the conversion"):
+        time_decay_touches(late)
+
+
+@pytest.mark.parametrize("rule", HEURISTICS)
+def test_every_rule_sums_to_totals_and_is_non_negative(table: PathTable, rule: str) -> None:
+    frac = step_fractions(table, rule)
+    np.testing.assert_allclose(np.bincount(table.path_index, weights=frac), 1.0)
+    c = heuristic_credit(table, rule)
+    assert c.conversions.sum() == pytest.approx(table.conversions.sum())
+    assert c.value.sum() == pytest.approx(table.value.sum())
+    assert (c.conversions >= 0).all()
+
+
+@pytest.mark.parametrize("rule", HEURISTICS)
+def test_renaming_channels_permutes_credit(table: PathTable, rule: str) -> None:
+    names = {"a": "zeta", "b": "alpha", "c": "mid", "direct": "direct"}
+    renamed = PathTable.from_paths(
+        [tuple(names[c] for c in table.path(i)) for i in range(table.n_paths)],
+        table.conversions, table.value, table.nulls)
+    before = credit(table, rule)
+    after = credit(renamed, rule)
+    assert after == pytest.approx({names[k]: v for k, v in before.items()})
+
+
+def test_unknown_rule(table: PathTable) -> None:
+    with pytest.raises(ValueError, match="unknown heuristic"):
+        step_fractions(table, "nope")

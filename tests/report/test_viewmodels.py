@@ -1,0 +1,175 @@
+"""View-models: sentences and tables carry the run's numbers; missing analyses are stated."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from attribution.io import write_csv
+from attribution.report import wording as W
+from attribution.report.rundata import load_run
+from attribution.report.sections_more import accounting_rows
+from attribution.report.viewmodels import ReportSettings, build_report
+
+
+def _write_small(root: Path, contrib: tuple[float, float] = (1.3e6, 9.1e5),
+                 lows: tuple[float, float] = (1.1e6, 6.0e5),
+                 highs: tuple[float, float] = (1.5e6, 1.2e6), plan: bool = True) -> Path:
+    (root / "mmm").mkdir(parents=True, exist_ok=True)
+    write_csv(root / "mmm/channels.csv", pd.DataFrame({
+        "channel": ["tv", "search"], "spend": [6.5e5, 4.2e5],
+        "contribution": [contrib[1], contrib[0]], "contribution_low": [lows[1], lows[0]],
+        "contribution_high": [highs[1], highs[0]], "roi": [1.4, 3.1], "roi_low": [0.98, 2.73],
+        "roi_high": [1.82, 3.47], "mroi": [0.7, 1.71]}))
+    if plan:
+        write_csv(root / "plan.csv", pd.DataFrame({
+            "channel": ["tv", "search"], "current_spend": [6.5e5, 4.2e5],
+            "recommended_spend": [5.5e5, 5.2e5], "change_pct": [-0.1538, 0.2381],
+            "expected_current": [9.1e5, 1.3e6], "expected_recommended": [8.8e5, 1.38e6]}))
+    (root / "run.json").write_text(json.dumps({
+        "plan": {"gain_low": 1.0e4, "gain_high": 9.0e4, "prob_better": 0.87},
+        "findings": [{"level": "warning", "code": "mmm.rhat", "message": "R-hat 1.04",
+                      "action": "sample longer", "stage": "mmm"},
+                     {"level": "info", "code": "i", "message": "fine", "stage": "mta"}],
+        "row_accounting": {"touchpoints": {"rows_read": 10, "rows_used": 7,
+                                           "rejected_by_reason": {"bad_time": 2, "dup": 1}}}}),
+        encoding="utf-8")
+    return root
+
+
+def _texts(section) -> list[str]:
+    out = []
+    for b in section.blocks:
+        if b.kind in ("paragraph", "missing"):
+            out.append(b.text)
+        elif b.kind == "flags":
+            out.extend(t for _, t in b.items)
+        elif b.kind == "cards":
+            out.extend(f"{c.label}|{c.value}|{c.detail}" for c in b.cards)
+    return out
+
+
+def _table(section, tid: str):
+    return next(b for b in section.blocks if b.kind == "table" and b.id == tid)
+
+
+def test_summary_sentences_carry_numbers(tmp_path: Path) -> None:
+    view = build_report(load_run(_write_small(tmp_path / "r")))
+    summary = view.sections[0]
+    assert summary.id == "summary"
+    text = " ".join(_texts(summary))
+    # total 1.3M + 0.91M = 2.21M; search first (largest contribution)
+    assert "Media drove an estimated €2.2M of sales" in text
+    assert "search contributed most (€1.3M, 90% interval €1.1–1.5M)" in text
+    assert "followed by tv (€910K, €0.6–1.2M)" in text
+    assert "search returned the most (3.10, 90% interval 2.73–3.47)" in text
+    # plan: same budget 1.07M, gain = 2.26M - 2.21M = +50K, from the manifest interval/probability
+    assert "keep the total budget at €1.1M and move money from tv to search" in text
+    assert "Expected gain: +€50K per period (90% interval €10–90K)" in text
+    assert "probability it beats the current plan: 87%" in text
+    # flags: the warning finding, and tv whose ROI interval spans break-even
+    assert "R-hat 1.04. Action: sample longer" in text
+    assert "tv: the return interval (0.98–1.82) includes break-even" in text
+    assert "search: the return interval" not in text
+    assert "fine" not in text                       # info findings are not flags
+
+
+def test_sections_order_and_missing_analyses(tmp_path: Path) -> None:
+    root = tmp_path / "only_mta"
+    root.mkdir()
+    write_csv(root / "mta.csv", pd.DataFrame({
+        "model": ["markov", "markov", "last_touch", "last_touch"],
+        "channel": ["search", "email", "search", "email"], "conversions": [30.0, 10.0, 20, 20]}))
+    view = build_report(load_run(root))
+    assert [s.id for s in view.sections] == ["summary", "contribution", "roi", "attribution",
+                                             "budget", "appendix"]
+    summary = " ".join(_texts(view.sections[0]))
+    assert "Path attribution (Markov) credits search with the largest share of conversions " \
+           "(75.0%), followed by email (25.0%)" in summary
+    assert W.ANALYSES_NOT_RUN.format(items="media-mix model, budget optimiser") in summary
+    assert _texts(view.sections[1]) == [W.NOT_RUN["mmm"]]
+    assert _texts(view.sections[4]) == [W.NOT_RUN["plan"]]
+    methods = _table(view.sections[3], "methods")
+    assert methods.headers == ("Channel", "Markov", "Last touch")
+    assert methods.rows == (("search", "30", "20"), ("email", "10", "20"))
+
+
+def test_plan_table_and_totals(tmp_path: Path) -> None:
+    view = build_report(load_run(_write_small(tmp_path / "r")))
+    budget = next(s for s in view.sections if s.id == "budget")
+    plan = _table(budget, "plan")
+    assert plan.rows[0][:4] == ("tv", "€650K", "€550K", "−15%")
+    assert plan.rows[1][:4] == ("search", "€420K", "€520K", "+24%")
+    assert plan.rows[-1] == ("Total", "€1.1M", "€1.1M", "0%", "€2.2M", "€2.3M")
+
+
+def test_comparison_beyond_uncertainty(tmp_path: Path) -> None:
+    now = _write_small(tmp_path / "now")
+    # previous: search 0.5M (0.4–0.6M) -> no overlap with 1.1–1.5M; tv 0.9M (0.7–1.1M) overlaps
+    before = _write_small(tmp_path / "before", contrib=(5e5, 9e5), lows=(4e5, 7e5),
+                          highs=(6e5, 1.1e6))
+    view = build_report(load_run(now), load_run(before))
+    comp = next(s for s in view.sections if s.id == "comparison")
+    assert "1 of 2 channels changed beyond the uncertainty: search." in _texts(comp)
+    table = _table(comp, "compare-contribution")
+    rows = {r[0]: r for r in table.rows}
+    assert rows["search"][1:] == ("€500K (€400–600K)", "€1.3M (€1.1–1.5M)", "+€800K", "+160%",
+                                  "yes")
+    assert rows["tv"][-1] == "no"
+
+
+def test_appendix_accounting_and_findings(tmp_path: Path) -> None:
+    run = load_run(_write_small(tmp_path / "r"))
+    main, reasons = accounting_rows(run.manifest)
+    assert main == [("touchpoints", 10.0, 7.0, 3.0)]          # rejected = sum of reasons
+    assert reasons == [("touchpoints", "bad_time", 2.0), ("touchpoints", "dup", 1.0)]
+    appx = build_report(run).sections[-1]
+    assert _table(appx, "findings").rows[0] == ("warning", "mmm", "mmm.rhat", "R-hat 1.04",
+                                                 "sample longer")
+    assert _table(appx, "accounting").rows == (("touchpoints", "10", "7", "3"),)
+
+
+def test_locale_and_currency_change_numbers_not_structure(tmp_path: Path) -> None:
+    run = load_run(_write_small(tmp_path / "r"))
+    en = build_report(run)
+    de = build_report(run, settings=ReportSettings(currency="USD", locale="de"))
+    assert [s.id for s in en.sections] == [s.id for s in de.sections]
+    plan = _table(next(s for s in de.sections if s.id == "budget"), "plan")
+    assert plan.rows[0][1] == "650\u00a0Tsd.\u00a0$"
+
+
+def test_fixture_run_has_every_section_filled(run_dir: Path, previous_dir: Path) -> None:
+    view = build_report(load_run(run_dir), load_run(previous_dir))
+    kinds = {s.id: {b.kind for b in s.blocks} for s in view.sections}
+    assert "missing" not in kinds["contribution"] | kinds["roi"] | kinds["budget"]
+    charts = [b.id for s in view.sections for b in s.blocks if b.kind == "chart"]
+    assert charts == ["chart-waterfall", "chart-over-time", "chart-roi", "chart-curves",
+                      "chart-methods", "chart-plan", "chart-sweep"]
+
+
+def test_plan_total_row_uses_optimiser_totals(run_dir: Path) -> None:
+    run = load_run(run_dir)
+    budget = next(s for s in build_report(run).sections if s.id == "budget")
+    total = _table(budget, "plan").rows[-1]
+    t = run.totals["plan.csv"]
+    f = ReportSettings().formatter()
+    assert total[0] == "Total" and total[3] == "0%"
+    assert total[4] == f.money_with_interval(t["expected_current"], t["expected_current_low"],
+                                             t["expected_current_high"])
+    rows = {r[0]: r for r in _table(budget, "plan").rows}
+    assert rows["search"][3] == "+28%"        # recomputed from spend, whatever change_pct's unit
+
+
+def test_many_findings_keep_the_summary_short(tmp_path: Path) -> None:
+    root = _write_small(tmp_path / "r")
+    manifest = json.loads((root / "run.json").read_text(encoding="utf-8"))
+    manifest["findings"] = [{"level": "warning", "code": f"c{i}", "message": f"issue {i}"}
+                            for i in range(12)]
+    (root / "run.json").write_text(json.dumps(manifest), encoding="utf-8")
+    flags = next(b for b in build_report(load_run(root)).sections[0].blocks
+                 if b.kind == "flags")
+    assert len(flags.items) == 8
+    # 12 findings + 1 break-even flag (tv) = 13; 7 shown, the 8th line counts the other 6
+    assert flags.items[-1] == ("info", W.FLAGS_MORE.format(n=6))
