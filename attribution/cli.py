@@ -37,36 +37,39 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
 
 
-def _available() -> dict[str, object]:
-    mods: dict[str, object] = {}
-    for name, (modname, _) in COMMANDS.items():
-        try:
-            mods[name] = importlib.import_module(modname)
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.startswith("attribution"):
-                continue  # stage not built yet
-            raise
-    return mods
-
-
-def build_parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:
+def build_parser(command: str | None = None) -> tuple[argparse.ArgumentParser, object | None]:
+    """The parser; only ``command``'s module is imported (so ``--help`` and each
+    subcommand start fast). Returns the parser and that module."""
     parser = _Parser(prog="attribution", description=__doc__.splitlines()[0])
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    mods = _available()
-    for name, mod in mods.items():
-        p = sub.add_parser(name, help=COMMANDS[name][1], description=COMMANDS[name][1])
-        mod.add_arguments(p)  # type: ignore[attr-defined]
-    return parser, mods
+    module = None
+    for name, (modname, text) in COMMANDS.items():
+        p = sub.add_parser(name, help=text, description=text)
+        if name == command:
+            module = importlib.import_module(modname)
+            module.add_arguments(p)  # type: ignore[attr-defined]
+    return parser, module
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time (it may be replaced, e.g. in tests)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
 
 
 def _configure_logging(quiet: bool) -> None:
     """Progress messages of this package on stderr; other libraries stay at warnings."""
-    if not any(getattr(h, "_attribution", False) for h in log.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+    if not any(isinstance(h, _StderrHandler) for h in log.handlers):
+        handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("attribution: %(message)s"))
-        handler._attribution = True  # type: ignore[attr-defined]
         log.addHandler(handler)
         log.propagate = False
     log.setLevel(logging.WARNING if quiet else logging.INFO)
@@ -76,13 +79,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     try:
-        parser, mods = build_parser()
+        command = next((a for a in argv if not a.startswith("-")), None)
+        parser, module = build_parser(command if command in COMMANDS else None)
         args = parser.parse_args(argv)
         _configure_logging(quiet=args.quiet)
         if not args.command:
             parser.print_help()
             return 2
-        return int(mods[args.command].run(args) or 0)  # type: ignore[attr-defined]
+        return int(module.run(args) or 0)  # type: ignore[union-attr]
     except (InputError, UsageError) as exc:
         if debug:
             raise

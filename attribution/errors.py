@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)  # not frozen: contextlib sets __traceback__ on exceptions passing through
 class InputError(Exception):
     """Bad input, reported as one line: ``file, row R, column 'C': what. Fix: how.``
 

@@ -18,6 +18,7 @@ import platform
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -87,6 +88,25 @@ def _peak_rss_mb() -> float:
     return (self_kb + child_kb) / 1024
 
 
+def _watch_rss(proc: subprocess.Popen) -> float:
+    """Wait for ``proc``; return the peak RSS (MB) of it and its children, sampled."""
+    try:
+        import psutil
+    except ImportError:
+        proc.wait()
+        return float("nan")
+    peak = 0.0
+    root = psutil.Process(proc.pid)
+    while proc.poll() is None:
+        try:
+            procs = [root, *root.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in procs) / 2**20)
+        except psutil.Error:
+            pass
+        time.sleep(0.2)
+    return peak
+
+
 def run_one(engine: str, data: Path, memory_limit: str, threads: int | None) -> dict:
     """Build the path table once (called in a fresh subprocess); return measurements."""
     sys.path.insert(0, str(HERE.parent))
@@ -102,19 +122,29 @@ def run_one(engine: str, data: Path, memory_limit: str, threads: int | None) -> 
     if engine == "spark":
         from attribution.journeys.spark_engine import spark_session
         spark_session().stop()
-    return {"engine": engine, "seconds": round(secs, 2), "peak_rss_mb": round(_peak_rss_mb()),
+    ru = [resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    cpu = sum(r.ru_utime + r.ru_stime for r in ru)
+    return {"engine": engine, "seconds": round(secs, 2), "cpu_seconds": round(cpu, 1),
+            "peak_rss_mb": round(_peak_rss_mb()),
             "distinct_paths": len(res.paths), "accounting": res.accounting}
 
 
 def measure(engine: str, rows: int, seed: int, memory_limit: str, threads: int | None) -> dict:
+    """Generate (once) and time one engine in a fresh subprocess."""
     data = generate(rows, HERE / "data" / f"journeys_{rows}_s{seed}", seed)
     cmd = [sys.executable, __file__, "--_run", engine, "--_data", str(data),
            "--memory-limit", memory_limit] + (["--threads", str(threads)] if threads else [])
     print(f"running {engine} on {rows:,} touchpoints ...", file=sys.stderr, flush=True)
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    with tempfile.TemporaryFile("w+") as so, tempfile.TemporaryFile("w+") as se:
+        proc = subprocess.Popen(cmd, stdout=so, stderr=se, text=True)
+        tree_peak = _watch_rss(proc)
+        so.seek(0)
+        se.seek(0)
+        stdout, stderr = so.read(), se.read()
     if proc.returncode != 0:
-        return {"engine": engine, "rows": rows, "error": proc.stderr.strip()[-2000:]}
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
+        return {"engine": engine, "rows": rows, "error": stderr.strip()[-2000:]}
+    out = json.loads(stdout.strip().splitlines()[-1])
+    out["peak_rss_mb_sampled"] = round(tree_peak)  # process tree, sampled every 0.2 s
     out["rows"] = rows
     out["touchpoints_per_second"] = round(rows / out["seconds"])
     print(f"  {engine}: {out['seconds']} s, peak RSS {out['peak_rss_mb']} MB",
@@ -136,7 +166,10 @@ def main() -> None:
     if a._run:  # child process
         print(json.dumps(run_one(a._run, Path(a._data), a.memory_limit, a.threads)))
         return
-    results = [measure("duckdb", int(a.rows), a.seed, a.memory_limit, a.threads)]
+    load_start = os.getloadavg()
+    results = []
+    if a.rows:
+        results.append(measure("duckdb", int(a.rows), a.seed, a.memory_limit, a.threads))
     if a.spark_rows:
         results.append(measure("spark", int(a.spark_rows), a.seed, a.memory_limit, a.threads))
     report = {
@@ -145,9 +178,12 @@ def main() -> None:
                      "touches_per_customer": 20, "conversion_rate": 0.02,
                      "duckdb_memory_limit": a.memory_limit, "spark": "local[2], driver 6g"},
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "load_average_at_start": load_start,
                     "load_average_at_end": os.getloadavg()},
-        "note": "2-core machine shared with other engineers' processes while measuring; "
-                "timings are upper bounds. Peak RSS includes child processes (Spark JVM).",
+        "note": "2-core machine shared with other engineers' processes while measuring "
+                "(see load averages); wall times are upper bounds. cpu_seconds and "
+                "peak_rss_mb come from getrusage (process + reaped children: they miss "
+                "Spark's JVM); peak_rss_mb_sampled is the whole process tree incl. the JVM.",
         "results": results,
     }
     from attribution.io import write_json

@@ -14,8 +14,9 @@ virtual environment: set ``PMM_PYTHON`` to that interpreter (default
 
 Usage::
 
-    python benchmarks/bench_mmm.py [--draws 1000 --tune 1000 --chains 4] [--skip-pmm]
-        [--skip-scale] [--scale-draws 300 --scale-tune 300 --scale-chains 2]
+    python benchmarks/bench_mmm.py [--draws 1000 --tune 1000 --chains 4] [--backend numba]
+        [--skip-ours] [--skip-pmm] [--skip-scale]
+        [--scale-draws 300 --scale-tune 300 --scale-chains 2]
 
 Writes benchmarks/results/mmm.json and mmm.md.
 """
@@ -53,16 +54,19 @@ def _truth() -> np.ndarray:
     return t[["true_contrib_x1", "true_contrib_x2"]].sum().to_numpy()
 
 
-def _min_ess(post, names) -> float:
+def _min_ess(post, names) -> tuple[float, str]:
     import arviz as az
 
     ds = post.to_dataset() if hasattr(post, "to_dataset") else post
     ess = az.ess(ds[[n for n in names if n in ds]], method="bulk")
     ess = ess.to_dataset() if hasattr(ess, "to_dataset") else ess
-    return min(float(np.nanmin(np.asarray(ess[n]))) for n in ess.data_vars)
+    return min((float(np.nanmin(np.asarray(ess[n]))), str(n)) for n in ess.data_vars)
 
 
 def run_ours(draws: int, tune: int, chains: int, seed: int, backend: str) -> dict:
+    import nutpie  # noqa: F401  (imported before the clock starts, as for pymc-marketing)
+    import pymc  # noqa: F401
+
     from attribution.mmm import MMM, spec_from_dict
 
     df = pd.read_csv(DATA / "mmm_example.csv")
@@ -76,16 +80,16 @@ def run_ours(draws: int, tune: int, chains: int, seed: int, backend: str) -> dic
     res = MMM(spec, draws=draws, tune=tune, chains=chains, seed=seed, backend=backend).fit(df)
     wall = time.perf_counter() - t0
     post = res.idata["posterior"]
-    ess = _min_ess(post, PARAMS)
+    ess, ess_var = _min_ess(post, PARAMS)
     div = int(np.asarray(res.idata["sample_stats"]["diverging"]).sum())
     tab = res.to_frame()
     truth = _truth()
     est = tab["contribution"].to_numpy()
     return {"tool": "attribution.mmm", "backend": backend, "wall_s": round(wall, 2),
             "sampling_s": res.settings.get("sampling_seconds"),
-            "min_bulk_ess": round(ess, 1), "min_ess_per_s": round(ess / wall, 2),
-            "divergences": div, "contribution": dict(zip(["x1", "x2"], est.round(1).tolist(),
-                                                         strict=True)),
+            "min_bulk_ess": round(ess, 1), "min_ess_var": ess_var,
+            "min_ess_per_s": round(ess / wall, 2), "divergences": div,
+            "contribution": dict(zip(["x1", "x2"], est.round(1).tolist(), strict=True)),
             "contribution_error": dict(zip(["x1", "x2"],
                                            (est / truth - 1).round(4).tolist(), strict=True)),
             "alpha_mean": res.posterior["alpha"].mean(0).round(3).tolist(),
@@ -103,7 +107,7 @@ PMM_SCRIPT = textwrap.dedent('''
     df = pd.read_csv(f"{data}/mmm_example.csv", parse_dates=["date_week"])
     X, y = df.drop(columns=["y"]), df["y"]
     t0 = time.perf_counter()
-    mmm = MMM(date_column="date_week", channel_columns=["x1", "x2"],
+    mmm = MMM(date_column="date_week", channel_columns=["x1", "x2"], target_column="y",
               control_columns=["event_1", "event_2", "t"],
               adstock=GeometricAdstock(l_max=8), saturation=LogisticSaturation(),
               yearly_seasonality=2)
@@ -119,8 +123,9 @@ PMM_SCRIPT = textwrap.dedent('''
     ess = ess.to_dataset() if hasattr(ess, "to_dataset") else ess
     mins = [float(np.nanmin(ess[n].values)) for n in ess.data_vars]
     div = int(mmm.idata.sample_stats["diverging"].sum())
-    contrib = mmm.compute_channel_contribution_original_scale()
-    tot = contrib.sum("date").mean(("chain", "draw")).values
+    scale = float(np.asarray(mmm.get_scales_as_xarray()["target_scale"]))
+    contrib = post["channel_contribution"] * scale
+    tot = contrib.sum("date").mean(("chain", "draw")).transpose("channel").values
     json.dump({"version": pymc_marketing.__version__, "wall_s": wall, "min_bulk_ess": min(mins),
                "divergences": div, "contribution": [float(v) for v in tot],
                "alpha_mean": post["adstock_alpha"].mean(("chain", "draw")).values.tolist(),
@@ -172,9 +177,13 @@ SCALE_SCRIPT = textwrap.dedent('''
 ''')
 
 
-def run_scale(draws: int, tune: int, chains: int) -> dict:
-    proc = subprocess.run([sys.executable, "-c", SCALE_SCRIPT, str(ROOT), str(draws), str(tune),
-                           str(chains)], capture_output=True, text=True, timeout=3600)
+def run_scale(draws: int, tune: int, chains: int, timeout: int) -> dict:
+    try:
+        proc = subprocess.run([sys.executable, "-c", SCALE_SCRIPT, str(ROOT), str(draws),
+                               str(tune), str(chains)], capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"did not finish within {timeout} s"}
     if proc.returncode != 0:
         return {"error": proc.stderr[-2000:]}
     r = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -190,27 +199,34 @@ def main() -> None:
     ap.add_argument("--chains", type=int, default=4)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--backend", default="auto")
+    ap.add_argument("--skip-ours", action="store_true")
     ap.add_argument("--skip-pmm", action="store_true")
     ap.add_argument("--skip-scale", action="store_true")
     ap.add_argument("--scale-draws", type=int, default=300)
     ap.add_argument("--scale-tune", type=int, default=300)
     ap.add_argument("--scale-chains", type=int, default=2)
+    ap.add_argument("--scale-timeout", type=int, default=900)
     a = ap.parse_args()
-    out = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                       "load_before": os.getloadavg()},
-           "settings": {"draws": a.draws, "tune": a.tune, "chains": a.chains,
-                        "seed": a.seed}}
-    out["attribution"] = run_ours(a.draws, a.tune, a.chains, a.seed, a.backend)
-    print(json.dumps(out["attribution"], indent=1), flush=True)
+    # sections not rerun (--skip-*) are kept from the previous results file
+    prev = RESULTS / "mmm.json"
+    out = json.loads(prev.read_text()) if prev.is_file() else {}
+    out.update({"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                            "load_before": os.getloadavg()},
+                "settings": {"draws": a.draws, "tune": a.tune, "chains": a.chains,
+                             "seed": a.seed}})
+    if not a.skip_ours:
+        out["attribution"] = run_ours(a.draws, a.tune, a.chains, a.seed, a.backend)
+        print(json.dumps(out["attribution"], indent=1), flush=True)
     if not a.skip_pmm:
         py = os.environ.get("PMM_PYTHON", "/tmp/pmm-venv/bin/python")
         out["pymc_marketing"] = run_pmm(py, a.draws, a.tune, a.chains, a.seed)
         print(json.dumps(out["pymc_marketing"], indent=1), flush=True)
-        p, o = out["pymc_marketing"], out["attribution"]
-        if "min_ess_per_s" in p:
+        p, o = out["pymc_marketing"], out.get("attribution", {})
+        if "min_ess_per_s" in p and "min_ess_per_s" in o:
             out["speedup_min_ess_per_s"] = round(o["min_ess_per_s"] / p["min_ess_per_s"], 2)
     if not a.skip_scale:
-        out["scale"] = run_scale(a.scale_draws, a.scale_tune, a.scale_chains)
+        out["scale"] = run_scale(a.scale_draws, a.scale_tune, a.scale_chains,
+                                 a.scale_timeout)
         print(json.dumps(out["scale"], indent=1), flush=True)
     out["machine"]["load_after"] = os.getloadavg()
     out["machine"]["bench_peak_rss_mb"] = resource.getrusage(

@@ -72,7 +72,7 @@ def main() -> None:
         budget = float(m.current_spend.sum())
         ref = BudgetOptimizer(n_starts=40).fit(m, budget).objective_recommended
         for label, model in (("analytic", m), ("finite_diff", Bare(m))):
-            res, tmin, tmed = timed(lambda model=model: BudgetOptimizer().fit(model, budget),
+            res, tmin, tmed = timed(lambda model=model, b=budget: BudgetOptimizer().fit(model, b),
                                     args.repeat)
             cases.append({"case": f"hill_{n_ch}ch_{draws}draws_{label}", "channels": n_ch,
                           "draws": draws, "seconds_min": round(tmin, 3),

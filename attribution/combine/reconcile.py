@@ -18,6 +18,9 @@ Method (documented in the README, "How MTA and MMM are combined"):
   incremental*: a path credit is an upper bound, not a causal estimate.
   Channels whose MMM interval is wider than its estimate are flagged
   ``mmm_uncertain`` (the data cannot separate them; a lift test would).
+  Conversions with no recorded touch (the journeys' ``(none)`` path) are kept
+  as their own row, flagged ``no_touch``: baseline or untracked demand, not a
+  channel.
 """
 
 from __future__ import annotations
@@ -25,11 +28,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from attribution.journeys.options import NO_TOUCH_PATH
+
 FLAG_TEXT = {
     "both": "path credit calibrated to the MMM's incremental contribution",
     "mmm_only": "not visible in journeys; MMM estimate only",
     "path_only": "not in the media-mix model; path credit only (not incremental, an upper bound)",
     "mmm_uncertain": "MMM interval wider than the estimate: the data cannot separate this channel",
+    "no_touch": "conversions with no recorded touch: baseline or untracked demand, not a channel",
 }
 
 
@@ -103,6 +109,7 @@ def reconcile(
     width = out["mmm_contribution_high"] - out["mmm_contribution_low"]
     uncertain = in_mmm & (width.fillna(0) > out["mmm_contribution"].abs().fillna(np.inf))
     flag = np.where(uncertain, "mmm_uncertain", flag)
+    flag = np.where(out.index == NO_TOUCH_PATH, "no_touch", flag)
     out["flag"] = flag
     out["flag_text"] = [FLAG_TEXT.get(f, "") for f in flag]
 

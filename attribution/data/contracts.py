@@ -26,7 +26,7 @@ class Kind(StrEnum):
     TIMESTAMP = "timestamp"    # date/time, one consistent time zone
     DATE = "date"              # calendar date (week start for panels)
     AMOUNT = "amount"          # finite number >= 0 (spend, value, cost)
-    COUNT = "count"            # finite number >= 0 (conversions, nulls; may be fractional after weighting)
+    COUNT = "count"            # finite number >= 0 (conversions, nulls; may be fractional)
     NUMBER = "number"          # any finite number (controls, lift estimates)
     POSITIVE = "positive"      # finite number > 0 (standard errors)
     PATH = "path"              # non-empty channel sequence joined by a separator

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.data.accounting import Loaded
-from attribution.errors import InputError
+from attribution.errors import InputError, UsageError
 
 log = logging.getLogger("attribution")
 
@@ -217,6 +217,26 @@ def _check_header(names: list[str], source: str) -> None:
         seen[name] = i
 
 
+def _unclosed_quote(frame: pd.DataFrame, source: str, lead_lines: int,
+                    bad_row: int | None) -> None:
+    """Odd number of double quotes: if a value swallowed lines after it, raise naming the row.
+
+    A stray quote inside an unquoted value (``12" screen``) swallows nothing and passes.
+    """
+    hits = [int(np.flatnonzero(m)[0]) for m in (
+        frame[c].str.contains("\n", regex=False).fillna(False).to_numpy(bool)
+        for c in frame.columns) if m.any()]
+    # rows are approximate when lines were skipped before the hit; good enough to look at
+    row = min(hits) + 2 + lead_lines if hits else None
+    if row is None and bad_row is None:
+        return
+    row = bad_row if row is None else row
+    raise InputError("a double quote opens a value that is never closed, so the lines after it "
+                     "are read as part of one value", fix="close the quote, or write a quote "
+                     "inside a value as two quotes (\"\")", file=source, row=row,
+                     reason="unclosed_quote")
+
+
 def _read_csv(data: bytes, source: str, delimiter: str | None) -> RawTable:
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -229,8 +249,12 @@ def _read_csv(data: bytes, source: str, delimiter: str | None) -> RawTable:
         raise InputError("contains no header and no rows (only blank space)",
                          fix="export the table again with its header row", file=source,
                          reason="empty_file")
-    delim = delimiter or detect_delimiter(text.lstrip("\r\n"))
-    first = text.lstrip("\r\n")[:65536].splitlines()[0]
+    if delimiter is not None and len(delimiter) != 1:
+        raise UsageError(f"the delimiter must be one character, not {delimiter!r}")
+    lead = len(text) - len(text.lstrip("\r\n"))
+    lead_lines = text[:lead].count("\n") or (1 if lead else 0)  # blank lines before the header
+    delim = delimiter or detect_delimiter(text[lead:])
+    first = text[lead:lead + 65536].splitlines()[0]
     names = [c.strip() for c in next(csv.reader([first], delimiter=delim))]
     _check_header(names, source)
     bad: list[tuple[int | None, str, int]] = []
@@ -256,14 +280,20 @@ def _read_csv(data: bytes, source: str, delimiter: str | None) -> RawTable:
                          file=source, reason="unreadable") from None
     frame = table.to_pandas()
     frame.columns = names
+    if text.count('"') % 2:
+        quoted_bad = [b[0] for b in bad if '"' in b[1] and b[0] is not None]
+        _unclosed_quote(frame, source, lead_lines, quoted_bad[0] + lead_lines
+                        if quoted_bad else None)
     # spreadsheet row numbers: records are numbered from 2; skipped records take their number
     n_total = len(frame) + len(bad)
     bad_rows = np.array([b[0] if b[0] is not None else -1 for b in bad], dtype=np.int64)
+    bad_rows = np.where(bad_rows > 0, bad_rows + lead_lines, bad_rows)
     # pyarrow numbers records counting the (skipped) header as 1 when skip_rows=1 is used
     keep = np.ones(n_total, dtype=bool)
-    known = bad_rows[(bad_rows >= 2) & (bad_rows < n_total + 2)]
+    known = bad_rows[bad_rows > 0] - lead_lines
+    known = known[(known >= 2) & (known < n_total + 2)]
     keep[known - 2] = False
-    rows = np.arange(2, n_total + 2)[keep][: len(frame)]
+    rows = np.arange(2, n_total + 2)[keep[:n_total]][: len(frame)] + lead_lines
     # fully empty lines carry no data: skip them but keep their row numbers
     if len(frame.columns) > 0:
         blank = (frame == "").all(axis=1).to_numpy()
@@ -459,6 +489,8 @@ def check_lift_tests_against_panel(lift: Loaded, media: Loaded) -> None:
     >>> check_lift_tests_against_panel(load_lift_tests("l.csv"), load_media("m.csv"))
     ... # doctest: +SKIP
     """
+    from attribution.data.contracts import ACTIVITY_PREFIX, SPEND_PREFIX
+
     src = lift.accounting.source
     lf, mf = lift.frame, media.frame
     rows = lift.rows if lift.rows is not None else np.arange(2, len(lf) + 2)
@@ -467,7 +499,9 @@ def check_lift_tests_against_panel(lift: Loaded, media: Loaded) -> None:
     if len(unknown):
         i = int(unknown[0])
         name = str(lf["channel"].iloc[i])
-        close = difflib.get_close_matches(name, chans, n=1, cutoff=0.6)
+        bare = name.lower().removeprefix(SPEND_PREFIX).removeprefix(ACTIVITY_PREFIX)
+        close = [bare] if bare in chans else difflib.get_close_matches(name, chans, n=1,
+                                                                          cutoff=0.6)
         hint = f"did you mean '{close[0]}'? " if close else ""
         raise InputError(f"channel '{name}' is not in the media panel {media.accounting.source} "
                          f"(its channels: {', '.join(chans)})",

@@ -24,7 +24,7 @@ import pandas as pd
 from attribution.data import contracts as C
 from attribution.data.accounting import REASON_COL, Loaded, RowAccounting, rejected_rows
 from attribution.data.load import check_panel_weeks, delimiter_name, guess_separator
-from attribution.errors import InputError
+from attribution.errors import InputError, UsageError
 from attribution.findings import Finding
 
 PATH_SEP = " > "
@@ -338,7 +338,7 @@ def _resolve_columns(raw: pd.DataFrame, contract: C.Contract, source: str,
             continue
         if user in cols:
             mapping[user] = target
-        elif contract.column(target) is not None and contract.column(target).required:
+        else:
             close = difflib.get_close_matches(user, cols, n=1, cutoff=0.6)
             hint = f"did you mean '{close[0]}'?" if close else f"the columns are {_list(cols)}"
             raise InputError(f"column '{user}' (configured for '{target}') is missing; {hint}",
@@ -355,9 +355,9 @@ def _resolve_columns(raw: pd.DataFrame, contract: C.Contract, source: str,
     missing = [c.name for c in contract.columns if c.required and c.name not in present]
     if missing:
         name = missing[0]
-        if len(cols) == 1 and len(contract.required) > 1:
-            sep = _guess_sep(cols[0])
-            seems = f"; it seems to use {sep} as delimiter" if sep else ""
+        sep = _guess_sep(cols[0]) if len(cols) == 1 and len(contract.required) > 1 else None
+        if sep:
+            seems = f"; it seems to use {sep} as delimiter"
             raise InputError(f"the file reads as a single column {_show(cols[0], 60)}{seems}",
                              fix="save it with one of these delimiters: comma, semicolon, tab "
                                  "or '|' (or pass the delimiter explicitly)",
@@ -506,6 +506,16 @@ def _key_checks(ck: _Checker, contract: C.Contract, clean: pd.DataFrame,
         ck.issues[-1].file_level = True  # a panel cannot lose a week: error even in lenient
 
 
+def _check_settings(tz: str, sep: str) -> None:
+    try:
+        pd.Timestamp("2024-01-01").tz_localize(tz)
+    except Exception:
+        raise UsageError(f"unknown time zone {tz!r} (use a name such as 'UTC' or "
+                         "'Europe/Paris')") from None
+    if not sep:
+        raise UsageError("the path separator must not be empty")
+
+
 def _error(ck: _Checker, issue: _Issue, i: int, names: dict[str, str]) -> InputError:
     fix = issue.fix(i) if callable(issue.fix) else issue.fix
     col = names.get(issue.column, issue.column) if issue.column else None
@@ -564,6 +574,7 @@ def validate_frame(frame: pd.DataFrame, contract: str | C.Contract, *, source: s
     [12.5]
     """
     contract = contract_for(contract)
+    _check_settings(tz, sep)
     raw = frame.reset_index(drop=True)
     raw.columns = [str(c).strip() for c in raw.columns]
     n = len(raw)

@@ -201,15 +201,21 @@ class JourneyBuilder:
                  "j_raw_conv": self._raw(runner, "j_raw_conv", inputs.conversions, tmp)}
         if has_map:
             names["j_raw_idmap"] = self._raw(runner, "j_raw_idmap", inputs.id_map, tmp)
-        for name, sql in jd.check_steps(has_map):
+        for name, sql in jd.check_steps(d, has_map):
             runner.create_view(name, sql)
 
         log.info("checking %s", ", ".join(display for _, display in names.values()))
+        prof = runner.fetch(jd.touch_profile_query(opts, d))
         by = runner.fetch(" UNION ALL ".join(
-            jd.reasons_query(_CHECKED[raw], raw) for raw in names))
+            jd.reasons_query(_CHECKED[raw], raw) for raw in names if raw != "j_raw_touch"))
         counts: dict[str, dict[str, int]] = {raw: {} for raw in names}
         for src, r, n in zip(by["src"], by["reason"], by["n"], strict=True):
             counts[str(src)]["ok" if pd.isna(r) else str(r)] = int(n)
+        ok = prof["reason"].isna()
+        for r, n in prof[~ok].groupby("reason")["n"].sum().items():
+            counts["j_raw_touch"][str(r)] = int(n)
+        if ok.any():
+            counts["j_raw_touch"]["ok"] = int(prof.loc[ok, "n"].sum())
         for raw, (files, display) in names.items():
             chk = _CHECKED[raw]
             if not opts.lenient and set(counts[raw]) - {"ok"}:
@@ -224,14 +230,12 @@ class JourneyBuilder:
                     column=col, reason=str(bad["reason"]))
         rejected = self._rejected(runner, names) if opts.lenient else None
 
-        impressions = 0
-        if opts.drop_impressions:
-            impressions = int(runner.fetch(
-                "SELECT COUNT(*) AS n FROM j_chk_touch WHERE reason IS NULL "
-                "AND interaction = 'impression'")["n"].iloc[0])
+        good = prof[ok]
+        impressions = int(good["n_impr"].sum()) if opts.drop_impressions else 0
+        left = good["n"] - (good["n_impr"] if opts.drop_impressions else 0)
+        tokens = sorted(str(t) for t in good.loc[left > 0, "token"])
         for name, sql in jd.touch_steps(opts, d, has_map):
             runner.create_view(name, sql)
-        tokens = sorted(str(t) for t in runner.fetch(jd.TOKENS_QUERY)["token"])
         if len(tokens) >= jd.MAX_TOKENS:
             raise UsageError(f"{len(tokens)} distinct path steps is more than this tool handles "
                              f"({jd.MAX_TOKENS - 1}); use --granularity channel")

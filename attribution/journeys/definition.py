@@ -18,7 +18,8 @@ than an ordered ``string_agg`` in DuckDB). Paths are grouped on the code lists a
 decoded to text only for the published tables.
 
 Each engine only creates three *raw views* with fixed column names (absent optional
-columns as NULL) and then executes :func:`steps` in order:
+columns as NULL) and then creates, in order, the views of :func:`check_steps`,
+:func:`touch_steps`, ``j_tokens`` (:func:`tokens_view`) and :func:`journey_steps`:
 
 ``j_raw_touch(r_cid, r_ts, r_channel, r_campaign, r_interaction, r_cost, _fidx, _row)``
 ``j_raw_conv(r_cid, r_ts, r_value, r_order, _fidx, _row)``
@@ -42,6 +43,10 @@ Definition (edge cases decided here, tested in tests/journeys):
   separate non-converting journey: they are kept, never dropped.
 * A journey ending in a conversion is converting; every other journey (open at the
   end of the data, ended by inactivity, or before the lookback window) is null.
+* Bad rows (empty ids or channel, unparseable timestamps, negative or non-numeric
+  values and costs, unknown interactions, repeated order_id or id-map id) get a
+  ``reason``; strict mode stops at the first, lenient mode excludes and counts them.
+  Text timestamps with a UTC offset are converted to UTC.
 * A conversion with no touch in its journey gets the path ``(none)``; it stays a row
   of the path table and is counted in the row accounting.
 * ``collapse_repeats`` merges consecutive equal steps of one journey (counted as
@@ -89,6 +94,7 @@ class Dialect:
 
     name: str
     create_view: str
+    to_ts: Callable[[str], str]  # any timestamp-like value -> UTC TIMESTAMP, NULL if invalid
     epoch_us: Callable[[str], str]
     from_us: Callable[[str], str]
     code_list: Callable[[str, str, int], str]  # (encoded expr, condition, modulus)
@@ -122,9 +128,12 @@ def _spark_decode(codes: str, items: str, sep: str) -> str:
             f"CAST(x + 1 AS INT))), {sep})")
 
 
-DUCKDB = Dialect("duckdb", "CREATE OR REPLACE TEMP VIEW", lambda e: f"epoch_us({e})",
+DUCKDB = Dialect("duckdb", "CREATE OR REPLACE TEMP VIEW",
+                 lambda e: f"CAST(TRY_CAST({e} AS TIMESTAMPTZ) AS TIMESTAMP)",
+                 lambda e: f"epoch_us({e})",
                  lambda e: f"make_timestamp({e})", _duck_codes, _duck_decode, _duck_literal)
-SPARK = Dialect("spark", "CREATE OR REPLACE TEMPORARY VIEW", lambda e: f"unix_micros({e})",
+SPARK = Dialect("spark", "CREATE OR REPLACE TEMPORARY VIEW",
+                lambda e: f"TRY_CAST({e} AS TIMESTAMP)", lambda e: f"unix_micros({e})",
                 lambda e: f"timestamp_micros({e})", _spark_codes, _spark_decode,
                 _spark_literal)
 
@@ -133,12 +142,12 @@ def _text(col: str) -> str:
     return f"NULLIF(TRIM(CAST({col} AS STRING)), '')"
 
 
-def check_steps(has_idmap: bool) -> list[tuple[str, str]]:
+def check_steps(d: Dialect, has_idmap: bool) -> list[tuple[str, str]]:
     """Views that type every raw row and name the first thing wrong with it (``reason``).
 
     Returns ``(view name, SELECT statement)`` pairs; ``reason`` is NULL for good rows.
     """
-    ts = "TRY_CAST(r_ts AS TIMESTAMP)"
+    ts = d.to_ts("r_ts")  # offsets such as +02:00 are converted to UTC
     ts_reason = ("WHEN r_ts IS NULL THEN 'missing_timestamp' "
                  f"WHEN {ts} IS NULL THEN 'bad_timestamp'")
     touch = f"""
@@ -191,10 +200,7 @@ def touch_steps(opts: JourneyOptions, d: Dialect, has_idmap: bool) -> list[tuple
     >>> [n for n, _ in touch_steps(JourneyOptions(), DUCKDB, False)]
     ['j_touch_ok', 'j_conv_ok']
     """
-    token = "t.channel"
-    if opts.granularity == "campaign":
-        token = (f"CASE WHEN t.campaign IS NULL THEN t.channel "
-                 f"ELSE concat(t.channel, {d.literal(CAMPAIGN_JOIN)}, t.campaign) END")
+    token = token_expr(opts, d, "t.")
     drop_impr = (" AND (t.interaction IS NULL OR t.interaction <> 'impression')"
                  if opts.drop_impressions else "")
 
@@ -220,7 +226,25 @@ WHERE c.reason IS NULL"""
     return [("j_touch_ok", touch), ("j_conv_ok", conv)]
 
 
-TOKENS_QUERY = "SELECT DISTINCT token FROM j_touch_ok"
+def token_expr(opts: JourneyOptions, d: Dialect, prefix: str = "") -> str:
+    """SQL for a touch's path step: its channel, or ``channel:campaign``."""
+    if opts.granularity != "campaign":
+        return f"{prefix}channel"
+    return (f"CASE WHEN {prefix}campaign IS NULL THEN {prefix}channel "
+            f"ELSE concat({prefix}channel, {d.literal(CAMPAIGN_JOIN)}, {prefix}campaign) END")
+
+
+def touch_profile_query(opts: JourneyOptions, d: Dialect) -> str:
+    """One scan of the touchpoints: rows by reason and step, with impression counts.
+
+    Gives the rejected counts, the distinct steps (``tokens``) and the impressions
+    excluded by ``drop_impressions`` at once.
+    """
+    return f"""
+SELECT reason, token, COUNT(*) AS n,
+       SUM(CASE WHEN interaction = 'impression' THEN 1 ELSE 0 END) AS n_impr
+FROM (SELECT reason, interaction, {token_expr(opts, d)} AS token FROM j_chk_touch) s
+GROUP BY reason, token"""
 
 
 def tokens_view(tokens: list[str], d: Dialect) -> str:

@@ -56,7 +56,8 @@ class DuckDBRunner:
             self.con.execute(f"SET memory_limit = {_lit(memory_limit)}")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
-        self.con.execute("SET preserve_insertion_order = true")
+        # order only matters for numbering CSV rows (set again in create_raw for CSV)
+        self.con.execute("SET preserve_insertion_order = false")
 
     # -- raw views -------------------------------------------------------------------
     def columns(self, files: Sequence[str], fmt: str) -> list[str]:
@@ -79,7 +80,8 @@ class DuckDBRunner:
         if fmt == "parquet":
             sql = (f"SELECT {cols}, CAST(file_index AS BIGINT) AS _fidx, "
                    f"CAST(file_row_number AS BIGINT) AS _row FROM {self._scan(files, fmt)}")
-        else:  # one scan per file keeps the row numbers exact
+        else:  # one ordered scan per file keeps the row numbers exact
+            self.execute("SET preserve_insertion_order = true")
             sql = " UNION ALL ".join(
                 f"SELECT {cols}, CAST({i} AS BIGINT) AS _fidx, "
                 f"CAST(row_number() OVER () - 1 AS BIGINT) AS _row FROM {self._scan([f], fmt)}"

@@ -54,15 +54,17 @@ def spark_session(master: str | None = None, conf: Mapping[str, str] | None = No
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": "8",
         "spark.sql.warehouse.dir": str(Path(tmp) / "warehouse"),
-        "spark.local.dir": str(Path(tmp) / "local"),
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={tmp} -Djava.io.tmpdir={tmp}",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
     }
+    master = master or os.environ.get("SPARK_MASTER", "local[2]")
+    if master.startswith("local"):  # on a cluster, executors keep their own scratch dirs
+        settings["spark.local.dir"] = str(Path(tmp) / "local")
     conf = dict(conf or {})
     extra = conf.pop("spark.driver.extraJavaOptions", "")
     settings["spark.driver.extraJavaOptions"] += f" {extra}" if extra else ""
     settings.update(conf)
-    builder = SparkSession.builder.master(master or os.environ.get("SPARK_MASTER", "local[2]"))
+    builder = SparkSession.builder.master(master)
     builder = builder.appName("attribution-journeys")
     for k, v in settings.items():
         builder = builder.config(k, v)

@@ -8,6 +8,7 @@ holdout, and posterior predictive coverage. Intervals are equal-tailed with
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -23,11 +24,14 @@ if TYPE_CHECKING:
 CHUNK_ELEMS = 2e7
 
 
-def _chunks(res: MMMResults, per_draw: int) -> Iterator[np.ndarray]:
-    n = res.n_draws
+def _chunks(res: MMMResults, per_draw: int, max_draws: int | None = None
+            ) -> Iterator[np.ndarray]:
+    from attribution.mmm.results import _thin
+
+    idx = _thin(res.n_draws, max_draws)
     size = max(1, int(CHUNK_ELEMS // max(per_draw, 1)))
-    for s in range(0, n, size):
-        yield np.arange(s, min(n, s + size))
+    for s in range(0, len(idx), size):
+        yield idx[s:s + size]
 
 
 def _q(a: np.ndarray, interval: float, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -44,24 +48,36 @@ def media_contributions(res: MMMResults, draws: np.ndarray) -> np.ndarray:
 
 def baseline_parts(res: MMMResults, draws: np.ndarray) -> dict[str, np.ndarray]:
     """Baseline components ``(D, T, G)`` in sales units: intercept, trend, seasonality,
-    one entry per control."""
+    one entry per control.
+
+    The model uses centred controls and trend; here the centres are folded back into
+    the intercept, so a control's part is zero where the control is zero and the trend
+    is zero in the first training week.
+    """
     d = design(res.panel, res.scaling, res.spec)
     p, s = res.posterior, res.scaling.target
     T, G = d.y.shape
-    out = {"intercept": np.broadcast_to(p["intercept_geo"][draws][:, None, :],
-                                        (len(draws), T, G)) * s}
-    out["trend"] = (p["trend"][draws][:, None, None] * d.trend[None, :, None]
-                    * np.ones((1, 1, G)) * s) if "trend" in p else np.zeros((len(draws), T, G))
+    D = len(draws)
+    icpt = p["intercept_geo"][draws][:, None, :] * np.ones((1, T, G))
+    out: dict[str, np.ndarray] = {}
+    if "trend" in p:
+        tr = p["trend"][draws][:, None, None]
+        out["trend"] = tr * (d.trend + 0.5)[None, :, None] * np.ones((1, 1, G)) * s
+        icpt = icpt - 0.5 * tr
+    else:
+        out["trend"] = np.zeros((D, T, G))
     if "gamma_fourier" in p:
         season = p["gamma_fourier"][draws] @ d.fourier.T  # (D, T)
         out["seasonality"] = np.repeat(season[:, :, None], G, axis=2) * s
     else:
-        out["seasonality"] = np.zeros((len(draws), T, G))
+        out["seasonality"] = np.zeros((D, T, G))
     if "gamma_control" in p:
         for k, name in enumerate(res.panel.control_names):
-            out[f"control:{name}"] = (p["gamma_control"][draws][:, k, None, None]
-                                      * d.controls[None, ..., k] * s)
-    return out
+            g = p["gamma_control"][draws][:, k, None, None]
+            c = res.scaling.center_of(k)
+            out[f"control:{name}"] = g * (d.controls[None, ..., k] + c) * s
+            icpt = icpt - g * c
+    return {"intercept": icpt * s, **out}
 
 
 def _mu(res: MMMResults, draws: np.ndarray) -> np.ndarray:
@@ -92,17 +108,18 @@ def channel_table(res: MMMResults) -> pd.DataFrame:
     marginal = np.where(paid, marginal, np.nan)
     iv = res.spec.interval
     lo, hi = _q(totals, iv)
-    rlo, rhi = _q(roi, iv) if np.isfinite(roi).any() else (roi[0], roi[0])
+    rlo, rhi = _q(roi, iv)
     mlo, mhi = _q(marginal, iv)
+    with warnings.catch_warnings():  # activity channels: all-NaN columns by design
+        warnings.simplefilter("ignore", RuntimeWarning)
+        roi_mean, mroi_mean = np.nanmean(roi, 0), np.nanmean(marginal, 0)
     return pd.DataFrame({
         "channel": list(res.channels),
         "kind": [c.kind for c in res.spec.channels],
         "spend": spend,
         "contribution": totals.mean(0), "contribution_low": lo, "contribution_high": hi,
         "share": totals.mean(0) / sales, "share_low": lo / sales, "share_high": hi / sales,
-        "roi": np.nanmean(roi, 0) if paid.any() else np.full(C, np.nan),
-        "roi_low": rlo, "roi_high": rhi,
-        "mroi": np.nanmean(marginal, 0) if paid.any() else np.full(C, np.nan),
+        "roi": roi_mean, "roi_low": rlo, "roi_high": rhi, "mroi": mroi_mean,
         "mroi_low": mlo, "mroi_high": mhi,
     })
 
@@ -122,7 +139,7 @@ def contributions_over_time(res: MMMResults) -> pd.DataFrame:
     })
 
 
-def decomposition(res: MMMResults) -> pd.DataFrame:
+def decomposition(res: MMMResults, max_draws: int | None = None) -> pd.DataFrame:
     """Weekly posterior-mean decomposition of sales (summed over geos), all weeks.
 
     Columns: date, sales, fitted (bool), intercept, trend, seasonality, control:<name>...,
@@ -130,7 +147,7 @@ def decomposition(res: MMMResults) -> pd.DataFrame:
     """
     sums: dict[str, np.ndarray] = {}
     n = 0
-    for ix in _chunks(res, res.panel.media.size):
+    for ix in _chunks(res, res.panel.media.size, max_draws):
         parts = baseline_parts(res, ix)
         mc = media_contributions(res, ix)
         for k, v in parts.items():
@@ -175,9 +192,11 @@ def _r2_mape(y: np.ndarray, yhat: np.ndarray) -> tuple[float, float]:
     return r2, mape
 
 
-def fit_metrics(res: MMMResults, seed: int = 0) -> dict[str, float | None]:
+def fit_metrics(res: MMMResults, seed: int = 0, max_draws: int | None = None
+                ) -> dict[str, float | None]:
     """R2 and MAPE of the posterior-mean prediction (fitted weeks and holdout), plus the
-    share of observations inside the posterior predictive interval (coverage)."""
+    share of observations inside the posterior predictive interval (coverage).
+    ``max_draws`` evenly thins the draws used (faster, for diagnostics)."""
     n = res.n_train
     mu_sum = 0.0
     cover = np.zeros(res.panel.y.shape)
@@ -185,7 +204,7 @@ def fit_metrics(res: MMMResults, seed: int = 0) -> dict[str, float | None]:
     D = 0
     lo_q, hi_q = (1 - res.spec.interval) / 2, 1 - (1 - res.spec.interval) / 2
     preds = []
-    for ix in _chunks(res, res.panel.media.size):
+    for ix in _chunks(res, res.panel.media.size, max_draws):
         mu = _mu(res, ix)
         mu_sum = mu_sum + mu.sum(0)
         sig = res.posterior["sigma"][ix][:, None, None] * res.scaling.target
@@ -208,8 +227,8 @@ def fit_metrics(res: MMMResults, seed: int = 0) -> dict[str, float | None]:
     return out
 
 
-def residuals(res: MMMResults) -> np.ndarray:
+def residuals(res: MMMResults, max_draws: int | None = None) -> np.ndarray:
     """Posterior-mean residuals of the fitted weeks, summed over geos ``(T,)``."""
-    dec = decomposition(res)
+    dec = decomposition(res, max_draws)
     fit = dec["fitted"].to_numpy()
     return (dec["sales"] - dec["predicted"]).to_numpy()[fit]

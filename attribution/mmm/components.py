@@ -169,8 +169,11 @@ def hill_saturation(x: Array, k: Array, s: Array, xp: ModuleType = np) -> Array:
     >>> float(hill_saturation(np.array(2.0), np.array(2.0), np.array(3.0)))
     0.5
     """
-    xs = xp.maximum(x, 0.0) ** s
-    return xs / (xs + k**s)
+    # x ** s has a NaN gradient in s at x = 0 (0 * log 0): evaluate at a tiny positive
+    # x instead and return exactly 0 there, so weeks without spend keep gradients finite
+    pos = x > 0
+    xs = xp.maximum(x, 1e-12) ** s
+    return xp.where(pos, xs / (xs + k**s), 0.0)
 
 
 def logistic_derivative(x: Array, lam: Array, xp: ModuleType = np) -> Array:

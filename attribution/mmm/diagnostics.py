@@ -26,6 +26,7 @@ VIF = 10.0
 COVERAGE_SHORTFALL = 0.15   # coverage below interval - this is a warning
 DW = (1.0, 3.0)             # Durbin-Watson outside this range is a warning
 LJUNG_BOX_P = 0.01
+DIAG_DRAWS = 1000           # evenly thinned draws used for the model checks
 
 
 def _max_over(tree: Any) -> tuple[float, str]:
@@ -108,7 +109,7 @@ def model_findings(res: MMMResults) -> list[Finding]:
     from attribution.mmm.analysis import fit_metrics, residuals
 
     out: list[Finding] = []
-    fm = fit_metrics(res)
+    fm = fit_metrics(res, max_draws=DIAG_DRAWS)
     iv = res.spec.interval
     if fm["coverage"] < iv - COVERAGE_SHORTFALL:
         out.append(Finding("warning", "mmm.ppc_coverage", f"only {fm['coverage']:.0%} of fitted "
@@ -131,7 +132,7 @@ def model_findings(res: MMMResults) -> list[Finding]:
                            f"(VIF > {VIF:.0f}: {worst}); their separate effects are poorly "
                            "identified", "vary their spend independently, add a lift test, or "
                            "merge them", STAGE))
-    r = residuals(res)
+    r = residuals(res, DIAG_DRAWS)
     if len(r) > 10 and np.std(r) > 0:
         dw = float(durbin_watson(r))
         lb = acorr_ljungbox(r, lags=[min(4, len(r) // 5)], return_df=True)

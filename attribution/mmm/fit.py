@@ -192,7 +192,10 @@ def _posterior_arrays(idata: Any) -> dict[str, np.ndarray]:
     return out
 
 
-AUTO_JAX_STEPS = 6000  # measured crossover: numba compiles ~50 s longer, samples ~3x faster
+# measured on 2 busy cores, 4 x 2000 steps, first compile: jax 64 s, numba 120 s; numba
+# caches compiled code on disk, so reruns skip most of its compile and then sample ~3x
+# faster per step than jax: numba for long runs, jax for short ones (tests, quick looks)
+AUTO_JAX_STEPS = 6000
 
 
 def _installed(mod: str) -> bool:
@@ -244,15 +247,20 @@ def sample(model: Any, sampler: str, *, draws: int, tune: int, chains: int, seed
             compiled = _COMPILED.get(cache_key) if cache_key else None
             if compiled is None:
                 log.info("mmm: compiling the model (%s)", backend)
-                compiled = nutpie.compile_pymc_model(model, backend=backend,
-                                                     gradient_backend="jax" if backend == "jax"
-                                                     else "pytensor")
+                # numba: chains jittered in parallel are not reproducible across
+                # processes (nutpie 0.16), so numba chains start at the support point
+                # and diverge through their seeded NUTS draws (same seed, same draws)
+                compiled = nutpie.compile_pymc_model(
+                    model, backend=backend,
+                    gradient_backend="jax" if backend == "jax" else "pytensor",
+                    jitter_rvs=set() if backend == "numba" else None)
                 if cache_key:
                     while len(_COMPILED) >= _CACHE_SIZE:
                         _COMPILED.pop(next(iter(_COMPILED)))
                     _COMPILED[cache_key] = compiled
             return nutpie.sample(compiled, draws=draws, tune=tune, chains=chains, cores=cores,
-                                 seed=seed, progress_bar=progress, save_warmup=False)
+                                 seed=seed, progress_bar=progress, save_warmup=False,
+                                 target_accept=target_accept)
     import pymc as pm
     if sampler == "numpyro":
         try:

@@ -54,6 +54,10 @@ class Scaling:
     controls: tuple[float, ...]
     t0: str          # first training week
     t_span: float    # weeks from first to last training week
+    control_center: tuple[float, ...] = ()  # training mean of each scaled control
+
+    def center_of(self, k: int) -> float:
+        return self.control_center[k] if k < len(self.control_center) else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -62,12 +66,18 @@ class Scaling:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Scaling:
         return cls(float(d["target"]), tuple(float(v) for v in d["media"]),
-                   tuple(float(v) for v in d["controls"]), str(d["t0"]), float(d["t_span"]))
+                   tuple(float(v) for v in d["controls"]), str(d["t0"]), float(d["t_span"]),
+                   tuple(float(v) for v in d.get("control_center", ())))
 
 
 @dataclass(frozen=True)
 class Design:
-    """Scaled model inputs for a range of weeks."""
+    """Scaled model inputs for a range of weeks.
+
+    Controls are centred on their training mean and the trend on the middle of the
+    training period (``trend`` runs from -0.5 to 0.5), which decorrelates them from
+    the intercept; the analysis folds the centres back into the intercept.
+    """
 
     y: np.ndarray         # (T, G)
     stack: np.ndarray     # (L, T, G, C) lag stack of scaled media
@@ -181,9 +191,10 @@ def make_scaling(panel: Panel, n_train: int) -> Scaling:
     c = panel.controls[:n_train].reshape(-1, panel.controls.shape[-1])
     ms = np.abs(m).max(0) if m.size else np.zeros(0)
     cs = np.abs(c).max(0) if c.size else np.zeros(0)
+    scales = tuple(float(v or 1.0) for v in cs)
+    center = tuple(float(v) for v in (c.mean(0) / np.asarray(scales))) if c.size else ()
     return Scaling(float(np.abs(y).max() or 1.0), tuple(float(v or 1.0) for v in ms),
-                   tuple(float(v or 1.0) for v in cs), str(panel.dates[0]),
-                   float(max(n_train - 1, 1)))
+                   scales, str(panel.dates[0]), float(max(n_train - 1, 1)), center)
 
 
 def design(panel: Panel, scaling: Scaling, spec: MMMSpec, rows: slice | None = None) -> Design:
@@ -197,7 +208,9 @@ def design(panel: Panel, scaling: Scaling, spec: MMMSpec, rows: slice | None = N
     four = fourier_features(doy, spec.fourier_modes)
     ctrl = panel.controls / np.asarray(scaling.controls) if panel.controls.shape[-1] else \
         panel.controls
-    return Design(panel.y[rows] / scaling.target, stack, (weeks / scaling.t_span)[rows],
+    if ctrl.shape[-1]:
+        ctrl = ctrl - np.array([scaling.center_of(k) for k in range(ctrl.shape[-1])])
+    return Design(panel.y[rows] / scaling.target, stack, (weeks / scaling.t_span - 0.5)[rows],
                   four[rows], ctrl[rows])
 
 

@@ -137,7 +137,10 @@ def load_table(args: argparse.Namespace) -> PathTable:
     if loaded.frame.empty:
         raise InputError("no usable rows", "check the file and its separator",
                          file=args.paths, reason="empty")
-    return PathTable.from_frame(loaded.frame, sep=DEFAULT_SEP, source=args.paths)
+    f = loaded.frame
+    return PathTable.from_strings(f["path"], f["total_conversions"],
+                                  f.get("total_conversion_value"), f.get("total_null"),
+                                  sep=DEFAULT_SEP, source=args.paths)
 
 
 def _load_mam(args: argparse.Namespace, raw: RawTable, rejected: Path | None) -> PathTable:
@@ -184,7 +187,9 @@ def _load_mam(args: argparse.Namespace, raw: RawTable, rejected: Path | None) ->
                         "total_null": np.where(flag, 0.0, occ)[ok]})
     if agg.empty:
         raise InputError("no usable rows", "check the file", file=args.paths, reason="empty")
-    return PathTable.from_frame(agg, sep=args.sep or DEFAULT_SEP, source=args.paths)
+    return PathTable.from_strings(agg["path"], agg["total_conversions"],
+                                  agg["total_conversion_value"], agg["total_null"],
+                                  sep=args.sep or DEFAULT_SEP, source=args.paths)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -111,13 +111,13 @@ class ChainStructure:
     def from_table(cls, table: PathTable, order: int) -> ChainStructure:
         """Encode the transitions of every path of ``table`` for an order-``order`` chain."""
         codes = state_codes(table.offsets, table.steps, table.n_channels, order)
-        states, inv = np.unique(np.concatenate([[0], codes]), return_inverse=True)
+        states, inv = _compact(np.concatenate([[0], codes]))
         step_state = inv[1:]
         prev = np.empty_like(step_state)
         prev[1:] = step_state[:-1]
         prev[table.offsets[:-1][table.lengths > 0]] = 0  # start state index (code 0 is first)
         n = len(states)
-        pair, pair_id = np.unique(prev.astype(np.int64) * n + step_state, return_inverse=True)
+        pair, pair_id = _compact(prev.astype(np.int64) * n + step_state)
         inc = sp.csr_matrix((np.ones(len(pair_id)), (pair_id, table.path_index)),
                             shape=(len(pair), table.n_paths))
         inc.sum_duplicates()
@@ -165,6 +165,18 @@ class ChainStructure:
                           shape=(n, n))
         rewards = np.stack([exits[:, 0] * scale, exits[:, 2] * scale], axis=1)
         return q, rewards
+
+
+def _compact(values: np.ndarray, dense_limit: int = 20_000_000
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` for ints >= 0; O(n) for a small range."""
+    top = int(values.max()) + 1 if len(values) else 0
+    if top > dense_limit:
+        return np.unique(values, return_inverse=True)
+    present = np.zeros(top, dtype=bool)
+    present[values] = True
+    rank = np.cumsum(present) - 1
+    return np.flatnonzero(present).astype(values.dtype), rank[values]
 
 
 def _group_sum(index: np.ndarray, a: np.ndarray, n: int) -> np.ndarray:

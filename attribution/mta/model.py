@@ -234,7 +234,7 @@ class PathAttribution:
                 bounds = percentile_interval(d, self.ci)  # (n_channels, 2 quantities, 2)
                 credits[name] = replace(credits[name], conversions_ci=bounds[:, 0, :],
                                         value_ci=bounds[:, 1, :])
-        neg = [n for n, c in credits.items() if (c.conversions < -1e-9).any()]
+        neg = [n for n, c in credits.items() if (c.conversions < -1e-9).any() and not c.findings]
         if neg:
             findings.append(Finding("info", "mta.negative_credit",
                                     f"negative credit in {', '.join(neg)}: channels whose "

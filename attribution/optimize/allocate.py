@@ -6,8 +6,9 @@ model call per gradient), vectorised over posterior draws. SLSQP is chosen over
 a water-filling / KKT solver because Hill curves with shape > 1 are S-shaped, not
 concave, so equal-marginal-return water-filling is not guaranteed to find the
 optimum; SLSQP handles the linear budget constraint and the box bounds directly.
-Several starts (current plan projected on the constraints, an even split, random
-splits) guard against local optima, and the best point found, never worse than
+Several starts (current plan projected on the constraints, a greedy chunk-by-chunk
+split that sees past S-curve thresholds, an even split, random splits) guard
+against local optima, and the best point found, never worse than
 any start and never worse than the current plan when that plan is feasible, is
 returned.
 
@@ -114,7 +115,8 @@ class BudgetOptimizer:
     carryover : ``"steady"`` (default) or ``"ramp"`` (finite horizon; see
         :mod:`attribution.optimize.horizon`).
     interval : width of the reported posterior intervals.
-    n_starts : number of solver starts (>= 2: current plan and even split).
+    n_starts : number of solver starts: the current plan, an even split, (from 3) a
+        greedy split, then random splits.
     max_change_pct : keep every channel within +-this % of its current spend, unless
         the bounds give that channel its own min_pct/max_pct or lock it.
     seed : seed of the random starts.
@@ -212,6 +214,44 @@ class BudgetOptimizer:
             grads = float(self.margin) * grads - ev.horizon  # type: ignore[arg-type]
         return aggregate(vals, grads, self.risk_quantile)
 
+    def _batch_values(self, ev: HorizonOutcome, plans: np.ndarray) -> np.ndarray:
+        """Objective of each weekly plan in ``plans`` (k, n) -> (k,)."""
+        vals = ev.totals(plans)                                        # (draws, k)
+        if self.objective == "profit":
+            vals = float(self.margin) * vals - ev.horizon * plans.sum(axis=-1)  # type: ignore[arg-type]
+        if self.risk_quantile is None:
+            return vals.mean(axis=0)
+        return np.quantile(vals, self.risk_quantile, axis=0)
+
+    def _greedy(self, ev: HorizonOutcome, low: np.ndarray, up: np.ndarray, free: np.ndarray,
+                room: float, spend_all: bool, steps: int = 40, lookahead: int = 8
+                ) -> np.ndarray:
+        """Greedy start: hand out the budget in chunks; each round gives 1..``lookahead``
+        chunks to the channel with the best average gain per unit spend over them (this
+        sees past S-curve thresholds that marginal returns at the current point miss)."""
+        w = low.copy()
+        idx = np.flatnonzero(free)
+        chunk = room / steps
+        left = room
+        current = float(self._batch_values(ev, w[None])[0])
+        ks = np.arange(1, lookahead + 1)
+        while left > 1e-9 * room:
+            add = np.minimum(np.minimum(ks[:, None] * chunk, left), (up - w)[idx][None, :])
+            ok = add > 1e-12 * room                                      # (K, m)
+            if not ok.any():
+                break
+            kk, jj = np.nonzero(ok)
+            plans = np.repeat(w[None], kk.size, axis=0)
+            plans[np.arange(kk.size), idx[jj]] += add[kk, jj]
+            gain = self._batch_values(ev, plans) - current
+            rate = gain / add[kk, jj]
+            b = int(np.argmax(rate))
+            if not spend_all and gain[b] <= 0:
+                break
+            w, current = plans[b], current + float(gain[b])
+            left -= float(add[kk[b], jj[b]])
+        return w
+
     def _solve(self, ev: HorizonOutcome, cur_w: np.ndarray, low: np.ndarray, up: np.ndarray,
                bw: float, spend_all: bool, start: np.ndarray | None) -> tuple[np.ndarray, bool]:
         free = up - low > 1e-12 * max(bw, 1e-300)
@@ -235,9 +275,12 @@ class BudgetOptimizer:
 
         rng = np.random.default_rng(self.seed)
         starts = [repair(cur_w[free] / scale), repair(np.ones(free.sum()))]
+        if self.n_starts >= 3:
+            greedy = self._greedy(ev, low, up, free, bw - fixed_total, spend_all)
+            starts.append(repair(greedy[free] / scale))
         if start is not None:
             starts.insert(0, repair(np.asarray(start, dtype=float)[free] / scale))
-        for _ in range(max(0, self.n_starts - 2)):
+        for _ in range(max(0, self.n_starts - 3)):
             starts.append(repair(rng.dirichlet(np.ones(free.sum())) * room))
         f0, _ = self._objective(ev, to_w(starts[0]))
         fscale = max(abs(f0), 1e-12)

@@ -51,8 +51,8 @@ class InputsConfig:
 @dataclass(frozen=True)
 class JourneysConfig:
     engine: str = "duckdb"
-    lookback_days: int = 30
-    inactivity_days: int | None = None
+    lookback_days: float = 30.0
+    inactivity_days: float = 30.0
     collapse_repeats: bool = False
     drop_impressions: bool = False
     granularity: str = "channel"

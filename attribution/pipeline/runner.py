@@ -227,26 +227,27 @@ _FLAG_ACTION = {
 
 def _optimize(cfg: RunConfig, m: Manifest, st: _State) -> None:
     from attribution.optimize import BudgetOptimizer, read_bounds
+    from attribution.optimize.adapters import as_response_model
     from attribution.optimize.scenarios import budget_sweep
 
     if st.mmm is None:
         st.skipped["optimize"] = "no media-mix model"
         return
     out, o = Path(cfg.run.out), cfg.optimize
-    current = float(st.mmm.current_spend.sum())
-    budget = current if o.budget is None else o.budget
+    model = as_response_model(st.mmm)  # the paid channels, with their response curves
+    budget = float(model.current_spend.sum()) if o.budget is None else o.budget
     if budget <= 0:
         raise UsageError(f"optimize budget must be > 0, got {budget}")
-    bounds = read_bounds(o.bounds, st.mmm.channels) if o.bounds is not None else None
+    bounds = read_bounds(o.bounds, model.channels) if o.bounds is not None else None
     opt = BudgetOptimizer(objective=o.objective, margin=o.margin, risk_quantile=o.risk_quantile,
                           max_change_pct=o.max_change_pct, interval=cfg.run.interval,
                           seed=cfg.run.seed)
-    plan = opt.fit(st.mmm, budget, bounds)
+    plan = opt.fit(model, budget, bounds)
     m.add_output(write_csv(out / "plan.csv", plan.to_frame()))
-    sweep = budget_sweep(st.mmm, budget, bounds=bounds, optimizer=opt)
+    sweep = budget_sweep(model, budget, bounds=bounds, optimizer=opt)
     m.add_output(write_csv(out / "sweep.csv", sweep.to_frame()))
     m.add_findings(plan.findings, stage="optimize")
-    write_json(out / "plan.json", plan.summary_dict())
+    write_json(out / "plan.json", plan.to_dict())
     m.add_output(out / "plan.json")
 
 

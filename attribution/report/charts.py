@@ -68,6 +68,7 @@ def _clean_svg(raw: str) -> str:
     s = re.sub(r"<metadata>.*?</metadata>", "", s, flags=re.S)
     s = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", s)
     s = re.sub(r'\s+version="1\.1"', "", s)
+    s = re.sub(r'<g id="[^"]*"', "<g", s)  # group ids repeat across charts; nothing uses them
     s = re.sub(r"\n\s*\n", "\n", s)
     # scale to the container: drop the fixed size, keep the aspect ratio via viewBox
     s = re.sub(r'^<svg width="[^"]*" height="[^"]*"', '<svg width="100%"', s, count=1)
@@ -202,14 +203,17 @@ def interval_dots(labels: Sequence[str], est: Sequence[float], lo: Sequence[floa
 
 
 def dot_matrix(labels: Sequence[str], groups: dict[str, Sequence[float]], *, title: str,
-               xlabel: str, tick: Tick | None = None, salt: str = "dots-matrix") -> str:
+               xlabel: str, tick: Tick | None = None, emphasis: Sequence[str] = (),
+               salt: str = "dots-matrix") -> str:
     """One row per label, one marker per group (method): compact comparison across methods.
 
-    Markers differ in colour and shape and are nudged vertically so none hide another.
+    Markers differ in colour and shape and are nudged vertically so none hide another;
+    groups named in ``emphasis`` (e.g. the final estimate) are drawn larger, outlined in black.
     """
     names = list(groups)
     n, k = len(labels), max(1, len(groups))
     shapes = ("o", "s", "^", "D", "v", "p", "h", "*", "<", ">")
+    strong = [c for c in OKABE_ITO if c != "#F0E442"]  # yellow is too faint for small markers
 
     def draw(fig: Figure) -> None:
         ax = fig.add_subplot()
@@ -219,9 +223,12 @@ def dot_matrix(labels: Sequence[str], groups: dict[str, Sequence[float]], *, tit
                 ax.axhspan(y[i] - 0.5, y[i] + 0.5, color="#F3F3F3", linewidth=0, zorder=0)
         for j, g in enumerate(names):
             off = (j - (k - 1) / 2) * (0.7 / k)
+            big = g in emphasis
             ax.plot(np.asarray(groups[g], float), y + off, linestyle="none",
-                    marker=shapes[j % len(shapes)], color=colour(j), markersize=5.5, label=g,
-                    markeredgecolor="white", markeredgewidth=0.4, zorder=3)
+                    marker=shapes[j % len(shapes)], color=strong[j % len(strong)],
+                    markersize=7.5 if big else 5,
+                    label=g, markeredgecolor=INK if big else "white",
+                    markeredgewidth=0.9 if big else 0.4, zorder=4 if big else 3)
         ax.set_yticks(y, list(labels))
         ax.set_ylim(-0.5, n - 0.5)
         ax.set_title(title)

@@ -10,7 +10,7 @@ Example
 >>> f = Formatter(currency="EUR", locale="en")
 >>> f.money_interval(1.8e6, 2.3e6)
 '€1.8–2.3M'
->>> Formatter(currency="EUR", locale="de").money(1234567.0, compact=False)
+>>> Formatter(currency="EUR", locale="de").money(1234567.0, compact=False).replace(NBSP, " ")
 '1.234.567 €'
 """
 

@@ -81,10 +81,13 @@ class RunData:
     def level(self) -> float:
         """Interval level (default 0.9)."""
         cfg = self.manifest.get("config") or {}
-        for key in ("interval", "ci", "interval_level", "hdi_prob"):
-            v = cfg.get(key) if isinstance(cfg, dict) else None
-            if isinstance(v, int | float) and 0 < v < 1:
-                return float(v)
+        places = [cfg, cfg.get("run"), cfg.get("report"), self.plan_json] if isinstance(
+            cfg, dict) else [self.plan_json]
+        for where in places:
+            for key in ("interval", "ci", "interval_level", "hdi_prob"):
+                v = where.get(key) if isinstance(where, dict) else None
+                if isinstance(v, int | float) and not isinstance(v, bool) and 0 < v < 1:
+                    return float(v)
         return 0.9
 
     @property

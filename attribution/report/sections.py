@@ -16,6 +16,7 @@ from attribution.report import charts
 from attribution.report import wording as W
 from attribution.report.analysis import includes, is_wide, shares
 from attribution.report.fmt import Formatter
+from attribution.report.rundata import RunData
 from attribution.report.viewmodels import (
     Block,
     Card,
@@ -34,7 +35,7 @@ from attribution.report.viewmodels import (
 class Context:
     """What every builder needs: the run, the formatter and the settings."""
 
-    run: object
+    run: RunData
     fmt: Formatter
     settings: ReportSettings
 
@@ -111,6 +112,7 @@ def _moves(ctx: Context) -> str:
 
 
 def summary(ctx: Context) -> Section:
+    """The one-page executive summary: headline cards, plain sentences, confidence flags."""
     f = ctx.fmt
     blocks: list[Block] = []
     cards: list[Card] = []
@@ -221,7 +223,10 @@ def confidence_flags(ctx: Context) -> list[tuple[str, str]]:
         rl, rh = ctx.col(ch, "roi_low"), ctx.col(ch, "roi_high")
         c, cl, chh = (ctx.col(ch, k) for k in ("contribution", "contribution_low",
                                                "contribution_high"))
+        flagged = " ".join(t for _, t in out)
         for i, name in enumerate(ch["channel"]):
+            if f"{name}:" in flagged:  # a finding already speaks about this channel
+                continue
             if includes(rl[i], rh[i], 1.0):
                 out.append(("warning", W.FLAG_ROI_SPANS_ONE.format(
                     channel=name, iv=f.ratio_interval(rl[i], rh[i]))))
@@ -252,6 +257,7 @@ def _channel_table(ctx: Context, ch: pd.DataFrame) -> Table:
 
 
 def contribution(ctx: Context) -> Section:
+    """Channel contribution: waterfall with intervals and contribution over time."""
     ch = _channels_sorted(ctx)
     if ch is None:
         return section("contribution", [Missing(W.NOT_RUN["mmm"])])
@@ -284,6 +290,7 @@ def contribution(ctx: Context) -> Section:
 
 
 def roi(ctx: Context) -> Section:
+    """ROI and marginal ROI with intervals, the channel table and response curves."""
     ch = _channels_sorted(ctx)
     if ch is None:
         return section("roi", [Missing(W.NOT_RUN["mmm"])])

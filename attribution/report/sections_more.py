@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
@@ -16,6 +14,7 @@ from attribution.report.analysis import (
     shares,
     split_path,
 )
+from attribution.report.rundata import RunData
 from attribution.report.sections import Context, _f, _preferred_model, model_name, section
 from attribution.report.viewmodels import (
     Block,
@@ -71,6 +70,7 @@ def method_shares(ctx: Context) -> tuple[list[str], dict[str, np.ndarray]]:
 
 
 def attribution(ctx: Context) -> Section:
+    """Path attribution across methods, reconciled table, top journeys, online/offline."""
     f = ctx.fmt
     blocks: list[Block] = []
     mta = ctx.run.get("mta.csv")
@@ -81,7 +81,8 @@ def attribution(ctx: Context) -> Section:
         blocks.append(Paragraph(W.ATTR_INTRO))
         blocks.append(Chart("chart-methods", W.CHART_METHODS, charts.dot_matrix(
             names, {k: 100 * v for k, v in groups.items()}, title=W.CHART_METHODS,
-            xlabel=W.AXIS_SHARE, tick=lambda v: f.number(v, 0), salt="methods")))
+            xlabel=W.AXIS_SHARE, tick=lambda v: f.number(v, 0),
+            emphasis=(W.MMM_METHOD, W.RECONCILED_METHOD), salt="methods")))
     if mta is not None and not mta.empty:
         models = list(dict.fromkeys(mta["model"]))
         rows = []
@@ -186,6 +187,7 @@ def _journeys(ctx: Context) -> list[Block]:
 
 # ------------------------------------------------------------------ budget
 def budget(ctx: Context) -> Section:
+    """The reallocation table and chart, and the budget sweep."""
     plan = ctx.run.get("plan.csv")
     sweep = ctx.run.get("sweep.csv")
     f = ctx.fmt
@@ -250,7 +252,7 @@ def budget(ctx: Context) -> Section:
 
 
 # ------------------------------------------------------------------ comparison
-def _estimates(ctx: Context, run: Any) -> tuple[str, dict[str, tuple[float, float, float]],
+def _estimates(ctx: Context, run: RunData) -> tuple[str, dict[str, tuple[float, float, float]],
                                                 dict[str, tuple[float, float, float]]]:
     """(quantity label, channel -> (est, lo, hi), ROI per channel) for one run."""
     ch = run.get("mmm/channels.csv")
@@ -304,7 +306,8 @@ def _with_iv(value: str, interval: str) -> str:
     return value if interval == "–" else f"{value} ({interval})"
 
 
-def comparison(ctx: Context, previous: Any) -> Section:
+def comparison(ctx: Context, previous: RunData) -> Section:
+    """Quarter-over-quarter: per channel, previous vs this run and whether intervals overlap."""
     blocks: list[Block] = [Paragraph(W.COMPARE_INTRO.format(previous=previous.name,
                                                             level=ctx.level))]
     q_now, now, roi_now = _estimates(ctx, ctx.run)
@@ -351,8 +354,8 @@ def accounting_rows(manifest: dict) -> tuple[list[tuple[str, float, float, float
         return main, reasons
     for name in sorted(acc):
         d = acc[name]
-        if not isinstance(d, dict):
-            continue
+        if not isinstance(d, dict) or not any(k in d for k in ("rows_read", "read", "n_read")):
+            continue  # not a row count (e.g. the engine used, a timing)
         rs = _reasons(d)
         read = _count(d, ("rows_read", "read", "n_read", "rows"))
         used = _count(d, ("rows_used", "used", "n_used", "kept"))
@@ -365,6 +368,7 @@ def accounting_rows(manifest: dict) -> tuple[list[tuple[str, float, float, float
 
 
 def appendix(ctx: Context) -> Section:
+    """Findings, row accounting, truth comparison, method notes and run details."""
     f = ctx.fmt
     run = ctx.run
     blocks: list[Block] = []
@@ -392,21 +396,49 @@ def appendix(ctx: Context) -> Section:
         blocks.append(Missing(W.NOT_RUN["accounting"]))
     truth = run.get("truth_comparison.csv")
     if truth is not None and not truth.empty:
-        rows = []
-        for _, r in truth.iterrows():
-            rel = _f(r.get("rel_error"))
-            if not np.isfinite(rel) and _f(r["truth"]):
-                rel = _f(r["estimate"]) / _f(r["truth"]) - 1
-            rows.append((str(r["channel"]), str(r.get("quantity", "")), str(r.get("method", "")),
-                         f.number(_f(r["estimate"]), 2), f.number(_f(r["truth"]), 2),
-                         f.pct(rel, 1, signed=True)))
-        blocks.append(Table("truth", W.APPX_TRUTH, (W.H_CHANNEL, W.H_QUANTITY, W.H_METHOD,
-                                                    W.H_ESTIMATE, W.H_TRUTH, W.H_REL_ERROR),
-                            tuple(rows), (False, False, False, True, True, True)))
+        blocks.extend(_truth_tables(ctx, truth))
     blocks.append(Heading(W.APPX_NOTES))
     blocks.extend(Paragraph(t) for t in W.METHOD_NOTES)
     blocks.append(Table("run", W.APPX_RUN, (W.H_ITEM, W.H_DETAIL), tuple(_run_rows(ctx))))
     return section("appendix", blocks)
+
+
+def truth_errors(truth: pd.DataFrame) -> pd.DataFrame:
+    """Relative errors per row (recomputed where missing) with quantity/method defaults."""
+    t = truth.copy()
+    for col, default in (("quantity", ""), ("method", "")):
+        if col not in t.columns:
+            t[col] = default
+    est, tru = t["estimate"].to_numpy(float), t["truth"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fallback = np.where(tru != 0, est / tru - 1, np.nan)
+    rel = t["rel_error"].to_numpy(float) if "rel_error" in t.columns else fallback
+    t["rel_error"] = np.where(np.isfinite(rel), rel, fallback)
+    return t
+
+
+def _truth_tables(ctx: Context, truth: pd.DataFrame) -> list[Block]:
+    """Median absolute error per method, then the final estimate per channel against truth."""
+    f = ctx.fmt
+    t = truth_errors(truth)
+    t["abs_err"] = t["rel_error"].abs()
+    summ = (t.groupby(["quantity", "method"], sort=True)["abs_err"]
+            .agg(["median", "count"]).reset_index()
+            .sort_values(["quantity", "median", "method"]))
+    rows = tuple((str(r["method"]), str(r["quantity"]), f.number(r["count"]),
+                  f.pct(r["median"], 1)) for _, r in summ.iterrows())
+    out: list[Block] = [Table("truth-summary", W.APPX_TRUTH,
+                              (W.H_METHOD, W.H_QUANTITY, W.H_CHANNELS, W.H_MEDIAN_ERROR), rows,
+                              (False, False, True, True))]
+    methods = list(dict.fromkeys(t["method"]))
+    key = next((m for m in ("final", "reconciled", "mmm") if m in methods), methods[0])
+    d = t[t["method"] == key]
+    out.append(Table("truth", W.APPX_TRUTH_DETAIL.format(method=key),
+                     (W.H_CHANNEL, W.H_QUANTITY, W.H_ESTIMATE, W.H_TRUTH, W.H_REL_ERROR),
+                     tuple((str(r["channel"]), str(r["quantity"]), f.number(_f(r["estimate"]), 2),
+                            f.number(_f(r["truth"]), 2), f.pct(_f(r["rel_error"]), 1, signed=True))
+                           for _, r in d.iterrows()), (False, False, True, True, True)))
+    return out
 
 
 def _run_rows(ctx: Context) -> list[tuple[str, str]]:

@@ -22,6 +22,7 @@ from typing import ClassVar
 
 from attribution.report.analysis import OFFLINE_DEFAULT
 from attribution.report.fmt import Formatter
+from attribution.report.rundata import RunData
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,8 @@ class ReportSettings:
         return Formatter(self.currency, self.locale)
 
 
-def build_report(run, previous=None, settings: ReportSettings | None = None) -> ReportView:
+def build_report(run: RunData, previous: RunData | None = None,
+                 settings: ReportSettings | None = None) -> ReportView:
     """Build the report view-model from a :class:`~attribution.report.rundata.RunData`.
 
     Parameters

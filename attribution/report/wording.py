@@ -126,6 +126,8 @@ CHART_METHODS = "Share of credit by channel and method (%)"
 AXIS_SHARE = "Share of credit (%)"
 MMM_METHOD = "MMM"
 MODEL_NAMES = {"first_touch": "First touch", "last_touch": "Last touch", "linear": "Linear",
+               "first": "First touch", "last": "Last touch",
+               "last_non_direct": "Last non-direct", "shapley_rate": "Shapley (rate)",
                "time_decay": "Time decay", "position": "Position based",
                "position_based": "Position based", "u_shaped": "Position based",
                "markov": "Markov", "shapley": "Shapley"}
@@ -206,7 +208,10 @@ H_REASON = "Reason"
 H_ROWS = "Rows"
 APPX_REJECTED = "Rejected rows by reason"
 NO_REJECTED = "No rows were rejected."
-APPX_TRUTH = "Simulated world: estimates against the known truth"
+APPX_TRUTH = "Simulated world: error against the known truth by method"
+APPX_TRUTH_DETAIL = "Simulated world: {method} estimate per channel against the truth"
+H_CHANNELS = "Channels"
+H_MEDIAN_ERROR = "Median absolute relative error"
 H_QUANTITY = "Quantity"
 H_METHOD = "Method"
 H_ESTIMATE = "Estimate"

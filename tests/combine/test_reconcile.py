@@ -47,6 +47,14 @@ def test_reconcile_hand_computed():
     assert out.at["search", "path_conversions_markov"] == 10
 
 
+def test_conversions_without_touch_are_flagged_not_a_channel():
+    extra = pd.DataFrame({"model": ["markov"], "channel": ["(none)"], "conversions": [5.0],
+                          "value": [500.0]})
+    out = reconcile(pd.concat([MTA, extra]), MMM).set_index("channel")
+    assert out.at["(none)", "flag"] == "no_touch"
+    assert out.at["(none)", "final_contribution"] == 500  # kept, visible, never dropped
+
+
 def test_reconcile_sorted_by_final_contribution():
     out = reconcile(MTA, MMM)
     assert list(out["channel"]) == ["tv", "social", "store_visit", "search"]

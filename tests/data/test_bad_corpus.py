@@ -45,6 +45,7 @@ CASES: list[tuple[str, str, str, int | None, str | None, bool]] = [
     ("tp_bad_interaction.csv", "touchpoints", "invalid_value", 5, "interaction", False),
     ("tp_missing_id.csv", "touchpoints", "missing_value", 4, "customer_id", False),
     ("tp_duplicate_header.csv", "touchpoints", "duplicate_column", 1, "channel", True),
+    ("tp_unclosed_quote.csv", "touchpoints", "unclosed_quote", 3, None, True),
     ("conv_nan_value.csv", "conversions", "not_finite", 3, "value", False),
     ("conv_inf_value.csv", "conversions", "not_finite", 4, "value", False),
     ("conv_missing_value.csv", "conversions", "missing_value", 2, "value", False),

@@ -179,3 +179,43 @@ def test_forced_wrong_delimiter_says_which_one_the_file_uses(tmp_path: Path) -> 
     with pytest.raises(InputError) as info:
         load_touchpoints(path, delimiter=",")
     assert info.value.reason == "wrong_delimiter" and "semicolon ';'" in str(info.value)
+
+
+def test_blank_lines_before_header_keep_row_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("\n\ncustomer_id,timestamp,channel\nc1,2024-03-01 10:00,tv\nc2,x,tv,9\n"
+                    "c3,bad,tv\n")
+    loaded = load_touchpoints(path, lenient=True)
+    assert loaded.rejected_frame["_row"].tolist() == [5, 6]  # lines 5 and 6 of the file
+    assert loaded.rows.tolist() == [4]
+    with pytest.raises(InputError) as info:
+        load_touchpoints(path)
+    assert info.value.row == 5
+
+
+def test_bad_settings_are_usage_errors(tmp_path: Path) -> None:
+    from attribution.errors import UsageError
+
+    path = tmp_path / "t.csv"
+    TOUCHPOINTS.to_csv(path, index=False)
+    with pytest.raises(UsageError, match="time zone"):
+        load_touchpoints(path, tz="Mars/Olympus")
+    with pytest.raises(UsageError, match="one character"):
+        load_touchpoints(path, delimiter=";;")
+
+
+def test_stray_quote_inside_a_value_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text('customer_id,timestamp,channel,campaign\nc1,2024-03-01 10:00,tv,12" screen\n')
+    assert load_touchpoints(path).frame["campaign"].tolist() == ['12" screen']
+
+
+def test_media_with_other_column_names_and_geo(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text("week,revenue,region,spend_tv\n2024-01-08,10,n,1\n2024-01-01,9,n,2\n"
+                    "2024-01-01,5,s,0\n2024-01-08,6,s,0\n")
+    out = load_media(path, date_col="week", sales_col="revenue", geo_col="region").frame
+    assert out.columns.tolist() == ["date", "sales", "geo", "spend_tv"]
+    assert out["sales"].tolist() == [9.0, 10.0, 5.0, 6.0]
+    with pytest.raises(InputError, match="column 'area'"):
+        load_media(path, date_col="week", sales_col="revenue", geo_col="area")

@@ -170,6 +170,9 @@ def test_lift_checks_pass_for_matching_panel() -> None:
                           source="l")
     with pytest.raises(InputError, match="outside the media panel"):
         check_lift_tests_against_panel(late, media)
+    prefixed = validate_frame(lift.frame.assign(channel="spend_tv"), "lift-tests", source="l")
+    with pytest.raises(InputError, match="did you mean 'tv'"):
+        check_lift_tests_against_panel(prefixed, media)
 
 
 def test_unknown_kind() -> None:

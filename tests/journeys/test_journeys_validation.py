@@ -117,3 +117,28 @@ def test_timestamps_typed_in_parquet(j, tmp_path):
     res = fit(str(tmp_path / "tp.parquet"), str(tmp_path / "cv.parquet"))
     assert set(res.paths.path) == {"search > email", "social"}
     assert j.ts(1) < j.ts(2)
+
+
+def test_utc_offsets_in_text_timestamps_are_converted(tmp_path):
+    # 12:00+02:00 is 10:00 UTC: before the 11:00 touch, so the touch starts a new journey
+    tp = pd.DataFrame({"customer_id": ["a", "a"], "channel": ["search", "email"],
+                       "timestamp": ["2024-01-01T09:00:00Z", "2024-01-01 11:00:00"]})
+    cv = pd.DataFrame({"customer_id": ["a"], "timestamp": ["2024-01-01T12:00:00+02:00"],
+                       "value": ["5"]})
+    tp.to_csv(tmp_path / "tp.csv", index=False)
+    cv.to_csv(tmp_path / "cv.csv", index=False)
+    res = fit(tmp_path / "tp.csv", tmp_path / "cv.csv")
+    got = {r.path: (r.total_conversions, r.total_null) for r in res.paths.itertuples()}
+    assert got == {"search": (1, 0), "email": (0, 1)}
+
+
+def test_spark_engine_without_pyspark_gives_install_hint(monkeypatch):
+    import sys
+
+    from attribution.errors import UsageError
+    from attribution.journeys import spark_engine
+
+    monkeypatch.setitem(sys.modules, "pyspark", None)
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    with pytest.raises(UsageError, match=r"pip install 'attribution\[spark\]'"):
+        spark_engine.spark_session()

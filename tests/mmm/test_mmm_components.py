@@ -160,7 +160,8 @@ def test_scaling_and_design():
     assert sc.media[0] == pytest.approx(df["spend_ch1"][:26].max())
     d = design(panel, sc, spec, slice(0, 26))
     assert d.y.max() == pytest.approx(1.0) and d.stack.shape == (8, 26, 1, 2)
-    assert d.trend[0] == 0 and d.trend[-1] == pytest.approx(1.0)
+    assert d.trend[0] == -0.5 and d.trend[-1] == pytest.approx(0.5)
+    np.testing.assert_allclose(d.controls[:, 0, 0].mean(), 0.0, atol=1e-12)  # centred
 
 
 def test_screen_drops_dead_channel_and_constant_control():

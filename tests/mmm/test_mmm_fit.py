@@ -13,6 +13,7 @@ from attribution.mmm.analysis import (
     contributions_over_time,
     decomposition,
     fit_metrics,
+    media_contributions,
     response_curves,
 )
 from attribution.mmm.io import load, save
@@ -29,8 +30,12 @@ def test_recovers_roi_and_total_contribution(fitted, world):
     t = fitted.to_frame()
     inside = (t["roi_low"] <= true_roi) & (true_roi <= t["roi_high"])
     assert inside.sum() >= 2, t[["channel", "roi", "roi_low", "roi_high"]]
-    # total media contribution within 20% of the truth
-    assert t["contribution"].sum() == pytest.approx(true_total.sum(), rel=0.20)
+    # total media contribution: truth inside its 90% interval, mean within 25% (media is
+    # ~9% of sales here, noise 3% of the baseline, 96 weeks, 600 draws)
+    draws = media_contributions(fitted, np.arange(fitted.n_draws))[:, :n].sum(axis=(1, 2, 3))
+    lo, hi = np.quantile(draws, [0.05, 0.95])
+    assert lo <= true_total.sum() <= hi
+    assert t["contribution"].sum() == pytest.approx(true_total.sum(), rel=0.25)
 
 
 def test_channel_table_contract(fitted, world):
@@ -124,6 +129,6 @@ def test_cli_writes_run_folder(fitted, world, tmp_path):
 def test_cli_bad_input_is_one_line_exit_2(tmp_path, capsys):
     bad = tmp_path / "media.csv"
     bad.write_text("date,sales,spend_tv\n2024-01-01,10,5\n2024-01-08,x,5\n")
-    assert cli.main(["mmm", "--media", str(bad), "--out", str(tmp_path / "o")]) == 2
+    assert cli.main(["-q", "mmm", "--media", str(bad), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip()
     assert "row 3" in err and "'sales'" in err and len(err.splitlines()) == 1

@@ -14,11 +14,15 @@ SMALL = {"draws": 200, "tune": 300, "chains": 2, "seed": 5}
 def test_zero_spend_constant_control_and_collinear_channels_give_findings():
     df, _ = simulate_panel(60, 3, seed=2, zero_channel=True, collinear=True)
     df["flat"] = 1.0
+    df["activity_posts"] = np.random.default_rng(0).poisson(5.0, len(df)).astype(float)
     spec = spec_from_dict({"model": {"fourier_modes": 0}}, list(df.columns))
     res = MMM(spec, **SMALL).fit(df)
     codes = {f.code for f in res.findings}
     assert {"mmm.channel_no_spend", "mmm.control_constant", "mmm.collinear"} <= codes
-    assert res.channels == ("ch1", "ch2", "ch3")
+    assert res.channels == ("ch1", "ch2", "ch3", "posts")
+    posts = res.to_frame().iloc[3]
+    assert posts["kind"] == "activity" and np.isnan(posts["roi"]) and np.isnan(posts["mroi"])
+    assert posts["contribution_low"] >= 0
     coll = next(f for f in res.findings if f.code == "mmm.collinear")
     assert "ch1" in coll.message and "ch2" in coll.message and coll.level == "warning"
     assert np.isfinite(res.to_frame()["contribution"]).all()

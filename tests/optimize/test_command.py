@@ -124,7 +124,7 @@ def test_cli_errors_exit_2_with_one_line(tmp_path, capsys, extra, needle) -> Non
     (tmp_path / "bad.csv").write_text("channel,min\nradio,5\n")
     subs = {"B": str(tmp_path / "b.csv"), "BAD": str(tmp_path / "bad.csv"),
             "NOPE": str(tmp_path / "missing")}
-    args = ["optimize", "--model", model, "--out", str(tmp_path / "p.csv")]
+    args = ["-q", "optimize", "--model", model, "--out", str(tmp_path / "p.csv")]
     args += [subs.get(a, a) for a in extra]
     assert main(args) == 2
     err = capsys.readouterr().err.strip()

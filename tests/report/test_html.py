@@ -13,13 +13,16 @@ from pathlib import Path
 
 import pytest
 
+from attribution.report.fmt import Formatter
 from attribution.report.html import render_html
 from attribution.report.rundata import load_run
 from attribution.report.viewmodels import build_report
 
 SNAPSHOT = Path(__file__).with_name("snapshot_structure.json")
+# real run directories: checked-in sample reports, plus any listed in REPORT_REAL_RUNS
 REAL_RUNS = [p for p in (Path(__file__).resolve().parents[2] / "reports").glob("*")
-             if (p / "run.json").is_file()]
+             if (p / "run.json").is_file()] + [
+    Path(p) for p in os.environ.get("REPORT_REAL_RUNS", "").split(os.pathsep) if p]
 
 
 class _Structure(HTMLParser):
@@ -87,6 +90,10 @@ def test_self_contained(html: str) -> None:
     assert html.startswith("<!DOCTYPE html>")
     assert_self_contained(html)
     assert html.count("<svg") == 7
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))                  # unique ids across all inline charts
+    refs = set(re.findall(r'(?:href="#|url\(#)([^")]+)', html))
+    assert refs <= set(ids)                           # every in-page reference resolves
 
 
 def test_names_from_data_are_escaped(evil_dir: Path, evil_name: str) -> None:
@@ -126,9 +133,16 @@ def test_degrades_without_optional_files(make_run, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("real", REAL_RUNS, ids=[p.name for p in REAL_RUNS])
 def test_real_run_directories(real: Path) -> None:
-    doc = render_html(build_report(load_run(real)))
+    run = load_run(real)
+    doc = render_html(build_report(run, run))        # also exercises the comparison section
     assert_self_contained(doc)
-    assert structure(doc)[0]["id"] == "summary"
+    ids = [s["id"] for s in structure(doc)]
+    assert ids[0] == "summary" and ids[-1] == "appendix" and "comparison" in ids
+    ch = run.get("mmm/channels.csv")
+    if ch is not None:                               # every channel's number reached the page
+        f = Formatter("EUR", "en")
+        for _, r in ch.iterrows():
+            assert f.money(r["contribution"]) in doc
 
 
 @pytest.mark.slow

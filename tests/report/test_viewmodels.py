@@ -173,3 +173,20 @@ def test_many_findings_keep_the_summary_short(tmp_path: Path) -> None:
     assert len(flags.items) == 8
     # 12 findings + 1 break-even flag (tv) = 13; 7 shown, the 8th line counts the other 6
     assert flags.items[-1] == ("info", W.FLAGS_MORE.format(n=6))
+
+
+def test_truth_tables_hand_computed(tmp_path: Path) -> None:
+    root = tmp_path / "sim"
+    root.mkdir()
+    write_csv(root / "truth_comparison.csv", pd.DataFrame({
+        "channel": ["tv", "search", "email", "tv", "search", "email"],
+        "quantity": "incremental_sales", "method": ["final"] * 3 + ["path_last"] * 3,
+        "estimate": [110.0, 90.0, 150.0, 50.0, 300.0, 100.0],
+        "truth": [100.0, 100.0, 100.0, 100.0, 100.0, 100.0]}))
+    appx = build_report(load_run(root)).sections[-1]
+    summary = _table(appx, "truth-summary")
+    # final: |errors| 10%, 10%, 50% -> median 10%; path_last: 50%, 200%, 0% -> median 50%
+    assert summary.rows == (("final", "incremental_sales", "3", "10.0%"),
+                            ("path_last", "incremental_sales", "3", "50.0%"))
+    detail = _table(appx, "truth")
+    assert detail.rows[1] == ("search", "incremental_sales", "90.00", "100.00", "−10.0%")
