@@ -16,8 +16,9 @@ Method (documented in the README, "How MTA and MMM are combined"):
   (flag ``mmm_only``). Channels the MMM does not model (no spend column, e.g.
   store visits) keep their path credit, flagged ``path_only`` as *not
   incremental*: a path credit is an upper bound, not a causal estimate.
-  Channels whose MMM interval is wider than its estimate are flagged
-  ``mmm_uncertain`` (the data cannot separate them; a lift test would).
+  Channels whose MMM interval spans more than ±100% of the estimate (width
+  above twice the estimate) are flagged ``mmm_uncertain`` (the data cannot
+  separate them; a lift test would).
   Conversions with no recorded touch (the journeys' ``(none)`` path) are kept
   as their own row, flagged ``no_touch``: baseline or untracked demand, not a
   channel.
@@ -34,7 +35,8 @@ FLAG_TEXT = {
     "both": "path credit calibrated to the MMM's incremental contribution",
     "mmm_only": "not visible in journeys; MMM estimate only",
     "path_only": "not in the media-mix model; path credit only (not incremental, an upper bound)",
-    "mmm_uncertain": "MMM interval wider than the estimate: the data cannot separate this channel",
+    "mmm_uncertain": "MMM interval spans more than ±100% of the estimate: the data cannot "
+                     "separate this channel",
     "no_touch": "conversions with no recorded touch: baseline or untracked demand, not a channel",
 }
 
@@ -107,7 +109,7 @@ def reconcile(
     flag = np.select([in_paths & in_mmm, in_mmm, in_paths], ["both", "mmm_only", "path_only"],
                      "none")
     width = out["mmm_contribution_high"] - out["mmm_contribution_low"]
-    uncertain = in_mmm & (width.fillna(0) > out["mmm_contribution"].abs().fillna(np.inf))
+    uncertain = in_mmm & (width.fillna(0) > 2 * out["mmm_contribution"].abs().fillna(np.inf))
     flag = np.where(uncertain, "mmm_uncertain", flag)
     flag = np.where(out.index == NO_TOUCH_PATH, "no_touch", flag)
     out["flag"] = flag

@@ -50,8 +50,15 @@ def _add(rows: list[dict[str, object]], channel: str, quantity: str, method: str
 
 
 def error_summary(comparison: pd.DataFrame) -> pd.DataFrame:
-    """Mean absolute relative error per (quantity, method): which method is closest overall."""
-    ok = comparison.dropna(subset=["rel_error"])
-    return (ok.assign(abs_rel_error=ok["rel_error"].abs())
-              .groupby(["quantity", "method"], as_index=False)["abs_rel_error"].mean()
-              .sort_values(["quantity", "abs_rel_error"], kind="stable"))
+    """Median (and mean) absolute relative error per (quantity, method), best first.
+
+    The median leads: one channel with a near-zero true effect (e.g. brand search)
+    has a huge relative error under every method and would dominate a mean.
+    """
+    ok = comparison.dropna(subset=["rel_error"]).assign(
+        abs_rel_error=lambda d: d["rel_error"].abs())
+    g = ok.groupby(["quantity", "method"], as_index=False)["abs_rel_error"]
+    out = g.median().rename(columns={"abs_rel_error": "median_abs_rel_error"})
+    out["mean_abs_rel_error"] = g.mean()["abs_rel_error"].to_numpy()
+    out["channels"] = g.size()["size"].to_numpy()
+    return out.sort_values(["quantity", "median_abs_rel_error"], kind="stable")

@@ -15,7 +15,7 @@ MMM = pd.DataFrame({
     "spend": [500.0, 300.0, 1000.0],
     "contribution": [250.0, 900.0, 1500.0],
     "contribution_low": [150.0, 700.0, 100.0],
-    "contribution_high": [350.0, 1100.0, 3000.0],
+    "contribution_high": [350.0, 1100.0, 3200.0],
     "roi": [0.5, 3.0, 1.5],
     "roi_low": [0.3, 2.33, 0.1],
     "roi_high": [0.7, 3.67, 3.0],
@@ -36,7 +36,8 @@ def test_reconcile_hand_computed():
     # flags
     assert out.at["search", "flag"] == "both"
     assert out.at["store_visit", "flag"] == "path_only"
-    assert out.at["tv", "flag"] == "mmm_uncertain"  # interval 2900 wide > estimate 1500
+    assert out.at["tv", "flag"] == "mmm_uncertain"  # interval 3100 wide > 2 x estimate 1500
+    assert out.at["social", "flag"] == "both"       # 400 wide, estimate 900
     # final: MMM where modelled, path credit (not incremental) otherwise
     assert out.at["tv", "final_contribution"] == 1500
     assert out.at["store_visit", "final_contribution"] == 400
@@ -99,3 +100,15 @@ def test_truth_comparison_relative_errors():
     zero = cmp[(cmp.channel == "store_visit") & (cmp.quantity == "incremental_sales")]
     assert len(zero) > 0 and zero["rel_error"].isna().all()
     assert set(cmp.columns) == {"channel", "quantity", "method", "estimate", "truth", "rel_error"}
+
+
+def test_error_summary_median_is_robust_to_a_near_zero_truth():
+    from attribution.combine import error_summary
+
+    cmp = pd.DataFrame({"channel": ["a", "b", "c"], "quantity": "incremental_sales",
+                        "method": "m", "estimate": [1.1, 0.9, 50.0], "truth": [1.0, 1.0, 0.5],
+                        "rel_error": [0.1, -0.1, 99.0]})
+    row = error_summary(cmp).iloc[0]
+    assert row.median_abs_rel_error == pytest.approx(0.1)
+    assert row.mean_abs_rel_error == pytest.approx(33.0667, rel=1e-4)
+    assert row.channels == 3
