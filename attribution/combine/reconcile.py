@@ -48,7 +48,7 @@ def path_credit_wide(mta_long: pd.DataFrame, column: str = "value") -> pd.DataFr
     -------
     >>> long = pd.DataFrame({"model": ["markov", "linear"], "channel": ["a", "a"],
     ...                      "value": [3.0, 2.0]})
-    >>> path_credit_wide(long).loc["a", "markov"]
+    >>> float(path_credit_wide(long).loc["a", "markov"])
     3.0
     """
     wide = mta_long.pivot_table(index="channel", columns="model", values=column, aggfunc="sum")
@@ -129,14 +129,32 @@ def reconcile(
     return out[lead + rest].reset_index(drop=True)
 
 
-def calibrate_paths(path_credit: pd.DataFrame, factors: pd.Series) -> pd.DataFrame:
-    """Scale path- or campaign-level credit (rows: ..., channel, value) by channel factors.
+def calibrate_paths(path_credit: pd.DataFrame, mmm_contribution: pd.Series) -> pd.DataFrame:
+    """Rescale path- or campaign-level credit so each channel sums to its MMM contribution.
 
-    Rows whose channel has no factor (not in the MMM) keep their credit and get
-    ``calibrated = False``.
+    Parameters
+    ----------
+    path_credit : rows ``(..., channel, value)``, e.g. Markov credit per path.
+    mmm_contribution : MMM incremental contribution, indexed by channel.
+
+    Returns
+    -------
+    A copy with ``calibration_factor`` (MMM contribution / the channel's summed
+    credit in this table), ``calibrated_value`` and ``calibrated`` (False where the
+    channel is not in the MMM or has no credit: its credit is kept as is).
+
+    Example
+    -------
+    >>> pc = pd.DataFrame({"channel": ["a", "a"], "value": [3.0, 1.0]})
+    >>> calibrate_paths(pc, pd.Series({"a": 2.0}))["calibrated_value"].tolist()
+    [1.5, 0.5]
     """
+    totals = path_credit.groupby("channel")["value"].sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factors = (mmm_contribution.reindex(totals.index) / totals).where(totals > 0)
     f = path_credit["channel"].map(factors)
     out = path_credit.copy()
-    out["calibrated"] = f.notna()
+    out["calibrated"] = f.notna().to_numpy()
+    out["calibration_factor"] = f.to_numpy()
     out["calibrated_value"] = np.where(f.notna(), out["value"] * f, out["value"])
     return out

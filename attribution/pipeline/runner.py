@@ -33,6 +33,7 @@ class _State:
     mta_long: pd.DataFrame | None = None
     media: pd.DataFrame | None = None
     lift: pd.DataFrame | None = None
+    journey_credit: pd.DataFrame | None = None
     mmm: Any = None
     combined: pd.DataFrame | None = None
     skipped: dict[str, str] = field(default_factory=dict)
@@ -125,6 +126,11 @@ def _mta(cfg: RunConfig, m: Manifest, st: _State) -> None:
     m.add_output(write_csv(out / "mta.csv", st.mta_long))
     for name, frame in res.tables.items():
         m.add_output(write_csv(out / "mta" / f"{name}.csv", frame))
+    if "markov" in model.models:
+        jc = res.journey_credit()
+        paths = st.paths["path"].to_numpy()
+        st.journey_credit = jc.assign(path=paths[jc["path_row"].to_numpy()])[
+            ["path", "channel", "conversions", "value"]]
     m.add_findings(res.findings, stage="mta")
 
 
@@ -193,7 +199,7 @@ def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
 
 
 def _combine(cfg: RunConfig, m: Manifest, st: _State) -> None:
-    from attribution.combine import compare_with_truth, error_summary, reconcile
+    from attribution.combine import calibrate_paths, compare_with_truth, error_summary, reconcile
 
     if st.mta_long is None and st.mmm is None:
         st.skipped["combine"] = "neither path attribution nor MMM ran"
@@ -202,6 +208,9 @@ def _combine(cfg: RunConfig, m: Manifest, st: _State) -> None:
     mmm_table = (pd.read_csv(out / "mmm" / "channels.csv") if st.mmm is not None else None)
     st.combined = reconcile(st.mta_long, mmm_table)
     m.add_output(write_csv(out / "combined.csv", st.combined))
+    if st.journey_credit is not None and mmm_table is not None:
+        cal = calibrate_paths(st.journey_credit, mmm_table.set_index("channel")["contribution"])
+        m.add_output(write_csv(out / "calibrated_paths.csv", cal))
     for row in st.combined.itertuples(index=False):
         if row.flag in ("path_only", "mmm_uncertain"):
             m.add_findings([Finding("warning" if row.flag == "mmm_uncertain" else "info",

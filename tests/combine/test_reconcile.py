@@ -74,14 +74,16 @@ def test_calibrate_paths_keeps_detail_and_sums_to_mmm():
     per_path = pd.DataFrame({"path": ["a", "b", "c", "d"],
                              "channel": ["search", "search", "social", "store_visit"],
                              "value": [700.0, 300.0, 600.0, 400.0]})
-    factors = reconcile(MTA, MMM).set_index("channel")["calibration_factor"].dropna()
-    out = calibrate_paths(per_path, factors)
+    per_path.loc[0, "value"] = 1400.0  # path-level credit need not sum to the channel credit
+    out = calibrate_paths(per_path, MMM.set_index("channel")["contribution"])
     by_channel = out.groupby("channel")["calibrated_value"].sum()
     assert by_channel["search"] == pytest.approx(250)
     assert by_channel["social"] == pytest.approx(900)
     assert by_channel["store_visit"] == 400 and not out.iloc[3]["calibrated"]
-    # the split inside a channel is preserved (70/30)
-    assert out.iloc[0]["calibrated_value"] / out.iloc[1]["calibrated_value"] == pytest.approx(7 / 3)
+    # the split inside a channel is preserved (1400 : 300)
+    ratio = out.iloc[0]["calibrated_value"] / out.iloc[1]["calibrated_value"]
+    assert ratio == pytest.approx(14 / 3)
+    assert out.iloc[0]["calibration_factor"] == pytest.approx(250 / 1700)
 
 
 def test_truth_comparison_relative_errors():

@@ -68,6 +68,17 @@ def test_truth_comparison_shows_selection_bias(demo_run):
     assert combined.loc["store_visit", "flag"] == "path_only"             # no spend, not in MMM
 
 
+def test_calibrated_paths_sum_to_mmm_contribution(demo_run):
+    cal = pd.read_csv(demo_run / "calibrated_paths.csv")
+    mmm = pd.read_csv(demo_run / "mmm/channels.csv").set_index("channel")["contribution"]
+    sums = cal[cal["calibrated"]].groupby("channel")["calibrated_value"].sum()
+    assert len(sums) >= 5
+    for channel, total in sums.items():
+        assert total == pytest.approx(mmm[channel], rel=1e-6), channel
+    # path-level detail stays underneath: many paths per calibrated channel
+    assert cal[cal["calibrated"]].groupby("channel")["path"].nunique().min() > 10
+
+
 def test_plan_respects_budget(demo_run):
     plan = pd.read_csv(demo_run / "plan.csv")
     rows = plan[plan.channel != "total"]
