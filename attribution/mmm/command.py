@@ -13,11 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from attribution.errors import InputError, UsageError
-from attribution.io import write_csv, write_json
-from attribution.mmm.analysis import contributions_over_time, decomposition, response_curves
-from attribution.mmm.diagnostics import diagnostics_table
 from attribution.mmm.fit import MMM, SAMPLERS
-from attribution.mmm.io import save
+from attribution.mmm.io import write_outputs
 from attribution.mmm.spec import load_spec, spec_from_dict
 
 log = logging.getLogger("attribution")
@@ -79,12 +76,7 @@ def run(args: argparse.Namespace) -> int:
                              exc.reason) from None
         raise
     log.info("mmm: writing %s", out)
-    save(res, out)
-    write_csv(out / "contributions.csv", contributions_over_time(res))
-    write_csv(out / "decomposition.csv", decomposition(res))
-    write_csv(out / "response_curves.csv", response_curves(res))
-    write_json(out / "diagnostics.json", {"findings": [f.to_dict() for f in res.findings],
-                                          **diagnostics_table(res)})
+    write_outputs(res, out)
     for f in res.findings:
         log.warning("mmm %s: %s (%s)", f.level, f.message, f.action)
     log.info("%s", res.summary())

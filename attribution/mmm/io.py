@@ -148,3 +148,29 @@ def load(path: str | Path) -> MMMResults:
     return MMMResults(spec=spec, scaling=Scaling.from_dict(meta["scaling"]), panel=panel,
                       n_train=int(meta["n_train"]), posterior=arrays, idata=tree,
                       settings=meta.get("settings", {}), findings=findings)
+
+
+def write_outputs(res: MMMResults, folder: str | Path) -> list[Path]:
+    """Everything a run keeps of a fit: :func:`save` plus the analysis tables.
+
+    Writes ``posterior.nc``, ``spec.json``, ``channels.csv``, ``contributions.csv``,
+    ``decomposition.csv``, ``response_curves.csv`` and ``diagnostics.json`` into
+    ``folder``; returns their paths.
+
+    Example
+    -------
+    >>> write_outputs(res, "runs/2026q3/mmm")     # doctest: +SKIP
+    """
+    from attribution.mmm.analysis import contributions_over_time, decomposition, response_curves
+    from attribution.mmm.diagnostics import diagnostics_table
+
+    folder = Path(folder)
+    save(res, folder)
+    written = [folder / "posterior.nc", folder / "spec.json", folder / "channels.csv"]
+    written.append(write_csv(folder / "contributions.csv", contributions_over_time(res)))
+    written.append(write_csv(folder / "decomposition.csv", decomposition(res)))
+    written.append(write_csv(folder / "response_curves.csv", response_curves(res)))
+    written.append(write_json(folder / "diagnostics.json",
+                              {"findings": [f.to_dict() for f in res.findings],
+                               **diagnostics_table(res)}))
+    return written

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from attribution.errors import InputError
 
@@ -82,21 +84,8 @@ class PathTable:
         conv = _numeric(frame, conv_col, n, source)
         val = _numeric(frame, value_col, n, source)
         nul = _numeric(frame, null_col, n, source)
-        pieces = raw.str.split(sep, regex=False).explode()
-        pieces = pieces.str.strip()
-        empty = pieces.eq("") | pieces.isna()
-        if empty.any():
-            row = int(np.asarray(pieces.index[empty.to_numpy()])[0])
-            raise InputError("empty path or empty step in a path",
-                             f"remove the row or check the separator (now {sep!r})",
-                             file=source, row=row + 2, column=path_col, reason="empty_path")
-        owner = np.asarray(pieces.index, dtype=np.int64)
-        names = pieces.to_numpy(dtype=object)
-        channels, codes = np.unique(names.astype(str), return_inverse=True)
-        lengths = np.bincount(owner, minlength=n)
-        offsets = np.concatenate([[0], np.cumsum(lengths)])
-        table = cls(tuple(str(c) for c in channels), offsets, codes, conv, val, nul)
-        return table.merged()
+        channels, offsets, steps, group, keep = _encode(raw, sep, source, path_col)
+        return cls._build(channels, offsets, steps, group, keep, [conv, val, nul])
 
     @classmethod
     def from_paths(
@@ -128,9 +117,9 @@ class PathTable:
     ) -> PathTable:
         """Fast encoding of path strings (same result as ``from_frame``; added for speed).
 
-        All rows are joined into one string and split once; string work
-        (stripping, sorting names) is done on the distinct channel names only,
-        and duplicate paths are summed with hashing instead of Python loops.
+        Splitting and coding run in Arrow's C++ kernels (zero copy for Arrow-backed
+        string Series); stripping and sorting touch only the distinct step names,
+        and duplicate paths are found by hashing their integer code sequences.
 
         Example
         -------
@@ -138,7 +127,7 @@ class PathTable:
         >>> t.n_paths, t.conversions.tolist(), t.nulls.tolist()
         (2, [3.0, 0.0], [1.0, 3.0])
         """
-        texts = pd.Series(paths, dtype=object).fillna("").astype(str).to_numpy(dtype=object)
+        texts = _as_text(paths)
         n = len(texts)
         counts = []
         for name, arr in (("total_conversions", conversions), ("total_conversion_value", value),
@@ -151,44 +140,17 @@ class PathTable:
                                  "counts and values must be finite numbers >= 0",
                                  file=source, row=i + 2, column=name, reason="bad_number")
             counts.append(a)
-        marker = "\x1a"  # row boundary token (not whitespace, so strip() keeps it)
-        tokens = (sep + marker + sep).join(texts.tolist()).split(sep) if n else []
-        codes, names = pd.factorize(pd.Series(tokens, dtype=object), sort=False)
-        names = np.asarray(names, dtype=object)
-        is_marker = names == marker
-        stripped = np.array([str(x).strip() for x in names], dtype=object)
-        empty = (stripped == "") & ~is_marker
-        mark_code = int(np.flatnonzero(is_marker)[0]) if is_marker.any() else -1
-        is_step = codes != mark_code
-        lengths = np.diff(np.concatenate([[-1], np.flatnonzero(~is_step), [len(codes)]])) - 1
-        if empty.any() or (lengths == 0).any():
-            bad_tok = np.isin(codes, np.flatnonzero(empty))
-            owner = np.cumsum(~is_step)[bad_tok]
-            rows = np.concatenate([owner, np.flatnonzero(lengths == 0)])
-            raise InputError("empty path or empty step in a path",
-                             f"remove the row or check the separator (now {sep!r})",
-                             file=source, row=int(rows.min()) + 2, column="path",
-                             reason="empty_path")
-        channels, remap = np.unique(stripped[~is_marker], return_inverse=True)
-        full = np.full(len(names), -1, dtype=np.int64)
-        full[np.flatnonzero(~is_marker)] = remap
-        steps = full[codes[is_step]]
-        offsets = np.concatenate([[0], np.cumsum(lengths)])
-        path_ids, uniq_paths = pd.factorize(texts)
-        if len(uniq_paths) < n:  # duplicate path strings: sum them, keep the first
-            first = np.full(len(uniq_paths), n, dtype=np.int64)
-            np.minimum.at(first, path_ids, np.arange(n))
-            keep = np.zeros(n, dtype=bool)
-            keep[first] = True
-            owner = np.repeat(np.arange(n), lengths)
-            steps, lengths = steps[keep[owner]], lengths[keep]
-            offsets = np.concatenate([[0], np.cumsum(lengths)])
-            rank = np.empty(len(first), dtype=np.int64)
-            rank[np.argsort(first)] = np.arange(len(first))
-            group = rank[path_ids]
-            counts = [np.bincount(group, weights=a, minlength=len(first)) for a in counts]
-        table = cls(tuple(str(c) for c in channels), offsets, steps, *counts)
-        return table.merged() if len(uniq_paths) < n or (stripped != names).any() else table
+        channels, offsets, steps, group, keep = _encode(texts, sep, source, "path")
+        return cls._build(channels, offsets, steps, group, keep, counts)
+
+    @classmethod
+    def _build(cls, channels: tuple[str, ...], offsets: np.ndarray, steps: np.ndarray,
+               group: np.ndarray | None, keep: np.ndarray | None,
+               counts: list[np.ndarray]) -> PathTable:
+        """Make the table from ``_encode``'s output, summing duplicate paths' counts."""
+        if group is not None and keep is not None:
+            counts = [np.bincount(group, weights=a, minlength=len(keep)) for a in counts]
+        return cls(channels, offsets, steps, *counts)
 
     def merged(self) -> PathTable:
         """Sum rows whose paths are identical (keeps the first occurrence's order)."""
@@ -267,3 +229,72 @@ def _numeric(frame: pd.DataFrame, col: str, n: int, source: str) -> np.ndarray:
                          "counts and values must be finite numbers >= 0",
                          file=source, row=i + 2, column=col, reason="bad_number")
     return vals
+
+
+def _as_text(paths: pd.Series | np.ndarray | list[str]) -> pa.Array:
+    """Path strings as one Arrow string array (missing -> ""; non-strings via ``str``)."""
+    if isinstance(paths, pd.Series) and isinstance(paths.dtype, pd.StringDtype):
+        arr = pa.array(paths)  # zero copy for Arrow-backed strings
+    else:
+        objs = pd.Series(paths, dtype=object).fillna("").astype(str).to_numpy(dtype=object)
+        arr = pa.array(objs, type=pa.large_string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return pc.fill_null(arr, "") if arr.null_count else arr
+
+
+def _encode(paths: pd.Series | np.ndarray | list[str] | pa.Array, sep: str, source: str,
+            column: str) -> tuple[tuple[str, ...], np.ndarray, np.ndarray,
+                                  np.ndarray | None, np.ndarray | None]:
+    """Split, strip and code path strings; find duplicate paths (exact, after stripping).
+
+    The string work runs in Arrow's C++ kernels; Python only touches the distinct
+    raw step names. Returns ``(channels, offsets, steps, group, keep)`` for the
+    distinct paths in first-occurrence order; ``group`` (row -> distinct path) and
+    ``keep`` (first row of each distinct path) are None when no path repeats.
+
+    Example
+    -------
+    >>> _encode(["b > a", "a"], " > ", "t", "path")[:3]
+    (('a', 'b'), array([0, 2, 3]), array([1, 0, 0], dtype=int32))
+    """
+    if not sep:
+        raise ValueError("empty separator")
+    arr = paths if isinstance(paths, pa.Array) else _as_text(paths)
+    n = len(arr)
+    if n == 0:
+        return (), np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), None, None
+    split = pc.split_pattern(arr, sep)
+    lengths = pc.list_value_length(split).to_numpy(zero_copy_only=False).astype(np.int64)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    coded = pc.dictionary_encode(pc.list_flatten(split))
+    raw_names = coded.dictionary.to_pylist()
+    codes = coded.indices.to_numpy(zero_copy_only=False)
+    stripped = np.array([x.strip() for x in raw_names], dtype=object)
+    empty = stripped == ""
+    if empty.any():
+        first_bad = int(np.flatnonzero(empty[codes])[0])
+        row = int(np.searchsorted(offsets, first_bad, side="right")) - 1
+        raise InputError("empty path or empty step in a path",
+                         f"remove the row or check the separator (now {sep!r})",
+                         file=source, row=row + 2, column=column, reason="empty_path")
+    channels, remap = np.unique(stripped, return_inverse=True)
+    steps = remap.astype(np.int32)[codes]
+    # exact duplicate detection: each path's code sequence as one binary value
+    keys = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), n, [None, pa.py_buffer(offsets * 4), pa.py_buffer(steps)])
+    group = pc.dictionary_encode(keys).indices.to_numpy(zero_copy_only=False)
+    names = tuple(str(c) for c in channels)
+    if int(group.max()) + 1 == n:
+        return names, offsets, steps, None, None
+    seen = np.maximum.accumulate(group)  # ids are numbered by first occurrence
+    is_first = np.empty(n, dtype=bool)
+    is_first[0] = True
+    np.greater(group[1:], seen[:-1], out=is_first[1:])
+    keep = np.flatnonzero(is_first)
+    kept_len = lengths[keep]
+    steps = steps[np.repeat(is_first, lengths)]
+    offsets = np.zeros(len(keep) + 1, dtype=np.int64)
+    np.cumsum(kept_len, out=offsets[1:])
+    return names, offsets, steps, group.astype(np.int64), keep

@@ -160,8 +160,7 @@ def _media(cfg: RunConfig, m: Manifest, st: _State) -> None:
 def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
     from attribution.combine.priors import incrementality_ratio, priors_from_mta
     from attribution.mmm import MMM, load_spec, spec_from_dict
-    from attribution.mmm.analysis import contributions_over_time, decomposition, response_curves
-    from attribution.mmm.io import save
+    from attribution.mmm.io import write_outputs
 
     if st.media is None:
         return
@@ -188,12 +187,8 @@ def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
     log.info("mmm: fitting %d channels on %d weeks (%d chains x %d draws)",
              len(spec.channels), st.media["date"].nunique(), mmm.chains, mmm.draws)
     res = mmm.fit(st.media, lift_tests=lift, channel_priors=priors)
-    m.add_output(save(res, out / "mmm"))
-    for name in ("spec.json", "channels.csv"):
-        m.add_output(out / "mmm" / name)
-    m.add_output(write_csv(out / "mmm" / "contributions.csv", contributions_over_time(res)))
-    m.add_output(write_csv(out / "mmm" / "decomposition.csv", decomposition(res)))
-    m.add_output(write_csv(out / "mmm" / "response_curves.csv", response_curves(res)))
+    for p in write_outputs(res, out / "mmm"):
+        m.add_output(p)
     m.add_findings(res.findings, stage="mmm")
     st.mmm = res
 
