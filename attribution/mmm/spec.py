@@ -197,7 +197,7 @@ def spec_from_dict(config: Mapping[str, Any], columns: Sequence[str] | None = No
             except TypeError as exc:
                 raise UsageError(f"channel '{ch['name']}': {exc}") from None
     else:
-        channels = list(infer_channels(columns or ()))
+        channels = list(infer_channels(() if columns is None else [str(c) for c in columns]))
     priors = tuple(sorted((k, Prior.from_dict(k, v))
                           for k, v in dict(config.get("priors", {})).items()))
     unknown_p = {k for k, _ in priors} - set(DEFAULT_PRIORS)
