@@ -15,16 +15,15 @@ tz-aware UTC ``datetime64[us, UTC]`` (timestamps without offset are read in
 
 from attribution.data.accounting import Loaded, RowAccounting, write_rejected
 from attribution.data.load import (
-    check_lift_tests_against_panel,
     load_conversions,
     load_id_map,
     load_lift_tests,
     load_media,
     load_paths,
     load_touchpoints,
-    panel_channels,
     read_table,
 )
+from attribution.data.panel_checks import check_lift_tests_against_panel, panel_channels
 from attribution.data.validate import KINDS, PATH_SEP, contract_for, validate_frame
 
 __all__ = [

@@ -10,6 +10,7 @@ import argparse
 import json
 
 from attribution.data import load as L
+from attribution.data.panel_checks import check_lift_tests_against_panel
 from attribution.data.validate import KINDS, PATH_SEP
 
 
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         loaded = L.load_lift_tests(args.file, **common)
         if args.panel:
-            L.check_lift_tests_against_panel(loaded, L.load_media(args.panel))
+            check_lift_tests_against_panel(loaded, L.load_media(args.panel))
     if args.json:
         print(json.dumps(loaded.accounting.to_dict(), sort_keys=True))
     else:

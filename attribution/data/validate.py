@@ -13,7 +13,6 @@ is read in the zone ``tz``, UTC by default); dates are naive, normalised
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +22,8 @@ import pandas as pd
 
 from attribution.data import contracts as C
 from attribution.data.accounting import REASON_COL, Loaded, RowAccounting, rejected_rows
-from attribution.data.load import check_panel_weeks, delimiter_name, guess_separator
+from attribution.data.columns import resolve_columns, show
+from attribution.data.panel_checks import check_panel_weeks
 from attribution.errors import InputError, UsageError
 from attribution.findings import Finding
 
@@ -59,13 +59,6 @@ class _Issue:
     what: Callable[[int], str]
     fix: str | Callable[[int], str] = ""
     file_level: bool = False
-
-
-def _show(v: object, limit: int = 40) -> str:
-    if isinstance(v, pd.Timestamp) and v.tz is None and v == v.normalize():
-        v = v.date()
-    text = "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
-    return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
 def _is_text(s: pd.Series) -> bool:
@@ -120,7 +113,7 @@ class _Checker:
             self.issues.append(_Issue(reason, column, mask, what, fix))
 
     def val(self, col: str, i: int) -> str:
-        return _show(self.raw[col].iloc[i])
+        return show(self.raw[col].iloc[i])
 
     # ---- column parsers --------------------------------------------------------------
     def ids(self, col: str, required: bool, label: str = "identifier") -> pd.Series:
@@ -324,69 +317,6 @@ def _fmt_offset(m: int) -> str:
     return f"{'+' if m >= 0 else '-'}{abs(m) // 60:02d}:{abs(m) % 60:02d}"
 
 
-def _norm(name: str) -> str:
-    return re.sub(r"[\s\-]+", "_", str(name).strip().lower())
-
-
-def _resolve_columns(raw: pd.DataFrame, contract: C.Contract, source: str,
-                     rename: dict[str, str] | None) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Rename configured and case/space variants to contract names; missing -> InputError."""
-    cols = [str(c) for c in raw.columns]
-    mapping: dict[str, str] = {}
-    for user, target in (rename or {}).items():
-        if user == target:
-            continue
-        if user in cols:
-            mapping[user] = target
-        else:
-            close = difflib.get_close_matches(user, cols, n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else f"the columns are {_list(cols)}"
-            raise InputError(f"column '{user}' (configured for '{target}') is missing; {hint}",
-                             fix="pass the right column name", file=source, row=1, column=user,
-                             reason="missing_column")
-    present = {mapping.get(c, c) for c in cols}
-    for col in contract.columns:
-        if col.name in present:
-            continue
-        variants = [c for c in cols if c not in mapping and _norm(c) == col.name]
-        if variants:
-            mapping[variants[0]] = col.name
-            present.add(col.name)
-    missing = [c.name for c in contract.columns if c.required and c.name not in present]
-    if missing:
-        name = missing[0]
-        sep = _guess_sep(cols[0]) if len(cols) == 1 and len(contract.required) > 1 else None
-        if sep:
-            seems = f"; it seems to use {sep} as delimiter"
-            raise InputError(f"the file reads as a single column {_show(cols[0], 60)}{seems}",
-                             fix="save it with one of these delimiters: comma, semicolon, tab "
-                                 "or '|' (or pass the delimiter explicitly)",
-                             file=source, row=1, reason="wrong_delimiter")
-        names = {c.name for c in contract.columns}
-        unclaimed = [c for c in cols if c not in mapping and c not in names]
-        close = difflib.get_close_matches(name, unclaimed, n=1, cutoff=0.6) or \
-            difflib.get_close_matches(name, [_norm(c) for c in unclaimed], n=1, cutoff=0.6)
-        if close:
-            orig = next(c for c in unclaimed if c == close[0] or _norm(c) == close[0])
-            what = f"required column '{name}' is missing, but there is a column '{orig}'"
-            fix = f"rename column '{orig}' to '{name}'"
-        else:
-            what = f"required column '{name}' is missing (the columns are {_list(cols)})"
-            fix = f"add a column '{name}' ({contract.name} need: {', '.join(contract.required)})"
-        raise InputError(what, fix=fix, file=source, row=1, column=name, reason="missing_column")
-    return raw.rename(columns=mapping), {v: k for k, v in mapping.items()}
-
-
-def _guess_sep(header: str) -> str | None:
-    sep = guess_separator(header)
-    return delimiter_name(sep) if sep else None
-
-
-def _list(cols: list[str], limit: int = 12) -> str:
-    shown = ", ".join(f"'{c}'" for c in cols[:limit])
-    return shown + (f" and {len(cols) - limit} more" if len(cols) > limit else "")
-
-
 def _parse(ck: _Checker, contract: C.Contract, sep: str) -> dict[str, pd.Series]:
     clean: dict[str, pd.Series] = {}
     for col in contract.columns:
@@ -490,10 +420,10 @@ def _key_checks(ck: _Checker, contract: C.Contract, clean: pd.DataFrame,
         return rows[0]
 
     def what(i: int) -> str:
-        vals = ", ".join(f"{k}={_show(clean[k].iloc[i])}" for k in key)
+        vals = ", ".join(f"{k}={show(clean[k].iloc[i])}" for k in key)
         if contract.name == "id-map":
-            return (f"id {_show(clean['id'].iloc[i])} is mapped to customer "
-                    f"{_show(clean['customer_id'].iloc[i])} here and to another customer in "
+            return (f"id {show(clean['id'].iloc[i])} is mapped to customer "
+                    f"{show(clean['customer_id'].iloc[i])} here and to another customer in "
                     f"row {other(i)}")
         return f"{vals} also appears in row {other(i)} with different values"
 
@@ -533,7 +463,7 @@ def _assign(issues: list[_Issue], assigned: np.ndarray, first: int = 0) -> None:
 def _bad_line_error(bad_lines: pd.DataFrame, source: str, n_cols: int) -> InputError:
     row = bad_lines.iloc[0]
     return InputError(f"row has {int(row['_fields'])} fields but the header has {n_cols} "
-                      f"(line {_show(row['_raw'], 60)})",
+                      f"(line {show(row['_raw'], 60)})",
                       fix="check the delimiter and quoting: a value that contains the delimiter "
                           "must be in double quotes", file=source, row=int(row["_row"]),
                       reason="field_count")
@@ -582,14 +512,14 @@ def validate_frame(frame: pd.DataFrame, contract: str | C.Contract, *, source: s
     bad_lines = bad_lines if bad_lines is not None else pd.DataFrame(
         {"_row": pd.Series(dtype="int64"), "_raw": pd.Series(dtype="str"),
          "_fields": pd.Series(dtype="int64")})
-    raw, names = _resolve_columns(raw, contract, source, rename)
+    raw, names = resolve_columns(raw, contract, source, rename)
     ck = _Checker(raw, source, rows, tz)
     clean = pd.DataFrame(_parse(ck, contract, sep))
     if contract.name == "lift tests":
         with np.errstate(invalid="ignore"):
             ck.add("end_before_start", "end", (clean["end"] < clean["start"]).to_numpy(bool),
-                   lambda i: f"end {_show(clean['end'].iloc[i].date())} is before start "
-                             f"{_show(clean['start'].iloc[i].date())}",
+                   lambda i: f"end {show(clean['end'].iloc[i].date())} is before start "
+                             f"{show(clean['start'].iloc[i].date())}",
                    "swap start and end, or correct the dates")
     if contract.name == "media panel":
         chans = [c for c in clean.columns if c.lower().startswith((C.SPEND_PREFIX,
