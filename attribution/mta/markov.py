@@ -48,6 +48,7 @@ from attribution.mta.paths import PathTable
 from attribution.mta.results import Credit
 
 DENSE_MAX_STATES = 300
+TINY_STATES = 64  # up to this many states the dense inverse runs without thread limits
 START, CONVERSION, NULL = "(start)", "(conversion)", "(null)"
 
 
@@ -227,8 +228,11 @@ def removal_outcomes(q: sp.spmatrix, rewards: np.ndarray, contains: np.ndarray,
     removed = np.empty((n_ch, rewards.shape[1]))
     if method == "dense":
         a = np.eye(n) - (q.toarray() if sp.issparse(q) else q)
-        with threadpool_limits(1, user_api="blas"):  # small matrices: threads only contend
-            g = sla.inv(a, check_finite=False)
+        if n <= TINY_STATES:  # BLAS stays single-threaded here; skip threadpoolctl's
+            g = sla.inv(a, check_finite=False)  # ~15 ms library scan on first use
+        else:
+            with threadpool_limits(1, user_api="blas"):  # small matrices: threads contend
+                g = sla.inv(a, check_finite=False)
         x = g @ rewards
         for c in range(n_ch):
             s = np.flatnonzero(contains[:, c])
