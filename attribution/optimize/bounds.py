@@ -187,7 +187,8 @@ def read_bounds(path: str | Path,
                              file=name, row=row, column="channel", reason="duplicate")
         vals: dict[str, float | None] = {}
         for col in ("min", "max", "min_pct", "max_pct"):
-            vals[col] = _number(rec.get(col, ""), name, row, col)
+            vals[col] = parse_number(rec.get(col, ""), name, row, col,
+                                     percent=col.endswith("_pct"))
         for col in ("min", "max"):
             v = vals[col]
             if v is not None and v < 0:
@@ -218,11 +219,17 @@ def read_bounds(path: str | Path,
     return out
 
 
-def _number(text: object, file: str, row: int, column: str) -> float | None:
+def parse_number(text: object, file: str, row: int, column: str, *,
+                 percent: bool = False) -> float | None:
+    """A CSV cell as a finite number (thousands commas allowed); empty -> None.
+
+    With ``percent``, a trailing ``%`` is allowed. Anything else raises
+    ``InputError`` naming the file, row and column.
+    """
     s = str(text).strip().replace(",", "")
     if s == "":
         return None
-    if s.endswith("%"):
+    if percent and s.endswith("%"):
         s = s[:-1]
     try:
         v = float(s)

@@ -26,7 +26,7 @@ from attribution.errors import InputError, UsageError
 from attribution.findings import Finding
 from attribution.optimize.adapters import as_response_model
 from attribution.optimize.allocate import BudgetOptimizer
-from attribution.optimize.bounds import Bounds
+from attribution.optimize.bounds import Bounds, parse_number
 from attribution.optimize.horizon import HorizonOutcome, interval_stats
 from attribution.optimize.response import ResponseModel
 from attribution.optimize.results import ScenarioResult, SweepResult
@@ -127,15 +127,10 @@ def read_plans(path: str | Path, channels: Sequence[str]) -> dict[str, np.ndarra
 
 
 def _num(text: object, file: str, row: int, column: str) -> float:
-    s = str(text).strip()
-    try:
-        v = float(s)
-    except ValueError:
-        raise InputError(f"'{text}' is not a number", "write plain numbers such as 1500",
-                         file=file, row=row, column=column, reason="not_a_number") from None
-    if not np.isfinite(v):
-        raise InputError(f"'{text}' is not a finite number", "write plain numbers",
-                         file=file, row=row, column=column, reason="not_a_number")
+    v = parse_number(text, file, row, column)
+    if v is None:
+        raise InputError("empty cell", "write a number such as 1500", file=file, row=row,
+                         column=column, reason="not_a_number")
     return v
 
 
