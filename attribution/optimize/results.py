@@ -181,7 +181,24 @@ class AllocationResult:
 
 
 @dataclass(frozen=True)
-class ScenarioResult:
+class _TableResult:
+    """A result that is one table: kept as a private copy, handed out as copies."""
+
+    table: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "table", self.table.copy())
+
+    def to_frame(self) -> pd.DataFrame:
+        """The result table (a copy)."""
+        return self.table.copy()
+
+    def _repr_html_(self) -> str:
+        return self.table.to_html(index=False, float_format="{:,.4g}".format)
+
+
+@dataclass(frozen=True)
+class ScenarioResult(_TableResult):
     """Evaluated user plans against the current plan, one row per scenario.
 
     ``table`` columns: scenario, weeks, total_spend, expected, expected_low,
@@ -189,17 +206,10 @@ class ScenarioResult:
     prob_beats_current, roi (expected outcome per unit spend).
     """
 
-    table: pd.DataFrame
     interval: float
     carryover: str
     findings: tuple[Finding, ...] = ()
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "table", self.table.copy())
-
-    def to_frame(self) -> pd.DataFrame:
-        """The scenario table (a copy)."""
-        return self.table.copy()
 
     def summary(self) -> str:
         """One line per scenario."""
@@ -209,12 +219,9 @@ class ScenarioResult:
             f"P(beats current) {r.prob_beats_current:.0%}"
             for r in self.table.itertuples())
 
-    def _repr_html_(self) -> str:
-        return self.table.to_html(index=False, float_format="{:,.4g}".format)
-
 
 @dataclass(frozen=True)
-class SweepResult:
+class SweepResult(_TableResult):
     """Optimised expected outcome as the total budget varies, one row per budget.
 
     ``table`` columns: budget, expected, expected_low, expected_high,
@@ -222,24 +229,14 @@ class SweepResult:
     ``spend_<channel>`` with the optimal allocation at that budget.
     """
 
-    table: pd.DataFrame
     objective: str
     horizon: int
     interval: float
     findings: tuple[Finding, ...] = ()
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "table", self.table.copy())
-
-    def to_frame(self) -> pd.DataFrame:
-        """The sweep table (a copy)."""
-        return self.table.copy()
 
     def summary(self) -> str:
         """One line per budget."""
         return "\n".join(f"budget {r.budget:,.0f}: expected {r.expected:,.0f} "
                          f"({r.expected_low:,.0f} to {r.expected_high:,.0f})"
                          for r in self.table.itertuples())
-
-    def _repr_html_(self) -> str:
-        return self.table.to_html(index=False, float_format="{:,.4g}".format)
