@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
-from math import factorial
-
 import numpy as np
 import pytest
+from _reference.shapley import brute_force_shapley
+from _reference.shapley import random_table as _random_table
 
 from attribution.errors import UsageError
 from attribution.mta.paths import PathTable
@@ -17,13 +16,7 @@ from attribution.mta.shapley_mc import _value_bound, permutation_shapley, prefix
 # ----------------------------------------------------------------- helpers (plain, slow, obvious)
 def random_table(n_channels: int, n_paths: int, seed: int,
                  names: list[str] | None = None) -> PathTable:
-    rng = np.random.default_rng(seed)
-    names = names or [f"ch{i:02d}" for i in range(n_channels)]
-    paths = [tuple(rng.choice(names, size=rng.integers(1, 5))) for _ in range(n_paths)]
-    conv = rng.integers(0, 20, n_paths).astype(float)
-    value = np.round(conv * rng.uniform(5, 50, n_paths), 2)
-    nulls = rng.integers(0, 60, n_paths).astype(float)
-    return PathTable.from_paths(paths, conv, value, nulls)
+    return _random_table(n_channels, n_paths, seed, names, max_len=4)
 
 
 def rate_game(table: PathTable, amounts: np.ndarray):
@@ -36,21 +29,6 @@ def rate_game(table: PathTable, amounts: np.ndarray):
         den = sum(j for s, j in zip(sets, journeys, strict=True) if s <= coalition)
         return float(num / den) if den > 0 else 0.0
     return v
-
-
-def brute_force_shapley(players: list[str], v) -> dict[str, float]:
-    n = len(players)
-    phi = {}
-    for i in players:
-        others = [p for p in players if p != i]
-        total = 0.0
-        for size in range(n):
-            weight = factorial(size) * factorial(n - size - 1) / factorial(n)
-            for coalition in itertools.combinations(others, size):
-                s = frozenset(coalition)
-                total += weight * (v(s | {i}) - v(s))
-        phi[i] = total
-    return phi
 
 
 # ----------------------------------------------------------------- exact
