@@ -51,6 +51,19 @@ def _umask() -> int:
     return mask
 
 
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML config file; a missing or malformed file is a ``UsageError``."""
+    import tomllib
+
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: not valid TOML ({exc})") from None
+
+
 def write_text(path: str | Path, text: str) -> Path:
     """Write ``text`` (UTF-8) atomically and return the path."""
     with atomic_path(path) as tmp:

@@ -33,7 +33,6 @@ are paid media, ``activity_<name>`` columns activity without spend.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -41,6 +40,7 @@ from typing import Any
 
 from attribution.data.contracts import ACTIVITY_PREFIX, SPEND_PREFIX
 from attribution.errors import UsageError
+from attribution.io import read_toml
 from attribution.mmm.components import ADSTOCKS, SATURATIONS
 from attribution.mmm.priors import DEFAULT_PRIORS, Prior, resolve_priors
 
@@ -224,11 +224,4 @@ def load_spec(path: str | Path, columns: Sequence[str] | None = None) -> MMMSpec
     -------
     >>> spec = load_spec("data/mmm_config.toml")   # doctest: +SKIP
     """
-    path = Path(path)
-    try:
-        config = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"config file {path} not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path}: not valid TOML ({exc})") from None
-    return spec_from_dict(config, columns)
+    return spec_from_dict(read_toml(path), columns)

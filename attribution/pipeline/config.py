@@ -27,7 +27,6 @@ Example ``run.toml``::
 from __future__ import annotations
 
 import difflib
-import tomllib
 import types
 import typing
 from dataclasses import dataclass, field, fields, is_dataclass
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from attribution.errors import UsageError
+from attribution.io import read_toml
 
 
 @dataclass(frozen=True)
@@ -121,13 +121,7 @@ class RunConfig:
 def load_config(path: str | Path) -> RunConfig:
     """Read a run config TOML file into a frozen ``RunConfig``."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{path}: config file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path}: not valid TOML ({exc})") from None
-    return config_from_dict(raw, base=path.parent, source=str(path))
+    return config_from_dict(read_toml(path), base=path.parent, source=str(path))
 
 
 def config_from_dict(raw: dict[str, Any], base: Path = Path("."), source: str = "config"
