@@ -200,7 +200,7 @@ def _combine(cfg: RunConfig, m: Manifest, st: _State) -> None:
         st.skipped["combine"] = "neither path attribution nor MMM ran"
         return
     out = Path(cfg.run.out)
-    mmm_table = (pd.read_csv(out / "mmm" / "channels.csv") if st.mmm is not None else None)
+    mmm_table = st.mmm.to_frame() if st.mmm is not None else None
     st.combined = reconcile(st.mta_long, mmm_table)
     m.add_output(write_csv(out / "combined.csv", st.combined))
     if st.journey_credit is not None and mmm_table is not None:
