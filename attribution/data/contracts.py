@@ -7,8 +7,11 @@ simulator writes tables that satisfy them.
 Weekly media panel convention (no config needed): ``date`` (week start),
 ``sales`` (target), ``spend_<channel>`` for paid and offline media,
 ``activity_<channel>`` for activity without spend (organic social posts,
-engagement, mentions), an optional ``geo``; every other numeric column is a
-control (price, promotion, holiday ...). A run config may name these explicitly.
+engagement, mentions), optionally ``impressions_<channel>`` next to a
+``spend_<channel>`` (the paid channel's delivered impressions; used as the model's
+media driver only where the MMM config says ``input = "impressions"``), an
+optional ``geo``; every other numeric column is a control (price, promotion,
+holiday ...). A run config may name these explicitly.
 """
 
 from __future__ import annotations
@@ -111,7 +114,8 @@ PATHS = Contract(
 
 MEDIA = Contract(
     name="media panel",
-    description="weekly panel: date, spend_<channel>, activity_<channel>, controls, sales",
+    description="weekly panel: date, spend_<channel>, activity_<channel>, "
+                "[impressions_<channel>], controls, sales",
     columns=(
         Column("date", Kind.DATE),
         Column("sales", Kind.AMOUNT),
@@ -119,6 +123,9 @@ MEDIA = Contract(
     ),
     key=("date", "geo"),
     extra_columns="numeric",
+    notes=("spend_<channel>, activity_<channel> and impressions_<channel> are amounts "
+           "(numbers >= 0, no empty cells)",
+           "impressions_<channel> needs a spend_<channel> column of the same channel"),
 )
 
 LIFT_TESTS = Contract(
@@ -132,6 +139,14 @@ LIFT_TESTS = Contract(
         Column("lift_se", Kind.POSITIVE, description="standard error of the lift"),
         Column("metric", Kind.TEXT, required=False, choices=("sales", "conversions")),
         Column("geo", Kind.ID, required=False),
+        Column("value_per_conversion", Kind.POSITIVE, required=False,
+               description="sales value of one conversion (metric = conversions); default: "
+                           "the MMM config's [calibration], else the conversions' average "
+                           "order value"),
+        Column("measured_until", Kind.DATE, required=False,
+               description="last day of the outcome window over which the lift was "
+                           "measured (>= end; includes carry-over after the test); "
+                           "default: end"),
     ),
     key=("channel", "start", "end", "geo"),
 )
@@ -142,3 +157,4 @@ CONTRACTS: dict[str, Contract] = {
 
 SPEND_PREFIX = "spend_"
 ACTIVITY_PREFIX = "activity_"
+IMPRESSIONS_PREFIX = "impressions_"

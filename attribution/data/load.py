@@ -16,7 +16,7 @@ import io
 import logging
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -148,19 +148,71 @@ def decode(data: bytes, source: str) -> tuple[str, bytes]:
                 raise InputError(f"starts with a {enc.upper()} byte-order mark but byte offset "
                                  f"{exc.start} is not valid {enc.upper()}", fix=_SAVE_UTF8,
                                  file=source, reason="encoding") from None
+            _check_nul(text, source)
             return text, text.encode("utf-8")
     head = data[:4096]
     if head.count(b"\x00") > len(head) // 4:
         raise InputError("looks like UTF-16 without a byte-order mark (every other byte is zero)",
                          fix=_SAVE_UTF8, file=source, reason="encoding")
     try:
-        return data.decode("utf-8"), data
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         what = (f"byte 0x{data[exc.start]:02X} at byte offset {exc.start} (line {line}) is "
                 "not valid UTF-8 (perhaps Latin-1/Windows-1252)")
         raise InputError(what, fix=_SAVE_UTF8, file=source, row=line,
                          reason="encoding") from None
+    _check_nul(text, source)
+    return text, data
+
+
+def _check_nul(text: str, source: str) -> None:
+    """A NUL character is never text: a damaged export or a binary file; name its line."""
+    at = text.find("\x00")
+    if at >= 0:
+        line = text.count("\n", 0, at) + 1
+        raise InputError("contains a NUL byte (character code 0), which text files never hold "
+                         "(a damaged or binary export?)",
+                         fix="export the table again as CSV UTF-8, or remove the NUL bytes",
+                         file=source, row=line, reason="nul_byte")
+
+
+def sniff_text(path: str | Path, limit: int = 1 << 20) -> None:
+    """Check the start of a CSV file for what engines reading it directly choke on.
+
+    For readers that do not go through ``read_table`` (e.g. DuckDB scanning a large
+    CSV): raises the same ``InputError`` as ``decode`` for a UTF-16/UTF-32 file, a byte
+    that is not UTF-8, or a NUL byte within the first ``limit`` bytes; an empty file
+    is ``empty_file``. Parquet and gzip files pass (their readers check them).
+
+    Example
+    -------
+    >>> sniff_text("touchpoints.csv")   # doctest: +SKIP
+    """
+    p = Path(path)
+    source = str(path)
+    if not p.is_file():
+        return
+    with p.open("rb") as fh:
+        data = fh.read(limit)
+    if not data:
+        raise InputError("is empty (0 bytes)", fix="export the table again with its header row",
+                         file=source, reason="empty_file")
+    if data[:4] == b"PAR1" or data[:2] == b"\x1f\x8b":
+        return
+    for bom in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE,
+                codecs.BOM_UTF16_BE):
+        if data.startswith(bom):
+            raise InputError("is UTF-16/UTF-32 encoded (it starts with a byte-order mark)",
+                             fix=_SAVE_UTF8, file=source, reason="encoding")
+    if len(data) == limit:  # do not cut a multi-byte character at the end of the sample
+        cut = len(data)
+        while cut > len(data) - 4 and cut > 0 and (data[cut - 1] & 0xC0) == 0x80:
+            cut -= 1
+        if cut > 0 and data[cut - 1] >= 0xC0:
+            cut -= 1
+        data = data[:cut]
+    decode(data, source)
 
 
 def _strip_quoted(line: str) -> str:
@@ -438,9 +490,14 @@ def load_media(path: str | Path, *, lenient: bool = False,
     >>> load_media("media.csv").frame["date"].diff().dt.days.max()   # doctest: +SKIP
     7.0
     """
+    from attribution.data.panel_findings import check_min_weeks, panel_findings
+
     rename = {date_col: "date", sales_col: "sales", geo_col: "geo"}
-    return _load("media", path, lenient=lenient, rejected=rejected, delimiter=delimiter,
-                 rename=rename)
+    loaded = _load("media", path, lenient=lenient, rejected=rejected, delimiter=delimiter,
+                   rename=rename)
+    check_min_weeks(loaded.frame, loaded.accounting.source)
+    found = panel_findings(loaded.frame, loaded.accounting.source)
+    return replace(loaded, findings=loaded.findings + tuple(found)) if found else loaded
 
 
 def load_lift_tests(path: str | Path, *, lenient: bool = False,
@@ -455,4 +512,8 @@ def load_lift_tests(path: str | Path, *, lenient: bool = False,
     >>> load_lift_tests("lift.csv").frame["lift_se"].min() > 0   # doctest: +SKIP
     True
     """
-    return _load("lift-tests", path, lenient=lenient, rejected=rejected, delimiter=delimiter)
+    from attribution.data.panel_findings import lift_findings
+
+    loaded = _load("lift-tests", path, lenient=lenient, rejected=rejected, delimiter=delimiter)
+    found = lift_findings(loaded.frame, loaded.rows, loaded.accounting.source)
+    return replace(loaded, findings=loaded.findings + tuple(found)) if found else loaded

@@ -8,7 +8,7 @@ duplicate weeks, mixed weekdays are errors even in lenient mode);
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,35 @@ def panel_channels(media: pd.DataFrame) -> list[str]:
         out += [c[len(prefix):] for c in media.columns
                 if c.lower().startswith(prefix) and c[len(prefix):] not in out]
     return out
+
+
+def check_impression_columns(columns: Iterable[str], source: str) -> None:
+    """Every ``impressions_<channel>`` column must sit next to its ``spend_<channel>``.
+
+    Raises
+    ------
+    InputError : naming the first impressions column without a spend column.
+
+    Example
+    -------
+    >>> check_impression_columns(["date", "spend_tv", "impressions_tv"], "m.csv")
+    """
+    from attribution.data.contracts import IMPRESSIONS_PREFIX, SPEND_PREFIX
+
+    cols = [str(c) for c in columns]
+    spend = {c[len(SPEND_PREFIX):].lower() for c in cols if c.lower().startswith(SPEND_PREFIX)}
+    for c in cols:
+        if c.lower().startswith(IMPRESSIONS_PREFIX):
+            name = c[len(IMPRESSIONS_PREFIX):]
+            if name.lower() not in spend:
+                close = difflib.get_close_matches(name.lower(), sorted(spend), n=1, cutoff=0.6)
+                hint = f"did you mean 'impressions_{close[0]}'? " if close else ""
+                raise InputError(f"column '{c}' gives impressions for channel '{name}', which "
+                                 f"has no spend_{name} column",
+                                 fix=f"{hint}add spend_{name} (impressions are the delivery of "
+                                     "a paid channel) or rename the column; for activity "
+                                     "without spend use activity_<channel>",
+                                 file=source, row=1, column=c, reason="impressions_without_spend")
 
 
 def check_lift_tests_against_panel(lift: Loaded, media: Loaded) -> None:
@@ -82,6 +111,16 @@ def check_lift_tests_against_panel(lift: Loaded, media: Loaded) -> None:
                          f" is outside the media panel's weeks ({first.date()} to {last.date()})",
                          fix="drop the test or extend the panel to cover its window", file=src,
                          row=int(rows[i]), column=col, reason="window_outside_panel")
+    if "measured_until" in lf.columns:
+        late = np.flatnonzero((lf["measured_until"].notna()
+                               & (lf["measured_until"] > last)).to_numpy(bool))
+        if len(late):
+            i = int(late[0])
+            raise InputError(f"measured_until {lf['measured_until'].iloc[i].date()} is after the "
+                             f"media panel's last week (ends {last.date()})",
+                             fix="extend the panel over the whole outcome window, or leave "
+                                 "measured_until empty", file=src, row=int(rows[i]),
+                             column="measured_until", reason="outcome_outside_panel")
 
 
 # ---- panel weeks ----------------------------------------------------------------------

@@ -13,32 +13,28 @@ is read in the zone ``tz``, UTC by default); dates are naive, normalised
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
 from attribution.data import contracts as C
 from attribution.data.accounting import REASON_COL, Loaded, RowAccounting, rejected_rows
 from attribution.data.columns import resolve_columns, show
-from attribution.data.panel_checks import check_panel_weeks
+from attribution.data.panel_checks import check_impression_columns, check_panel_weeks
+from attribution.data.panel_findings import check_has_values
+from attribution.data.parsers import (
+    PATH_SEP,
+    ColumnChecker,
+    Issue,
+    is_blank,
+    is_text,
+)
 from attribution.errors import InputError, UsageError
 from attribution.findings import Finding
 
-PATH_SEP = " > "
 KINDS: dict[str, C.Contract] = {
     "touchpoints": C.TOUCHPOINTS, "conversions": C.CONVERSIONS, "id-map": C.ID_MAP,
     "paths": C.PATHS, "media": C.MEDIA, "lift-tests": C.LIFT_TESTS,
 }
-TS_UNIT = "datetime64[us, UTC]"
-DATE_UNIT = "datetime64[us]"
-_OFFSET = r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)"
-_HAS_OFFSET = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*" + _OFFSET + r"$")
-_NAN_WORDS = ("nan", "-nan", "+nan")
-_ISO_TS = "write timestamps in ISO 8601, e.g. 2024-03-01 14:05:00 or 2024-03-01T14:05:00+01:00"
-_ISO_DATE = "write dates as YYYY-MM-DD, e.g. 2024-03-04"
 
 
 def contract_for(kind: str | C.Contract) -> C.Contract:
@@ -51,273 +47,8 @@ def contract_for(kind: str | C.Contract) -> C.Contract:
     return found
 
 
-@dataclass
-class _Issue:
-    reason: str
-    column: str | None
-    mask: np.ndarray
-    what: Callable[[int], str]
-    fix: str | Callable[[int], str] = ""
-    file_level: bool = False
 
-
-def _is_text(s: pd.Series) -> bool:
-    return pd.api.types.is_string_dtype(s) or pd.api.types.is_object_dtype(s)
-
-
-def _text(s: pd.Series) -> pd.Series:
-    """Stripped text, missing as NA; numbers (Parquet ids) become their text."""
-    if _is_text(s):
-        return s.astype("str").str.strip()
-    if pd.api.types.is_float_dtype(s) and (s.dropna() % 1 == 0).all():
-        s = s.astype("Int64")
-    return s.astype("str").where(s.notna())
-
-
-def _regex(t: pd.Series, pattern: str) -> np.ndarray:
-    """Vectorised regex search (pyarrow RE2; pandas falls back to Python for some patterns)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    arr = pa.array(t.astype("str"), from_pandas=True)
-    hit = pc.fill_null(pc.match_substring_regex(arr, pattern), False)
-    return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def _regex_replace(t: pd.Series, pattern: str, repl: str) -> pd.Series:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    arr = pa.array(t.astype("str"), from_pandas=True)
-    out = pc.replace_substring_regex(arr, pattern, repl)
-    return pd.Series(out.to_pandas(), index=t.index).astype("str")
-
-
-def _blank(t: pd.Series) -> np.ndarray:
-    return (t.isna() | (t == "")).to_numpy(dtype=bool)
-
-
-class _Checker:
-    """Collects per-row issues for one table (masks over its rows)."""
-
-    def __init__(self, raw: pd.DataFrame, source: str, rows: np.ndarray, tz: str) -> None:
-        self.raw, self.source, self.rows, self.tz = raw, source, rows, tz
-        self.issues: list[_Issue] = []
-        self.findings: list[Finding] = []
-        self.n = len(raw)
-
-    def add(self, reason: str, column: str | None, mask: np.ndarray,
-            what: Callable[[int], str], fix: str | Callable[[int], str] = "") -> None:
-        mask = np.asarray(mask, dtype=bool)
-        if mask.any():
-            self.issues.append(_Issue(reason, column, mask, what, fix))
-
-    def val(self, col: str, i: int) -> str:
-        return show(self.raw[col].iloc[i])
-
-    # ---- column parsers --------------------------------------------------------------
-    def ids(self, col: str, required: bool, label: str = "identifier") -> pd.Series:
-        t = _text(self.raw[col])
-        blank = _blank(t)
-        if required:
-            self.add("missing_value", col, blank, lambda i: f"{label} is empty",
-                     f"fill in the {label} or remove the row")
-        return t.where(~blank)
-
-    def choices(self, col: str, allowed: tuple[str, ...]) -> pd.Series:
-        t = _text(self.raw[col]).str.lower()
-        blank = _blank(t)
-        bad = ~blank & ~t.isin(allowed).to_numpy(dtype=bool)
-        self.add("invalid_value", col, bad, lambda i: f"value {self.val(col, i)} is not allowed",
-                 f"use one of {', '.join(allowed)} (or leave it empty)")
-        return t.where(~blank)
-
-    def numbers(self, col: str, kind: C.Kind, required: bool) -> pd.Series:
-        s = self.raw[col]
-        if pd.api.types.is_bool_dtype(s):
-            self.add("not_a_number", col, np.ones(self.n, bool),
-                     lambda i: f"value {self.val(col, i)} is true/false, not a number",
-                     "write numbers")
-            return pd.Series(np.nan, index=s.index)
-        if _is_text(s):
-            t = s.astype("str").str.strip()
-            blank = _blank(t)
-            v = pd.to_numeric(t.where(~blank), errors="coerce").astype("float64")
-            nan_word = t.str.lower().isin(_NAN_WORDS).to_numpy(dtype=bool)
-            notnum = ~blank & ~nan_word & np.isnan(v.to_numpy())
-            self.add("not_a_number", col, notnum,
-                     lambda i: f"value {self.val(col, i)} is not a number",
-                     lambda i: _number_fix(str(t.iloc[i])))
-        else:
-            v = s.astype("float64")
-            blank = np.isnan(v.to_numpy()) & s.isna().to_numpy()
-            nan_word = np.isnan(v.to_numpy()) & ~blank
-        arr = v.to_numpy()
-        if required:
-            self.add("missing_value", col, blank, lambda i: "value is empty",
-                     "fill in a number (0 if there was none) or remove the row")
-            self.add("not_finite", col, nan_word | np.isinf(arr),
-                     lambda i: f"value {self.val(col, i)} is not a finite number",
-                     "replace NaN/inf with a real number")
-        else:
-            self.add("not_finite", col, np.isinf(arr),
-                     lambda i: f"value {self.val(col, i)} is not a finite number",
-                     "replace inf with a real number or leave the cell empty")
-        with np.errstate(invalid="ignore"):
-            if kind in (C.Kind.AMOUNT, C.Kind.COUNT):
-                self.add("negative", col, arr < 0,
-                         lambda i: f"value {self.val(col, i)} is negative",
-                         "amounts and counts must be 0 or more; correct or remove the row")
-            elif kind is C.Kind.POSITIVE:
-                self.add("not_positive", col, arr <= 0,
-                         lambda i: f"value {self.val(col, i)} is not greater than 0",
-                         "a standard error must be a positive number")
-        return pd.Series(np.where(np.isinf(arr), np.nan, arr), index=s.index, dtype="float64")
-
-    def timestamps(self, col: str, required: bool) -> pd.Series:
-        s = self.raw[col]
-        if pd.api.types.is_datetime64_any_dtype(s):
-            ts = s if s.dt.tz is not None else self._localize(s, col)
-            out = ts.dt.tz_convert("UTC")
-            if required:
-                self.add("missing_value", col, s.isna().to_numpy(), lambda i: "timestamp is empty",
-                         "fill in the timestamp or remove the row")
-            return out.astype(TS_UNIT)
-        t = _text(s)
-        blank = _blank(t)
-        has_off = _regex(t, _HAS_OFFSET.pattern)
-        naive_idx = ~blank & ~has_off
-        aware = pd.to_datetime(t.where(has_off), format="ISO8601", utc=True, errors="coerce")
-        naive = pd.to_datetime(t.where(naive_idx), format="ISO8601", errors="coerce")
-        if naive.dt.tz is not None:  # e.g. " UTC" suffixes parsed as aware
-            naive = naive.dt.tz_convert("UTC").dt.tz_localize(None)
-        naive = self._localize(naive, col)
-        out = aware.astype(TS_UNIT).where(has_off, naive.dt.tz_convert("UTC").astype(TS_UNIT))
-        if required:
-            self.add("missing_value", col, blank, lambda i: "timestamp is empty",
-                     "fill in the timestamp or remove the row")
-        self.add("bad_timestamp", col, ~blank & out.isna().to_numpy(),
-                 lambda i: f"value {self.val(col, i)} is not a timestamp", _ISO_TS)
-        self._mixed_zones(col, t, has_off, naive_idx)
-        return out
-
-    def _localize(self, s: pd.Series, col: str) -> pd.Series:
-        if self.tz == "UTC":
-            return s.dt.tz_localize("UTC")
-        out = s.dt.tz_localize(self.tz, ambiguous="NaT", nonexistent="shift_forward")
-        self.add("ambiguous_time", col, (out.isna() & s.notna()).to_numpy(),
-                 lambda i: f"local time {self.val(col, i)} happens twice in {self.tz} "
-                           "(clocks go back)", "write the timestamp with its offset, e.g. +01:00")
-        return out
-
-    def _mixed_zones(self, col: str, t: pd.Series, has_off: np.ndarray,
-                     naive: np.ndarray) -> None:
-        n_off, n_naive = int(has_off.sum()), int(naive.sum())
-        if n_off and n_naive:
-            minority = has_off if n_off < n_naive else naive
-            example = int(np.flatnonzero(~minority & (has_off | naive))[0])
-            kind = "has a time-zone offset" if n_off < n_naive else "has no time-zone offset"
-            self.add("mixed_timezone", col, minority,
-                     lambda i: f"timestamp {self.val(col, i)} {kind}, unlike "
-                               f"{max(n_off, n_naive)} other rows (e.g. row "
-                               f"{self.rows[example]}: {self.val(col, example)})",
-                     "export every timestamp the same way, all with an offset (UTC preferred) "
-                     "or all without")
-            return
-        if not n_off:
-            if n_naive:
-                self.findings.append(Finding(
-                    "info", "data.naive_timestamps",
-                    f"{self.source}: timestamps in '{col}' have no time zone; read as {self.tz}",
-                    "pass tz=... (--tz) if they are local times of another zone", "data"))
-            return
-        minutes = _offset_minutes(t, has_off)
-        counts = pd.Series(minutes[has_off]).value_counts()
-        main = int(counts.index[0])
-        ok = {main} | {int(m) for m in counts.index if abs(int(m) - main) == 60}
-        if len(ok) > 2:  # keep only the most frequent daylight-saving partner
-            partner = next(int(m) for m in counts.index if int(m) != main and int(m) in ok)
-            ok = {main, partner}
-        bad = has_off & ~np.isin(minutes, list(ok))
-        self.add("mixed_timezone", col, bad,
-                 lambda i: f"timestamp {self.val(col, i)} has offset {_fmt_offset(minutes[i])} "
-                           f"but most rows use {_fmt_offset(main)}",
-                 "export all timestamps in one time zone (UTC preferred)")
-        if len(ok) > 1 or main != 0:
-            self.findings.append(Finding(
-                "info", "data.offsets", f"{self.source}: timestamps in '{col}' carry offsets "
-                f"{', '.join(_fmt_offset(m) for m in sorted(ok))}; converted to UTC", "", "data"))
-
-    def dates(self, col: str, required: bool) -> pd.Series:
-        s = self.raw[col]
-        if pd.api.types.is_datetime64_any_dtype(s):
-            d = s.dt.tz_localize(None) if s.dt.tz is not None else s
-            blank = s.isna().to_numpy()
-        else:
-            t = _text(s)
-            blank = _blank(t)
-            d = pd.to_datetime(t.where(~blank), format="ISO8601", errors="coerce", utc=False)
-            if getattr(d.dt, "tz", None) is not None:
-                d = d.dt.tz_localize(None)
-            self.add("bad_date", col, ~blank & d.isna().to_numpy(),
-                     lambda i: f"value {self.val(col, i)} is not a date", _ISO_DATE)
-        if required:
-            self.add("missing_value", col, blank, lambda i: "date is empty",
-                     "fill in the date or remove the row")
-        return d.dt.normalize().astype(DATE_UNIT)
-
-    def paths(self, col: str, sep: str) -> pd.Series:
-        t = _text(self.raw[col])
-        blank = _blank(t)
-        core = sep.strip() or sep
-        c = re.escape(core)
-        self.add("empty_path", col, blank, lambda i: "path is empty",
-                 "remove the row or fill in its channels")
-        empty_step = _regex(t, rf"^\s*{c}|{c}\s*{c}|{c}\s*$")
-        self.add("empty_step", col, empty_step & ~blank,
-                 lambda i: f"path {self.val(col, i)} has an empty step (two separators "
-                           f"{core!r} in a row, or one at an end)",
-                 "remove the empty step; every step must name a channel")
-        if core != PATH_SEP.strip():  # the canonical separator inside a step would split it
-            clash = _regex(t, r"\s>\s")
-            self.add("separator_in_channel", col, clash & ~blank,
-                     lambda i: f"path {self.val(col, i)} has a step containing ' > ', which is "
-                               "the separator paths are rewritten with",
-                     "rename that channel (no ' > ' inside channel names)")
-        pattern = r"\s*" + c + r"\s*" if sep.strip() else c + "+"
-        return _regex_replace(t, pattern, PATH_SEP).where(~blank)
-
-
-def _number_fix(text: str) -> str:
-    if re.fullmatch(r"[-+]?\d{1,3}([,.' ]\d{3})+([.,]\d+)?", text) or re.fullmatch(
-            r"[-+]?\d+,\d+", text):
-        return ("write plain numbers with '.' as the decimal mark and no thousands "
-                "separators, e.g. 1234.50")
-    if re.search(r"[$€£¥%]", text):
-        return "write plain numbers without currency or percent signs, e.g. 1234.50"
-    return "write a plain number such as 12.50"
-
-
-def _offset_minutes(t: pd.Series, has_off: np.ndarray) -> np.ndarray:
-    """UTC offset in minutes of each timestamp text (0 where it has none)."""
-    codes, uniques = pd.factorize(t.str.slice(-6).where(has_off))
-    found = [re.search("(" + _OFFSET + ")$", str(u)) for u in uniques]
-    mins = [0 if m is None or m.group(1) in "zZ" else _minutes(m.group(1)) for m in found]
-    return np.asarray([*mins, 0], dtype=np.int64)[codes]
-
-
-def _minutes(off: str) -> int:
-    digits = off[1:].replace(":", "")
-    value = int(digits[:2]) * 60 + (int(digits[2:4]) if len(digits) >= 4 else 0)
-    return -value if off[0] == "-" else value
-
-
-def _fmt_offset(m: int) -> str:
-    m = int(m)
-    return f"{'+' if m >= 0 else '-'}{abs(m) // 60:02d}:{abs(m) % 60:02d}"
-
-
-def _parse(ck: _Checker, contract: C.Contract, sep: str) -> dict[str, pd.Series]:
+def _parse(ck: ColumnChecker, contract: C.Contract, sep: str) -> dict[str, pd.Series]:
     clean: dict[str, pd.Series] = {}
     for col in contract.columns:
         if col.name not in ck.raw.columns:
@@ -343,9 +74,10 @@ def _parse(ck: _Checker, contract: C.Contract, sep: str) -> dict[str, pd.Series]
         s = ck.raw[name]
         if contract.extra_columns == "numeric":
             lower = name.lower()
-            if _is_text(s):
+            check_has_values(ck.raw[name], name, ck.source)
+            if is_text(s):
                 t = s.astype("str").str.strip()
-                nonblank = ~_blank(t)
+                nonblank = ~is_blank(t)
                 if nonblank.any() and pd.to_numeric(t[nonblank], errors="coerce").isna().all():
                     j = int(np.flatnonzero(nonblank)[0])
                     raise InputError(f"column '{name}' holds text ({ck.val(name, j)}), but every "
@@ -353,12 +85,12 @@ def _parse(ck: _Checker, contract: C.Contract, sep: str) -> dict[str, pd.Series]
                                      fix="remove the column or encode it as numbers (e.g. 0/1)",
                                      file=ck.source, row=int(ck.rows[j]), column=name,
                                      reason="not_numeric_column")
-            paid = lower.startswith((C.SPEND_PREFIX, C.ACTIVITY_PREFIX))
+            paid = lower.startswith((C.SPEND_PREFIX, C.ACTIVITY_PREFIX, C.IMPRESSIONS_PREFIX))
             clean[name] = ck.numbers(name, C.Kind.AMOUNT if paid else C.Kind.NUMBER, True)
-        elif _is_text(s):
+        elif is_text(s):
             t = s.astype("str").str.strip()
-            v = pd.to_numeric(t.where(~_blank(t)), errors="coerce")
-            numeric = (v.notna() | pd.Series(_blank(t), index=t.index)).all() and v.notna().any()
+            v = pd.to_numeric(t.where(~is_blank(t)), errors="coerce")
+            numeric = (v.notna() | pd.Series(is_blank(t), index=t.index)).all() and v.notna().any()
             clean[name] = v.astype("float64") if numeric else t
         elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
             clean[name] = s.astype("float64")
@@ -386,7 +118,7 @@ _KEY_REASON = {"conversions": "duplicate_order_id", "id-map": "conflicting_id",
                "lift tests": "duplicate_test"}
 
 
-def _key_checks(ck: _Checker, contract: C.Contract, clean: pd.DataFrame,
+def _key_checks(ck: ColumnChecker, contract: C.Contract, clean: pd.DataFrame,
                 valid: np.ndarray) -> None:
     """Exact duplicate rows (later copies) and duplicate keys (all copies) among valid rows."""
     idx = np.flatnonzero(valid)
@@ -410,12 +142,18 @@ def _key_checks(ck: _Checker, contract: C.Contract, clean: pd.DataFrame,
     has_key = sub[key].notna().all(axis=1).to_numpy()
     rest = rest[has_key]
     kd = _duplicated(clean.iloc[rest], key, False)
+    if contract.name == "id-map" and kd.any():  # the same id -> the same customer is no conflict
+        n_cust = clean.iloc[rest].groupby("id", sort=False)["customer_id"].transform("nunique")
+        kd &= n_cust.to_numpy() > 1
     kmask = np.zeros(ck.n, bool)
     kmask[rest[kd]] = True
     reason = _KEY_REASON.get(contract.name, "duplicate_key")
 
     def other(i: int) -> int:
         same = (clean.iloc[rest][key] == clean.iloc[i][key]).all(axis=1).to_numpy()
+        if contract.name == "id-map":
+            same = same & (clean.iloc[rest]["customer_id"]
+                           != clean["customer_id"].iloc[i]).to_numpy()
         rows = [int(ck.rows[j]) for j in rest[same] if j != i]
         return rows[0]
 
@@ -446,14 +184,14 @@ def _check_settings(tz: str, sep: str) -> None:
         raise UsageError("the path separator must not be empty")
 
 
-def _error(ck: _Checker, issue: _Issue, i: int, names: dict[str, str]) -> InputError:
+def _error(ck: ColumnChecker, issue: Issue, i: int, names: dict[str, str]) -> InputError:
     fix = issue.fix(i) if callable(issue.fix) else issue.fix
     col = names.get(issue.column, issue.column) if issue.column else None
     return InputError(issue.what(i), fix=fix, file=ck.source, row=int(ck.rows[i]), column=col,
                       reason=issue.reason)
 
 
-def _assign(issues: list[_Issue], assigned: np.ndarray, first: int = 0) -> None:
+def _assign(issues: list[Issue], assigned: np.ndarray, first: int = 0) -> None:
     """Give each row the first issue (in check order) that applies to it, in place."""
     for k in range(first, len(issues)):
         sel = issues[k].mask & (assigned < 0)
@@ -513,7 +251,7 @@ def validate_frame(frame: pd.DataFrame, contract: str | C.Contract, *, source: s
         {"_row": pd.Series(dtype="int64"), "_raw": pd.Series(dtype="str"),
          "_fields": pd.Series(dtype="int64")})
     raw, names = resolve_columns(raw, contract, source, rename)
-    ck = _Checker(raw, source, rows, tz)
+    ck = ColumnChecker(raw, source, rows, tz)
     clean = pd.DataFrame(_parse(ck, contract, sep))
     if contract.name == "lift tests":
         with np.errstate(invalid="ignore"):
@@ -521,6 +259,14 @@ def validate_frame(frame: pd.DataFrame, contract: str | C.Contract, *, source: s
                    lambda i: f"end {show(clean['end'].iloc[i].date())} is before start "
                              f"{show(clean['start'].iloc[i].date())}",
                    "swap start and end, or correct the dates")
+        if "measured_until" in clean.columns:
+            with np.errstate(invalid="ignore"):
+                ck.add("measured_before_end", "measured_until",
+                       (clean["measured_until"] < clean["end"]).to_numpy(bool),
+                       lambda i: f"measured_until {show(clean['measured_until'].iloc[i].date())}"
+                                 f" is before the test's end {show(clean['end'].iloc[i].date())}",
+                       "leave measured_until empty (outcome measured over the test window) "
+                       "or give the last day the outcome was measured, on or after end")
     if contract.name == "media panel":
         chans = [c for c in clean.columns if c.lower().startswith((C.SPEND_PREFIX,
                                                                    C.ACTIVITY_PREFIX))]
@@ -529,6 +275,7 @@ def validate_frame(frame: pd.DataFrame, contract: str | C.Contract, *, source: s
                              fix="name each media column spend_<channel> (money) or "
                                  "activity_<channel> (posts, impressions ...)", file=source,
                              row=1, reason="no_channels")
+        check_impression_columns(clean.columns, source)
     assigned = np.full(n, -1, dtype=np.int64)
     _assign(ck.issues, assigned)
     n_col_issues = len(ck.issues)

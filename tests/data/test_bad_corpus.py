@@ -68,6 +68,43 @@ CASES: list[tuple[str, str, str, int | None, str | None, bool]] = [
     ("media_bad_date.csv", "media", "bad_date", 4, "date", True),
     ("lift_end_before_start.csv", "lift-tests", "end_before_start", 3, "end", False),
     ("lift_nonpositive_se.csv", "lift-tests", "not_positive", 3, "lift_se", False),
+    # session 2 (issue #7): encodings, extreme values, dates out of range, keys, tiny panels
+    ("tp_nul_byte.csv", "touchpoints", "nul_byte", 3, None, True),
+    ("tp_bom_semicolon_decimal_comma.csv", "touchpoints", "not_a_number", 2, "cost", False),
+    ("tp_year_9999.csv", "touchpoints", "future_date", 3, "timestamp", False),
+    ("tp_year_2262.csv", "touchpoints", "future_date", 3, "timestamp", False),
+    ("tp_year_1677.csv", "touchpoints", "implausible_date", 3, "timestamp", False),
+    ("tp_cost_1e308.csv", "touchpoints", "too_large", 3, "cost", False),
+    ("conv_future.csv", "conversions", "future_date", 3, "timestamp", False),
+    ("conv_epoch_zero.csv", "conversions", "implausible_date", 4, "timestamp", False),
+    ("conv_value_1e308.csv", "conversions", "too_large", 2, "value", False),
+    ("idmap_empty.csv", "id-map", "no_rows", None, None, True),
+    ("idmap_conflict_across_types.csv", "id-map", "conflicting_id", 2, "id", False),
+    ("paths_conv_1e308.csv", "paths", "too_large", 2, "total_conversions", False),
+    ("media_single_week.csv", "media", "too_few_weeks", None, "date", True),
+    ("media_nan_control.csv", "media", "empty_column", 1, "price", True),
+    # lenient rejects the row, which leaves a gap: still an error
+    ("media_spend_1e308.csv", "media", "too_large", 5, "spend_search", True),
+    ("media_future.csv", "media", "future_date", 2, "date", True),
+    ("lift_future.csv", "lift-tests", "future_date", 3, "start", False),
+]
+
+# malformed-looking files that must load correctly: (file, kind, rows used, finding codes)
+GOOD: list[tuple[str, str, int, set[str]]] = [
+    ("ok_tp_utf16_bom.csv", "touchpoints", 3, set()),
+    ("ok_tp_bom_semicolon.csv", "touchpoints", 3, set()),
+    ("ok_tp_crlf.csv", "touchpoints", 3, set()),
+    ("ok_tp_single_channel.csv", "touchpoints", 3, set()),
+    ("ok_conv_value_1e15.csv", "conversions", 2, set()),
+    ("ok_idmap_same_customer_two_types.csv", "id-map", 3, set()),
+    ("ok_paths_none_only.csv", "paths", 1, set()),
+    ("ok_paths_zero_conversions.csv", "paths", 2, set()),
+    ("ok_paths_single_channel.csv", "paths", 2, set()),
+    ("ok_media_zero_spend.csv", "media", 8, {"data.zero_channel"}),
+    ("ok_media_constant_control.csv", "media", 8, {"data.constant_control"}),
+    ("ok_media_collinear.csv", "media", 8, {"data.collinear_channels"}),
+    ("ok_media_single_channel.csv", "media", 8, set()),
+    ("ok_lift_one_day.csv", "lift-tests", 1, {"data.lift_one_day"}),
 ]
 
 # lift tests that are fine alone but do not fit the panel media_ok.csv
@@ -82,10 +119,11 @@ LOADERS = {"touchpoints": load_touchpoints, "conversions": load_conversions,
 
 
 def test_corpus_is_complete() -> None:
-    listed = {c[0] for c in CASES} | {c[0] for c in PANEL_CASES} | {PANEL.name}
+    listed = ({c[0] for c in CASES} | {c[0] for c in PANEL_CASES} | {c[0] for c in GOOD}
+              | {PANEL.name})
     on_disk = {p.name for p in BAD.glob("*.csv")}
     assert listed == on_disk
-    assert len(on_disk) >= 20
+    assert len(CASES) + len(PANEL_CASES) >= 55
     readme = (BAD / "README.md").read_text()
     assert all(name in readme for name in on_disk)
 
@@ -152,3 +190,63 @@ def test_lift_tests_against_panel(run_cli, name: str, reason: str, row: int,
     assert code == 2 and len(err.strip().splitlines()) == 1 and f"row {row}" in err
     code, out, _ = run_cli("validate", "--kind", "lift-tests", BAD / name)
     assert code == 0 and "2 rows read = 2 used + 0 rejected" in out
+
+
+def _findings(loaded) -> set[str]:
+    return {f.code for f in loaded.findings if f.code.startswith("data.") and f.code not in
+            ("data.naive_timestamps", "data.offsets", "data.rejected")}
+
+
+@pytest.mark.parametrize(("name", "kind", "used", "codes"), GOOD, ids=[c[0] for c in GOOD])
+def test_handled_inputs_load_correctly(run_cli, name: str, kind: str, used: int,
+                                       codes: set[str]) -> None:
+    loaded = LOADERS[kind](BAD / name)
+    acc = loaded.accounting
+    assert (acc.read, acc.used, acc.n_rejected) == (used, used, 0)
+    assert _findings(loaded) == codes
+    code, out, err = run_cli("validate", "--kind", kind, BAD / name)
+    assert code == 0 and err == "" and f"{used} rows read = {used} used + 0 rejected" in out
+    for c in codes:  # every finding is printed
+        assert next(f.message for f in loaded.findings if f.code == c) in out
+
+
+@pytest.mark.parametrize("name", ["ok_tp_utf16_bom.csv", "ok_tp_bom_semicolon.csv",
+                                  "ok_tp_crlf.csv"])
+def test_encodings_and_line_ends_give_the_same_table(name: str) -> None:
+    ref = load_touchpoints(BAD / "tp_duplicate_rows.csv", lenient=True).frame.head(3)
+    got = load_touchpoints(BAD / name).frame
+    assert list(got.columns) == list(ref.columns)  # the BOM is not part of 'customer_id'
+    pd.testing.assert_frame_equal(got, ref.reset_index(drop=True))
+    assert not got["channel"].str.contains("\r").any()
+
+
+def test_extreme_but_finite_values_are_kept_exactly() -> None:
+    conv = load_conversions(BAD / "ok_conv_value_1e15.csv").frame
+    assert conv["value"].tolist() == [1e15, 30.0] and conv["value"].sum() == 1e15 + 30
+
+
+def test_same_id_same_customer_is_not_a_conflict() -> None:
+    ids = load_id_map(BAD / "ok_idmap_same_customer_two_types.csv").frame
+    assert ids["customer_id"].tolist() == ["c1", "c1", "c2"]
+    # a conflict names the other row with a different customer, across id types
+    with pytest.raises(InputError) as info:
+        load_id_map(BAD / "idmap_conflict_across_types.csv")
+    assert "row 4" in str(info.value) and "'c1'" in str(info.value)
+
+
+def test_collinear_finding_names_both_channels() -> None:
+    found = load_media(BAD / "ok_media_collinear.csv").findings
+    msg = next(f.message for f in found if f.code == "data.collinear_channels")
+    assert "'spend_search' and 'spend_tv'" in msg and "1.000" in msg
+
+
+def test_future_is_relative_to_now(monkeypatch) -> None:
+    import attribution.data.parsers as V
+
+    monkeypatch.setattr(V, "now_utc", lambda: pd.Timestamp("2100-01-01"))
+    assert load_conversions(BAD / "conv_future.csv").accounting.used == 2
+    # one day of slack: 2024-03-06 10:00 is more than a day after 2024-03-05 08:00
+    monkeypatch.setattr(V, "now_utc", lambda: pd.Timestamp("2024-03-05 08:00"))
+    with pytest.raises(InputError) as info:
+        load_conversions(BAD / "ok_conv_value_1e15.csv")
+    assert info.value.reason == "future_date" and info.value.row == 3

@@ -54,6 +54,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--start '{args.start}' is not a date such as 2024-01-01") from None
     if args.weeks < 2:
         raise UsageError("--weeks must be at least 2")
+    end = start + dt.timedelta(weeks=args.weeks)
+    if end > dt.date.today():  # the loaders refuse future dates (attribution.data.validate)
+        raise UsageError(f"--start {start} with --weeks {args.weeks} runs until {end}, after "
+                         "today; the inputs would hold future dates, which the loaders refuse "
+                         "(choose an earlier --start or fewer --weeks)")
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} exists and is not a directory")
