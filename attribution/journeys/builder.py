@@ -9,7 +9,6 @@ reason) and returns a frozen :class:`JourneyResult` with the row accounting.
 
 from __future__ import annotations
 
-import glob
 import html
 import logging
 import tempfile
@@ -22,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from attribution.data.contracts import CONVERSIONS, ID_MAP, TOUCHPOINTS, Contract
+from attribution.data.load import sniff_text
 from attribution.errors import InputError, UsageError
 from attribution.journeys import definition as jd
 from attribution.journeys.options import (
@@ -30,14 +30,17 @@ from attribution.journeys.options import (
     Inputs,
     JourneyOptions,
     Source,
-    source_format,
 )
+from attribution.journeys.sources import read_error, resolve_source
 
 log = logging.getLogger("attribution")
 
 PATH_COLUMNS = ["path", "total_conversions", "total_conversion_value", "total_null"]
 JOURNEY_COLUMNS = ["customer_id", "journey_id", "path", "n_touches", "first_ts", "last_ts",
-                   "converted", "value", "conversion_ts"]
+                   "converted", "value", "conversion_ts", "step_ages"]
+#: ``step_ages`` (hours from each path step's touch to the journey's end, one per step) is
+#: a list in Parquet and these numbers joined by ``AGES_SEP`` in CSV
+AGES_SEP = ";"
 
 # raw view -> (contract, {raw column: contract column})
 _RAW = {
@@ -98,20 +101,15 @@ class JourneyResult:
         return f"<ul>{lines}</ul>" + self.paths.head(20).to_html(index=False)
 
 
-def resolve_files(src: str | Path, what: str) -> tuple[list[str], str]:
-    """Sorted list of files for a path, folder (``*.parquet``) or glob, and their format."""
-    s = str(src)
-    p = Path(s)
-    if p.is_dir():
-        files = sorted(str(f) for f in p.glob("*.parquet"))
-    elif any(ch in s for ch in "*?["):
-        files = sorted(glob.glob(s))
-    else:
-        files = [s] if p.is_file() else []
-    if not files:
-        raise InputError(f"no {what} file found", fix="check the path", file=s,
-                         reason="missing_file")
-    return files, source_format(files[0])
+def resolve_files(src: str | Path, what: str, engine: str = "duckdb") -> tuple[list[str], str]:
+    """Files (or the URL / table reference) the engine reads for a source, and their format.
+
+    ``src`` is a local path, folder (``*.parquet``) or glob, an object-store URL, or a
+    table (``table:db.name``, ``duckdb:FILE:[schema.]table``); see
+    :mod:`attribution.journeys.sources`. Format: ``"parquet"``, ``"csv"`` or ``"table"``.
+    """
+    r = resolve_source(src, what, engine)
+    return list(r.files), r.fmt
 
 
 class JourneyBuilder:
@@ -132,7 +130,7 @@ class JourneyBuilder:
     """
 
     def __init__(self, options: JourneyOptions | None = None, *, engine: str = "duckdb",
-                 memory_limit: str | None = "4GB", threads: int | None = None,
+                 memory_limit: str | None = "5GB", threads: int | None = None,
                  spark_master: str | None = None, spark_conf: Mapping[str, str] | None = None,
                  spark_session: Any = None, **settings: Any) -> None:
         if engine not in ENGINES:
@@ -159,8 +157,10 @@ class JourneyBuilder:
 
         Parameters
         ----------
-        touchpoints, conversions, id_map : Parquet/CSV paths (file, folder or glob) or
-            DataFrames.
+        touchpoints, conversions, id_map : source strings (a Parquet/CSV file, folder or
+            glob; an object-store URL such as ``s3://bucket/tp/``; ``table:db.name`` on
+            Spark; ``duckdb:FILE:[schema.]table`` on DuckDB; see
+            :mod:`attribution.journeys.sources`) or DataFrames.
         journeys_out : write the per-journey table here (``.csv`` or Parquet).
         keep_journeys : also return the per-journey table in memory (small data only).
 
@@ -170,6 +170,10 @@ class JourneyBuilder:
         """
         t0 = time.perf_counter()
         inputs = Inputs(touchpoints, conversions, id_map)
+        for what, src in (("touchpoints", touchpoints), ("conversions", conversions),
+                          ("id-map", id_map)):
+            if src is not None and not isinstance(src, pd.DataFrame):
+                resolve_source(src, what, self.engine)  # bad sources fail before an engine starts
         runner = self._runner()
         with tempfile.TemporaryDirectory(prefix="attribution-journeys-") as tmp:
             try:
@@ -184,10 +188,21 @@ class JourneyBuilder:
             path = tmp / f"{contract.name}.parquet"
             src.reset_index(drop=True).to_parquet(path, index=False)
             files, fmt, name = [str(path)], "parquet", f"{contract.name} (table)"
+            source = None
         else:
-            files, fmt = resolve_files(src, contract.name)
-            name = str(src)
-        cols = runner.columns(files, fmt)
+            source = resolve_source(src, contract.name, self.engine)
+            files, fmt, name = list(source.files), source.fmt, str(src)
+            if fmt == "csv":  # encodings and NUL bytes the engines would misread
+                for f in files:
+                    sniff_text(f)
+        try:
+            cols = runner.columns(files, fmt)
+        except (InputError, UsageError):
+            raise
+        except Exception as exc:  # URL or table: the engine's configuration may be missing
+            if source is None or source.kind == "files":
+                raise
+            raise read_error(source, contract.name, self.engine, exc) from None
         _check_columns(contract, cols, name)
         select = {raw: (c if c in cols else None) for raw, c in mapping.items()}
         runner.create_raw(view, files, fmt, select)
@@ -234,7 +249,8 @@ class JourneyBuilder:
         impressions = int(good["n_impr"].sum()) if opts.drop_impressions else 0
         left = good["n"] - (good["n_impr"] if opts.drop_impressions else 0)
         tokens = sorted(str(t) for t in good.loc[left > 0, "token"])
-        for name, sql in jd.touch_steps(opts, d, has_map):
+        all_valid = not any(set(c) - {"ok"} for c in counts.values())
+        for name, sql in jd.touch_steps(opts, d, has_map, all_valid):
             runner.create_view(name, sql)
         if len(tokens) >= jd.MAX_TOKENS:
             raise UsageError(f"{len(tokens)} distinct path steps is more than this tool handles "
@@ -335,11 +351,24 @@ def _accounting(counts: dict[str, dict[str, int]], raw_paths: pd.DataFrame,
     return out
 
 
+def ages_text(ages: Any) -> str:
+    """A journey's step ages as CSV text, e.g. ``"168.0;0.0"`` (exact: shortest round trip).
+
+    Example
+    -------
+    >>> ages_text([168.0, 0.5])
+    '168.0;0.5'
+    """
+    return "" if ages is None else AGES_SEP.join(repr(float(a)) for a in ages)
+
+
 def _write_journeys(runner: Any, sql: str, path: Path) -> None:
     from attribution.io import atomic_path, write_csv
 
     if path.name.lower().endswith(".csv"):
-        write_csv(path, _sorted(runner.fetch(sql), ["customer_id", "journey_id"]))
+        frame = _sorted(runner.fetch(sql), ["customer_id", "journey_id"])
+        frame["step_ages"] = [ages_text(a) for a in frame["step_ages"]]
+        write_csv(path, frame)
     elif runner.dialect.name == "spark":
         runner.write_parquet(sql + " ORDER BY customer_id, journey_id", path)
     else:

@@ -42,10 +42,13 @@ def _conf(text: str) -> tuple[str, str]:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Register the options of ``attribution journeys``."""
     p.add_argument("--touchpoints", required=True, metavar="F",
-                   help="touchpoints (Parquet file, folder or glob, or CSV)")
-    p.add_argument("--conversions", required=True, metavar="F", help="conversions")
+                   help="touchpoints: Parquet/CSV file, folder or glob; s3://, gs://, "
+                   "abfss://, hdfs:// URL; table:db.name (Spark); duckdb:FILE:[schema.]table")
+    p.add_argument("--conversions", required=True, metavar="F",
+                   help="conversions (same kinds of source)")
     p.add_argument("--out", required=True, metavar="F", help="path table to write (CSV)")
-    p.add_argument("--id-map", metavar="F", help="id-map: id -> customer_id (stitches ids)")
+    p.add_argument("--id-map", metavar="F",
+                   help="id-map: id -> customer_id (stitches ids; same kinds of source)")
     p.add_argument("--lookback-days", type=_days, default=30.0, metavar="D",
                    help="touches count for a conversion up to D days before it "
                         "(default 30; 'none' = unlimited)")
@@ -65,7 +68,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="exclude bad rows (counted by reason) instead of stopping")
     p.add_argument("--rejected", metavar="F",
                    help="where lenient mode lists bad rows (default <out>.rejected.csv)")
-    p.add_argument("--memory-limit", default="4GB", help="DuckDB memory limit (default 4GB)")
+    p.add_argument("--memory-limit", default="5GB", help="DuckDB memory limit (default 5GB)")
     p.add_argument("--threads", type=int, default=None, help="DuckDB threads")
     p.add_argument("--spark-master", default=None,
                    help="Spark master URL (default $SPARK_MASTER or local[2])")

@@ -17,6 +17,13 @@ list and keeps ``code`` -- an ordinary aggregate both engines run fast (5x faste
 than an ordered ``string_agg`` in DuckDB). Paths are grouped on the code lists and
 decoded to text only for the published tables.
 
+Cheap where it is free (same results, measured on 10M/100M touchpoints): typed timestamp
+columns (Parquet TIMESTAMP, DATE) are read as they are, only text goes through the
+time-zone parse; the window sorts on integers (with channel granularity the step code
+is the channel's rank, so it orders ties like the name; equal touches are
+interchangeable, only conversions need input order as a tie-breaker); and when the
+checks found no bad row, the journey pass does not evaluate them again.
+
 Each engine only creates three *raw views* with fixed column names (absent optional
 columns as NULL) and then creates, in order, the views of :func:`check_steps`,
 :func:`touch_steps`, ``j_tokens`` (:func:`tokens_view`) and :func:`journey_steps`:
@@ -59,10 +66,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import pandas as pd
+
+from attribution.data import parsers
+from attribution.data.parsers import EARLIEST, LARGEST
 from attribution.journeys.options import CAMPAIGN_JOIN, NO_TOUCH_PATH, JourneyOptions
 
 INTERACTIONS = ("impression", "click", "visit")
-_WINDOW = "PARTITION BY cid ORDER BY ts_us, kind, channel, _fidx, _row"
 
 # reason codes -> (column, what is wrong, how to fix it); used for messages and accounting
 REASONS: dict[str, tuple[str, str, str]] = {
@@ -79,11 +89,17 @@ REASONS: dict[str, tuple[str, str, str]] = {
     "negative_cost": ("cost", "cost is negative", "costs must be 0 or more"),
     "missing_value": ("value", "value is empty", "give every conversion a value (0 if none)"),
     "bad_value": ("value", "value is not a finite number", "write values as plain numbers"),
+    "too_large_value": ("value", "value is larger than 1e15 (a typo or a placeholder)",
+                        "correct the value; amounts above 1e15 cannot be summed exactly"),
+    "implausible_timestamp": ("timestamp", "timestamp is before 1990-01-01 (a placeholder "
+                              "such as 1970-01-01, or a typo)", "correct or remove the row"),
+    "future_timestamp": ("timestamp", "timestamp is in the future",
+                         "correct the date; events cannot happen after the data was exported"),
     "negative_value": ("value", "value is negative",
                        "values must be 0 or more; remove refunds or net them out"),
     "duplicate_order_id": ("order_id", "order_id appears more than once",
                            "remove the duplicate order (each order counts once)"),
-    "duplicate_id": ("id", "id appears more than once in the id-map",
+    "duplicate_id": ("id", "id is mapped to two different customers in the id-map",
                      "map every id to exactly one customer"),
 }
 
@@ -110,6 +126,14 @@ def _spark_literal(s: str) -> str:
     return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+def _duck_ts(e: str) -> str:
+    # typeof() is folded when the query is planned, so typed columns (Parquet TIMESTAMP,
+    # DATE) skip the time-zone conversion; text keeps it (offsets are converted to UTC)
+    return (f"CASE WHEN typeof({e}) IN ('TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS', "
+            f"'TIMESTAMP_NS', 'DATE') THEN TRY_CAST({e} AS TIMESTAMP) "
+            f"ELSE CAST(TRY_CAST({e} AS TIMESTAMPTZ) AS TIMESTAMP) END")
+
+
 def _duck_codes(enc: str, cond: str, mod: int) -> str:
     return f"list_transform(list_sort(list({enc}) FILTER (WHERE {cond})), lambda x: x % {mod})"
 
@@ -129,8 +153,7 @@ def _spark_decode(codes: str, items: str, sep: str) -> str:
 
 
 DUCKDB = Dialect("duckdb", "CREATE OR REPLACE TEMP VIEW",
-                 lambda e: f"CAST(TRY_CAST({e} AS TIMESTAMPTZ) AS TIMESTAMP)",
-                 lambda e: f"epoch_us({e})",
+                 _duck_ts, lambda e: f"epoch_us({e})",
                  lambda e: f"make_timestamp({e})", _duck_codes, _duck_decode, _duck_literal)
 SPARK = Dialect("spark", "CREATE OR REPLACE TEMPORARY VIEW",
                 lambda e: f"TRY_CAST({e} AS TIMESTAMP)", lambda e: f"unix_micros({e})",
@@ -148,8 +171,13 @@ def check_steps(d: Dialect, has_idmap: bool) -> list[tuple[str, str]]:
     Returns ``(view name, SELECT statement)`` pairs; ``reason`` is NULL for good rows.
     """
     ts = d.to_ts("r_ts")  # offsets such as +02:00 are converted to UTC
+    # the same plausibility window as the file loaders (attribution.data.parsers)
+    earliest = f"TIMESTAMP '{EARLIEST:%Y-%m-%d %H:%M:%S}'"
+    latest = f"TIMESTAMP '{parsers.now_utc() + pd.Timedelta(days=1):%Y-%m-%d %H:%M:%S}'"
     ts_reason = ("WHEN r_ts IS NULL THEN 'missing_timestamp' "
-                 f"WHEN {ts} IS NULL THEN 'bad_timestamp'")
+                 f"WHEN {ts} IS NULL THEN 'bad_timestamp' "
+                 f"WHEN {ts} < {earliest} THEN 'implausible_timestamp' "
+                 f"WHEN {ts} > {latest} THEN 'future_timestamp'")
     touch = f"""
 SELECT {_text('r_cid')} AS cid, {ts} AS ts, {_text('r_channel')} AS channel,
        {_text('r_campaign')} AS campaign, LOWER({_text('r_interaction')}) AS interaction,
@@ -164,12 +192,13 @@ SELECT {_text('r_cid')} AS cid, {ts} AS ts, {_text('r_channel')} AS channel,
 FROM j_raw_touch"""
     value = "TRY_CAST(r_value AS DOUBLE)"
     conv = f"""
-SELECT {_text('r_cid')} AS cid, {ts} AS ts, CAST({value} AS DECIMAL(18, 4)) AS value,
+SELECT {_text('r_cid')} AS cid, {ts} AS ts, CAST({value} AS DECIMAL(38, 4)) AS value,
        _fidx, _row,
        CASE WHEN {_text('r_cid')} IS NULL THEN 'missing_customer_id' {ts_reason}
             WHEN r_value IS NULL THEN 'missing_value'
             WHEN {value} IS NULL OR NOT ({value} < 1e300) THEN 'bad_value'
             WHEN {value} < 0 THEN 'negative_value'
+            WHEN {value} > {LARGEST:.0f} THEN 'too_large_value'
             WHEN {_text('r_order')} IS NOT NULL AND ROW_NUMBER() OVER (
                  PARTITION BY {_text('r_order')} ORDER BY _fidx, _row) > 1
                  THEN 'duplicate_order_id'
@@ -181,7 +210,9 @@ FROM j_raw_conv"""
 SELECT {_text('r_id')} AS id, {_text('r_cid')} AS cid, _fidx, _row,
        CASE WHEN {_text('r_id')} IS NULL THEN 'missing_id'
             WHEN {_text('r_cid')} IS NULL THEN 'missing_customer_id'
-            WHEN ROW_NUMBER() OVER (PARTITION BY {_text('r_id')} ORDER BY _fidx, _row) > 1
+            WHEN MIN({_text('r_cid')}) OVER (PARTITION BY {_text('r_id')})
+                 <> MAX({_text('r_cid')}) OVER (PARTITION BY {_text('r_id')})
+                 AND ROW_NUMBER() OVER (PARTITION BY {_text('r_id')} ORDER BY _fidx, _row) > 1
                  THEN 'duplicate_id'
        END AS reason
 FROM j_raw_idmap"""))
@@ -192,8 +223,12 @@ CODE_BITS = 20  # a path step is encoded as position * 2**20 + token code
 MAX_TOKENS = 2**CODE_BITS
 
 
-def touch_steps(opts: JourneyOptions, d: Dialect, has_idmap: bool) -> list[tuple[str, str]]:
+def touch_steps(opts: JourneyOptions, d: Dialect, has_idmap: bool,
+                all_valid: bool = False) -> list[tuple[str, str]]:
     """Views from checked rows to ``j_touch_ok``: usable touches with customer and step.
+
+    ``all_valid`` (the checks found no bad row in any input) drops the ``reason`` filters,
+    so the engine does not evaluate the checks a second time.
 
     Example
     -------
@@ -201,6 +236,7 @@ def touch_steps(opts: JourneyOptions, d: Dialect, has_idmap: bool) -> list[tuple
     ['j_touch_ok', 'j_conv_ok']
     """
     token = token_expr(opts, d, "t.")
+    good = "1 = 1" if all_valid else "{}.reason IS NULL"
     drop_impr = (" AND (t.interaction IS NULL OR t.interaction <> 'impression')"
                  if opts.drop_impressions else "")
 
@@ -208,7 +244,8 @@ def touch_steps(opts: JourneyOptions, d: Dialect, has_idmap: bool) -> list[tuple
         if not has_idmap:
             return f"{alias}.cid", ""
         return (f"COALESCE(m.cid, {alias}.cid)",
-                f"LEFT JOIN (SELECT id, cid FROM j_chk_idmap WHERE reason IS NULL) m "
+                f"LEFT JOIN (SELECT DISTINCT id, cid FROM j_chk_idmap i "
+                f"WHERE {good.format('i')}) m "
                 f"ON m.id = {alias}.cid")
 
     tcid, tjoin = resolve("t")
@@ -217,12 +254,12 @@ def touch_steps(opts: JourneyOptions, d: Dialect, has_idmap: bool) -> list[tuple
 SELECT {tcid} AS cid, {d.epoch_us('t.ts')} AS ts_us, t.channel AS channel, {token} AS token,
        t._fidx AS _fidx, t._row AS _row
 FROM j_chk_touch t {tjoin}
-WHERE t.reason IS NULL{drop_impr}"""
+WHERE {good.format('t')}{drop_impr}"""
     conv = f"""
 SELECT {ccid} AS cid, {d.epoch_us('c.ts')} AS ts_us, c.value AS value, c._fidx AS _fidx,
        c._row AS _row
 FROM j_chk_conv c {cjoin}
-WHERE c.reason IS NULL"""
+WHERE {good.format('c')}"""
     return [("j_touch_ok", touch), ("j_conv_ok", conv)]
 
 
@@ -266,21 +303,31 @@ def journey_steps(opts: JourneyOptions, d: Dialect, tokens: list[str]) -> list[t
     >>> [n for n, _ in journey_steps(JourneyOptions(), DUCKDB, ["a"])][-1]
     'j_journeys'
     """
-    events = """
-SELECT t.cid AS cid, t.ts_us AS ts_us, 0 AS kind, t.channel AS channel, k.code AS code,
-       t._fidx AS _fidx, t._row AS _row, CAST(NULL AS DECIMAL(18, 4)) AS value
+    # Sort keys, cheapest first. Ties are broken by channel name, then input order
+    # (``tie, tie2`` = file, row). With channel granularity the step code is the
+    # channel's rank (tokens are sorted) and touches of one customer at one time with one
+    # step are interchangeable (nothing else of them is carried), so their code is their
+    # tie-breaker; conversions keep input order (it decides which one closes a journey).
+    by_name = opts.granularity == "campaign"
+    order = "ts_us, kind, channel, tie, tie2" if by_name else "ts_us, kind, tie, tie2"
+    window = f"PARTITION BY cid ORDER BY {order}"
+    ch, conv_ch = ("t.channel AS channel, ", "'', ") if by_name else ("", "")
+    tie = "t._fidx AS tie, t._row" if by_name else "k.code AS tie, CAST(0 AS BIGINT)"
+    events = f"""
+SELECT t.cid AS cid, t.ts_us AS ts_us, 0 AS kind, {ch}k.code AS code, {tie} AS tie2,
+       CAST(NULL AS DECIMAL(18, 4)) AS value
 FROM j_touch_ok t JOIN j_tokens k ON k.token = t.token
 UNION ALL
-SELECT cid, ts_us, 1, '', CAST(-1 AS BIGINT), _fidx, _row, value FROM j_conv_ok"""
+SELECT cid, ts_us, 1, {conv_ch}CAST(-1 AS BIGINT), _fidx, _row, value FROM j_conv_ok"""
 
     ordered = f"""
 SELECT e.*,
-       ROW_NUMBER() OVER ({_WINDOW}) AS pos,
-       MIN(CASE WHEN kind = 1 THEN ts_us END) OVER ({_WINDOW}
+       ROW_NUMBER() OVER ({window}) AS pos,
+       MIN(CASE WHEN kind = 1 THEN ts_us END) OVER ({window}
            ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS next_conv_us,
-       LAG(ts_us) OVER ({_WINDOW}) AS prev_us,
-       LAG(kind) OVER ({_WINDOW}) AS prev_kind,
-       LAG(code) OVER ({_WINDOW}) AS prev_code
+       LAG(ts_us) OVER ({window}) AS prev_us,
+       LAG(kind) OVER ({window}) AS prev_kind,
+       LAG(code) OVER ({window}) AS prev_code
 FROM j_events e"""
 
     starts = ["prev_us IS NULL", "prev_kind = 1"]
@@ -349,15 +396,54 @@ FROM (
 
 def journeys_query(d: Dialect, opts: JourneyOptions, tokens: list[str],
                    source: str = "j_journeys") -> str:
-    """The per-journey table in its published column order."""
+    """The per-journey table in its published column order.
+
+    ``step_ages`` lists, one to one with the path steps, the hours from each step's
+    touch to the journey's end: the conversion for a converting journey, its last
+    touch for a non-converting one (no credit goes to those). With
+    ``collapse_repeats`` a merged step carries its latest touch (closest to the end).
+    A journey without touches (path ``(none)``) has an empty list. The ages come from
+    ``j_numbered`` (one more pass over the events) so ``source`` stays as it is.
+    """
+    kept = "kind = 0 AND keep = 1"
+    step = "pos"
+    rows = "j_numbered"
+    if opts.collapse_repeats:  # a merged step = its kept touch + the repeats after it
+        kept, step = "kind = 0 AND s_keep = 1", "s_step"
+        run = ("SUM(CASE WHEN kind = 0 AND keep = 1 THEN 1 ELSE 0 END) OVER (PARTITION BY "
+               "cid, journey_id ORDER BY pos ROWS UNBOUNDED PRECEDING)")
+        rows = f"""(
+  SELECT cid, journey_id, kind, ts_us, s_keep, s_step,
+         MAX(CASE WHEN kind = 0 THEN ts_us END) OVER (PARTITION BY cid, journey_id, s_step)
+             AS s_ts
+  FROM (SELECT cid, journey_id, kind, ts_us, keep AS s_keep, {run} AS s_step
+        FROM j_numbered) r0)"""
+    ts = "s_ts" if opts.collapse_repeats else "ts_us"
+    hours = "CAST(3600000000 AS DOUBLE)"
+    if d.name == "duckdb":
+        times = (f"list_sort(list(struct_pack(p := {step}, t := {ts})) FILTER (WHERE {kept}))")
+        ages = (f"COALESCE(list_transform(a_times, lambda x: CAST(a_end - x.t AS DOUBLE) / "
+                f"{hours}), CAST([] AS DOUBLE[]))")
+    else:
+        times = (f"array_sort(collect_list(CASE WHEN {kept} THEN named_struct('p', {step}, "
+                 f"'t', {ts}) END))")
+        ages = f"transform(a_times, x -> CAST(a_end - x.t AS DOUBLE) / {hours})"
+    per_journey = f"""
+  SELECT cid AS a_cid, journey_id AS a_jid, {times} AS a_times,
+         COALESCE(MAX(CASE WHEN kind = 1 THEN ts_us END),
+                  MAX(CASE WHEN kind = 0 THEN ts_us END)) AS a_end
+  FROM {rows} r
+  GROUP BY cid, journey_id"""
     return f"""
 SELECT customer_id, CAST(journey_id AS BIGINT) AS journey_id,
        {_path_text(d, opts, tokens)} AS path,
        CAST(n_touches AS BIGINT) AS n_touches,
        {d.from_us('first_us')} AS first_ts, {d.from_us('last_us')} AS last_ts,
        CAST(converted AS BIGINT) AS converted, CAST(value AS DOUBLE) AS value,
-       {d.from_us('conversion_us')} AS conversion_ts
-FROM {source}"""
+       {d.from_us('conversion_us')} AS conversion_ts,
+       {ages} AS step_ages
+FROM {source} j LEFT JOIN ({per_journey}
+) a ON a.a_cid = j.customer_id AND a.a_jid = j.journey_id"""
 
 
 def reasons_query(view: str, label: str) -> str:

@@ -32,7 +32,7 @@ class DuckDBRunner:
 
     Parameters
     ----------
-    memory_limit : DuckDB memory limit, e.g. ``"4GB"`` (spills beyond it).
+    memory_limit : DuckDB memory limit, e.g. ``"5GB"`` (spills beyond it).
     threads : worker threads (None = DuckDB default, one per core).
     temp_dir : where DuckDB spills (default: a fresh temporary directory).
 
@@ -44,7 +44,7 @@ class DuckDBRunner:
 
     dialect: Dialect = DUCKDB
 
-    def __init__(self, memory_limit: str | None = "4GB", threads: int | None = None,
+    def __init__(self, memory_limit: str | None = "5GB", threads: int | None = None,
                  temp_dir: str | None = None) -> None:
         import duckdb
 
@@ -66,6 +66,16 @@ class DuckDBRunner:
         return list(rel.columns)
 
     def _scan(self, files: Sequence[str], fmt: str) -> str:
+        if fmt == "table":  # duckdb:FILE:[schema.]table, attached read-only (sources.py)
+            import hashlib
+
+            from attribution.journeys.sources import parse_duckdb_table
+
+            path, parts = parse_duckdb_table(files[0])
+            alias = "j_db_" + hashlib.sha1(path.encode()).hexdigest()[:12]
+            self.execute(f"ATTACH IF NOT EXISTS {_lit(path)} AS {alias} (READ_ONLY)")
+            name = ".".join(_q(x) for x in (alias, *parts))
+            return (f"(SELECT *, 0 AS file_index, rowid AS file_row_number FROM {name})")
         lst = "[" + ", ".join(_lit(f) for f in files) + "]"
         if fmt == "parquet":
             return f"read_parquet({lst}, file_row_number = true)"
@@ -77,7 +87,7 @@ class DuckDBRunner:
         cols = ", ".join(
             f"{_q(src)} AS {dst}" if src else f"CAST(NULL AS VARCHAR) AS {dst}"
             for dst, src in select.items())
-        if fmt == "parquet":
+        if fmt in ("parquet", "table"):
             sql = (f"SELECT {cols}, CAST(file_index AS BIGINT) AS _fidx, "
                    f"CAST(file_row_number AS BIGINT) AS _row FROM {self._scan(files, fmt)}")
         else:  # one ordered scan per file keeps the row numbers exact

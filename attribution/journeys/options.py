@@ -77,7 +77,8 @@ Source = str | Path | pd.DataFrame
 
 @dataclass(frozen=True)
 class Inputs:
-    """Where the event logs are: Parquet/CSV files (a path or glob) or DataFrames.
+    """Where the event logs are: source strings (local files, object-store URLs, tables;
+    see :mod:`attribution.journeys.sources`) or DataFrames.
 
     Example
     -------

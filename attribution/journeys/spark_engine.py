@@ -2,13 +2,16 @@
 
 Only this module imports pyspark (an optional extra). The master comes from the
 ``master`` argument, else the ``SPARK_MASTER`` environment variable, else
-``local[2]``; any Spark setting can be passed as ``conf``. Warehouse, Derby and Java
-temporary directories point at a temporary directory, never the working directory.
+``spark.master`` in ``spark-defaults.conf``, else ``local[2]``; any Spark setting can
+be passed as ``conf`` or set in ``spark-defaults.conf`` (``$SPARK_CONF_DIR``).
+Warehouse, Derby and Java temporary directories point at a temporary directory, never
+the working directory, unless ``spark-defaults.conf`` sets them.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 import warnings
@@ -20,6 +23,7 @@ import pandas as pd
 
 from attribution.errors import UsageError
 from attribution.journeys.definition import SPARK, Dialect
+from attribution.journeys.sources import spark_table_name
 
 INSTALL_HINT = "pyspark is not installed; install it with: pip install 'attribution[spark]'"
 
@@ -31,7 +35,8 @@ def spark_session(master: str | None = None, conf: Mapping[str, str] | None = No
 
     Parameters
     ----------
-    master : Spark master URL (default ``$SPARK_MASTER`` or ``local[2]``).
+    master : Spark master URL (default ``$SPARK_MASTER``, else ``spark.master`` of the
+        site's ``spark-defaults.conf``, else ``local[2]``).
     conf : extra Spark settings (``key -> value``), applied on creation.
 
     Example
@@ -57,12 +62,18 @@ def spark_session(master: str | None = None, conf: Mapping[str, str] | None = No
         "spark.driver.extraJavaOptions": f"-Dderby.system.home={tmp} -Djava.io.tmpdir={tmp}",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
     }
-    master = master or os.environ.get("SPARK_MASTER", "local[2]")
+    site = spark_defaults()
+    master = (master or os.environ.get("SPARK_MASTER") or site.get("spark.master")
+              or "local[2]")
     if master.startswith("local"):  # on a cluster, executors keep their own scratch dirs
         settings["spark.local.dir"] = str(Path(tmp) / "local")
+    for key in site:  # the site's spark-defaults.conf wins over our defaults
+        settings.pop(key, None)
     conf = dict(conf or {})
     extra = conf.pop("spark.driver.extraJavaOptions", "")
-    settings["spark.driver.extraJavaOptions"] += f" {extra}" if extra else ""
+    if extra:  # added to ours (or to the site's), not replacing them
+        key = "spark.driver.extraJavaOptions"
+        settings[key] = f"{settings.get(key, site.get(key, ''))} {extra}".strip()
     settings.update(conf)
     builder = SparkSession.builder.master(master)
     builder = builder.appName("attribution-journeys")
@@ -73,6 +84,31 @@ def spark_session(master: str | None = None, conf: Mapping[str, str] | None = No
         spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def spark_defaults() -> dict[str, str]:
+    """Settings of the site's ``spark-defaults.conf`` (``$SPARK_CONF_DIR``, else
+    ``$SPARK_HOME/conf``); Spark applies them itself, this only lets them win over
+    the defaults set here.
+
+    Example
+    -------
+    >>> isinstance(spark_defaults(), dict)
+    True
+    """
+    conf_dir = os.environ.get("SPARK_CONF_DIR")
+    if not conf_dir and os.environ.get("SPARK_HOME"):
+        conf_dir = str(Path(os.environ["SPARK_HOME"]) / "conf")
+    path = Path(conf_dir) / "spark-defaults.conf" if conf_dir else None
+    if path is None or not path.is_file():
+        return {}
+    out = {}
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        line = line.strip()
+        if line and not line.startswith(("#", "!")):  # Java properties: key [ =:] value
+            key, *value = re.split(r"\s*[=:\s]\s*", line, maxsplit=1)
+            out[key] = value[0] if value else ""
+    return out
 
 
 class SparkRunner:
@@ -94,6 +130,8 @@ class SparkRunner:
         self._csv_views: set[str] = set()
 
     def _read(self, files: Sequence[str], fmt: str) -> Any:
+        if fmt == "table":  # a catalog table: table:[catalog.][db.]name
+            return self.spark.table(spark_table_name(files[0]))
         r = self.spark.read
         if fmt == "csv":
             return r.option("header", True).option("inferSchema", False).csv(list(files))
@@ -114,14 +152,14 @@ class SparkRunner:
         for i, f in enumerate(files):
             df = self._read([f], fmt)
             row = (F.col("_metadata.row_index") if fmt == "parquet"
-                   else F.monotonically_increasing_id())  # increasing in file order
+                   else F.monotonically_increasing_id())  # increasing in scan order
             parts.append(df.select(*cols, F.lit(i).cast("bigint").alias("_fidx"),
                                    row.cast("bigint").alias("_row")))
         out = parts[0]
         for p in parts[1:]:
             out = out.unionAll(p)
         out.createOrReplaceTempView(view)
-        if fmt == "csv":
+        if fmt != "parquet":  # CSV and tables: rows are counted in scan order
             self._csv_views.add(view)
 
     def execute(self, sql: str) -> None:

@@ -144,8 +144,10 @@ def test_journey_table_columns_and_timestamps(j):
     cv = j.conversions([("a", 3, 4.25)])
     jt = build(tp, cv).journeys
     assert jt.columns.tolist() == ["customer_id", "journey_id", "path", "n_touches", "first_ts",
-                                  "last_ts", "converted", "value", "conversion_ts"]
+                                  "last_ts", "converted", "value", "conversion_ts",
+                                  "step_ages"]
     row = jt.iloc[0]
+    assert list(row.step_ages) == [48.0, 24.0]  # hours from each touch to the conversion
     assert str(row.first_ts) == j.ts(1) and str(row.last_ts) == j.ts(2)
     assert str(row.conversion_ts) == j.ts(3) and row.value == 4.25 and row.n_touches == 2
 

@@ -86,6 +86,14 @@ def test_id_map_duplicates_are_rejected(j):
     assert (err.value.row, err.value.column, err.value.reason) == (3, "id", "duplicate_id")
 
 
+def test_id_map_repeating_the_same_mapping_is_fine(j):
+    tp, cv = good(j)
+    plain = fit(tp, cv).paths
+    idm = pd.DataFrame({"id": ["x", "x", "a"], "customer_id": ["zz", "zz", "a"]})
+    res = fit(tp, cv, idm)  # x -> zz twice (e.g. as cookie and as device): one mapping
+    pd.testing.assert_frame_equal(res.paths, plain)  # no touch doubled by the join
+
+
 def test_lenient_excludes_and_counts_bad_rows_by_reason(j):
     tp = j.touches([("a", 1, "search"), ("", 2, "email"), ("a", 2, ""), ("a", 3, "social"),
                   ("b", 1, "display")])
