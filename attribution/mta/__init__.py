@@ -6,6 +6,7 @@ Entry point: :class:`PathAttribution` (settings in) -> :class:`AttributionResult
 """
 
 from attribution.mta.heuristics import DEFAULT_DIRECT, heuristic_credit, time_decay_touches
+from attribution.mta.journeys_table import JourneyTable
 from attribution.mta.markov import fit_markov, markov_credit
 from attribution.mta.markov_order import compare_orders
 from attribution.mta.model import MODELS, AttributionResults, PathAttribution, attribute
@@ -17,6 +18,7 @@ __all__ = [
     "MODELS",
     "AttributionResults",
     "Credit",
+    "JourneyTable",
     "PathAttribution",
     "PathTable",
     "attribute",

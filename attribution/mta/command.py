@@ -10,8 +10,15 @@ Input formats (detected from the columns, or named with ``--format``):
   per row), optional ``occurrences`` (journeys in the row, default 1) and
   ``conversion_value`` (the row's total value). Rows are aggregated per path.
 
+- ``--journeys F`` instead of ``--paths``: the per-journey table of
+  ``attribution journeys --journeys-out F`` (CSV or Parquet, with ``step_ages``).
+  ``time_decay`` then weighs touches by their real age (``--half-life 7D``, the
+  default; ``36h``, ``90min`` ...); every other model runs on its aggregated paths.
+  On a path table ``time_decay`` counts steps (``--half-life 1``, the default).
+
 Output: model, channel, conversions, value, ci_low, ci_high, value_ci_low,
-value_ci_high (written with ``attribution.io.write_csv``). ``--tables DIR`` also
+value_ci_high, basis (``time_decay``: "touch times, half-life 7 days" or "path
+steps, half-life 1 step") (written with ``attribution.io.write_csv``). ``--tables DIR`` also
 writes the Markov transition matrix, removal effects and order comparison.
 """
 
@@ -28,6 +35,7 @@ from attribution.data import read_table, validate_frame, write_rejected
 from attribution.data.load import RawTable
 from attribution.errors import InputError, UsageError
 from attribution.io import safe_child, write_csv
+from attribution.mta.journeys_table import JourneyTable
 from attribution.mta.model import DEFAULT_MODELS, MODELS, PathAttribution
 from attribution.mta.paths import DEFAULT_SEP, PathTable
 
@@ -41,7 +49,11 @@ _FALSE = {"false", "0", "no", "n", "f", "0.0"}
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the ``mta`` options."""
-    parser.add_argument("--paths", required=True, help="path table (CSV or Parquet)")
+    src = parser.add_mutually_exclusive_group(required=True)
+    src.add_argument("--paths", help="path table (CSV or Parquet)")
+    src.add_argument("--journeys", metavar="F",
+                     help="per-journey table with touch ages (attribution journeys "
+                          "--journeys-out F): time_decay uses real time")
     parser.add_argument("--out", required=True, help="output CSV (long: model, channel, ...)")
     parser.add_argument("--models", default=",".join(DEFAULT_MODELS),
                         help=f"comma-separated, from: {', '.join(MODELS)}")
@@ -66,8 +78,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="channels that last_non_direct skips (comma-separated)")
     parser.add_argument("--position-weights", default="0.4,0.2,0.4",
                         help="first,middle,last weights of the position model")
-    parser.add_argument("--half-life", type=float, default=1.0,
-                        help="time_decay half-life in steps (path tables have no timestamps)")
+    parser.add_argument("--half-life", default=None, metavar="H",
+                        help="time_decay half-life: a duration such as 7D, 36h, 90min (needs "
+                             "--journeys; default 7D there) or a number of steps (default 1 "
+                             "on --paths)")
     parser.add_argument("--tables", default=None, metavar="DIR",
                         help="also write transition_matrix.csv, removal_effects.csv, ... here")
     parser.add_argument("--lenient", action="store_true",
@@ -195,8 +209,21 @@ def _load_mam(args: argparse.Namespace, raw: RawTable, rejected: Path | None) ->
 def run(args: argparse.Namespace) -> int:
     """Run path attribution and write the long CSV (and tables)."""
     model = settings_from_args(args)
-    table = load_table(args)
-    log.info("mta: %d paths, %d channels", table.n_paths, table.n_channels)
+    table: PathTable | JourneyTable
+    if getattr(args, "journeys", None):
+        if args.format == "mam" or any((args.path_col, args.conv_col, args.value_col,
+                                        args.null_col, args.lenient)):
+            raise UsageError("--journeys reads the table of 'attribution journeys' as it is; "
+                             "--format, --*-col and --lenient apply to --paths only")
+        table = JourneyTable.read(args.journeys, sep=args.sep or DEFAULT_SEP)
+        log.info("mta: %d journeys (%d converting), %d paths, %d channels",
+                 int(table.paths.conversions.sum() + table.paths.nulls.sum()),
+                 table.n_converting, table.paths.n_paths, len(table.channels))
+    else:
+        if "time_decay" in model.models:
+            model.decay_basis(False)  # a duration needs --journeys: say so before reading
+        table = load_table(args)
+        log.info("mta: %d paths, %d channels", table.n_paths, table.n_channels)
     results = model.fit(table)
     write_csv(args.out, results.to_frame())
     if args.tables:
@@ -206,6 +233,6 @@ def run(args: argparse.Namespace) -> int:
             write_csv(safe_child(args.tables, "shapley_by_position.csv"),
                       results["shapley_ordered"].tables["by_position"])
     for f in results.findings:
-        log.warning("%s", f.message)
+        (log.info if f.level == "info" else log.warning)("%s", f.message)
     log.info("mta: wrote %s", args.out)
     return 0

@@ -20,22 +20,26 @@ Rules
   40%/40%), the touches in between share ``middle`` (20%) equally. A 1-touch path
   gives 100% to its touch; a 2-touch path has no middle, so its share is
   split between first and last in proportion to their weights (50/50 by default).
-- ``time_decay``: on a path table (no timestamps) a touch ``s`` steps before the
-  conversion weighs ``0.5 ** (s / half_life)`` with ``half_life`` in steps (the
-  last touch has ``s = 0``); weights are normalised per path. With touch
-  timestamps use :func:`time_decay_touches`, where the age is the time from the
-  touch to the conversion and ``half_life`` is a duration.
+- ``time_decay``: a touch of age ``a`` weighs ``0.5 ** (a / half_life)``, weights
+  normalised per journey. With touch times (a per-journey table, see
+  :mod:`attribution.mta.journeys_table`, or :func:`time_decay_touches`) the age is
+  the time from the touch to the conversion and ``half_life`` a duration such as
+  ``"7D"``: touches 7 days and 0 days before a conversion get 1/3 and 2/3. On a
+  path table (no timestamps) the age is counted in steps (the last touch has age
+  0) and ``half_life`` is a number of steps; results say which one was used.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from attribution.errors import InputError
+from attribution.errors import InputError, UsageError
 from attribution.mta.paths import PathTable
 from attribution.mta.results import Credit
 
@@ -167,6 +171,87 @@ def time_decay_fractions(offsets: np.ndarray, half_life: float = 1.0) -> np.ndar
     pos, length, owner = _positions(offsets)
     w = decay_weights(length - 1 - pos, half_life)
     return normalise_per_path(w, owner, len(offsets) - 1)
+
+
+def age_decay_fractions(ages: np.ndarray, offsets: np.ndarray, half_life: float) -> np.ndarray:
+    """Time-decay fractions from real ages: ``0.5 ** (age / half_life)``, normalised per journey.
+
+    ``ages[offsets[i]:offsets[i+1]]`` are journey ``i``'s touch ages, in the unit of
+    ``half_life`` (hours in this package).
+
+    Example
+    -------
+    >>> age_decay_fractions(np.array([168.0, 0.0]), np.array([0, 2]), 168.0).round(4).tolist()
+    [0.3333, 0.6667]
+    """
+    lengths = np.diff(offsets)
+    owner = np.repeat(np.arange(len(lengths)), lengths)
+    ages = np.asarray(ages, dtype=float)
+    youngest = np.zeros(len(lengths))
+    filled = lengths > 0
+    if filled.any():  # weigh relative to each journey's youngest touch: no underflow
+        youngest[filled] = np.minimum.reduceat(ages, offsets[:-1][filled])
+    w = decay_weights(ages - youngest[owner], half_life)
+    return normalise_per_path(w, owner, len(lengths))
+
+
+_UNITS_H = {"s": 1 / 3600, "sec": 1 / 3600, "second": 1 / 3600, "min": 1 / 60,
+            "minute": 1 / 60, "h": 1.0, "hr": 1.0, "hour": 1.0, "d": 24.0, "day": 24.0,
+            "w": 168.0, "wk": 168.0, "week": 168.0}
+_HALF_LIFE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)\s*$")
+
+
+def parse_half_life(value: float | str) -> tuple[str, float]:
+    """A half-life setting as ``("hours", h)`` (a duration) or ``("steps", n)`` (a bare number).
+
+    Durations: a number with a unit ``s``, ``min``, ``h``, ``D`` or ``W`` (also spelled
+    out: ``36 hours``, ``1.5 days``); a bare number, or the unit ``steps``, counts steps.
+    Raises ``UsageError`` for anything else or a half-life that is not > 0.
+
+    Example
+    -------
+    >>> parse_half_life("7D"), parse_half_life("36h"), parse_half_life(2)
+    (('hours', 168.0), ('hours', 36.0), ('steps', 2.0))
+    """
+    what = ("the half-life must be a duration such as 7D, 36h or 90min, or a number of "
+            f"steps such as 1; not {value!r}")
+    if isinstance(value, bool):
+        raise UsageError(what)
+    if isinstance(value, int | float):
+        kind, amount = "steps", float(value)
+    else:
+        m = _HALF_LIFE.match(str(value).lower())
+        unit = m.group(2) if m else "?"
+        if unit not in _UNITS_H and unit[:-1] in (*_UNITS_H, "step") and unit.endswith("s"):
+            unit = unit[:-1]  # plural: days, hours, steps
+        if not m or (unit not in _UNITS_H and unit not in ("", "step")):
+            raise UsageError(what)
+        kind = "steps" if unit in ("", "step") else "hours"
+        amount = float(m.group(1)) * (1.0 if kind == "steps" else _UNITS_H[unit])
+    if not (math.isfinite(amount) and amount > 0):
+        raise UsageError(what)
+    return kind, amount
+
+
+def describe_half_life(kind: str, amount: float) -> str:
+    """Plain words for a parsed half-life: ``"7 days"``, ``"36 hours"``, ``"1 step"``.
+
+    Example
+    -------
+    >>> describe_half_life("hours", 168.0), describe_half_life("steps", 1.0)
+    ('7 days', '1 step')
+    """
+    def n(x: float, unit: str) -> str:
+        text = f"{x:.4g}"
+        return f"{text} {unit}" + ("" if text == "1" else "s")
+
+    if kind == "steps":
+        return n(amount, "step")
+    if amount >= 24 and amount % 24 == 0:
+        return n(amount / 24, "day")
+    if amount >= 1:
+        return n(amount, "hour")
+    return n(amount * 60, "minute")
 
 
 # ------------------------------------------------------------------ on a PathTable

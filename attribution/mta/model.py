@@ -28,11 +28,20 @@ from attribution.mta.bootstrap import (
     percentile_interval,
     table_replicator,
 )
-from attribution.mta.heuristics import DEFAULT_DIRECT, HEURISTICS, fraction_matrix, step_fractions
+from attribution.mta.heuristics import (
+    DEFAULT_DIRECT,
+    HEURISTICS,
+    describe_half_life,
+    fraction_matrix,
+    parse_half_life,
+    step_fractions,
+)
+from attribution.mta.journeys_table import JourneyTable, time_decay_replicator
 from attribution.mta.markov import ChainStructure, MarkovFit, fit_markov
 from attribution.mta.markov_order import compare_orders
 from attribution.mta.paths import PathTable
 from attribution.mta.results import Credit
+from attribution.mta.stress import stress_findings
 
 log = logging.getLogger("attribution")
 
@@ -53,7 +62,9 @@ class AttributionResults:
     """Results of :meth:`PathAttribution.fit`: one :class:`Credit` per model plus tables.
 
     ``tables`` holds ``transition_matrix``, ``removal_effects`` and (for
-    ``order="auto"``) ``order_comparison`` when Markov ran.
+    ``order="auto"``) ``order_comparison`` when Markov ran. ``notes`` says, per model
+    where it matters, what the credit is based on (``time_decay``: touch times or path
+    steps, with the half-life); ``to_frame`` puts it in the ``basis`` column.
     """
 
     credits: Mapping[str, Credit]
@@ -67,10 +78,12 @@ class AttributionResults:
     tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     findings: tuple[Finding, ...] = ()
     markov_fit: MarkovFit | None = field(default=None, repr=False)
+    notes: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "credits", MappingProxyType(dict(self.credits)))
         object.__setattr__(self, "tables", MappingProxyType(dict(self.tables)))
+        object.__setattr__(self, "notes", MappingProxyType(dict(self.notes)))
 
     @property
     def models(self) -> tuple[str, ...]:
@@ -80,8 +93,14 @@ class AttributionResults:
         return self.credits[model]
 
     def to_frame(self) -> pd.DataFrame:
-        """Long table: model, channel, conversions, value, ci_low, ci_high (+ value_ci_*)."""
-        return pd.concat([c.to_frame() for c in self.credits.values()], ignore_index=True)
+        """Long table: model, channel, conversions, value, ci_low, ci_high, value_ci_*, basis.
+
+        ``basis`` is empty except where a model's meaning depends on the input, e.g.
+        ``time_decay``: "touch times, half-life 7 days" or "path steps, half-life 1 step".
+        """
+        frame = pd.concat([c.to_frame() for c in self.credits.values()], ignore_index=True)
+        frame["basis"] = frame["model"].map(lambda m: self.notes.get(m, "")).astype(str)
+        return frame
 
     def wide(self, column: str = "conversions") -> pd.DataFrame:
         """Channels x models table of one column (conversions by default)."""
@@ -107,6 +126,7 @@ class AttributionResults:
         if self.bootstrap:
             head.append(f"Bootstrap: {self.bootstrap} replicates, {self.ci:.0%} intervals, "
                         f"seed {self.seed}")
+        head.extend(f"{model}: {note}" for model, note in self.notes.items())
         body = self.wide().round(2).to_string()
         notes = [f"[{f.level}] {f.message}" for f in self.findings]
         return "\n".join([*head, "", "Conversions credited:", body, *notes])
@@ -124,7 +144,10 @@ class AttributionResults:
                                  zip(frame["ci_low"], frame["ci_high"], strict=True)]
             extra = ("<p>Intervals</p>" + frame.pivot(index="channel", columns="model",
                                                       values="interval").to_html(border=0))
-        notes = "".join(f"<li>{html.escape(f.message)}</li>" for f in self.findings)
+        notes = "".join(f"<li>{html.escape(f.message)}</li>" for f in self.findings
+                        if f.code != "mta.time_decay_basis")
+        notes += "".join(f"<li>{html.escape(m)}: {html.escape(n)}</li>"
+                         for m, n in self.notes.items())
         return (f"<div><strong>{head}</strong>{table}{extra}"
                 f"{'<ul>' + notes + '</ul>' if notes else ''}</div>")
 
@@ -145,7 +168,10 @@ class PathAttribution:
     ci : interval level (0.9 = 5% to 95%).
     direct : channel names that ``last_non_direct`` skips.
     position_weights : (first, middle, last) weights of ``position``.
-    half_life : half-life in steps of the path-table ``time_decay``.
+    half_life : half-life of ``time_decay``: a duration (``"7D"``, ``"36h"``, ``"90min"``)
+        weighs touches by their real age and needs a :class:`JourneyTable`; a number
+        counts path steps. ``None`` (default): 7 days on a journey table, 1 step on a
+        path table.
     holdout : fraction of journeys held out when choosing the order.
     resample : ``"multinomial"`` or ``"poisson"`` bootstrap.
 
@@ -162,7 +188,7 @@ class PathAttribution:
     ci: float = 0.9
     direct: frozenset[str] = DEFAULT_DIRECT
     position_weights: tuple[float, float, float] = (0.4, 0.2, 0.4)
-    half_life: float = 1.0
+    half_life: float | str | None = None
     holdout: float = 0.3
     resample: str = "multinomial"
 
@@ -184,31 +210,69 @@ class PathAttribution:
             raise UsageError("ci must be between 0 and 1, e.g. 0.9")
         if self.resample not in ("multinomial", "poisson"):
             raise UsageError("resample must be 'multinomial' or 'poisson'")
+        if self.half_life is not None:
+            parse_half_life(self.half_life)
+
+    def decay_basis(self, has_times: bool) -> tuple[str, float]:
+        """``("hours", h)`` or ``("steps", n)``: how ``time_decay`` weighs touches.
+
+        Example
+        -------
+        >>> PathAttribution(half_life="36h").decay_basis(True)
+        ('hours', 36.0)
+        """
+        if self.half_life is None:
+            return ("hours", 168.0) if has_times else ("steps", 1.0)
+        kind, amount = parse_half_life(self.half_life)
+        if kind == "hours" and not has_times:
+            raise UsageError(f"time_decay with a half-life of {describe_half_life(kind, amount)}"
+                             " needs touch times, and a path table has none: give the journeys"
+                             " (attribution mta --journeys F) or a half-life in steps (e.g. 1)")
+        return kind, amount
 
     def with_settings(self, **changes: object) -> PathAttribution:
         """A copy with some settings changed."""
         return replace(self, **changes)  # type: ignore[arg-type]
 
     # ----------------------------------------------------------------- fit
-    def fit(self, table: PathTable) -> AttributionResults:
-        """Credit every configured model on ``table``; returns frozen results."""
+    def fit(self, table: PathTable | JourneyTable) -> AttributionResults:
+        """Credit every configured model on ``table``; returns frozen results.
+
+        A :class:`JourneyTable` gives ``time_decay`` the real touch ages (and resamples
+        its journeys in the bootstrap); every other model runs on its aggregated paths,
+        with the same result as on the path table.
+        """
+        journeys = table if isinstance(table, JourneyTable) else None
+        if journeys is not None:
+            table = journeys.paths
         findings: list[Finding] = []
+        notes: dict[str, str] = {}
         if table.n_paths == 0:
             raise UsageError("the path table has no rows")
         if table.conversions.sum() <= 0:
             findings.append(Finding("warning", "mta.no_conversions",
                                     "the path table has no conversions: all credit is 0",
                                     "check the conversion column", "mta"))
+        findings.extend(stress_findings(table))
         credits: dict[str, Credit] = {}
         tables: dict[str, pd.DataFrame] = {}
         replicators: dict[str, Replicator] = {}
         order: int | None = None
         fit: MarkovFit | None = None
+        kind, half_life = ("steps", 1.0)
+        if "time_decay" in self.models:
+            kind, half_life = self.decay_basis(journeys is not None)
+            findings.append(_decay_finding(kind, half_life, journeys is not None))
+            notes["time_decay"] = (f"{'touch times' if kind == 'hours' else 'path steps'}, "
+                                   f"half-life {describe_half_life(kind, half_life)}")
         options = {"direct": self.direct, "position_weights": self.position_weights,
-                   "half_life": self.half_life}
+                   "half_life": half_life}
         for name in self.models:
             log.info("mta: %s", name)
-            if name in HEURISTICS:
+            if name == "time_decay" and kind == "hours" and journeys is not None:
+                credits[name] = journeys.time_decay(half_life)
+                replicators[name] = time_decay_replicator(journeys, half_life, self.seed)
+            elif name in HEURISTICS:
                 m = fraction_matrix(table, step_fractions(table, name, **options))
                 credits[name] = Credit(name, table.channels, m @ table.conversions,
                                        m @ table.value)
@@ -242,7 +306,7 @@ class PathAttribution:
                                     "read it as a negative marginal rate, not an error", "mta"))
         return AttributionResults(credits, table.channels, float(table.conversions.sum()),
                                   float(table.value.sum()), order, self.bootstrap, self.ci,
-                                  self.seed, tables, tuple(findings), fit)
+                                  self.seed, tables, tuple(findings), fit, notes)
 
     def _choose_order(self, table: PathTable, tables: dict[str, pd.DataFrame]) -> int:
         if self.order != "auto":
@@ -254,7 +318,23 @@ class PathAttribution:
         return chosen
 
 
-def attribute(table: PathTable, models: Iterable[str] = DEFAULT_MODELS,
+def _decay_finding(kind: str, half_life: float, has_times: bool) -> Finding:
+    words = describe_half_life(kind, half_life)
+    if kind == "hours":
+        return Finding("info", "mta.time_decay_basis",
+                       f"time_decay weighs each touch by its real time before the conversion "
+                       f"(half-life {words})", "change it with --half-life or [mta] half_life",
+                       "mta")
+    why = ("the half-life is given in steps" if has_times
+           else "the path table has no touch times")
+    return Finding("info", "mta.time_decay_basis",
+                   f"time_decay weighs touches by their position, not their time (half-life "
+                   f"{words}): {why}", "give the journeys (attribution mta --journeys F, or "
+                   "touchpoints in the run config) and a half-life such as 7D to use real time",
+                   "mta")
+
+
+def attribute(table: PathTable | JourneyTable, models: Iterable[str] = DEFAULT_MODELS,
               **settings: object) -> AttributionResults:
     """Shortcut: ``PathAttribution(models=..., **settings).fit(table)``."""
     return PathAttribution(models=tuple(models), **settings).fit(table)  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from attribution.errors import InputError
 
 DEFAULT_SEP = " > "
+MAX_COUNT = 1e15  # as attribution.data.parsers.LARGEST: beyond it counts overflow int64 sums
 
 
 def _frozen(a: np.ndarray, dtype: type | np.dtype) -> np.ndarray:
@@ -133,11 +134,11 @@ class PathTable:
         for name, arr in (("total_conversions", conversions), ("total_conversion_value", value),
                           ("total_null", nulls)):
             a = np.zeros(n) if arr is None else np.asarray(arr, dtype=float)
-            bad = ~np.isfinite(a) | (a < 0)
+            bad = ~np.isfinite(a) | (a < 0) | (a > MAX_COUNT)
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
-                raise InputError(f"'{a[i]}' is not a non-negative number",
-                                 "counts and values must be finite numbers >= 0",
+                raise InputError(f"'{a[i]}' is not a non-negative number up to {MAX_COUNT:.0e}",
+                                 "counts and values must be finite numbers from 0 to 1e15",
                                  file=source, row=i + 2, column=name, reason="bad_number")
             counts.append(a)
         channels, offsets, steps, group, keep = _encode(texts, sep, source, "path")
@@ -222,11 +223,12 @@ def _numeric(frame: pd.DataFrame, col: str, n: int, source: str) -> np.ndarray:
     if col not in frame.columns:
         return np.zeros(n)
     vals = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
-    bad = ~np.isfinite(vals) | (vals < 0)
+    bad = ~np.isfinite(vals) | (vals < 0) | (vals > MAX_COUNT)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise InputError(f"'{frame[col].iloc[i]}' is not a non-negative number",
-                         "counts and values must be finite numbers >= 0",
+        raise InputError(f"'{frame[col].iloc[i]}' is not a non-negative number up to "
+                         f"{MAX_COUNT:.0e}",
+                         "counts and values must be finite numbers from 0 to 1e15",
                          file=source, row=i + 2, column=col, reason="bad_number")
     return vals
 

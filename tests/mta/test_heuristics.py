@@ -6,10 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attribution.errors import InputError
+from attribution.errors import InputError, UsageError
 from attribution.mta.heuristics import (
     HEURISTICS,
+    age_decay_fractions,
+    describe_half_life,
     heuristic_credit,
+    parse_half_life,
     position_fractions,
     step_fractions,
     time_decay_fractions,
@@ -116,3 +119,41 @@ def test_renaming_channels_permutes_credit(table: PathTable, rule: str) -> None:
 def test_unknown_rule(table: PathTable) -> None:
     with pytest.raises(ValueError, match="unknown heuristic"):
         step_fractions(table, "nope")
+
+
+def test_age_decay_fractions_by_hand() -> None:
+    # journey 1: 7 days and 0 days before, half-life 7 days (in hours): 1/3, 2/3
+    # journey 2: one touch -> 1; journey 3: 14d, 7d, 0d -> 1/4, 1/2, 1 over 1.75
+    ages = np.array([168.0, 0.0, 30.0, 336.0, 168.0, 0.0])
+    got = age_decay_fractions(ages, np.array([0, 2, 3, 6]), 168.0)
+    np.testing.assert_allclose(got, [1 / 3, 2 / 3, 1.0, 0.25 / 1.75, 0.5 / 1.75, 1 / 1.75])
+    # half-life 36 h: touches 36 h apart halve; ages shifted by a constant change nothing
+    got = age_decay_fractions(np.array([1000.0 + 36, 1000.0]), np.array([0, 2]), 36.0)
+    np.testing.assert_allclose(got, [1 / 3, 2 / 3])
+
+
+def test_age_decay_survives_old_journeys_and_empty_ones() -> None:
+    # 2**(-1e5) underflows to 0 in double precision: fractions still sum to 1
+    got = age_decay_fractions(np.array([1e5 + 1.0, 1e5]), np.array([0, 0, 2]), 1.0)
+    np.testing.assert_allclose(got, [1 / 3, 2 / 3])
+    assert age_decay_fractions(np.zeros(0), np.array([0]), 1.0).shape == (0,)
+
+
+@pytest.mark.parametrize(("text", "expected", "words"), [
+    ("7D", ("hours", 168.0), "7 days"), ("36h", ("hours", 36.0), "36 hours"),
+    ("90min", ("hours", 1.5), "1.5 hours"), ("1.5 days", ("hours", 36.0), "36 hours"),
+    ("2 weeks", ("hours", 336.0), "14 days"), ("45s", ("hours", 0.0125), "0.75 minutes"),
+    ("2", ("steps", 2.0), "2 steps"), ("1 step", ("steps", 1.0), "1 step"),
+    (0.5, ("steps", 0.5), "0.5 steps"), ("  12H ", ("hours", 12.0), "12 hours"),
+])
+def test_parse_half_life(text: object, expected: tuple[str, float], words: str) -> None:
+    kind, amount = parse_half_life(text)  # type: ignore[arg-type]
+    assert kind == expected[0] and amount == pytest.approx(expected[1])
+    assert describe_half_life(kind, amount) == words
+
+
+@pytest.mark.parametrize("bad", ["", "x", "7m", "7 months", "-1D", "0", "0h", "7DD", "D7",
+                                 "nan", float("inf"), -2.0, True])
+def test_parse_half_life_rejects(bad: object) -> None:
+    with pytest.raises(UsageError, match="half-life must be a duration"):
+        parse_half_life(bad)  # type: ignore[arg-type]

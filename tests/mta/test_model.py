@@ -13,7 +13,7 @@ from attribution.mta import MODELS, PathAttribution, PathTable, attribute
 from attribution.mta.model import NON_NEGATIVE
 
 COLUMNS = ["model", "channel", "conversions", "value", "ci_low", "ci_high", "value_ci_low",
-           "value_ci_high"]
+           "value_ci_high", "basis"]
 
 
 @pytest.fixture(scope="module")
