@@ -10,8 +10,7 @@ import argparse
 import logging
 from pathlib import Path
 
-import pandas as pd
-
+from attribution.data import check_lift_tests_against_panel, load_lift_tests, load_media
 from attribution.errors import InputError, UsageError
 from attribution.mmm.fit import MMM, SAMPLERS
 from attribution.mmm.io import write_outputs
@@ -35,28 +34,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="nutpie compiler (default auto)")
 
 
-def read_table(path: str, what: str) -> pd.DataFrame:
-    """Read a CSV or Parquet input; missing or unreadable files are an InputError."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{what} file not found", "check the path", str(p), None, None,
-                         "missing_file")
-    try:
-        if p.suffix.lower() in (".parquet", ".pq"):
-            return pd.read_parquet(p)
-        return pd.read_csv(p)
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
-        raise InputError(f"cannot read the {what} ({type(exc).__name__}: {exc})",
-                         "give a CSV with a header row", str(p), None, None,
-                         "unreadable") from None
-
-
 def run(args: argparse.Namespace) -> int:
     """Fit and write the model folder; returns the exit status."""
-    frame = read_table(args.media, "media panel")
+    # the same loaders (and checks) as every other command: encodings, NaN/inf, extremes,
+    # weekly gaps, with findings for zero-spend, constant and collinear columns
+    media = load_media(args.media)
+    frame = media.frame
     cols = [str(c) for c in frame.columns]
     spec = load_spec(args.config, cols) if args.config else spec_from_dict({}, cols)
-    lift = read_table(args.lift_tests, "lift tests") if args.lift_tests else None
+    lift = None
+    if args.lift_tests:
+        loaded = load_lift_tests(args.lift_tests)
+        check_lift_tests_against_panel(loaded, media)
+        lift = loaded.frame
+    for f in (*media.findings, *(loaded.findings if args.lift_tests else ())):
+        log.warning("input %s: %s (%s)", f.level, f.message, f.action)
     if min(args.draws, args.chains) < 1 or args.tune < 0:
         raise UsageError("--draws and --chains must be >= 1, --tune >= 0")
     out = Path(args.out) / "mmm"

@@ -123,7 +123,7 @@ def model_findings(res: MMMResults) -> list[Finding]:
         out.append(Finding("warning", "mmm.holdout", f"holdout MAPE {fm['holdout_mape']:.1%} vs "
                            f"{fm['mape']:.1%} in the fitted weeks", "the model may overfit; "
                            "treat forecasts with care", STAGE))
-    v = vif(res.panel.media[: res.n_train], res.channels)
+    v = vif(res.panel.model_input[: res.n_train], res.channels)
     high = {k: x for k, x in v.items() if not np.isfinite(x) or x > VIF}
     if high:
         worst = ", ".join(f"{k} ({x:.0f})" if np.isfinite(x) else f"{k} (inf)"
@@ -149,7 +149,7 @@ def diagnostics_table(res: MMMResults) -> dict[str, Any]:
     """Numbers behind the findings (for the run manifest)."""
     from attribution.mmm.analysis import fit_metrics
 
-    out: dict[str, Any] = {"fit": fit_metrics(res), "vif": vif(res.panel.media[: res.n_train],
+    out: dict[str, Any] = {"fit": fit_metrics(res), "vif": vif(res.panel.model_input[: res.n_train],
                                                               res.channels)}
     if res.idata is not None and "sample_stats" in res.idata:
         out["sampler"] = sampler_summary(res.idata)

@@ -31,7 +31,7 @@ FORMAT = "attribution.mmm/1"
 def _panel_dataset(panel: Panel) -> Any:
     import xarray as xr
 
-    return xr.Dataset(
+    ds = xr.Dataset(
         {"sales": (("week", "geo"), panel.y),
          "media": (("week", "geo", "channel"), panel.media),
          "controls": (("week", "geo", "control"), panel.controls)},
@@ -39,6 +39,9 @@ def _panel_dataset(panel: Panel) -> Any:
                 "geo": np.array(panel.geos, dtype=object),
                 "channel": np.array(panel.channels, dtype=object),
                 "control": np.array(panel.control_names, dtype=object)})
+    if panel.driver is not None:  # impressions that drive some channels
+        ds["driver"] = (("week", "geo", "channel"), panel.driver)
+    return ds
 
 
 def _meta(res: MMMResults) -> dict[str, Any]:
@@ -136,7 +139,8 @@ def load(path: str | Path) -> MMMResults:
                   tuple(str(g) for g in cd["geo"].values), np.asarray(cd["sales"].values),
                   np.asarray(cd["media"].values), np.asarray(cd["controls"].values),
                   tuple(str(c) for c in cd["channel"].values),
-                  tuple(str(c) for c in cd["control"].values))
+                  tuple(str(c) for c in cd["control"].values),
+                  driver=np.asarray(cd["driver"].values) if "driver" in cd else None)
     post = tree["posterior"].to_dataset()
     arrays = {}
     for name in post.data_vars:

@@ -4,11 +4,17 @@ mu[t, g] = intercept[g] + trend * t + fourier[t] @ gamma_f + controls[t, g] @ ga
            + sum_c beta[g, c] * saturation_c(adstock_c(media[:, g, c]))[t]
 sales[t, g] / scale ~ Normal(mu[t, g], sigma)
 
-Geo models pool intercepts and channel effects across geos with non-centred
-parameterisations: ``intercept[g] = mu + sd * z[g]``, ``beta[g, c] = beta[c] *
-exp(sd_c * z[g, c] - sd_c**2 / 2)``. With ROI or contribution-share priors the
-channel effect ``beta[c]`` is a deterministic function of the ROI / share and the
-saturated media, so the prior is exactly on the reported quantity.
+Geo models pool intercepts and channel effects across geos: ``intercept[g] ~
+Normal(mu, sd)`` (centred: each geo's weeks pin its level down) and ``beta[g, c] =
+beta[c] * exp(sd_c * z[g, c] - sd_c**2 / 2)`` (non-centred). With ROI or
+contribution-share priors the channel effect ``beta[c]`` is a deterministic function
+of the ROI / share and the saturated media, so the prior is exactly on the reported
+quantity.
+
+Sampling coordinates (the same model, a rounder posterior for NUTS): free channel
+effects are sampled through their mean weekly effect and a one-geo intercept through
+the mean fitted level; the priors stay on ``beta`` and ``intercept`` (potentials with
+the change-of-variables Jacobian). See :func:`_beta_by_mean_effect`.
 
 :func:`media_effect` is written once for ``numpy`` and ``pytensor`` so the
 posterior analysis evaluates the same formula as the sampler.
@@ -37,6 +43,12 @@ ADSTOCK_PARAMS = {"geometric": ("alpha",), "delayed": ("delay_alpha", "theta"),
                   "weibull": ("weibull_shape", "weibull_scale")}
 SAT_PARAMS = {"logistic": ("lam",), "hill": ("hill_k", "hill_s")}
 PRIOR_OF = {"delay_alpha": "alpha"}
+# parameterisation of the geo effects (the same model either way): centred where each
+# geo has many weeks of data (its own intercept is pinned down by the data, so the
+# non-centred form would couple it to the spread), non-centred for the channel effects
+GEO_CENTRED = {"intercept": True, "beta": False}
+MEAN_EFFECT_BETA = True  # sample free channel effects via their mean effect (same model)
+MEAN_LEVEL_INTERCEPT = True  # one-geo models: sample the intercept via the mean level
 
 
 @dataclass(frozen=True)
@@ -138,38 +150,54 @@ def media_effect(params: dict[str, Any], stack: Any, layout: Layout, xp: ModuleT
 
 @dataclass(frozen=True)
 class LiftData:
-    """Lift tests as arrays for the likelihood term (scaled units)."""
+    """Lift tests as arrays for the likelihood term (scaled units).
+
+    Week axis ``W``: the weeks of each test's outcome window (the test window, plus
+    the weeks after it up to ``measured_until`` where the experiment kept measuring).
+    """
 
     lift: np.ndarray        # (K,) measured lift / target scale
     se: np.ndarray          # (K,)
-    factual: np.ndarray     # (L, K, W, G, C) lag stack over each test window
-    counter: np.ndarray     # (L, K, W, G, C) same, with the tested channel's spend
-    select: np.ndarray      # (K, W, G, C) 1 on (window week, tested geo, tested channel)
+    factual: np.ndarray     # (L, K, W, G, C) lag stack over each outcome window
+    counter: np.ndarray     # (L, K, W, G, C) same, the tested channel off in the test window
+    select: np.ndarray      # (K, W, G, C) 1 on (outcome week, tested geo, tested channel)
 
 
 def lift_data(tests: list[dict[str, Any]], panel: Panel, scaling: Scaling, layout: Layout,
               n_train: int) -> LiftData:
-    """Arrays for lift tests: the window's factual and counterfactual (channel off) media.
+    """Arrays for lift tests: factual and counterfactual media over each outcome window.
 
-    ``tests`` are dicts with channel, start, end (datetime64[D]), lift, lift_se, geo|None.
+    ``tests`` are dicts with channel, start, end (datetime64[D]), lift, lift_se,
+    geo|None and optionally ``measured_until`` (datetime64[D], default ``end``). The
+    counterfactual switches the tested channel off in the weeks overlapping
+    [start, end]; the effect is summed over the weeks overlapping [start,
+    measured_until], so the carry-over (adstock) of the switched-off weeks that falls
+    after the test window counts where the experiment measured it. ``start`` is the
+    first day of the first overlapping week (the parser moves it back 6 days).
+    Outcome weeks may run past the fitted weeks (into the holdout) if the panel has
+    them; the media driver there is known data.
     """
     L, G, C = layout.l_max, len(panel.geos), len(layout.channels)
-    media = panel.media[:n_train] / np.asarray(scaling.media)
+    media = panel.model_input / np.asarray(scaling.media)
     stack = cp.lag_stack(media, L)
-    dates = panel.dates[:n_train]
-    rows = [np.flatnonzero((dates >= t["start"]) & (dates <= t["end"])) for t in tests]
-    W = max(len(r) for r in rows)
+    dates = panel.dates
+    off_rows = [np.flatnonzero((dates >= t["start"]) & (dates <= t["end"])) for t in tests]
+    until = [t["end"] if t.get("measured_until") is None else max(t["end"], t["measured_until"])
+             for t in tests]
+    out_rows = [np.flatnonzero((dates >= t["start"]) & (dates <= u))
+                for t, u in zip(tests, until, strict=True)]
+    W = max(len(r) for r in out_rows)
     K = len(tests)
     fact = np.zeros((L, K, W, G, C))
     cf = np.zeros((L, K, W, G, C))
     sel = np.zeros((K, W, G, C))
-    for k, (t, r) in enumerate(zip(tests, rows, strict=True)):
+    for k, (t, r_off, r) in enumerate(zip(tests, off_rows, out_rows, strict=True)):
         c = layout.channels.index(t["channel"])
         off = media.copy()
         gsel = np.ones(G, bool) if t.get("geo") is None else np.array(
             [g == t["geo"] for g in panel.geos])
         for g in np.flatnonzero(gsel):
-            off[r, g, c] = 0.0
+            off[r_off, g, c] = 0.0
         fact[:, k, : len(r)] = stack[:, r]
         cf[:, k, : len(r)] = cp.lag_stack(off, L)[:, r]
         sel[k, : len(r), gsel, c] = 1.0
@@ -178,11 +206,82 @@ def lift_data(tests: list[dict[str, Any]], panel: Panel, scaling: Scaling, layou
     return LiftData(lift, se, fact, cf, sel)
 
 
+def lift_effect(params: dict[str, Any], beta: Any, lift: LiftData, layout: Layout,
+                xp: ModuleType = np) -> Any:
+    """Predicted incremental effect of each lift test over its outcome window (scaled).
+
+    Parameters
+    ----------
+    params : adstock / saturation parameters (``(D, C_kind)`` with numpy, ``(C_kind,)``
+        with pytensor).
+    beta : channel effects per geo, ``(D, G, C)`` with numpy, ``(G, C)`` with pytensor.
+    lift : the arrays from :func:`lift_data`.
+
+    Returns
+    -------
+    ``(D, K)`` with numpy, ``(K,)`` with pytensor: sum over the outcome weeks and the
+    tested geos of (factual - channel off) contribution; times ``scaling.target`` in
+    sales units.
+
+    Example
+    -------
+    >>> eff = lift_effect(res.media_params(), res.posterior["beta"], ld, res.layout)
+    ... # doctest: +SKIP
+    """
+    f = media_effect(params, lift.factual if xp is np else xp.as_tensor(lift.factual),
+                     layout, xp=xp)
+    c = media_effect(params, lift.counter if xp is np else xp.as_tensor(lift.counter),
+                     layout, xp=xp)
+    b = beta[:, None, None] if xp is np else beta[None, None]
+    return xp.sum((f - c) * b * lift.select, axis=(-3, -2, -1))
+
+
+def _beta_by_mean_effect(prior: Any, sat: Any, n: int) -> Any:
+    """Channel effects ``beta_free`` sampled through their mean weekly effect.
+
+    NUTS moves along ``m_c = beta_c * S_c``, ``S_c`` the mean saturated media of the
+    channel over weeks and geos: the data pin ``m`` down almost independently of the
+    saturation and adstock shape, while ``beta`` and ``lam`` trade off along a curved
+    ridge (for small ``lam * x`` only their product is seen). The prior stays on
+    ``beta``: its log density plus the log Jacobian ``log |d beta / d m| = -log S_c``
+    enter as a potential, so the posterior is the same distribution, in rounder
+    coordinates. ``sat`` is ``(T, G, F)`` for the free channels.
+    """
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    s_mean = pt.mean(sat, axis=(0, 1)) + 1e-12
+    m = pm.HalfFlat("beta_mean_effect", dims="ch_beta",
+                    initval=np.full(n, 0.05))
+    beta = pm.Deterministic("beta_free", m / s_mean, dims="ch_beta")
+    dist = getattr(pm, prior.dist).dist(**prior.params)
+    pm.Potential("beta_prior", pt.sum(pm.logp(dist, beta)) - pt.sum(pt.log(s_mean)))
+    return beta
+
+
+def _intercept_by_level(prior: Any, rest: Any, start: float) -> Any:
+    """The intercept sampled through the mean fitted level ``intercept + mean(rest)``.
+
+    The data fix the average level of sales tightly, while the intercept alone trades
+    off against every term with a non-zero mean (media, controls, seasonality). The
+    shift has unit Jacobian, so adding the intercept's prior as a potential keeps the
+    posterior the same distribution. ``rest`` is the ``(T, 1)`` sum of the other terms.
+    """
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    level = pm.Flat("intercept_level", initval=start)
+    intercept = pm.Deterministic("intercept", level - pt.mean(rest))
+    dist = getattr(pm, prior.dist).dist(**prior.params)
+    pm.Potential("intercept_prior", pm.logp(dist, intercept))
+    return intercept
+
+
 def build_model(d: Design, spec: MMMSpec, panel: Panel, scaling: Scaling, *,
                 spend_total: np.ndarray | None = None,
                 lift: LiftData | None = None,
                 channel_priors: ChannelPriors | None = None,
-                observed: bool = True) -> Any:
+                observed: bool = True, reparameterise: bool = True) -> Any:
     """Create the PyMC model for the scaled design.
 
     Parameters
@@ -193,6 +292,9 @@ def build_model(d: Design, spec: MMMSpec, panel: Panel, scaling: Scaling, *,
     lift : lift-test arrays (a calibration likelihood term) or None.
     channel_priors : contribution-share priors per channel (MTA seam) or None.
     observed : False builds the model without data (prior predictive).
+    reparameterise : sample in rounder coordinates (mean effect / mean level, see
+        :func:`_beta_by_mean_effect`); the same model. False for forward sampling from
+        the prior (the flat coordinates cannot be drawn from).
 
     Returns
     -------
@@ -220,8 +322,12 @@ def build_model(d: Design, spec: MMMSpec, panel: Panel, scaling: Scaling, *,
         geo_mult = None
         if G > 1:
             sd = pri["geo_beta_sd"].create(pm, "geo_beta_sd", dims="channel")
-            z = pm.Normal("geo_beta_z", 0.0, 1.0, dims=("geo", "channel"))
-            geo_mult = pt.exp(sd * z - sd**2 / 2)
+            if GEO_CENTRED["beta"]:  # log multiplier ~ Normal(-sd^2/2, sd): E[mult] = 1
+                lm = pm.Normal("geo_beta_log", -(sd**2) / 2, sd, dims=("geo", "channel"))
+                geo_mult = pt.exp(lm)
+            else:
+                z = pm.Normal("geo_beta_z", 0.0, 1.0, dims=("geo", "channel"))
+                geo_mult = pt.exp(sd * z - sd**2 / 2)
         base = sat if geo_mult is None else sat * geo_mult
         sat_sum = pt.sum(base, axis=(0, 1))  # (C,)
         beta_c = []
@@ -241,7 +347,10 @@ def build_model(d: Design, spec: MMMSpec, panel: Panel, scaling: Scaling, *,
         if free:
             coords_free = [spec.channel_names[i] for i in free]
             model.add_coord("ch_beta", coords_free)
-            bfree = pri["beta"].create(pm, "beta_free", dims="ch_beta")
+            if observed and reparameterise and MEAN_EFFECT_BETA:
+                bfree = _beta_by_mean_effect(pri["beta"], sat[..., np.array(free)], len(free))
+            else:
+                bfree = pri["beta"].create(pm, "beta_free", dims="ch_beta")
             for j, i in enumerate(free):
                 beta_c[i] = bfree[j]
         beta = pm.Deterministic("beta_channel", pt.stack(beta_c), dims="channel")
@@ -249,14 +358,7 @@ def build_model(d: Design, spec: MMMSpec, panel: Panel, scaling: Scaling, *,
         beta_gc = pm.Deterministic("beta", pt.broadcast_to(beta_gc, (G, C)),
                                    dims=("geo", "channel"))
         contrib = sat * beta_gc[None]  # (T, G, C)
-        intercept = pri["intercept"].create(pm, "intercept")
-        if G > 1:
-            isd = pri["geo_intercept_sd"].create(pm, "geo_intercept_sd")
-            iz = pm.Normal("geo_intercept_z", 0.0, 1.0, dims="geo")
-            icpt = pm.Deterministic("intercept_geo", intercept + isd * iz, dims="geo")
-        else:
-            icpt = pm.Deterministic("intercept_geo", pt.stack([intercept]), dims="geo")
-        mu = icpt[None, :] + pt.sum(contrib, axis=-1)
+        mu = pt.sum(contrib, axis=-1)  # (T, G), all terms but the intercept
         if spec.trend:
             tr = pri["trend"].create(pm, "trend")
             mu = mu + tr * d.trend[:, None]
@@ -266,12 +368,28 @@ def build_model(d: Design, spec: MMMSpec, panel: Panel, scaling: Scaling, *,
         if d.controls.shape[-1]:
             gc = pri["control"].create(pm, "gamma_control", dims="control")
             mu = mu + pt.sum(d.controls * gc, axis=-1)
+        if G > 1:
+            # start at the data's levels: at the support point (all zero) the gradient
+            # in the intercept is exactly 0, which nutpie rejects as an initial point
+            intercept = pri["intercept"].create(pm, "intercept", initval=float(d.y.mean()))
+            isd = pri["geo_intercept_sd"].create(pm, "geo_intercept_sd")
+            if GEO_CENTRED["intercept"]:
+                icpt = pm.Normal("intercept_geo", intercept, isd, dims="geo",
+                                 initval=d.y.mean(0))
+            else:
+                iz = pm.Normal("geo_intercept_z", 0.0, 1.0, dims="geo")
+                icpt = pm.Deterministic("intercept_geo", intercept + isd * iz, dims="geo")
+        else:
+            if observed and reparameterise and MEAN_LEVEL_INTERCEPT:
+                intercept = _intercept_by_level(pri["intercept"], mu, float(d.y.mean()))
+            else:
+                intercept = pri["intercept"].create(pm, "intercept")
+            icpt = pm.Deterministic("intercept_geo", pt.stack([intercept]), dims="geo")
+        mu = icpt[None, :] + mu
         sigma = pri["sigma"].create(pm, "sigma")
         pm.Normal("y", mu=mu, sigma=sigma, observed=d.y if observed else None,
                   dims=("week", "geo"))
-        if lift is not None:
-            f = media_effect(params, pt.as_tensor(lift.factual), layout, xp=pt)
-            c = media_effect(params, pt.as_tensor(lift.counter), layout, xp=pt)
-            eff = pt.sum((f - c) * beta_gc[None, None] * lift.select, axis=(1, 2, 3))
+        if lift is not None:  # measured lift ~ predicted effect over the outcome window
+            eff = lift_effect(params, beta_gc, lift, layout, xp=pt)
             pm.Normal("lift_obs", mu=eff, sigma=lift.se, observed=lift.lift)
     return model

@@ -3,6 +3,12 @@
 The scaling (largest training value of sales, of each channel and of each
 control) is stored with the fitted model, so a refresh next quarter can reuse it
 (``fit(..., scaling=previous.scaling)``) and coefficients stay comparable.
+
+Channels driven by impressions (``input = "impressions"`` in the spec) keep their
+money spend in ``Panel.media`` (ROI, current spend, the optimiser) and their
+impressions in ``Panel.driver``, which is what the adstock sees; the scaling
+stores each channel's impressions per unit of money over the fitted weeks
+(``Scaling.driver_per_money``, 1 for spend-driven channels).
 """
 
 from __future__ import annotations
@@ -13,7 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from attribution.errors import InputError
+from attribution.data.contracts import IMPRESSIONS_PREFIX
+from attribution.errors import InputError, UsageError
 from attribution.findings import Finding
 from attribution.mmm.components import fourier_features, lag_stack
 from attribution.mmm.spec import MMMSpec
@@ -32,10 +39,17 @@ class Panel:
     controls: np.ndarray        # (T, G, K)
     channels: tuple[str, ...]
     control_names: tuple[str, ...]
+    driver: np.ndarray | None = None  # (T, G, C) media driver where it is not the spend
 
     @property
     def n_weeks(self) -> int:
         return len(self.dates)
+
+    @property
+    def model_input(self) -> np.ndarray:
+        """What the adstock acts on ``(T, G, C)``: impressions where a channel is driven
+        by impressions, else the spend / activity of ``media``."""
+        return self.media if self.driver is None else self.driver
 
 
 @dataclass(frozen=True)
@@ -55,9 +69,17 @@ class Scaling:
     t0: str          # first training week
     t_span: float    # weeks from first to last training week
     control_center: tuple[float, ...] = ()  # training mean of each scaled control
+    driver_per_money: tuple[float, ...] = ()  # impressions per unit of spend (1: spend)
 
     def center_of(self, k: int) -> float:
         return self.control_center[k] if k < len(self.control_center) else 0.0
+
+    def per_money(self, n_channels: int) -> np.ndarray:
+        """Media-driver units bought by one unit of money, per channel ``(C,)``:
+        1 / cost per impression for impression-driven channels, else 1."""
+        out = np.ones(n_channels)
+        out[: len(self.driver_per_money)] = self.driver_per_money[:n_channels]
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -67,7 +89,8 @@ class Scaling:
     def from_dict(cls, d: dict[str, Any]) -> Scaling:
         return cls(float(d["target"]), tuple(float(v) for v in d["media"]),
                    tuple(float(v) for v in d["controls"]), str(d["t0"]), float(d["t_span"]),
-                   tuple(float(v) for v in d.get("control_center", ())))
+                   tuple(float(v) for v in d.get("control_center", ())),
+                   tuple(float(v) for v in d.get("driver_per_money", ())))
 
 
 @dataclass(frozen=True)
@@ -97,7 +120,8 @@ def _numeric(frame: pd.DataFrame, col: str, file: str, nonneg: bool) -> np.ndarr
                          "not_a_number")
     if nonneg and (vals < 0).any():
         i = int(np.flatnonzero(vals < 0)[0])
-        raise InputError(f"negative value {vals[i]}", "spend, activity and sales must be >= 0",
+        raise InputError(f"negative value {vals[i]}", "spend, activity, impressions and sales "
+                         "must be >= 0",
                          file, int(frame.index[i]) + 2, col, "negative")
     return vals
 
@@ -117,7 +141,8 @@ def read_panel(frame: pd.DataFrame, spec: MMMSpec, file: str = "media panel"
     (panel, findings). Raises :class:`InputError` for bad input.
     """
     frame = frame.reset_index(drop=True)
-    need = [spec.date, spec.target, *(c.column for c in spec.channels), *spec.events]
+    drivers = [c.impressions for c in spec.channels if c.input == "impressions"]
+    need = [spec.date, spec.target, *(c.column for c in spec.channels), *drivers, *spec.events]
     if spec.geo:
         need.append(spec.geo)
     for col in [*need, *(spec.controls or ())]:
@@ -152,9 +177,12 @@ def read_panel(frame: pd.DataFrame, spec: MMMSpec, file: str = "media panel"
         raise InputError(f"{len(frame)} rows but {len(week_list)} weeks x {len(geos)} geos",
                          "give every geo a row for every week", file, None, spec.geo,
                          "unbalanced_panel")
-    skip = {spec.date, spec.target, spec.geo, *(c.column for c in spec.channels), *spec.events}
-    if spec.controls is None:
+    skip = {spec.date, spec.target, spec.geo, *(c.column for c in spec.channels), *drivers,
+            *spec.events}
+    findings = _unused_impressions(frame.columns, spec, set(drivers))
+    if spec.controls is None:  # impressions_<x> columns are never controls
         controls = [c for c in frame.columns if c not in skip
+                    and not str(c).lower().startswith(IMPRESSIONS_PREFIX)
                     and pd.api.types.is_numeric_dtype(frame[c])]
     else:
         controls = list(spec.controls)
@@ -167,6 +195,10 @@ def read_panel(frame: pd.DataFrame, spec: MMMSpec, file: str = "media panel"
 
     y = cube(spec.target, True)
     media = np.stack([cube(c.column, True) for c in spec.channels], axis=-1)
+    driver = None
+    if drivers:
+        driver = np.stack([cube(c.driver_column, True) if c.input == "impressions"
+                           else media[..., i] for i, c in enumerate(spec.channels)], axis=-1)
     ctrl = (np.stack([cube(c, False) for c in controls], axis=-1) if controls
             else np.zeros((T, G, 0)))
     if spec.holidays:
@@ -180,28 +212,64 @@ def read_panel(frame: pd.DataFrame, spec: MMMSpec, file: str = "media panel"
         ctrl = np.concatenate([ctrl, np.repeat(ind.any(1).astype(float)[:, None, None], G, 1)],
                               axis=-1)
         controls.append("holiday")
-    panel = Panel(week_list, geos, y, media, ctrl, spec.channel_names, tuple(controls))
-    return panel, []
+    panel = Panel(week_list, geos, y, media, ctrl, spec.channel_names, tuple(controls),
+                  driver)
+    return panel, findings
+
+
+def _unused_impressions(columns: Any, spec: MMMSpec, used: set[str | None]) -> list[Finding]:
+    """Findings for ``impressions_<x>`` columns the model does not use."""
+    out = []
+    by_name = {c.name.lower(): c for c in spec.channels}
+    for col in (str(c) for c in columns):
+        if not col.lower().startswith(IMPRESSIONS_PREFIX) or col in used:
+            continue
+        name = col[len(IMPRESSIONS_PREFIX):]
+        ch = by_name.get(name.lower())
+        if ch is None:
+            out.append(Finding("warning", "mmm.impressions_unknown_channel",
+                               f"column '{col}' holds impressions of '{name}', which is not a "
+                               "channel of the model; it was not used (not as a control either)",
+                               f"add spend_{name} or a [[channels]] entry for it, or rename the "
+                               "column", STAGE))
+        else:
+            out.append(Finding("info", "mmm.impressions_unused",
+                               f"channel '{ch.name}' is modelled on its spend; column '{col}' "
+                               "was not used", "set input = \"impressions\" for this channel "
+                               "in the config to model it on impressions (ROI stays in money)",
+                               STAGE))
+    return out
 
 
 def make_scaling(panel: Panel, n_train: int) -> Scaling:
-    """Scales from the first ``n_train`` weeks: max |value| (1 where that is 0)."""
+    """Scales from the first ``n_train`` weeks: max |value| (1 where that is 0); for
+    impression-driven channels also impressions per unit of money (1 / cost per impression)."""
     y = panel.y[:n_train]
-    m = panel.media[:n_train].reshape(-1, panel.media.shape[-1])
-    c = panel.controls[:n_train].reshape(-1, panel.controls.shape[-1])
+    m = panel.model_input[:n_train].reshape(-1, panel.media.shape[-1])
+    per_money: tuple[float, ...] = ()
+    if panel.driver is not None:
+        money = panel.media[:n_train].sum(axis=(0, 1))
+        units = panel.driver[:n_train].sum(axis=(0, 1))
+        per_money = tuple(float(u / s) if s > 0 else 1.0 for u, s in zip(units, money,
+                                                                          strict=True))
+    c = panel.controls[:n_train]
+    c = c.reshape(c.shape[0] * c.shape[1], c.shape[-1])  # (-1, 0) fails with no controls
     ms = np.abs(m).max(0) if m.size else np.zeros(0)
     cs = np.abs(c).max(0) if c.size else np.zeros(0)
     scales = tuple(float(v or 1.0) for v in cs)
     center = tuple(float(v) for v in (c.mean(0) / np.asarray(scales))) if c.size else ()
     return Scaling(float(np.abs(y).max() or 1.0), tuple(float(v or 1.0) for v in ms),
-                   scales, str(panel.dates[0]), float(max(n_train - 1, 1)), center)
+                   scales, str(panel.dates[0]), float(max(n_train - 1, 1)), center, per_money)
 
 
 def design(panel: Panel, scaling: Scaling, spec: MMMSpec, rows: slice | None = None) -> Design:
     """Scaled arrays for the model (``rows`` selects weeks; adstock uses all earlier weeks)."""
     rows = rows or slice(0, panel.n_weeks)
     l_max = max(c.l_max for c in spec.channels)
-    media = panel.media / np.asarray(scaling.media)
+    if panel.driver is None and any(c.input == "impressions" for c in spec.channels):
+        raise UsageError("this model is driven by impressions but its panel has none (a model "
+                         "saved without them); refit it from the media panel")
+    media = panel.model_input / np.asarray(scaling.media)
     stack = lag_stack(media, l_max)[:, rows]
     weeks = (panel.dates - np.datetime64(scaling.t0, "D")).astype(int) / 7.0
     doy = (panel.dates - panel.dates.astype("datetime64[Y]")).astype(int)
@@ -217,8 +285,16 @@ def design(panel: Panel, scaling: Scaling, spec: MMMSpec, rows: slice | None = N
 def screen(panel: Panel, spec: MMMSpec, n_train: int) -> tuple[MMMSpec, Panel, list[Finding]]:
     """Drop what the model cannot use (no-spend channels, constant controls) with findings."""
     findings: list[Finding] = []
-    m = panel.media[:n_train]
+    m = panel.model_input[:n_train]
     dead = [ch for i, ch in enumerate(panel.channels) if not np.any(m[..., i] > 0)]
+    for i, c in enumerate(spec.channels):
+        if c.input == "impressions" and c.name not in dead and \
+                not np.any(panel.media[:n_train, :, i] > 0):
+            raise InputError(f"channel '{c.name}' is modelled on impressions but has no spend "
+                             "in the fitted weeks, so its cost per impression (and ROI) is "
+                             "undefined", f"fill in {c.column}, or model the impressions as "
+                             f"activity (kind = \"activity\", column = \"{c.impressions}\")",
+                             "media panel", None, c.column, "impressions_without_spend")
     for ch in dead:
         findings.append(Finding("warning", "mmm.channel_no_spend",
                                 f"channel '{ch}' has no spend or activity in the fitted weeks; "
@@ -241,5 +317,6 @@ def screen(panel: Panel, spec: MMMSpec, n_train: int) -> tuple[MMMSpec, Panel, l
     new_spec = spec.without_channels(dead) if dead else spec
     new_panel = Panel(panel.dates, panel.geos, panel.y, panel.media[..., keep_c],
                       panel.controls[..., keep_k], tuple(panel.channels[i] for i in keep_c),
-                      tuple(panel.control_names[i] for i in keep_k))
+                      tuple(panel.control_names[i] for i in keep_k),
+                      None if panel.driver is None else panel.driver[..., keep_c])
     return new_spec, new_panel, findings

@@ -13,7 +13,10 @@ channel, held constant over the planning horizon (steady-state adstock: the
 weekly adstocked level equals spend times the sum of the lag weights); returns
 posterior draws of expected incremental sales per week, shape ``(draws, ...)``
 (``per_channel=True``: ``(draws, ..., n_channels)``). Geo models split each
-channel's spend across geos in proportion to the fitted weeks' spend.
+channel's spend across geos in proportion to the fitted weeks' media.
+Channels modelled on impressions turn money into impressions at their cost per
+impression over the fitted weeks (``scaling.per_money``), so spend, ROI and
+response stay in money per money.
 """
 
 from __future__ import annotations
@@ -121,10 +124,11 @@ class MMMResults:
         idx = _thin(self.n_draws, max_draws)
         lead = spend.shape[:-1]
         G = len(self.panel.geos)
-        m = self.panel.media[: self.n_train].sum(0)  # (G, C)
+        m = self.panel.model_input[: self.n_train].sum(0)  # (G, C)
         tot = m.sum(0)
         share = np.where(tot > 0, m / np.where(tot > 0, tot, 1.0), 1.0 / G)  # (G, C)
-        x = spend[..., None, :] * share / np.asarray(self.scaling.media)  # (..., G, C)
+        units = self.scaling.per_money(C)  # money -> media driver (impressions)
+        x = spend[..., None, :] * share * units / np.asarray(self.scaling.media)  # (..., G, C)
         n = x.size
         chunk = max(1, int(4e7 // max(n, 1)))
         out = []

@@ -23,12 +23,27 @@ Example config (``data/mmm_config.toml`` is a complete one)::
     l_max = 8
     saturation = "logistic"  # logistic | hill
     roi_prior = [2.0, 1.0]   # optional (mean, sd), used with prior_mode = "roi"
+    input = "spend"          # spend | impressions (paid/offline channels only)
+    impressions = "impressions_search"   # default impressions_<name> when input = impressions
 
     [priors]
     beta = {dist = "HalfNormal", sigma = 2}
 
+    [calibration]
+    value_per_conversion = 48.0   # sales value of one conversion (lift tests in conversions)
+
 Without ``[[channels]]`` the panel convention applies: ``spend_<name>`` columns
 are paid media, ``activity_<name>`` columns activity without spend.
+
+Impressions. The default media driver of a paid channel is its spend, also when
+the panel carries ``impressions_<name>``: adding a column never changes a model
+silently, and a config reruns the same analysis next quarter. With ``input =
+"impressions"`` the adstock and saturation act on the impressions (better when
+the price per impression varies over time), while spend, contributions, ROI,
+marginal ROI and response curves stay in money: a weekly spend ``s`` buys
+``s / cpi`` impressions, with ``cpi`` the channel's cost per impression over the
+fitted weeks (total spend / total impressions, all geos). That assumes future
+impressions cost what they cost on average in the fitted weeks.
 """
 
 from __future__ import annotations
@@ -38,23 +53,30 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from attribution.data.contracts import ACTIVITY_PREFIX, SPEND_PREFIX
+from attribution.data.contracts import ACTIVITY_PREFIX, IMPRESSIONS_PREFIX, SPEND_PREFIX
 from attribution.errors import UsageError
 from attribution.io import read_toml
 from attribution.mmm.components import ADSTOCKS, SATURATIONS
 from attribution.mmm.priors import DEFAULT_PRIORS, Prior, resolve_priors
 
 KINDS = ("paid", "activity", "offline")
+INPUTS = ("spend", "impressions")  # a paid channel's media driver (default: spend)
 
 
 @dataclass(frozen=True)
 class ChannelSpec:
     """One media channel: its column, kind, adstock and saturation.
 
+    ``column`` holds the spend (paid, offline) or the activity (activity kind).
+    ``input = "impressions"`` drives the adstock with the ``impressions`` column
+    (default ``impressions_<name>``) while spend and ROI stay in money.
+
     Example
     -------
     >>> ChannelSpec("tv", "spend_tv", kind="offline").adstock
     'geometric'
+    >>> ChannelSpec("tv", "spend_tv", input="impressions").driver_column
+    'impressions_tv'
     """
 
     name: str
@@ -65,6 +87,8 @@ class ChannelSpec:
     normalize: bool = True
     saturation: str = "logistic"
     roi_prior: tuple[float, float] | None = None
+    input: str = "spend"
+    impressions: str | None = None
 
     def __post_init__(self) -> None:
         checks = (("kind", self.kind, KINDS), ("adstock", self.adstock, ADSTOCKS),
@@ -83,10 +107,29 @@ class ChannelSpec:
             if self.kind == "activity":
                 raise UsageError(f"channel '{self.name}': an activity channel has no spend, "
                                  "so it cannot take a ROI prior")
+        if self.input not in INPUTS:
+            raise UsageError(f"channel '{self.name}': input must be one of {list(INPUTS)}, "
+                             f"got {self.input!r}")
+        if self.input == "impressions":
+            if self.kind == "activity":
+                raise UsageError(f"channel '{self.name}': input = 'impressions' needs a paid "
+                                 "or offline channel (impressions are bought with spend); "
+                                 "for activity without spend point column at the activity")
+            if self.impressions is None:
+                object.__setattr__(self, "impressions", IMPRESSIONS_PREFIX + self.name)
+        elif self.impressions is not None:
+            raise UsageError(f"channel '{self.name}': impressions = {self.impressions!r} is "
+                             "only used with input = 'impressions'; add that or remove it")
 
     @property
     def has_spend(self) -> bool:
         return self.kind != "activity"
+
+    @property
+    def driver_column(self) -> str:
+        """The column the adstock acts on: impressions or the spend/activity column."""
+        return self.impressions if self.input == "impressions" and self.impressions \
+            else self.column
 
 
 @dataclass(frozen=True)
@@ -113,6 +156,7 @@ class MMMSpec:
     interval: float = 0.9
     prior_mode: str = "coefficient"
     priors: tuple[tuple[str, Prior], ...] = field(default=())
+    value_per_conversion: float | None = None  # [calibration]: lift tests in conversions
 
     def __post_init__(self) -> None:
         if not self.channels:
@@ -127,6 +171,16 @@ class MMMSpec:
             raise UsageError("interval must be between 0 and 1, e.g. 0.9")
         if self.fourier_modes < 0 or self.holdout_weeks < 0:
             raise UsageError("fourier_modes and holdout_weeks must be >= 0")
+        if self.value_per_conversion is not None:
+            try:
+                v = float(self.value_per_conversion)
+            except (TypeError, ValueError):
+                v = float("nan")
+            if not (v > 0 and v < float("inf")):
+                raise UsageError("[calibration] value_per_conversion must be a number > 0 "
+                                 f"(sales value of one conversion), got "
+                                 f"{self.value_per_conversion!r}")
+            object.__setattr__(self, "value_per_conversion", v)
         resolve_priors(dict(self.priors))
 
     @property
@@ -150,7 +204,8 @@ class MMMSpec:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (JSON/TOML-ready), the inverse of :func:`spec_from_dict`."""
-        model = {k: v for k, v in asdict(self).items() if k not in ("channels", "priors")}
+        model = {k: v for k, v in asdict(self).items()
+                 if k not in ("channels", "priors", "value_per_conversion")}
         model = {k: (list(v) if isinstance(v, tuple) else v) for k, v in model.items()
                  if v is not None}
         chans = []
@@ -160,9 +215,14 @@ class MMMSpec:
                 d.pop("roi_prior")
             else:
                 d["roi_prior"] = list(d["roi_prior"])
+            if d["impressions"] is None:
+                d.pop("impressions")
             chans.append(d)
-        return {"model": model, "channels": chans,
-                "priors": {k: p.to_dict() for k, p in self.priors}}
+        out = {"model": model, "channels": chans,
+               "priors": {k: p.to_dict() for k, p in self.priors}}
+        if self.value_per_conversion is not None:
+            out["calibration"] = {"value_per_conversion": self.value_per_conversion}
+        return out
 
 
 def spec_from_dict(config: Mapping[str, Any], columns: Sequence[str] | None = None) -> MMMSpec:
@@ -179,6 +239,8 @@ def spec_from_dict(config: Mapping[str, Any], columns: Sequence[str] | None = No
     unknown = set(model) - allowed
     if unknown:
         raise UsageError(f"unknown [model] setting(s) {sorted(unknown)}; known: {sorted(allowed)}")
+    if "geo" not in model and columns is not None and "geo" in [str(c) for c in columns]:
+        model["geo"] = "geo"  # the contract's optional geo column is picked up by default
     for key in ("controls", "events", "holidays"):
         if key in model and model[key] is not None:
             model[key] = tuple(str(v) for v in model[key])
@@ -203,7 +265,13 @@ def spec_from_dict(config: Mapping[str, Any], columns: Sequence[str] | None = No
     unknown_p = {k for k, _ in priors} - set(DEFAULT_PRIORS)
     if unknown_p:
         raise UsageError(f"unknown prior(s) {sorted(unknown_p)}; known: {sorted(DEFAULT_PRIORS)}")
-    return MMMSpec(channels=tuple(channels), priors=priors, **model)
+    calib = dict(config.get("calibration") or {})
+    unknown_c = set(calib) - {"value_per_conversion"}
+    if unknown_c:
+        raise UsageError(f"unknown [calibration] setting(s) {sorted(unknown_c)}; known: "
+                         "['value_per_conversion']")
+    return MMMSpec(channels=tuple(channels), priors=priors,
+                   value_per_conversion=calib.get("value_per_conversion"), **model)
 
 
 def infer_channels(columns: Sequence[str]) -> tuple[ChannelSpec, ...]:
@@ -225,3 +293,28 @@ def load_spec(path: str | Path, columns: Sequence[str] | None = None) -> MMMSpec
     >>> spec = load_spec("data/mmm_config.toml")   # doctest: +SKIP
     """
     return spec_from_dict(read_toml(path), columns)
+
+
+def needs_value_per_conversion(spec: MMMSpec, lift_tests: Any) -> bool:
+    """True when a lift test is in conversions with neither its own ``value_per_conversion``
+    nor one in the spec's ``[calibration]`` (the pipeline then supplies the average
+    order value of the conversions).
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> spec = MMMSpec(channels=(ChannelSpec("tv", "spend_tv"),))
+    >>> needs_value_per_conversion(spec, pd.DataFrame({"metric": ["conversions"]}))
+    True
+    """
+    import pandas as pd
+
+    if spec.value_per_conversion is not None or lift_tests is None or \
+            "metric" not in lift_tests.columns:
+        return False
+    conv = lift_tests["metric"].astype("string").str.strip().str.lower() == "conversions"
+    conv = conv.fillna(False).to_numpy(bool)
+    if "value_per_conversion" in lift_tests.columns:
+        vals = pd.to_numeric(lift_tests["value_per_conversion"], errors="coerce")
+        conv &= vals.isna().to_numpy(bool)
+    return bool(conv.any())
