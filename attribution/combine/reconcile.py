@@ -82,7 +82,7 @@ def reconcile(
     value = path_credit_wide(mta_long, "value") if mta_long is not None else pd.DataFrame()
     conv = path_credit_wide(mta_long, "conversions") if mta_long is not None else pd.DataFrame()
     mmm = (mmm_channels.set_index("channel") if mmm_channels is not None
-           else pd.DataFrame(columns=["spend", "contribution"]))
+           else pd.DataFrame(columns=["spend", "contribution"], dtype=float))
     channels = sorted(set(value.index) | set(mmm.index))
     out = pd.DataFrame(index=pd.Index(channels, name="channel"))
     for model in value.columns:

@@ -35,13 +35,20 @@ from typing import Any
 
 from attribution.errors import UsageError
 from attribution.io import read_toml
+from attribution.journeys.sources import is_source_spec, normalize_spec
 
 
 @dataclass(frozen=True)
 class InputsConfig:
-    touchpoints: Path | None = None
-    conversions: Path | None = None
-    id_map: Path | None = None
+    """Input locations. touchpoints, conversions and id_map are source strings: a local
+    path, folder or glob (relative to the config file), an object-store URL
+    (``s3://…``, ``gs://…``, ``abfss://…``, ``hdfs://…``) or a table (``table:db.name``
+    for Spark's catalog, ``duckdb:FILE.duckdb:[schema.]table``); see
+    :mod:`attribution.journeys.sources`."""
+
+    touchpoints: Path | str | None = None
+    conversions: Path | str | None = None
+    id_map: Path | str | None = None
     paths: Path | None = None          # an aggregated path table instead of raw logs
     media: Path | None = None
     lift_tests: Path | None = None
@@ -56,6 +63,13 @@ class JourneysConfig:
     collapse_repeats: bool = False
     drop_impressions: bool = False
     granularity: str = "channel"
+    # where and how the engine runs (configuration only): DuckDB's memory limit and
+    # threads; Spark's master URL and any Spark setting, e.g. spark_conf = {
+    # "spark.executor.memory" = "8g"} (else $SPARK_MASTER and spark-defaults.conf apply)
+    memory_limit: str = "5GB"
+    threads: int | None = None
+    spark_master: str | None = None
+    spark_conf: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -64,6 +78,18 @@ class MTAConfig:
                                "position", "time_decay", "markov", "shapley", "shapley_rate")
     order: str | int = "auto"
     bootstrap: int = 100
+    # time_decay half-life: a duration ("7D", "36h") uses the journeys' touch times; a
+    # number counts path steps; unset: 7 days with touchpoints, 1 step with a path table
+    half_life: str | float | None = None
+
+    def __post_init__(self) -> None:
+        if self.half_life is not None:
+            from attribution.mta.heuristics import parse_half_life
+
+            try:
+                parse_half_life(self.half_life)
+            except UsageError as exc:
+                raise UsageError(f"[mta] half_life: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -152,11 +178,22 @@ def _coerce(tp: Any, value: Any, base: Path, source: str, where: str) -> Any:
     for opt in options:
         if opt is type(None):
             continue
+        if opt is Path and str in options and isinstance(value, str) and is_source_spec(value):
+            try:  # URL or table source: kept as text
+                return normalize_spec(value, base)
+            except UsageError as exc:
+                raise UsageError(f"{source}: '{where}': {exc}") from None
         if opt is Path and isinstance(value, str):
             p = Path(value).expanduser()
             return p if p.is_absolute() else (base / p)
         if typing.get_origin(opt) is tuple and isinstance(value, list):
             return tuple(value)
+        if typing.get_origin(opt) is dict and isinstance(value, dict):
+            bad = [k for k, v in value.items() if not isinstance(v, str | int | float | bool)]
+            if bad:
+                raise UsageError(f"{source}: '{where}.{bad[0]}' must be a plain value")
+            return {str(k): str(v).lower() if isinstance(v, bool) else str(v)
+                    for k, v in value.items()}
         if opt is float and isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
         if opt is int and isinstance(value, int) and not isinstance(value, bool):
@@ -174,4 +211,6 @@ def _to_plain(obj: Any) -> Any:
         return str(obj)
     if isinstance(obj, tuple | list):
         return [_to_plain(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: _to_plain(v) for k, v in obj.items()}
     return obj

@@ -8,6 +8,7 @@ writes is plain JSON.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import platform
 import sys
@@ -61,8 +62,22 @@ class Manifest:
     status: str = "running"
 
     def add_input(self, name: str, path: str | Path) -> None:
-        p = Path(path)
-        self.inputs[name] = {"path": str(p), "bytes": p.stat().st_size, "sha256": sha256_file(p)}
+        """Record an input with its checksum; a folder or glob lists each file; a URL or
+        table (not a local file) is recorded by name, marked as having no checksum."""
+        s = str(path)
+        p = Path(s)
+        if p.is_file():
+            self.inputs[name] = {"path": s, "bytes": p.stat().st_size, "sha256": sha256_file(p)}
+            return
+        files = (sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir()
+                 else sorted(Path(f) for f in glob.glob(s) if Path(f).is_file()))
+        if files:
+            self.inputs[name] = {"path": s, "files": [
+                {"path": str(f), "bytes": f.stat().st_size, "sha256": sha256_file(f)}
+                for f in files]}
+        else:
+            self.inputs[name] = {"path": s, "sha256": None,
+                                 "note": "not a local file (URL or table): no checksum"}
 
     def add_accounting(self, name: str, accounting: Any) -> None:
         """Record row accounting (an object with ``to_dict()`` or a mapping)."""
@@ -70,10 +85,19 @@ class Manifest:
         self.accounting[name] = d
 
     def add_findings(self, findings: Any, stage: str = "") -> None:
+        """Record findings (``stage`` fills in where a finding has none); exact repeats once."""
         for f in findings or ():
             if stage and not f.stage:
                 f = Finding(f.level, f.code, f.message, f.action, stage)
-            self.findings.append(f)
+            if f not in self.findings:
+                self.findings.append(f)
+
+    def findings_summary(self) -> dict[str, Any]:
+        """Counts by level and the codes of the warnings and errors (for a quick look)."""
+        counts = {lvl: sum(f.level == lvl for f in self.findings)
+                  for lvl in ("error", "warning", "info")}
+        codes = sorted({f.code for f in self.findings if f.level in ("error", "warning")})
+        return {**counts, "attention": codes}
 
     def add_output(self, path: str | Path) -> None:
         rel = str(Path(path).resolve().relative_to(self.run_dir.resolve()))
@@ -105,6 +129,7 @@ class Manifest:
             "row_accounting": self.accounting,
             "timings_s": self.timings,
             "findings": [f.to_dict() for f in self.findings],
+            "findings_summary": self.findings_summary(),
             "outputs": outputs,
             **self.extra,
         }

@@ -18,7 +18,7 @@ import pandas as pd
 
 from attribution.errors import UsageError
 from attribution.findings import Finding
-from attribution.io import write_csv, write_json
+from attribution.io import safe_child, write_csv, write_json
 from attribution.pipeline.config import RunConfig
 from attribution.pipeline.manifest import Manifest
 
@@ -86,7 +86,7 @@ def _journeys(cfg: RunConfig, m: Manifest, st: _State) -> None:
     elif inp.touchpoints is not None and inp.conversions is not None:
         for name in ("touchpoints", "conversions", "id_map"):
             src = getattr(inp, name)
-            if src is not None and Path(src).is_file():
+            if src is not None:
                 m.add_input(name, src)
         j = cfg.journeys
         log.info("journeys: building paths with %s", j.engine)
@@ -94,7 +94,9 @@ def _journeys(cfg: RunConfig, m: Manifest, st: _State) -> None:
                                  inactivity_days=j.inactivity_days,
                                  collapse_repeats=j.collapse_repeats,
                                  drop_impressions=j.drop_impressions,
-                                 granularity=j.granularity, lenient=cfg.run.lenient)
+                                 granularity=j.granularity, lenient=cfg.run.lenient,
+                                 memory_limit=j.memory_limit, threads=j.threads,
+                                 spark_master=j.spark_master, spark_conf=j.spark_conf)
         res = builder.fit(inp.touchpoints, inp.conversions, inp.id_map,
                           journeys_out=out / "journeys.parquet")
         m.add_output(out / "journeys.parquet")
@@ -111,24 +113,31 @@ def _journeys(cfg: RunConfig, m: Manifest, st: _State) -> None:
 
 
 def _mta(cfg: RunConfig, m: Manifest, st: _State) -> None:
-    from attribution.mta import PathAttribution, PathTable
+    from attribution.mta import JourneyTable, PathAttribution, PathTable
 
     if st.paths is None:
         return
     out = Path(cfg.run.out)
     table = PathTable.from_frame(st.paths, source="paths.csv")
     model = PathAttribution(models=cfg.mta.models, order=cfg.mta.order,
-                            bootstrap=cfg.mta.bootstrap, seed=cfg.run.seed, ci=cfg.run.interval)
+                            bootstrap=cfg.mta.bootstrap, seed=cfg.run.seed, ci=cfg.run.interval,
+                            half_life=cfg.mta.half_life)
     log.info("mta: %s on %d paths (bootstrap %d)", ", ".join(model.models), table.n_paths,
              model.bootstrap)
-    res = model.fit(table)
+    # time_decay by real time: the journeys this run built carry every touch's age
+    built = out / "journeys.parquet"
+    journeys = (JourneyTable.read(built) if "time_decay" in model.models
+                and cfg.inputs.paths is None and built.exists() else None)
+    res = model.fit(journeys if journeys is not None else table)
+    m.extra["mta_basis"] = dict(res.notes)
     st.mta_long = res.to_frame()
     m.add_output(write_csv(out / "mta.csv", st.mta_long))
     for name, frame in res.tables.items():
-        m.add_output(write_csv(out / "mta" / f"{name}.csv", frame))
+        m.add_output(write_csv(safe_child(out / "mta", f"{name}.csv"), frame))
     if "markov" in model.models:
         jc = res.journey_credit()
-        paths = st.paths["path"].to_numpy()
+        paths = (journeys.paths.to_frame(journeys.sep) if journeys is not None
+                 else st.paths)["path"].to_numpy()
         st.journey_credit = jc.assign(path=paths[jc["path_row"].to_numpy()])[
             ["path", "channel", "conversions", "value"]]
     m.add_findings(res.findings, stage="mta")
@@ -154,13 +163,17 @@ def _media(cfg: RunConfig, m: Manifest, st: _State) -> None:
                                rejected=out / "rejected_lift_tests.csv" if lenient else None)
         check_lift_tests_against_panel(lift, media)
         m.add_accounting("lift_tests", lift.accounting)
+        m.add_findings(lift.findings, stage="inputs")
         st.lift = lift.frame
 
 
 def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
+    from dataclasses import replace
+
     from attribution.combine.priors import incrementality_ratio, priors_from_mta
     from attribution.mmm import MMM, load_spec, spec_from_dict
     from attribution.mmm.io import write_outputs
+    from attribution.mmm.spec import needs_value_per_conversion
 
     if st.media is None:
         return
@@ -182,6 +195,16 @@ def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
             m.extra["mta_priors"] = {"incrementality_ratio": ratio, "per_channel": per,
                                      **priors.to_dict()}
     lift = st.lift if cfg.mmm.use_lift_tests else None
+    if needs_value_per_conversion(spec, lift):  # lift in conversions, no value given
+        aov = _average_order_value(cfg, st)
+        if aov is not None:
+            spec = replace(spec, value_per_conversion=aov[0])
+            m.add_findings([Finding("info", "mmm.lift_value_from_orders",
+                                    f"lift tests in conversions are valued at the average order"
+                                    f" value of {aov[1]}: {aov[0]:,.2f} per conversion",
+                                    "give value_per_conversion in the lift tests or "
+                                    "[calibration] in the MMM config to use another value",
+                                    "mmm")], stage="mmm")
     mmm = MMM(spec, draws=cfg.mmm.draws, tune=cfg.mmm.tune, chains=cfg.mmm.chains,
               seed=cfg.run.seed)
     log.info("mmm: fitting %d channels on %d weeks (%d chains x %d draws)",
@@ -191,6 +214,22 @@ def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
         m.add_output(p)
     m.add_findings(res.findings, stage="mmm")
     st.mmm = res
+
+
+def _average_order_value(cfg: RunConfig, st: _State) -> tuple[float, str] | None:
+    """(value per conversion, its source) from the path table or the conversions log."""
+    p = st.paths
+    if p is not None and "total_conversion_value" in p.columns:
+        n, v = float(p["total_conversions"].sum()), float(p["total_conversion_value"].sum())
+        if n > 0 and v > 0:
+            return v / n, "the conversions in the journeys (paths.csv)"
+    if cfg.inputs.conversions is not None and Path(cfg.inputs.conversions).is_file():
+        from attribution.data import load_conversions
+
+        vals = load_conversions(cfg.inputs.conversions, lenient=True).frame["value"]
+        if len(vals) and float(vals.mean()) > 0:
+            return float(vals.mean()), f"the conversions log {cfg.inputs.conversions}"
+    return None  # the MMM then asks for a value_per_conversion (a clear input error)
 
 
 def _combine(cfg: RunConfig, m: Manifest, st: _State) -> None:

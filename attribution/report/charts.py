@@ -33,6 +33,7 @@ WIDTH_IN = 6.8
 
 _RC = {
     "svg.fonttype": "none",
+    "text.parse_math": False,  # "$" in channel names is text, never maths markup
     "font.family": "DejaVu Sans",
     "font.size": 8.5,
     "axes.titlesize": 10,

@@ -7,6 +7,7 @@ still appears, saying plainly which analysis was not run.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -207,16 +208,64 @@ def summary(ctx: Context) -> Section:
     return section("summary", blocks)
 
 
+_RANK = {"error": 0, "warning": 1}
+
+
+def merge_messages(messages: list[str]) -> str:
+    """One text for several findings of one kind.
+
+    ``"a: too wide"`` and ``"b: too wide"`` become ``"a, b: too wide"``; other
+    messages are joined with ``"; "`` (repeats dropped).
+
+    Example
+    -------
+    >>> merge_messages(["tv: wide", "radio: wide"])
+    'tv, radio: wide'
+    """
+    msgs = [m.strip().rstrip(".") for m in dict.fromkeys(messages)]
+    parts = [m.split(": ", 1) for m in msgs]
+    if len(msgs) > 1 and all(len(p) == 2 for p in parts) and len({p[1] for p in parts}) == 1:
+        return ", ".join(p[0] for p in parts) + ": " + parts[0][1]
+    return "; ".join(msgs)
+
+
+def finding_flags(findings: list[dict[str, str]]) -> list[tuple[str, str]]:
+    """Warnings and errors as flags: one per finding code (and action), errors first.
+
+    Each flag reads: a plain sentence on what the finding means (``wording.FINDING_LEADS``),
+    the finding's detail, then ``Action: ...``.
+
+    Example
+    -------
+    >>> finding_flags([{"level": "warning", "code": "x", "message": "a: odd", "action": "look"},
+    ...                {"level": "warning", "code": "x", "message": "b: odd", "action": "look"}])
+    [('warning', 'a, b: odd. Action: look')]
+    """
+    groups: dict[tuple[str, str], list[dict[str, str]]] = {}
+    for fd in findings:
+        if fd.get("level") in _RANK:
+            groups.setdefault((fd.get("code", ""), fd.get("action", "")), []).append(fd)
+    out: list[tuple[int, str, str]] = []
+    for (code, action), fds in groups.items():
+        level = min((fd["level"] for fd in fds), key=_RANK.__getitem__)
+        msg = merge_messages([fd.get("message", "") for fd in fds])
+        msg = msg if msg.endswith((".", "!", "?")) else msg + "."
+        lead = W.FINDING_LEADS.get(code, "")
+        text = W.FLAG_FINDING.format(lead=W.FLAG_LEAD.format(lead=lead) if lead else "",
+                                     message=msg,
+                                     action=W.FLAG_ACTION.format(action=action) if action
+                                     else "")
+        out.append((_RANK[level], level, text))
+    return [(level, text) for _, level, text in sorted(out, key=lambda t: t[0])]
+
+
+def _mentions(text: str, name: str) -> bool:
+    return re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", text) is not None
+
+
 def confidence_flags(ctx: Context) -> list[tuple[str, str]]:
     """Warnings and errors from the findings, then channels whose intervals are too wide."""
-    out: list[tuple[str, str]] = []
-    rank = {"error": 0, "warning": 1}
-    for fd in sorted(ctx.run.findings, key=lambda d: rank.get(d["level"], 9)):
-        if fd["level"] in rank:
-            action = W.FLAG_ACTION.format(action=fd["action"]) if fd["action"] else ""
-            msg = fd["message"].strip()
-            msg = msg if msg.endswith((".", "!", "?")) else msg + "."
-            out.append((fd["level"], W.FLAG_FINDING.format(message=msg, action=action)))
+    out = finding_flags(ctx.run.findings)
     ch = _channels_sorted(ctx)
     if ch is not None:
         f = ctx.fmt
@@ -225,7 +274,7 @@ def confidence_flags(ctx: Context) -> list[tuple[str, str]]:
                                                "contribution_high"))
         flagged = " ".join(t for _, t in out)
         for i, name in enumerate(ch["channel"]):
-            if f"{name}:" in flagged:  # a finding already speaks about this channel
+            if _mentions(flagged, str(name)):  # a finding already speaks about this channel
                 continue
             if includes(rl[i], rh[i], 1.0):
                 out.append(("warning", W.FLAG_ROI_SPANS_ONE.format(

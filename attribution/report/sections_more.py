@@ -372,7 +372,8 @@ def appendix(ctx: Context) -> Section:
     f = ctx.fmt
     run = ctx.run
     blocks: list[Block] = []
-    fds = run.findings
+    rank = {"error": 0, "warning": 1, "info": 2}
+    fds = sorted(run.findings, key=lambda d: rank.get(d["level"], 3))  # worst first, stable
     if fds:
         blocks.append(Table("findings", W.APPX_FINDINGS,
                             (W.H_LEVEL, W.H_STAGE, W.H_CODE, W.H_MESSAGE, W.H_ACTION),
@@ -399,6 +400,9 @@ def appendix(ctx: Context) -> Section:
         blocks.extend(_truth_tables(ctx, truth))
     blocks.append(Heading(W.APPX_NOTES))
     blocks.extend(Paragraph(t) for t in W.METHOD_NOTES)
+    basis = (run.manifest.get("mta_basis") or {}).get("time_decay")
+    if basis:
+        blocks.append(Paragraph(W.TIME_DECAY_BASIS.format(basis=basis)))
     blocks.append(Table("run", W.APPX_RUN, (W.H_ITEM, W.H_DETAIL), tuple(_run_rows(ctx))))
     return section("appendix", blocks)
 
@@ -449,8 +453,15 @@ def _run_rows(ctx: Context) -> list[tuple[str, str]]:
     if m.get("status"):
         rows.append((W.RUN_STATUS, str(m["status"])))
     for name, d in sorted((m.get("inputs") or {}).items()):
-        if isinstance(d, dict) and d.get("sha256"):
+        if not isinstance(d, dict):
+            continue
+        if d.get("sha256"):
             rows.append((W.RUN_INPUT.format(name=name), str(d["sha256"])[:16] + "…"))
+        elif d.get("files"):  # a folder or glob: each file's checksum is in run.json
+            rows.append((W.RUN_INPUT.format(name=name),
+                         W.RUN_INPUT_FILES.format(n=len(d["files"]))))
+        else:
+            rows.append((W.RUN_INPUT.format(name=name), W.RUN_INPUT_REMOTE))
     for name, v in sorted((m.get("versions") or {}).items()):
         rows.append((W.RUN_VERSION.format(name=name), str(v)))
     for stage, t in (m.get("timings_s") or {}).items():

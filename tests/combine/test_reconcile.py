@@ -114,3 +114,14 @@ def test_error_summary_median_is_robust_to_a_near_zero_truth():
     assert row.median_abs_rel_error == pytest.approx(0.1)
     assert row.mean_abs_rel_error == pytest.approx(33.0667, rel=1e-4)
     assert row.channels == 3
+
+
+def test_reconcile_without_mmm_keeps_a_zero_credit_channel():
+    # regression: with no MMM the empty MMM frame was object-typed, and a channel with 0
+    # Markov credit (a channel that never converts) divided object NaN by 0 and crashed
+    long = pd.DataFrame({"model": ["markov"] * 2, "channel": ["a", "b"],
+                         "conversions": [1.0, 0.0], "value": [5.0, 0.0]})
+    out = reconcile(long, None).set_index("channel")
+    assert out.at["a", "final_contribution"] == pytest.approx(5.0)
+    assert out.at["b", "final_contribution"] == pytest.approx(0.0)
+    assert out.at["b", "flag"] == "path_only"

@@ -54,3 +54,20 @@ def test_defaults():
     cfg = RunConfig()
     assert cfg.run.interval == 0.9 and cfg.report.formats == ("html", "pdf")
     assert cfg.run.out == Path("runs/latest")
+
+
+def test_engine_settings_are_configuration(tmp_path):
+    cfg_file = tmp_path / "cluster.toml"
+    cfg_file.write_text(
+        '[journeys]\nengine = "spark"\nspark_master = "spark://head:7077"\n'
+        'memory_limit = "16GB"\nthreads = 8\n'
+        '[journeys.spark_conf]\n"spark.executor.memory" = "8g"\n'
+        '"spark.sql.adaptive.enabled" = true\n"spark.sql.shuffle.partitions" = 400\n',
+        encoding="utf-8")
+    j = load_config(cfg_file).journeys
+    assert j.spark_master == "spark://head:7077" and j.memory_limit == "16GB" and j.threads == 8
+    assert j.spark_conf == {"spark.executor.memory": "8g", "spark.sql.adaptive.enabled": "true",
+                            "spark.sql.shuffle.partitions": "400"}
+    assert config_from_dict(load_config(cfg_file).to_dict()).journeys == j
+    with pytest.raises(UsageError, match=r"spark_conf\.x' must be a plain value"):
+        config_from_dict({"journeys": {"spark_conf": {"x": [1]}}})
