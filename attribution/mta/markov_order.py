@@ -1,7 +1,9 @@
 """Choosing the Markov order by out-of-sample predictive accuracy.
 
 Journeys (not path rows) are split at random into a training part and a holdout
-part (seeded): each row's conversions and nulls are split binomially. For each
+part (seeded): each row's conversions and nulls are split binomially, rows taken in
+the order of their paths (channel names), so the split does not depend on the order of
+the table's rows (a path table and the journeys it came from split alike). For each
 candidate order ``k`` the chain is estimated on the training journeys and
 predicts, for each holdout journey, the probability that it converts: the
 order-k chain's conversion probability on leaving the journey's final state,
@@ -17,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from attribution.mta.markov import state_codes
 from attribution.mta.paths import PathTable
@@ -40,6 +44,23 @@ def split_counts(counts: np.ndarray, fraction: float,
     held = rng.binomial(whole.astype(np.int64), fraction).astype(float)
     held += np.where(rng.random(len(counts)) < fraction, rest, 0.0)
     return counts - held, held
+
+
+def canonical_rows(table: PathTable) -> np.ndarray:
+    """Row indices sorted by path content (channel names, step by step).
+
+    Example
+    -------
+    >>> t = PathTable.from_paths([("b",), ("a", "b"), ("a",)], [1.0, 1.0, 1.0])
+    >>> canonical_rows(t).tolist()
+    [2, 1, 0]
+    """
+    rank = np.argsort(np.argsort(np.array(table.channels, dtype=object)))
+    data = rank[table.steps].astype(">u4").tobytes()  # big-endian: bytes sort as numbers
+    keys = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), table.n_paths,
+        [None, pa.py_buffer(table.offsets.astype(np.int64) * 4), pa.py_buffer(data)])
+    return pc.sort_indices(keys).to_numpy()
 
 
 def final_state_codes(table: PathTable, order: int) -> np.ndarray:
@@ -111,8 +132,11 @@ def compare_orders(table: PathTable, orders: tuple[int, ...] = (1, 2, 3, 4), *,
     if not 0 < holdout < 1:
         raise ValueError("holdout must be between 0 and 1")
     rng = np.random.default_rng(seed)
-    c_tr, c_ho = split_counts(table.conversions, holdout, rng)
-    n_tr, n_ho = split_counts(table.nulls, holdout, rng)
+    canon = canonical_rows(table)
+    back = np.empty_like(canon)
+    back[canon] = np.arange(len(canon))
+    c_tr, c_ho = (a[back] for a in split_counts(table.conversions[canon], holdout, rng))
+    n_tr, n_ho = (a[back] for a in split_counts(table.nulls[canon], holdout, rng))
     rows = []
     for k in orders:
         p = backoff_probabilities(table, c_tr, n_tr, k, alpha)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from attribution.mta.markov import fit_markov
 from attribution.mta.markov_order import (
     backoff_probabilities,
+    canonical_rows,
     compare_orders,
     log_loss,
     split_counts,
@@ -70,6 +72,18 @@ def test_auto_order_picks_two_on_order_two_data(order2_data) -> None:
     assert loss[2] < loss[1] * 0.95  # order 1 cannot see the pair effect
     assert comparison["chosen"].sum() == 1
     assert set(comparison.columns) >= {"order", "n_states", "holdout_log_loss", "holdout_auc"}
+
+
+def test_order_comparison_does_not_depend_on_row_order(order2_data) -> None:
+    table, _ = order2_data
+    perm = np.random.default_rng(5).permutation(table.n_paths)
+    frame = table.to_frame()
+    shuffled = PathTable.from_frame(frame.iloc[perm].reset_index(drop=True))
+    assert [shuffled.path(i) for i in canonical_rows(shuffled)] == [
+        table.path(i) for i in canonical_rows(table)]
+    _, a = compare_orders(table, (1, 2, 3), seed=4)
+    _, b = compare_orders(shuffled, (1, 2, 3), seed=4)
+    pd.testing.assert_frame_equal(a, b)
 
 
 def test_auto_order_picks_one_on_order_one_data() -> None:
