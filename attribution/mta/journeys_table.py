@@ -29,7 +29,7 @@ import scipy.sparse as sp
 from attribution.errors import InputError
 from attribution.mta.bootstrap import Replicator
 from attribution.mta.heuristics import age_decay_fractions
-from attribution.mta.paths import DEFAULT_SEP, PathTable, _as_text, _encode
+from attribution.mta.paths import DEFAULT_SEP, PathTable, _as_text, _encode, frozen_array
 from attribution.mta.results import Credit
 
 #: CSV spelling of ``step_ages`` (as written by ``attribution journeys``)
@@ -37,12 +37,6 @@ AGES_SEP = ";"
 #: path of a conversion without any touch (``attribution journeys``): one pseudo-step
 NO_TOUCH_PATH = "(none)"
 REQUIRED = ("path", "converted", "value", "step_ages")
-
-
-def _frozen(a: np.ndarray, dtype: type | np.dtype) -> np.ndarray:
-    out = np.ascontiguousarray(a, dtype=dtype)
-    out.setflags(write=False)
-    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,7 +72,7 @@ class JourneyTable:
     def __post_init__(self) -> None:
         for name, dtype in (("path_row", np.int64), ("offsets", np.int64),
                             ("steps", np.int32), ("ages", np.float64), ("value", np.float64)):
-            object.__setattr__(self, name, _frozen(getattr(self, name), dtype))
+            object.__setattr__(self, name, frozen_array(getattr(self, name), dtype))
         n = len(self.path_row)
         if len(self.offsets) != n + 1 or len(self.value) != n or \
                 len(self.steps) != len(self.ages) or self.offsets[-1] != len(self.ages):

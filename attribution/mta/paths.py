@@ -21,7 +21,8 @@ DEFAULT_SEP = " > "
 MAX_COUNT = 1e15  # as attribution.data.parsers.LARGEST: beyond it counts overflow int64 sums
 
 
-def _frozen(a: np.ndarray, dtype: type | np.dtype) -> np.ndarray:
+def frozen_array(a: np.ndarray, dtype: type | np.dtype) -> np.ndarray:
+    """A contiguous, read-only copy (or view) of ``a`` as ``dtype``."""
     out = np.ascontiguousarray(a, dtype=dtype)
     out.setflags(write=False)
     return out
@@ -51,10 +52,10 @@ class PathTable:
     nulls: np.ndarray
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "offsets", _frozen(self.offsets, np.int64))
-        object.__setattr__(self, "steps", _frozen(self.steps, np.int32))
+        object.__setattr__(self, "offsets", frozen_array(self.offsets, np.int64))
+        object.__setattr__(self, "steps", frozen_array(self.steps, np.int32))
         for name in ("conversions", "value", "nulls"):
-            object.__setattr__(self, name, _frozen(getattr(self, name), np.float64))
+            object.__setattr__(self, name, frozen_array(getattr(self, name), np.float64))
         n = len(self.offsets) - 1
         if not (len(self.conversions) == len(self.value) == len(self.nulls) == n):
             raise ValueError("PathTable arrays disagree in length")
