@@ -89,11 +89,11 @@ REASONS: dict[str, tuple[str, str, str]] = {
     "negative_cost": ("cost", "cost is negative", "costs must be 0 or more"),
     "missing_value": ("value", "value is empty", "give every conversion a value (0 if none)"),
     "bad_value": ("value", "value is not a finite number", "write values as plain numbers"),
-    "too_large_value": ("value", "value is larger than 1e15 (a typo or a placeholder)",
+    "too_large": ("value", "value is larger than 1e15 (a typo or a placeholder)",
                         "correct the value; amounts above 1e15 cannot be summed exactly"),
-    "implausible_timestamp": ("timestamp", "timestamp is before 1990-01-01 (a placeholder "
+    "implausible_date": ("timestamp", "timestamp is before 1990-01-01 (a placeholder "
                               "such as 1970-01-01, or a typo)", "correct or remove the row"),
-    "future_timestamp": ("timestamp", "timestamp is in the future",
+    "future_date": ("timestamp", "timestamp is in the future",
                          "correct the date; events cannot happen after the data was exported"),
     "negative_value": ("value", "value is negative",
                        "values must be 0 or more; remove refunds or net them out"),
@@ -176,8 +176,8 @@ def check_steps(d: Dialect, has_idmap: bool) -> list[tuple[str, str]]:
     latest = f"TIMESTAMP '{parsers.now_utc() + pd.Timedelta(days=1):%Y-%m-%d %H:%M:%S}'"
     ts_reason = ("WHEN r_ts IS NULL THEN 'missing_timestamp' "
                  f"WHEN {ts} IS NULL THEN 'bad_timestamp' "
-                 f"WHEN {ts} < {earliest} THEN 'implausible_timestamp' "
-                 f"WHEN {ts} > {latest} THEN 'future_timestamp'")
+                 f"WHEN {ts} < {earliest} THEN 'implausible_date' "
+                 f"WHEN {ts} > {latest} THEN 'future_date'")
     touch = f"""
 SELECT {_text('r_cid')} AS cid, {ts} AS ts, {_text('r_channel')} AS channel,
        {_text('r_campaign')} AS campaign, LOWER({_text('r_interaction')}) AS interaction,
@@ -198,7 +198,7 @@ SELECT {_text('r_cid')} AS cid, {ts} AS ts, CAST({value} AS DECIMAL(38, 4)) AS v
             WHEN r_value IS NULL THEN 'missing_value'
             WHEN {value} IS NULL OR NOT ({value} < 1e300) THEN 'bad_value'
             WHEN {value} < 0 THEN 'negative_value'
-            WHEN {value} > {LARGEST:.0f} THEN 'too_large_value'
+            WHEN {value} > {LARGEST:.0f} THEN 'too_large'
             WHEN {_text('r_order')} IS NOT NULL AND ROW_NUMBER() OVER (
                  PARTITION BY {_text('r_order')} ORDER BY _fidx, _row) > 1
                  THEN 'duplicate_order_id'

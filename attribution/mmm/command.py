@@ -42,12 +42,13 @@ def run(args: argparse.Namespace) -> int:
     frame = media.frame
     cols = [str(c) for c in frame.columns]
     spec = load_spec(args.config, cols) if args.config else spec_from_dict({}, cols)
-    lift = None
+    lift, findings = None, list(media.findings)
     if args.lift_tests:
         loaded = load_lift_tests(args.lift_tests)
         check_lift_tests_against_panel(loaded, media)
         lift = loaded.frame
-    for f in (*media.findings, *(loaded.findings if args.lift_tests else ())):
+        findings += loaded.findings
+    for f in findings:
         log.warning("input %s: %s (%s)", f.level, f.message, f.action)
     if min(args.draws, args.chains) < 1 or args.tune < 0:
         raise UsageError("--draws and --chains must be >= 1, --tune >= 0")

@@ -25,6 +25,9 @@ def good(j):
     ("timestamp", None, "missing_timestamp", 3),
     ("channel", "", "missing_channel", 3),
     ("interaction", "hover", "bad_interaction", 3),
+    # the same plausibility window and reason codes as the file loaders
+    ("timestamp", "1970-01-01 00:00:00", "implausible_date", 3),
+    ("timestamp", "2999-01-01 00:00:00", "future_date", 3),
 ])
 def test_strict_touchpoint_errors_name_row_and_column(j, tmp_path, column, bad, reason, sheet_row):
     tp, cv = good(j)
@@ -41,6 +44,7 @@ def test_strict_touchpoint_errors_name_row_and_column(j, tmp_path, column, bad, 
     ("value", -5.0, "negative_value"),
     ("value", float("nan"), "missing_value"),
     ("value", float("inf"), "bad_value"),
+    ("value", 2e15, "too_large"),
     ("order_id", "o0", "duplicate_order_id"),
 ])
 def test_strict_conversion_errors(j, tmp_path, column, bad, reason):
