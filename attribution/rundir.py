@@ -26,7 +26,7 @@ REJECTED_JOURNEYS_CSV = "rejected_journeys.csv"
 MTA_CSV = "mta.csv"
 SHAPLEY_BY_POSITION_CSV = "shapley_by_position.csv"
 
-# ----------------------------------------------------------------------------- segments and contact pressure
+# ------------------------------------------------------------ segments and contact pressure
 MTA_BY_SEGMENT_CSV = "mta_by_segment.csv"
 PRESSURE_CSV = "pressure.csv"
 ONLINE_OFFLINE_CSV = "online_offline.csv"

@@ -15,9 +15,7 @@ import numpy.typing as npt
 MAX_WIDTH_RATIO = 2.0
 
 
-def too_uncertain(
-    estimate: npt.ArrayLike, low: npt.ArrayLike, high: npt.ArrayLike
-) -> np.ndarray:
+def too_uncertain(estimate: npt.ArrayLike, low: npt.ArrayLike, high: npt.ArrayLike) -> np.ndarray:
     """Element-wise: True where ``high - low > 2 * |estimate|`` or a value is missing.
 
     Example
