@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from attribution import rundir
 from attribution.errors import UsageError
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -130,3 +131,25 @@ def safe_child(base: str | Path, name: str) -> Path:
     if base_path != target and base_path not in target.parents:
         raise UsageError(f"refusing to write '{name}' outside the output directory {base_path}")
     return target
+
+
+def write_table(run_dir: str | Path, name: str, frame: pd.DataFrame) -> Path:
+    """Write one of the run directory's tables (``name`` from :mod:`attribution.rundir`),
+    after checking that it holds the contract's columns.
+
+    Example
+    -------
+    >>> write_table("runs/q3", rundir.PLAN_CSV, plan.to_frame())   # doctest: +SKIP
+    """
+    rundir.check_columns(name, frame.columns)
+    return write_csv(Path(run_dir) / name, frame)
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a table written by :func:`write_csv` back as it was (text cells that
+    :func:`neutralise_formulas` quoted are unquoted)."""
+    frame = pd.read_csv(path)
+    for col in frame.columns:
+        if frame[col].dtype == object:
+            frame[col] = frame[col].str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)
+    return frame

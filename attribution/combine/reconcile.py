@@ -29,7 +29,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from attribution.combine.uncertainty import too_uncertain
 from attribution.journeys.options import NO_TOUCH_PATH
+from attribution.rundir import TOO_UNCERTAIN
 
 FLAG_TEXT = {
     "both": "path credit calibrated to the MMM's incremental contribution",
@@ -108,8 +110,8 @@ def reconcile(
 
     flag = np.select([in_paths & in_mmm, in_mmm, in_paths], ["both", "mmm_only", "path_only"],
                      "none")
-    width = out["mmm_contribution_high"] - out["mmm_contribution_low"]
-    uncertain = in_mmm & (width.fillna(0) > 2 * out["mmm_contribution"].abs().fillna(np.inf))
+    uncertain = in_mmm & too_uncertain(out["mmm_contribution"], out["mmm_contribution_low"],
+                                       out["mmm_contribution_high"])
     flag = np.where(uncertain, "mmm_uncertain", flag)
     flag = np.where(out.index == NO_TOUCH_PATH, "no_touch", flag)
     out["flag"] = flag
@@ -121,10 +123,14 @@ def reconcile(
     out["final_contribution_high"] = out["mmm_contribution_high"].where(in_mmm, path_final)
     for q in ("", "_low", "_high"):
         out[f"final_roi{q}"] = out[f"mmm_roi{q}"].where(in_mmm, np.nan)
+    # path-only credit has no interval: an upper bound, never ranked as a measured effect
+    out[TOO_UNCERTAIN] = too_uncertain(out["final_contribution"], out["final_contribution_low"],
+                                       out["final_contribution_high"]) | ~in_mmm
     out = out.reset_index().sort_values(["final_contribution", "channel"],
                                         ascending=[False, True], kind="stable")
     lead = ["channel", "flag", "spend", "final_contribution", "final_contribution_low",
-            "final_contribution_high", "final_roi", "final_roi_low", "final_roi_high"]
+            "final_contribution_high", "final_roi", "final_roi_low", "final_roi_high",
+            TOO_UNCERTAIN]
     rest = [c for c in out.columns if c not in lead]
     return out[lead + rest].reset_index(drop=True)
 

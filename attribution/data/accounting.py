@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from attribution import rundir as R
 from attribution.findings import Finding
 from attribution.io import write_csv
 
@@ -60,9 +61,9 @@ class RowAccounting:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for ``run.json`` (reasons sorted by name)."""
-        return {"source": self.source, "read": self.read, "used": self.used,
-                "rejected": dict(sorted(self.rejected.items())),
-                "rejected_total": self.n_rejected, "blank": self.blank}
+        return {R.ACC_SOURCE: self.source, R.ACC_READ: self.read, R.ACC_USED: self.used,
+                R.ACC_REJECTED: dict(sorted(self.rejected.items())),
+                R.ACC_REJECTED_TOTAL: self.n_rejected, R.ACC_BLANK: self.blank}
 
     def __str__(self) -> str:
         text = (f"{self.source}: {self.read} rows read = {self.used} used + "

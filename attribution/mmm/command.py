@@ -1,4 +1,4 @@
-"""``attribution mmm``: fit the media-mix model and write ``<out>/mmm/``.
+"""``attribution mmm``: fit the media-mix model and write ``<out>/mmm/`` and ``<out>/run.json``.
 
 Writes posterior.nc, spec.json, channels.csv (the contract), contributions.csv,
 decomposition.csv, response_curves.csv and diagnostics.json (findings + numbers).
@@ -9,12 +9,18 @@ from __future__ import annotations
 import argparse
 import logging
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
+
+from attribution import rundir as R
 from attribution.data import check_lift_tests_against_panel, load_lift_tests, load_media
 from attribution.errors import InputError, UsageError
 from attribution.mmm.fit import MMM, SAMPLERS
 from attribution.mmm.io import write_outputs
-from attribution.mmm.spec import load_spec, spec_from_dict
+from attribution.mmm.spec import MMMSpec, load_spec, spec_from_dict
+from attribution.pipeline.lock import RunLock
+from attribution.pipeline.manifest import Manifest, exit_status
 
 log = logging.getLogger("attribution")
 
@@ -32,13 +38,48 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sampler", choices=SAMPLERS, default="nutpie", help="default nutpie")
     p.add_argument("--backend", choices=("auto", "numba", "jax"), default="auto",
                    help="nutpie compiler (default auto)")
+    p.add_argument("--strict", action=argparse.BooleanOptionalAction, default=True,
+                   help="exit with status 3 when error-level diagnostics (R-hat, ESS, "
+                        "divergences) make the fit not for decisions (default: --strict)")
+    p.epilog = ("writes OUT/run.json (status, stages, findings) beside OUT/mmm/. Exit status: 0 "
+                "fitted; 3 fitted but not for decisions (error-level diagnostics; --no-strict "
+                "exits 0); 2 bad input or usage; 1 internal error")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Fit and write the model folder; returns the exit status."""
+    """Fit and write the model folder and its ``run.json``; returns the exit status."""
+    if min(args.draws, args.chains) < 1 or args.tune < 0:
+        raise UsageError("--draws and --chains must be >= 1, --tune >= 0")
+    run_dir = Path(args.out)
+    with RunLock(run_dir):
+        m = Manifest(run_dir=run_dir, config={"command": "mmm", **{
+            k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()
+            if k in ("media", "config", "lift_tests", "draws", "tune", "chains", "sampler",
+                     "backend")}}, seed=args.seed)
+        for name in ("media", "config", "lift_tests"):
+            if getattr(args, name):
+                m.add_input(name, getattr(args, name))
+        m.plan_stages(["inputs", "mmm"])
+        try:
+            with m.stage("inputs"):
+                frame, spec, lift = _inputs(args, m)
+            with m.stage("mmm"):
+                _fit(args, m, frame, spec, lift)
+            m.finish()
+        except BaseException as exc:
+            m.status = R.STATUS_FAILED
+            m.extra[R.ERROR] = f"{type(exc).__name__}: {exc}"
+            m.write()
+            raise
+        m.write()
+    return exit_status(m, args.strict, log)
+
+
+def _inputs(args: argparse.Namespace, m: Manifest) -> tuple[pd.DataFrame, MMMSpec, Any]:
     # the same loaders (and checks) as every other command: encodings, NaN/inf, extremes,
     # weekly gaps, with findings for zero-spend, constant and collinear columns
     media = load_media(args.media)
+    m.add_accounting("media", media.accounting)
     frame = media.frame
     cols = [str(c) for c in frame.columns]
     spec = load_spec(args.config, cols) if args.config else spec_from_dict({}, cols)
@@ -46,13 +87,21 @@ def run(args: argparse.Namespace) -> int:
     if args.lift_tests:
         loaded = load_lift_tests(args.lift_tests)
         check_lift_tests_against_panel(loaded, media)
+        m.add_accounting("lift_tests", loaded.accounting)
         lift = loaded.frame
         findings += loaded.findings
     for f in findings:
         log.warning("input %s: %s (%s)", f.level, f.message, f.action)
-    if min(args.draws, args.chains) < 1 or args.tune < 0:
-        raise UsageError("--draws and --chains must be >= 1, --tune >= 0")
-    out = Path(args.out) / "mmm"
+    m.add_findings(findings, stage="inputs")
+    dates = pd.to_datetime(frame["date"])
+    m.extra[R.DATA_WINDOW] = {"start": dates.min().date().isoformat(),
+                              "end": dates.max().date().isoformat(), "weeks": dates.nunique()}
+    return frame, spec, lift
+
+
+def _fit(args: argparse.Namespace, m: Manifest, frame: pd.DataFrame, spec: MMMSpec,
+         lift: Any) -> None:
+    out = Path(args.out) / R.MMM_DIR
     log.info("mmm: fitting %d channels (%s) on %d rows", len(spec.channels),
              ", ".join(spec.channel_names), len(frame))
     model = MMM(spec, draws=args.draws, tune=args.tune, chains=args.chains,
@@ -69,8 +118,9 @@ def run(args: argparse.Namespace) -> int:
                              exc.reason) from None
         raise
     log.info("mmm: writing %s", out)
-    write_outputs(res, out)
+    for p in write_outputs(res, out):
+        m.add_output(p)
+    m.add_findings(res.findings, stage="mmm")
     for f in res.findings:
         log.warning("mmm %s: %s (%s)", f.level, f.message, f.action)
     log.info("%s", res.summary())
-    return 0

@@ -13,6 +13,7 @@ import argparse
 import logging
 from pathlib import Path
 
+from attribution import rundir as R
 from attribution.errors import UsageError
 from attribution.findings import Finding
 from attribution.io import write_csv, write_json
@@ -21,6 +22,8 @@ from attribution.optimize.allocate import OBJECTIVES, BudgetOptimizer
 from attribution.optimize.bounds import read_bounds
 from attribution.optimize.horizon import CARRYOVER
 from attribution.optimize.scenarios import budget_sweep, evaluate_plans, read_plans, sweep_budgets
+from attribution.pipeline.lock import RunLock
+from attribution.pipeline.manifest import Manifest, decision_blockers, mark_plan, open_manifest
 
 log = logging.getLogger("attribution")
 
@@ -55,6 +58,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sweep", type=int, default=0, metavar="N",
                         help="also optimise N budgets from 50%% to 150%% of --budget")
     parser.add_argument("--seed", type=int, default=0, help="seed of the solver's random starts")
+    parser.add_argument("--allow-unconverged", action="store_true",
+                        help="plan even from a model with error-level diagnostics (R-hat, ESS, "
+                             "divergences); the plan is marked unsafe (plan.json 'safe': false)")
+    parser.epilog = ("records the optimize stage in run.json beside --out. Exit status: 0 "
+                     "planned; 3 refused: the model has error-level diagnostics (pass "
+                     "--allow-unconverged for a plan marked unsafe); 2 bad input or usage; "
+                     "1 internal error")
 
 
 def _budget(text: str, current_total: float) -> float:
@@ -84,14 +94,39 @@ def run(args: argparse.Namespace) -> int:
                           max_change_pct=args.max_change_pct)
     log.info("loading the response model from %s", args.model)
     model = load_response_model(args.model, metric)
+    m = open_manifest(out.parent, config={"command": "optimize", "model": str(args.model)},
+                      seed=args.seed)
+    m.add_findings(getattr(getattr(model, "results", None), "findings", ()), stage="mmm")
+    blockers = decision_blockers(m.findings)
+    if blockers and not args.allow_unconverged:
+        codes = ", ".join(sorted({f.code for f in blockers}))
+        m.skip("optimize", f"refused: the model has error-level diagnostics ({codes})")
+        m.finish()
+        m.write()
+        fixes = "; ".join(dict.fromkeys(f.action for f in blockers if f.action))
+        log.error("refused: the model in %s has error-level diagnostics (%s), so a plan "
+                  "from it is not for decisions; fix: %s; or pass --allow-unconverged for a "
+                  "plan marked unsafe", args.model, codes, fixes or "refit the model")
+        return R.EXIT_NOT_FOR_DECISIONS
+    with RunLock(out.parent), m.stage("optimize"):
+        _plan(args, model, metric, opt, out, m, blockers)
+    m.finish()
+    m.write()
+    return R.EXIT_OK
+
+
+def _plan(args: argparse.Namespace, model: object, metric: str, opt: BudgetOptimizer,
+          out: Path, m: Manifest, blockers: list[Finding]) -> None:
     current_total = float(sum(model.current_spend)) * args.horizon
     budget = _budget(args.budget, current_total)
     bounds = read_bounds(args.bounds, model.channels) if args.bounds else None
     log.info("optimising a budget of %s over %d weeks (current spend %s) across %d channels",
              f"{budget:,.0f}", args.horizon, f"{current_total:,.0f}", len(model.channels))
     result = opt.fit(model, budget, bounds)
-    write_csv(out, result.to_frame())
-    write_json(out.with_name(out.stem + ".json"), result.to_dict())
+    m.add_output(write_csv(out, result.to_frame()))
+    m.add_output(write_json(out.with_name(out.stem + ".json"),
+                            mark_plan(result.to_dict(), blockers)))
+    m.add_findings(result.findings, stage="optimize")
     log.info("%s", result.summary().splitlines()[1])
     log.info("wrote %s", out)
     if args.scenarios:
@@ -99,16 +134,15 @@ def run(args: argparse.Namespace) -> int:
         sc = evaluate_plans(model, plans, carryover=args.carryover, interval=args.interval,
                             margin=args.margin)
         path = out.with_name(out.stem + "_scenarios.csv")
-        write_csv(path, sc.to_frame())
+        m.add_output(write_csv(path, sc.to_frame()))
         log.info("wrote %s (%d scenarios)", path, len(plans))
     if args.sweep:
         sw = budget_sweep(model, sweep_budgets(budget, 0.5, 1.5, args.sweep), bounds, opt)
         path = out.with_name(out.stem + "_sweep.csv")
-        write_csv(path, sw.to_frame())
+        m.add_output(write_csv(path, sw.to_frame()))
         log.info("wrote %s", path)
         _log_findings(sw.findings)
     _log_findings(result.findings)
-    return 0
 
 
 def _log_findings(findings: tuple[Finding, ...]) -> None:

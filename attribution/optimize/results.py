@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from attribution import rundir as R
 from attribution.findings import Finding
 
 PLAN_COLUMNS = (
@@ -144,7 +145,10 @@ class AllocationResult:
             "expected_current": self.total_current.tolist(),
             "expected_recommended": self.total_recommended.tolist(),
             "uplift": self.uplift.tolist(),
-            "prob_beats_current": self.prob_beats_current,
+            R.PLAN_GAIN: float(self.uplift[0]), R.PLAN_GAIN_LOW: float(self.uplift[1]),
+            R.PLAN_GAIN_HIGH: float(self.uplift[2]),
+            R.PLAN_PROB_BEATS_CURRENT: self.prob_beats_current,
+            R.PLAN_SAFE: True,
             "objective_current": self.objective_current,
             "objective_recommended": self.objective_recommended,
             "converged": self.converged, "n_draws": self.n_draws,

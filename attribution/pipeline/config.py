@@ -110,6 +110,8 @@ class OptimizeConfig:
     margin: float | None = None
     risk_quantile: float | None = None
     max_change_pct: float = 50.0
+    # plan even when the model has error-level diagnostics (the plan is marked unsafe)
+    allow_unconverged: bool = False
 
 
 @dataclass(frozen=True)

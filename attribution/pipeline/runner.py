@@ -10,17 +10,27 @@ every stage records its row accounting, findings and timing there.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from attribution import rundir as R
 from attribution.errors import UsageError
 from attribution.findings import Finding
-from attribution.io import safe_child, write_csv, write_json
+from attribution.io import read_table, safe_child, write_csv, write_json, write_table
 from attribution.pipeline.config import RunConfig
-from attribution.pipeline.manifest import Manifest
+from attribution.pipeline.lock import RunLock
+from attribution.pipeline.manifest import (
+    Manifest,
+    decision_blockers,
+    mark_plan,
+    read_manifest,
+    sha256_file,
+    sha256_json,
+)
 
 log = logging.getLogger("attribution")
 
@@ -39,8 +49,25 @@ class _State:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
-def run_pipeline(cfg: RunConfig) -> Path:
+StageFn = Callable[[RunConfig, Manifest, _State], None]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One pipeline stage: ``run`` does it; ``restore`` reloads what it wrote (for
+    ``--resume``; None: the stage is cheap and simply runs again)."""
+
+    name: str
+    run: StageFn
+    restore: StageFn | None = None
+
+
+def run_pipeline(cfg: RunConfig, resume: bool = False) -> Path:
     """Run every configured stage; returns the run directory.
+
+    ``run.json`` is written at the start (status ``running``) and after every stage.
+    With ``resume``, the stages a previous, unfinished run completed are taken from
+    its outputs when the config and inputs are unchanged (else ``UsageError``).
 
     Example
     -------
@@ -49,26 +76,69 @@ def run_pipeline(cfg: RunConfig) -> Path:
     """
     out = Path(cfg.run.out)
     out.mkdir(parents=True, exist_ok=True)
-    m = Manifest(run_dir=out, config=cfg.to_dict(), seed=cfg.run.seed)
-    st = _State()
-    try:
-        for name, stage in (("journeys", _journeys), ("mta", _mta), ("inputs", _media),
-                            ("mmm", _mmm), ("combine", _combine), ("optimize", _optimize)):
-            with m.timed(name):
-                stage(cfg, m, st)
-        m.extra["skipped_stages"] = st.skipped
-        m.status = "ok"
+    with RunLock(out) as lock:
+        m = Manifest(run_dir=out, config=cfg.to_dict(), seed=cfg.run.seed)
+        if lock.note:
+            log.warning("%s", lock.note)
+            m.extra[R.NOTES] = [lock.note]
+        for name, src in vars(cfg.inputs).items():
+            if src is not None:
+                m.add_input(name, src)
+        m.plan_stages([s.name for s in STAGES])
+        st = _State()
+        done = _resume_point(m, out) if resume else set()
+        try:
+            for s in STAGES:
+                if s.name in done and s.restore is not None:
+                    s.restore(cfg, m, st)
+                    continue
+                if s.name == R.STAGE_REPORT:
+                    m.extra[R.SKIPPED_STAGES] = st.skipped
+                    m.finish()
+                if s.name in st.skipped:
+                    m.skip(s.name, st.skipped[s.name])
+                    continue
+                with m.stage(s.name):
+                    s.run(cfg, m, st)
+                    if s.name in st.skipped:
+                        m.skip(s.name, st.skipped[s.name])
+        except BaseException as exc:
+            m.status = R.STATUS_FAILED
+            m.extra[R.ERROR] = f"{type(exc).__name__}: {exc}"
+            m.write()
+            raise
         m.write()
-        with m.timed("report"):
-            _report(cfg, m, st)
-    except BaseException as exc:
-        m.status = "failed"
-        m.extra["error"] = f"{type(exc).__name__}: {exc}"
-        m.write()
-        raise
-    m.write()
-    log.info("run finished: %s", out / "run.json")
+    log.info("run finished: %s (status %s)", out / R.RUN_JSON, m.status)
     return out
+
+
+def _resume_point(m: Manifest, out: Path) -> set[str]:
+    """The stages an earlier run here completed, when its config and inputs match."""
+    prev = read_manifest(out)
+    if prev is None or R.STAGES not in prev:
+        raise UsageError(f"--resume: nothing to resume in {out} (no run.json with stages); "
+                         "run without --resume")
+    if prev.get(R.CONFIG_CHECKSUM) != sha256_json(m.config):
+        raise UsageError(f"--resume: the config differs from the one the run in {out} began "
+                         "with; run without --resume (or restore that config)")
+    if prev.get(R.INPUT_CHECKSUM) != m.input_checksum():
+        raise UsageError(f"--resume: the inputs changed since the run in {out} began (checksums "
+                         "differ); run without --resume")
+    keep: list[str] = []
+    for s in STAGES:
+        entry = prev[R.STAGES].get(s.name) or {}
+        if entry.get(R.STAGE_STATUS) not in (R.STAGE_DONE, R.STAGE_SKIPPED):
+            break
+        changed = [rel for rel, sums in (entry.get(R.STAGE_OUTPUTS) or {}).items()
+                   if not (out / rel).is_file() or sha256_file(out / rel) != sums.get("sha256")]
+        if changed:
+            log.warning("resume: %s changed since stage %s wrote it; rerunning from %s",
+                        changed[0], s.name, s.name)
+            break
+        keep.append(s.name)
+    m.restore(prev, keep)
+    log.info("resume: keeping %s", ", ".join(keep) or "nothing")
+    return set(keep)
 
 
 # ----------------------------------------------------------------------------- stages
@@ -78,16 +148,11 @@ def _journeys(cfg: RunConfig, m: Manifest, st: _State) -> None:
 
     inp, out = cfg.inputs, Path(cfg.run.out)
     if inp.paths is not None:
-        m.add_input("paths", inp.paths)
         loaded = load_paths(inp.paths, lenient=cfg.run.lenient,
-                            rejected=out / "rejected_paths.csv" if cfg.run.lenient else None)
+                            rejected=out / R.REJECTED_PATHS_CSV if cfg.run.lenient else None)
         m.add_accounting("paths", loaded.accounting)
         st.paths = loaded.frame
     elif inp.touchpoints is not None and inp.conversions is not None:
-        for name in ("touchpoints", "conversions", "id_map"):
-            src = getattr(inp, name)
-            if src is not None:
-                m.add_input(name, src)
         j = cfg.journeys
         log.info("journeys: building paths with %s", j.engine)
         builder = JourneyBuilder(engine=j.engine, lookback_days=j.lookback_days,
@@ -98,18 +163,18 @@ def _journeys(cfg: RunConfig, m: Manifest, st: _State) -> None:
                                  memory_limit=j.memory_limit, threads=j.threads,
                                  spark_master=j.spark_master, spark_conf=j.spark_conf)
         res = builder.fit(inp.touchpoints, inp.conversions, inp.id_map,
-                          journeys_out=out / "journeys.parquet")
-        m.add_output(out / "journeys.parquet")
+                          journeys_out=out / R.JOURNEYS_PARQUET)
+        m.add_output(out / R.JOURNEYS_PARQUET)
         for name, acc in res.accounting.items():
             m.add_accounting(f"journeys.{name}", acc if isinstance(acc, dict) else {"value": acc})
         if res.rejected is not None and len(res.rejected):
-            m.add_output(write_csv(out / "rejected_journeys.csv", res.rejected))
+            m.add_output(write_csv(out / R.REJECTED_JOURNEYS_CSV, res.rejected))
         st.paths = res.paths
     else:
         st.skipped["journeys"] = "no touchpoints/conversions or path table configured"
         st.skipped["mta"] = "no journeys"
         return
-    m.add_output(write_csv(out / "paths.csv", st.paths))
+    m.add_output(write_table(out, R.PATHS_CSV, st.paths))
 
 
 def _mta(cfg: RunConfig, m: Manifest, st: _State) -> None:
@@ -118,28 +183,29 @@ def _mta(cfg: RunConfig, m: Manifest, st: _State) -> None:
     if st.paths is None:
         return
     out = Path(cfg.run.out)
-    table = PathTable.from_frame(st.paths, source="paths.csv")
+    table = PathTable.from_frame(st.paths, source=R.PATHS_CSV)
     model = PathAttribution(models=cfg.mta.models, order=cfg.mta.order,
                             bootstrap=cfg.mta.bootstrap, seed=cfg.run.seed, ci=cfg.run.interval,
                             half_life=cfg.mta.half_life)
     log.info("mta: %s on %d paths (bootstrap %d)", ", ".join(model.models), table.n_paths,
              model.bootstrap)
     # time_decay by real time: the journeys this run built carry every touch's age
-    built = out / "journeys.parquet"
+    built = out / R.JOURNEYS_PARQUET
     journeys = (JourneyTable.read(built) if "time_decay" in model.models
                 and cfg.inputs.paths is None and built.exists() else None)
     res = model.fit(journeys if journeys is not None else table)
-    m.extra["mta_basis"] = dict(res.notes)
+    m.extra[R.MTA_BASIS] = dict(res.notes)
     st.mta_long = res.to_frame()
-    m.add_output(write_csv(out / "mta.csv", st.mta_long))
+    m.add_output(write_table(out, R.MTA_CSV, st.mta_long))
     for name, frame in res.tables.items():
-        m.add_output(write_csv(safe_child(out / "mta", f"{name}.csv"), frame))
+        m.add_output(write_csv(safe_child(out / R.MTA_DIR, f"{name}.csv"), frame))
     if "markov" in model.models:
         jc = res.journey_credit()
         paths = (journeys.paths.to_frame(journeys.sep) if journeys is not None
                  else st.paths)["path"].to_numpy()
         st.journey_credit = jc.assign(path=paths[jc["path_row"].to_numpy()])[
             ["path", "channel", "conversions", "value"]]
+        m.add_output(write_csv(out / R.MTA_JOURNEY_CREDIT_CSV, st.journey_credit))
     m.add_findings(res.findings, stage="mta")
 
 
@@ -151,16 +217,17 @@ def _media(cfg: RunConfig, m: Manifest, st: _State) -> None:
         st.skipped["mmm"] = "no media panel configured"
         return
     lenient = cfg.run.lenient
-    m.add_input("media", inp.media)
     media = load_media(inp.media, lenient=lenient,
-                       rejected=out / "rejected_media.csv" if lenient else None)
+                       rejected=out / R.REJECTED_MEDIA_CSV if lenient else None)
     m.add_accounting("media", media.accounting)
     m.add_findings(media.findings, stage="inputs")
     st.media = media.frame
+    dates = pd.to_datetime(st.media["date"])
+    m.extra[R.DATA_WINDOW] = {"start": dates.min().date().isoformat(),
+                              "end": dates.max().date().isoformat(), "weeks": dates.nunique()}
     if inp.lift_tests is not None:
-        m.add_input("lift_tests", inp.lift_tests)
         lift = load_lift_tests(inp.lift_tests, lenient=lenient,
-                               rejected=out / "rejected_lift_tests.csv" if lenient else None)
+                               rejected=out / R.REJECTED_LIFT_TESTS_CSV if lenient else None)
         check_lift_tests_against_panel(lift, media)
         m.add_accounting("lift_tests", lift.accounting)
         m.add_findings(lift.findings, stage="inputs")
@@ -192,7 +259,7 @@ def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
             priors, found = priors_from_mta(credit, float(st.media["sales"].sum()),
                                             spec.channel_names, ratio=ratio)
             m.add_findings(found, stage="combine")
-            m.extra["mta_priors"] = {"incrementality_ratio": ratio, "per_channel": per,
+            m.extra[R.MTA_PRIORS] = {"incrementality_ratio": ratio, "per_channel": per,
                                      **priors.to_dict()}
     lift = st.lift if cfg.mmm.use_lift_tests else None
     if needs_value_per_conversion(spec, lift):  # lift in conversions, no value given
@@ -210,7 +277,7 @@ def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
     log.info("mmm: fitting %d channels on %d weeks (%d chains x %d draws)",
              len(spec.channels), st.media["date"].nunique(), mmm.chains, mmm.draws)
     res = mmm.fit(st.media, lift_tests=lift, channel_priors=priors)
-    for p in write_outputs(res, out / "mmm"):
+    for p in write_outputs(res, out / R.MMM_DIR):
         m.add_output(p)
     m.add_findings(res.findings, stage="mmm")
     st.mmm = res
@@ -222,7 +289,7 @@ def _average_order_value(cfg: RunConfig, st: _State) -> tuple[float, str] | None
     if p is not None and "total_conversion_value" in p.columns:
         n, v = float(p["total_conversions"].sum()), float(p["total_conversion_value"].sum())
         if n > 0 and v > 0:
-            return v / n, "the conversions in the journeys (paths.csv)"
+            return v / n, f"the conversions in the journeys ({R.PATHS_CSV})"
     if cfg.inputs.conversions is not None and Path(cfg.inputs.conversions).is_file():
         from attribution.data import load_conversions
 
@@ -233,39 +300,27 @@ def _average_order_value(cfg: RunConfig, st: _State) -> tuple[float, str] | None
 
 
 def _combine(cfg: RunConfig, m: Manifest, st: _State) -> None:
-    from attribution.combine import calibrate_paths, compare_with_truth, error_summary, reconcile
+    from attribution.combine import calibrate_paths, combine, compare_with_truth, error_summary
 
     if st.mta_long is None and st.mmm is None:
         st.skipped["combine"] = "neither path attribution nor MMM ran"
         return
     out = Path(cfg.run.out)
     mmm_table = st.mmm.to_frame() if st.mmm is not None else None
-    st.combined = reconcile(st.mta_long, mmm_table)
-    m.add_output(write_csv(out / "combined.csv", st.combined))
+    res = combine(st.mta_long, mmm_table)
+    st.combined = res.to_frame()
+    m.add_output(write_table(out, R.COMBINED_CSV, st.combined))
     if st.journey_credit is not None and mmm_table is not None:
         cal = calibrate_paths(st.journey_credit, mmm_table.set_index("channel")["contribution"])
-        m.add_output(write_csv(out / "calibrated_paths.csv", cal))
-    for row in st.combined.itertuples(index=False):
-        if row.flag in ("path_only", "mmm_uncertain"):
-            m.add_findings([Finding("warning" if row.flag == "mmm_uncertain" else "info",
-                                    f"combine.{row.flag}", f"{row.channel}: {row.flag_text}",
-                                    _FLAG_ACTION[row.flag], "combine")])
+        m.add_output(write_table(out, R.CALIBRATED_PATHS_CSV, cal))
+    m.add_findings(res.findings, stage="combine")
     if cfg.inputs.truth is not None:
         from attribution.data.simulator import load_truth, truth_frame
 
-        m.add_input("truth", cfg.inputs.truth)
         truth = truth_frame(load_truth(cfg.inputs.truth)).set_index("channel")
         cmp = compare_with_truth(st.combined, truth)
-        m.add_output(write_csv(out / "truth_comparison.csv", cmp))
-        m.extra["truth_error_summary"] = error_summary(cmp).to_dict(orient="records")
-
-
-_FLAG_ACTION = {
-    "path_only": "treat its path credit as an upper bound; add its activity to the media panel "
-                 "or run a holdout test to measure it",
-    "mmm_uncertain": "run a lift test on this channel, or vary its spend, so the model can "
-                     "separate it",
-}
+        m.add_output(write_table(out, R.TRUTH_COMPARISON_CSV, cmp))
+        m.extra[R.TRUTH_ERROR_SUMMARY] = error_summary(cmp).to_dict(orient="records")
 
 
 def _optimize(cfg: RunConfig, m: Manifest, st: _State) -> None:
@@ -277,6 +332,14 @@ def _optimize(cfg: RunConfig, m: Manifest, st: _State) -> None:
         st.skipped["optimize"] = "no media-mix model"
         return
     out, o = Path(cfg.run.out), cfg.optimize
+    blockers = decision_blockers(m.findings)
+    if blockers and not o.allow_unconverged:
+        st.skipped["optimize"] = (
+            "not for decisions: the model has error-level diagnostics ("
+            + ", ".join(sorted({f.code for f in blockers})) + "); fix them (see the findings), "
+            "or set [optimize] allow_unconverged = true (or --allow-unconverged) for a plan "
+            "marked unsafe")
+        return
     model = as_response_model(st.mmm)  # the paid channels, with their response curves
     budget = float(model.current_spend.sum()) if o.budget is None else o.budget
     if budget <= 0:
@@ -286,12 +349,11 @@ def _optimize(cfg: RunConfig, m: Manifest, st: _State) -> None:
                           max_change_pct=o.max_change_pct, interval=cfg.run.interval,
                           seed=cfg.run.seed)
     plan = opt.fit(model, budget, bounds)
-    m.add_output(write_csv(out / "plan.csv", plan.to_frame()))
+    m.add_output(write_table(out, R.PLAN_CSV, plan.to_frame()))
     sweep = budget_sweep(model, budget, bounds=bounds, optimizer=opt)
-    m.add_output(write_csv(out / "sweep.csv", sweep.to_frame()))
+    m.add_output(write_table(out, R.SWEEP_CSV, sweep.to_frame()))
     m.add_findings(plan.findings, stage="optimize")
-    write_json(out / "plan.json", plan.to_dict())
-    m.add_output(out / "plan.json")
+    m.add_output(write_json(out / R.PLAN_JSON, mark_plan(plan.to_dict(), blockers)))
 
 
 def _report(cfg: RunConfig, m: Manifest, st: _State) -> None:
@@ -306,3 +368,50 @@ def _report(cfg: RunConfig, m: Manifest, st: _State) -> None:
                              settings=settings)
     for p in written.values():
         m.add_output(p)
+
+
+def _restore_journeys(cfg: RunConfig, m: Manifest, st: _State) -> None:
+    if (Path(cfg.run.out) / R.PATHS_CSV).is_file():
+        st.paths = read_table(Path(cfg.run.out) / R.PATHS_CSV)
+    _restore_skips(m, st)
+
+
+def _restore_mta(cfg: RunConfig, m: Manifest, st: _State) -> None:
+    out = Path(cfg.run.out)
+    if (out / R.MTA_CSV).is_file():
+        st.mta_long = read_table(out / R.MTA_CSV)
+    if (out / R.MTA_JOURNEY_CREDIT_CSV).is_file():
+        st.journey_credit = read_table(out / R.MTA_JOURNEY_CREDIT_CSV)
+    _restore_skips(m, st)
+
+
+def _restore_mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
+    from attribution.mmm.io import load
+
+    if (Path(cfg.run.out) / R.MMM_POSTERIOR).is_file():
+        st.mmm = load(Path(cfg.run.out) / R.MMM_POSTERIOR)
+    _restore_skips(m, st)
+
+
+def _restore_combine(cfg: RunConfig, m: Manifest, st: _State) -> None:
+    if (Path(cfg.run.out) / R.COMBINED_CSV).is_file():
+        st.combined = read_table(Path(cfg.run.out) / R.COMBINED_CSV)
+    _restore_skips(m, st)
+
+
+def _restore_skips(m: Manifest, st: _State) -> None:
+    for name, entry in m.stages.items():
+        if entry.get(R.STAGE_STATUS) == R.STAGE_SKIPPED and R.STAGE_REASON in entry:
+            st.skipped.setdefault(name, entry[R.STAGE_REASON])
+
+
+#: the pipeline, in data-flow order; a new stage is one line here
+STAGES: tuple[Stage, ...] = (
+    Stage("journeys", _journeys, _restore_journeys),
+    Stage("mta", _mta, _restore_mta),
+    Stage("inputs", _media),                       # cheap: reloaded on --resume
+    Stage("mmm", _mmm, _restore_mmm),
+    Stage("combine", _combine, _restore_combine),
+    Stage("optimize", _optimize, _restore_skips),
+    Stage(R.STAGE_REPORT, _report),
+)

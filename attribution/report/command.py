@@ -11,11 +11,13 @@ import logging
 import time
 from pathlib import Path
 
+from attribution import rundir as R
 from attribution.errors import UsageError
 from attribution.io import write_text
 from attribution.report.analysis import OFFLINE_DEFAULT, normalise_channel
 from attribution.report.fmt import locale_spec
 from attribution.report.html import render_html
+from attribution.report.pdf import pdf_unavailable, write_pdf
 from attribution.report.rundata import load_run
 from attribution.report.viewmodels import ReportSettings, build_report
 
@@ -66,13 +68,13 @@ def render_reports(run_dir: str | Path, out_dir: str | Path | None = None,
     log.info("report: built HTML in %.1f s", time.perf_counter() - t0)
     written: dict[str, Path] = {}
     if "html" in formats:
-        written["html"] = write_text(out / "report.html", html)
-    if "pdf" in formats:
-        from attribution.report.pdf import write_pdf
-
+        written["html"] = write_text(out / R.REPORT_HTML, html)
+    if "pdf" in formats and "html" in formats and (why := pdf_unavailable()):
+        log.warning("report: PDF skipped, HTML written. %s", why.split(" (")[0])
+    elif "pdf" in formats:
         t1 = time.perf_counter()
         log.info("report: rendering PDF ...")
-        written["pdf"] = write_pdf(out / "report.pdf", html)
+        written["pdf"] = write_pdf(out / R.REPORT_PDF, html)
         log.info("report: PDF rendered in %.1f s", time.perf_counter() - t1)
     return written
 

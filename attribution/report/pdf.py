@@ -1,7 +1,8 @@
 """Render the report HTML as a paginated A4 PDF with WeasyPrint (optional dependency).
 
-WeasyPrint is imported only here, when a PDF is asked for; without it the
-command stops with an install hint.
+WeasyPrint is imported only here, when a PDF is asked for. Without it, a
+request for HTML and PDF writes the HTML and says in one line how to add the
+PDF; a request for the PDF alone stops with that line.
 """
 
 from __future__ import annotations
@@ -12,15 +13,26 @@ from pathlib import Path
 from attribution.errors import UsageError
 from attribution.io import write_bytes
 
-INSTALL_HINT = "PDF output needs WeasyPrint: pip install 'attribution[pdf]'"
+INSTALL_HINT = ("PDF output needs WeasyPrint and the Pango system libraries: pip install "
+                "'attribution[pdf]' and, on Debian/Ubuntu, apt install libpango-1.0-0 "
+                "libpangoft2-1.0-0 (macOS: brew install pango)")
 
 
 def _weasyprint():
     try:
         import weasyprint
-    except ImportError as exc:  # also OSError-free: missing system libraries surface here
+    except (ImportError, OSError) as exc:  # OSError: the system libraries (Pango) are missing
         raise UsageError(f"{INSTALL_HINT} ({exc})") from None
     return weasyprint
+
+
+def pdf_unavailable() -> str:
+    """Why a PDF cannot be made here ('' when WeasyPrint and its libraries load)."""
+    try:
+        _weasyprint()
+    except UsageError as exc:
+        return str(exc)
+    return ""
 
 
 def html_to_pdf(html: str, base_url: str | Path | None = None) -> bytes:

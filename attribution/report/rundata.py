@@ -1,20 +1,20 @@
 """Read a run directory into plain tables (the report's only input).
 
+Every file name, column and ``run.json`` key read here is a name from
+:mod:`attribution.rundir` (the run directory's contract); nothing is guessed.
 Required: nothing but the directory; each missing file turns off the section
-that needs it. Files read (see DESIGN.md, "Run directory"):
+that needs it. Files read:
 
-- ``run.json``: manifest (config, seed, versions, inputs, row_accounting,
-  timings_s, findings, skipped_stages). Optional keys used when present:
-  ``plan`` / ``optimize`` (a mapping with ``gain``, ``gain_low``, ``gain_high``,
-  ``prob_better``) and ``config.interval`` (interval level, default 0.9).
-- ``paths.csv``, ``mta.csv``, ``mmm/channels.csv``, ``combined.csv``,
-  ``plan.csv`` (a ``total`` row, if any, is kept apart: its intervals and
-  ``prob_beats_current`` describe the whole plan), ``truth_comparison.csv``.
-- ``plan.json`` (optimiser summary): ``uplift`` ``[estimate, low, high]``,
-  ``prob_beats_current``, ``interval``.
-- Optional extras: ``mmm/contributions.csv`` (date, channel, contribution[, low,
-  high]), ``mmm/response_curves.csv`` (channel, spend, response, response_low,
-  response_high), ``sweep.csv`` (budget, expected, expected_low, expected_high).
+- ``run.json``: the manifest (status, stages, config, findings, row_accounting,
+  skipped_stages, ...). A run whose manifest says it did not finish (status
+  ``running`` with a process that no longer runs, or ``failed``) is refused with
+  one line naming the stages that did not finish.
+- the tables of ``rundir.TABLE_COLUMNS`` (``paths.csv``, ``mta.csv``,
+  ``mmm/channels.csv``, ``combined.csv``, ``plan.csv`` whose ``total`` row is kept
+  apart, ``truth_comparison.csv``, ``mmm/contributions.csv``,
+  ``mmm/response_curves.csv``, ``sweep.csv``).
+- ``plan.json``: the plan's summary (``gain``, ``gain_low``, ``gain_high``,
+  ``prob_beats_current``, ``safe``, ``unsafe_reason``, ``interval``).
 
 Extra columns are kept. A file that exists but lacks a required column, or has
 a non-number where a number belongs, raises ``InputError`` naming file, row and
@@ -24,6 +24,7 @@ column.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,32 +32,30 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from attribution import rundir as R
 from attribution.errors import InputError, UsageError
 
 # relative path -> (required columns, numeric columns if present)
 FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "paths.csv": (("path", "total_conversions"),
-                  ("total_conversions", "total_conversion_value", "total_null")),
-    "mta.csv": (("model", "channel", "conversions"),
-                ("conversions", "value", "ci_low", "ci_high", "value_ci_low", "value_ci_high")),
-    "mmm/channels.csv": (("channel", "contribution"),
-                         ("spend", "contribution", "contribution_low", "contribution_high", "roi",
-                          "roi_low", "roi_high", "mroi")),
-    "combined.csv": (("channel",), ()),
-    "plan.csv": (("channel", "current_spend", "recommended_spend"),
-                 ("current_spend", "recommended_spend", "change_pct", "expected_current",
-                  "expected_current_low", "expected_current_high", "expected_recommended",
-                  "expected_recommended_low", "expected_recommended_high")),
-    "truth_comparison.csv": (("channel", "estimate", "truth"),
-                             ("estimate", "truth", "rel_error")),
-    "mmm/contributions.csv": (("date", "channel", "contribution"),
-                              ("contribution", "contribution_low", "contribution_high")),
-    "mmm/response_curves.csv": (("channel", "spend", "response"),
-                                ("spend", "response", "response_low", "response_high")),
-    "sweep.csv": (("budget", "expected"), ("budget", "expected", "expected_low", "expected_high")),
+    R.PATHS_CSV: ((R.PATH, R.TOTAL_CONVERSIONS),
+                  (R.TOTAL_CONVERSIONS, R.TOTAL_CONVERSION_VALUE, R.TOTAL_NULL)),
+    R.MTA_CSV: ((R.MODEL, R.CHANNEL, R.CONVERSIONS),
+                (R.CONVERSIONS, R.VALUE, R.CI_LOW, R.CI_HIGH, R.VALUE_CI_LOW, R.VALUE_CI_HIGH)),
+    R.MMM_CHANNELS_CSV: ((R.CHANNEL, R.CONTRIBUTION),
+                         (R.SPEND, R.CONTRIBUTION, R.CONTRIBUTION_LOW, R.CONTRIBUTION_HIGH, R.ROI,
+                          R.ROI_LOW, R.ROI_HIGH, R.MROI)),
+    R.COMBINED_CSV: ((R.CHANNEL,), ()),
+    R.PLAN_CSV: ((R.CHANNEL, R.CURRENT_SPEND, R.RECOMMENDED_SPEND),
+                 (R.CURRENT_SPEND, R.RECOMMENDED_SPEND, R.CHANGE_PCT, R.EXPECTED_CURRENT,
+                  R.EXPECTED_CURRENT_LOW, R.EXPECTED_CURRENT_HIGH, R.EXPECTED_RECOMMENDED,
+                  R.EXPECTED_RECOMMENDED_LOW, R.EXPECTED_RECOMMENDED_HIGH)),
+    R.TRUTH_COMPARISON_CSV: ((R.CHANNEL, R.ESTIMATE, R.TRUTH), (R.ESTIMATE, R.TRUTH, R.REL_ERROR)),
+    R.MMM_CONTRIBUTIONS_CSV: ((R.DATE, R.CHANNEL, R.CONTRIBUTION),
+                              (R.CONTRIBUTION, R.CONTRIBUTION_LOW, R.CONTRIBUTION_HIGH)),
+    R.MMM_RESPONSE_CURVES_CSV: ((R.CHANNEL, R.SPEND, R.RESPONSE),
+                                (R.SPEND, R.RESPONSE, R.RESPONSE_LOW, R.RESPONSE_HIGH)),
+    R.SWEEP_CSV: ((R.BUDGET, R.EXPECTED), (R.BUDGET, R.EXPECTED, R.EXPECTED_LOW, R.EXPECTED_HIGH)),
 }
-
-_TOTAL_NAMES = {"total", "(total)", "all", "__total__"}
 
 
 @dataclass(frozen=True)
@@ -79,65 +78,88 @@ class RunData:
 
     @property
     def level(self) -> float:
-        """Interval level (default 0.9)."""
-        cfg = self.manifest.get("config") or {}
-        places = [cfg, cfg.get("run"), cfg.get("report"), self.plan_json] if isinstance(
-            cfg, dict) else [self.plan_json]
-        for where in places:
-            for key in ("interval", "ci", "interval_level", "hdi_prob"):
-                v = where.get(key) if isinstance(where, dict) else None
-                if isinstance(v, int | float) and not isinstance(v, bool) and 0 < v < 1:
-                    return float(v)
-        return 0.9
+        """Interval level: ``config.run.interval`` in run.json (default 0.9)."""
+        run = (self.manifest.get(R.CONFIG) or {}).get(R.CONFIG_RUN) or {}
+        v = run.get(R.CONFIG_INTERVAL) if isinstance(run, dict) else None
+        return float(v) if isinstance(v, int | float) and 0 < v < 1 else 0.9
 
     @property
     def findings(self) -> list[dict[str, str]]:
-        out = []
-        for f in self.manifest.get("findings") or []:
-            if isinstance(f, dict):
-                out.append({k: str(f.get(k, "") or "") for k in
-                            ("level", "code", "message", "action", "stage")})
-        return out
+        return [{k: str(f.get(k, "") or "") for k in R.FINDING_KEYS}
+                for f in self.manifest.get(R.FINDINGS) or [] if isinstance(f, dict)]
+
+    @property
+    def blockers(self) -> list[dict[str, str]]:
+        """Error-level findings: while any exists, the run is not for decisions."""
+        return [f for f in self.findings if f["level"] == "error"]
+
+    @property
+    def plan_unsafe(self) -> str:
+        """Why the plan is not for decisions ('' when it is safe or there is no plan)."""
+        if self.plan_json.get(R.PLAN_SAFE, True) is False:
+            return str(self.plan_json.get(R.PLAN_UNSAFE_REASON) or "")
+        return ""
 
     def plan_summary(self) -> dict[str, float]:
-        """Gain, interval and probability of beating the current plan, where reported.
-
-        Sources, first found wins per number: ``plan.json`` (``uplift``,
-        ``prob_beats_current``), the manifest's ``plan``/``optimize`` mapping, the
-        ``total`` row of ``plan.csv``.
-        """
-        src: dict[str, Any] = {}
-        for key in ("plan", "optimize", "optimizer", "optimisation", "optimization"):
-            v = self.manifest.get(key)
-            if isinstance(v, dict):
-                src = dict(v)
-                break
-        pj = self.plan_json
-        up = pj.get("uplift")
-        if isinstance(up, list) and len(up) == 3:
-            src.update({"gain": up[0], "gain_low": up[1], "gain_high": up[2]})
-        total = self.totals.get("plan.csv", {})
-        for k in ("prob_beats_current",):
-            for where in (pj, total):
-                if k not in src and where.get(k) is not None:
-                    src[k] = where.get(k)
-        names = {"gain": ("gain", "expected_gain"), "gain_low": ("gain_low", "expected_gain_low"),
-                 "gain_high": ("gain_high", "expected_gain_high"),
-                 "prob_better": ("prob_better", "prob_beats_current", "probability_better",
-                                 "p_better")}
+        """The plan's gain, its interval and the probability of beating the current plan,
+        from ``plan.json`` (keys ``rundir.PLAN_SUMMARY_KEYS``); only finite numbers."""
         out: dict[str, float] = {}
-        for k, aliases in names.items():
-            for a in aliases:
-                v = src.get(a)
-                if isinstance(v, int | float | str) and not isinstance(v, bool):
-                    try:
-                        fv = float(v)
-                    except ValueError:
-                        continue
-                    if np.isfinite(fv):
-                        out[k] = fv
-                        break
+        for k in R.PLAN_SUMMARY_KEYS:
+            v = self.plan_json.get(k)
+            if isinstance(v, int | float) and not isinstance(v, bool) and np.isfinite(v):
+                out[k] = float(v)
         return out
+
+
+def unfinished(manifest: dict[str, Any]) -> list[str]:
+    """The stages a run did not finish (empty when it finished or was never tracked).
+
+    A run counts as unfinished when its status is ``failed``, or ``running`` while
+    the process that wrote it no longer runs (killed). The report stage itself is
+    not counted (the report is rendered while it runs).
+
+    Example
+    -------
+    >>> unfinished({"status": "failed", "pid": 0, "stages": {"mmm": {"status": "failed"},
+    ...             "optimize": {"status": "pending"}, "report": {"status": "pending"}}})
+    ['mmm', 'optimize']
+    """
+    status = manifest.get(R.STATUS)
+    if status not in (R.STATUS_RUNNING, R.STATUS_FAILED):
+        return []
+    pid = manifest.get(R.PID)
+    if status == R.STATUS_RUNNING and isinstance(pid, int) and pid == os.getpid():
+        return []
+    stages = manifest.get(R.STAGES) or {}
+    return [n for n, e in stages.items() if n != R.STAGE_REPORT and isinstance(e, dict)
+            and e.get(R.STAGE_STATUS) not in (R.STAGE_DONE, R.STAGE_SKIPPED)] or ["(unknown)"]
+
+
+def _alive(pid: Any) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _check_finished(root: Path, manifest: dict[str, Any]) -> None:
+    missing = unfinished(manifest)
+    if not missing:
+        return
+    if manifest.get(R.STATUS) == R.STATUS_RUNNING and _alive(manifest.get(R.PID)):
+        raise UsageError(f"the run in {root} is still running (pid {manifest.get(R.PID)}; "
+                         f"stages not finished: {', '.join(missing)}); report on it when it "
+                         "has finished")
+    how = ("stopped by an error: " + str(manifest.get(R.ERROR))
+           if manifest.get(R.STATUS) == R.STATUS_FAILED else "killed before it finished")
+    raise UsageError(f"the run in {root} is incomplete ({how}); stages not finished: "
+                     f"{', '.join(missing)}; finish it with 'attribution run --config "
+                     f"<its config> --resume' before reporting")
 
 
 def _read_csv(path: Path, rel: str) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -157,14 +179,14 @@ def _read_csv(path: Path, rel: str) -> tuple[pd.DataFrame, dict[str, Any]]:
                              f"the file needs the columns {', '.join(required)}",
                              file=str(path), column=col, reason="missing_column")
     for col in df.columns:
-        if col in numeric or (rel == "combined.csv" and col != "channel"):
+        if col in numeric or (rel == R.COMBINED_CSV and col != R.CHANNEL):
             df[col] = _numbers(df[col], path, col, strict=col in numeric)
     for col in ("channel", "model", "path", "method", "quantity"):
         if col in df.columns:
             df[col] = df[col].astype(object).str.replace(r"^'(?=[=+\-@\t\r])", "", regex=True)
     total: dict[str, Any] = {}
-    if "channel" in df.columns:
-        is_total = df["channel"].str.lower().isin(_TOTAL_NAMES)
+    if R.CHANNEL in df.columns:
+        is_total = df[R.CHANNEL] == R.TOTAL_ROW
         if is_total.any():
             total = {k: (None if isinstance(v, float) and np.isnan(v) else v)
                      for k, v in df[is_total].iloc[0].to_dict().items()}
@@ -213,7 +235,7 @@ def load_run(root: str | Path) -> RunData:
     if not root.is_dir():
         raise UsageError(f"run directory '{root}' does not exist")
     manifest: dict[str, Any] = {}
-    mpath = root / "run.json"
+    mpath = root / R.RUN_JSON
     if mpath.exists():
         try:
             manifest = json.loads(mpath.read_text(encoding="utf-8"))
@@ -223,6 +245,7 @@ def load_run(root: str | Path) -> RunData:
         if not isinstance(manifest, dict):
             raise InputError("run.json must hold a JSON object", "rerun the pipeline",
                              file=str(mpath), reason="invalid")
+        _check_finished(root, manifest)
     tables: dict[str, pd.DataFrame] = {}
     totals: dict[str, dict[str, Any]] = {}
     for rel in FILES:
@@ -231,12 +254,12 @@ def load_run(root: str | Path) -> RunData:
             if total:
                 totals[rel] = total
     plan_json: dict[str, Any] = {}
-    if (root / "plan.json").is_file():
+    if (root / R.PLAN_JSON).is_file():
         try:
-            loaded = json.loads((root / "plan.json").read_text(encoding="utf-8"))
+            loaded = json.loads((root / R.PLAN_JSON).read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise InputError(f"plan.json is not valid JSON ({exc})", "rerun the optimiser",
-                             file=str(root / "plan.json"), reason="unreadable") from None
+                             file=str(root / R.PLAN_JSON), reason="unreadable") from None
         plan_json = loaded if isinstance(loaded, dict) else {}
     if not manifest and not tables:
         raise UsageError(f"'{root}' holds no run files (run.json, mta.csv, mmm/channels.csv ...);"

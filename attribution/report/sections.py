@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from attribution import rundir as R
+from attribution.combine.uncertainty import too_uncertain
 from attribution.report import charts
 from attribution.report import wording as W
-from attribution.report.analysis import includes, is_wide, shares
-from attribution.report.fmt import Formatter
-from attribution.report.rundata import RunData
-from attribution.report.viewmodels import (
+from attribution.report.analysis import includes, shares
+from attribution.report.blocks import (
     Block,
     Card,
     Cards,
@@ -30,6 +30,8 @@ from attribution.report.viewmodels import (
     Section,
     Table,
 )
+from attribution.report.fmt import Formatter
+from attribution.report.rundata import RunData
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,8 @@ def summary(ctx: Context) -> Section:
         iv = f.money_interval(totals.get("gain_low"), totals.get("gain_high"))
         iv = W.NOT_REPORTED if iv == "–" else W.GAIN_INTERVAL.format(level=ctx.level,
                                                                      interval=iv)
-        prob = f.pct(totals["prob_better"], 0) if "prob_better" in totals else W.NOT_REPORTED
+        prob = f.pct(totals[R.PROB_BEATS_CURRENT], 0) if R.PROB_BEATS_CURRENT in totals \
+            else W.NOT_REPORTED
         moves = _moves(ctx)
         same_budget = abs(totals["recommended_spend"] - totals["current_spend"]) <= \
             0.005 * max(totals["current_spend"], 1.0)
@@ -185,7 +188,7 @@ def summary(ctx: Context) -> Section:
         detail = W.CARD_GAIN_DETAIL.format(
             level=ctx.level, interval=f.money_interval(totals.get("gain_low"),
                                                        totals.get("gain_high")), prob=prob) \
-            if "gain_low" in totals or "prob_better" in totals else W.CARD_GAIN_NO_IV
+            if "gain_low" in totals or R.PROB_BEATS_CURRENT in totals else W.CARD_GAIN_NO_IV
         cards.append(Card(W.CARD_GAIN, f.signed_money(gain), detail))
     if cards:
         blocks.append(Cards(tuple(cards)))
@@ -279,7 +282,7 @@ def confidence_flags(ctx: Context) -> list[tuple[str, str]]:
             if includes(rl[i], rh[i], 1.0):
                 out.append(("warning", W.FLAG_ROI_SPANS_ONE.format(
                     channel=name, iv=f.ratio_interval(rl[i], rh[i]))))
-            elif is_wide(c[i], cl[i], chh[i]):
+            elif too_uncertain(c[i], cl[i], chh[i]) and np.isfinite(cl[i] + chh[i]):
                 out.append(("warning", W.FLAG_WIDE.format(
                     channel=name, iv=f.money_interval(cl[i], chh[i]))))
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from attribution import rundir as R
 from attribution.report import charts
 from attribution.report import wording as W
 from attribution.report.analysis import (
@@ -14,9 +15,8 @@ from attribution.report.analysis import (
     shares,
     split_path,
 )
-from attribution.report.rundata import RunData
-from attribution.report.sections import Context, _f, _preferred_model, model_name, section
-from attribution.report.viewmodels import (
+from attribution.report.banner import plan_banner
+from attribution.report.blocks import (
     Block,
     Chart,
     Heading,
@@ -25,21 +25,13 @@ from attribution.report.viewmodels import (
     Section,
     Table,
 )
-
-_RECONCILED = ("final", "reconciled", "final_value", "final_share", "final_conversions",
-               "reconciled_value", "reconciled_share")
+from attribution.report.rundata import RunData
+from attribution.report.sections import Context, _f, _preferred_model, model_name, section
 
 
 def reconciled_column(combined: pd.DataFrame) -> str | None:
     """The column of ``combined.csv`` holding the final reconciled estimate, if any."""
-    for name in _RECONCILED:
-        if name in combined.columns and pd.api.types.is_numeric_dtype(combined[name]):
-            return name
-    for name in combined.columns:
-        if str(name).startswith(("final", "reconciled")) and \
-                pd.api.types.is_numeric_dtype(combined[name]):
-            return name
-    return None
+    return R.FINAL_CONTRIBUTION if R.FINAL_CONTRIBUTION in combined.columns else None
 
 
 def method_shares(ctx: Context) -> tuple[list[str], dict[str, np.ndarray]]:
@@ -195,6 +187,8 @@ def budget(ctx: Context) -> Section:
         blocks: list[Block] = [Missing(W.NOT_RUN["plan"])]
     else:
         blocks = [Paragraph(W.BUDGET_INTRO.format(level=ctx.level))]
+        if (banner := plan_banner(ctx.run)) is not None:
+            blocks.insert(0, banner)
         cur, rec = ctx.col(plan, "current_spend"), ctx.col(plan, "recommended_spend")
         with np.errstate(divide="ignore", invalid="ignore"):  # change_pct's unit varies: recompute
             chg = np.where(cur > 0, rec / np.where(cur > 0, cur, 1.0) - 1, np.nan)
@@ -338,28 +332,27 @@ def _count(d: dict, keys: tuple[str, ...]) -> float:
 
 
 def _reasons(d: dict) -> dict[str, float]:
-    for k in ("rejected_by_reason", "by_reason", "reasons", "rejected"):
-        v = d.get(k)
-        if isinstance(v, dict):
-            return {str(r): float(n) for r, n in v.items() if isinstance(n, int | float)}
+    v = d.get(R.ACC_REJECTED)
+    if isinstance(v, dict):
+        return {str(r): float(n) for r, n in v.items() if isinstance(n, int | float)}
     return {}
 
 
 def accounting_rows(manifest: dict) -> tuple[list[tuple[str, float, float, float]],
                                               list[tuple[str, str, float]]]:
     """Row accounting from ``run.json``: (input, read, used, rejected) and (input, reason, rows)."""
-    acc = manifest.get("row_accounting") or manifest.get("accounting") or {}
+    acc = manifest.get(R.ROW_ACCOUNTING) or {}
     main, reasons = [], []
     if not isinstance(acc, dict):
         return main, reasons
     for name in sorted(acc):
         d = acc[name]
-        if not isinstance(d, dict) or not any(k in d for k in ("rows_read", "read", "n_read")):
+        if not isinstance(d, dict) or R.ACC_READ not in d:
             continue  # not a row count (e.g. the engine used, a timing)
         rs = _reasons(d)
-        read = _count(d, ("rows_read", "read", "n_read", "rows"))
-        used = _count(d, ("rows_used", "used", "n_used", "kept"))
-        rej = _count(d, ("rows_rejected", "rejected_total", "rejected", "n_rejected"))
+        read = _count(d, (R.ACC_READ,))
+        used = _count(d, (R.ACC_USED,))
+        rej = _count(d, (R.ACC_REJECTED_TOTAL,))
         if not np.isfinite(rej):
             rej = sum(rs.values()) if rs else (read - used if np.isfinite(read + used) else np.nan)
         main.append((str(name), read, used, rej))
