@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.data import contracts as C
-from attribution.data.load import delimiter_name, guess_separator
+from attribution.data.sniff import delimiter_name, guess_separator
 from attribution.errors import InputError
 
 

@@ -14,23 +14,23 @@ import csv
 import gzip
 import io
 import logging
-import re
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from attribution.data.accounting import Loaded
+from attribution.data.accounting import Loaded, write_rejected
+from attribution.data.panel_findings import check_min_weeks, lift_findings, panel_findings
+from attribution.data.sniff import (  # re-exported: part of this module's interface
+    detect_delimiter,
+)
+from attribution.data.validate import PATH_SEP, validate_frame
 from attribution.errors import InputError, UsageError
 
 log = logging.getLogger("attribution")
 
-DELIMITERS = (",", ";", "\t", "|")
 PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
-_DELIM_NAMES = {",": "comma ','", ";": "semicolon ';'", "\t": "tab", "|": "pipe '|'",
-                ":": "colon ':'", " ": "space ' '"}
 _SAVE_UTF8 = "save the file as UTF-8 (in Excel: Save As > 'CSV UTF-8 (Comma delimited)')"
 
 
@@ -57,11 +57,6 @@ class RawTable:
          "_fields": pd.Series(dtype="int64")}))
     blank: int = 0
     delimiter: str | None = None
-
-
-def delimiter_name(d: str) -> str:
-    """Human name of a delimiter, e.g. ``"semicolon ';'"``."""
-    return _DELIM_NAMES.get(d, repr(d))
 
 
 def read_table(path: str | Path, *, delimiter: str | None = None) -> RawTable:
@@ -215,48 +210,6 @@ def sniff_text(path: str | Path, limit: int = 1 << 20) -> None:
     decode(data, source)
 
 
-def _strip_quoted(line: str) -> str:
-    return re.sub(r'"[^"]*"', "", line)
-
-
-def detect_delimiter(text: str) -> str:
-    """Pick the delimiter among ``, ; tab |`` from the header (ties: the second line).
-
-    Example
-    -------
-    >>> detect_delimiter("a;b;c\\n1;2;3\\n")
-    ';'
-    """
-    lines = text[:65536].splitlines()[:2]
-    header = _strip_quoted(lines[0]) if lines else ""
-    counts = {d: header.count(d) for d in DELIMITERS}
-    best = max(counts.values())
-    if best == 0:
-        return ","
-    tied = [d for d in DELIMITERS if counts[d] == best]
-    if len(tied) > 1 and len(lines) > 1:
-        second = _strip_quoted(lines[1])
-        consistent = [d for d in tied if second.count(d) == best]
-        if consistent:
-            return consistent[0]
-    return tied[0]
-
-
-def guess_separator(header: str) -> str | None:
-    """The character a one-column header seems to be separated by, if any.
-
-    Example
-    -------
-    >>> guess_separator("customer_id:timestamp:channel")
-    ':'
-    """
-    counts = Counter(ch for ch in header.strip() if not (ch.isalnum() or ch in "_\"'"))
-    if not counts:
-        return None
-    ch, n = counts.most_common(1)[0]
-    return ch if n >= 1 else None
-
-
 def _check_header(names: list[str], source: str) -> None:
     seen: dict[str, int] = {}
     for i, name in enumerate(names):
@@ -376,8 +329,6 @@ def _read_csv(data: bytes, source: str, delimiter: str | None) -> RawTable:
 def _load(kind: str, path: str | Path, *, lenient: bool, rejected: str | Path | None,
           delimiter: str | None = None, tz: str = "UTC", sep: str | None = None,
           rename: dict[str, str] | None = None) -> Loaded:
-    from attribution.data.accounting import write_rejected
-    from attribution.data.validate import PATH_SEP, validate_frame
 
     raw = read_table(path, delimiter=delimiter)
     loaded = validate_frame(raw.frame, kind, source=raw.source, lenient=lenient, tz=tz,
@@ -490,7 +441,6 @@ def load_media(path: str | Path, *, lenient: bool = False,
     >>> load_media("media.csv").frame["date"].diff().dt.days.max()   # doctest: +SKIP
     7.0
     """
-    from attribution.data.panel_findings import check_min_weeks, panel_findings
 
     rename = {date_col: "date", sales_col: "sales", geo_col: "geo"}
     loaded = _load("media", path, lenient=lenient, rejected=rejected, delimiter=delimiter,
@@ -512,7 +462,6 @@ def load_lift_tests(path: str | Path, *, lenient: bool = False,
     >>> load_lift_tests("lift.csv").frame["lift_se"].min() > 0   # doctest: +SKIP
     True
     """
-    from attribution.data.panel_findings import lift_findings
 
     loaded = _load("lift-tests", path, lenient=lenient, rejected=rejected, delimiter=delimiter)
     found = lift_findings(loaded.frame, loaded.rows, loaded.accounting.source)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.data.accounting import Loaded
+from attribution.data.contracts import ACTIVITY_PREFIX, IMPRESSIONS_PREFIX, SPEND_PREFIX
 from attribution.errors import InputError
 
 
@@ -25,7 +26,6 @@ def panel_channels(media: pd.DataFrame) -> list[str]:
     >>> panel_channels(pd.DataFrame(columns=["date", "spend_tv", "activity_posts"]))
     ['tv', 'posts']
     """
-    from attribution.data.contracts import ACTIVITY_PREFIX, SPEND_PREFIX
 
     out: list[str] = []
     for prefix in (SPEND_PREFIX, ACTIVITY_PREFIX):
@@ -45,7 +45,6 @@ def check_impression_columns(columns: Iterable[str], source: str) -> None:
     -------
     >>> check_impression_columns(["date", "spend_tv", "impressions_tv"], "m.csv")
     """
-    from attribution.data.contracts import IMPRESSIONS_PREFIX, SPEND_PREFIX
 
     cols = [str(c) for c in columns]
     spend = {c[len(SPEND_PREFIX):].lower() for c in cols if c.lower().startswith(SPEND_PREFIX)}
@@ -75,7 +74,6 @@ def check_lift_tests_against_panel(lift: Loaded, media: Loaded) -> None:
     >>> check_lift_tests_against_panel(load_lift_tests("l.csv"), load_media("m.csv"))
     ... # doctest: +SKIP
     """
-    from attribution.data.contracts import ACTIVITY_PREFIX, SPEND_PREFIX
 
     src = lift.accounting.source
     lf, mf = lift.frame, media.frame

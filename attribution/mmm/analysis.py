@@ -26,9 +26,7 @@ CHUNK_ELEMS = 2e7
 
 def _chunks(res: MMMResults, per_draw: int, max_draws: int | None = None
             ) -> Iterator[np.ndarray]:
-    from attribution.mmm.results import _thin
-
-    idx = _thin(res.n_draws, max_draws)
+    idx = thin_draws(res.n_draws, max_draws)
     size = max(1, int(CHUNK_ELEMS // max(per_draw, 1)))
     for s in range(0, len(idx), size):
         yield idx[s:s + size]
@@ -232,3 +230,10 @@ def residuals(res: MMMResults, max_draws: int | None = None) -> np.ndarray:
     dec = decomposition(res, max_draws)
     fit = dec["fitted"].to_numpy()
     return (dec["sales"] - dec["predicted"]).to_numpy()[fit]
+
+
+def thin_draws(n: int, max_draws: int | None) -> np.ndarray:
+    """Indices of at most ``max_draws`` evenly spaced draws out of ``n`` (all when None)."""
+    if max_draws is None or max_draws >= n:
+        return np.arange(n)
+    return np.linspace(0, n - 1, max_draws).round().astype(int)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from attribution.findings import Finding
+from attribution.mmm.analysis import fit_metrics, residuals
 
 if TYPE_CHECKING:
     from attribution.mmm.results import MMMResults
@@ -106,7 +107,6 @@ def model_findings(res: MMMResults) -> list[Finding]:
     from statsmodels.stats.diagnostic import acorr_ljungbox
     from statsmodels.stats.stattools import durbin_watson
 
-    from attribution.mmm.analysis import fit_metrics, residuals
 
     out: list[Finding] = []
     fm = fit_metrics(res, max_draws=DIAG_DRAWS)
@@ -147,7 +147,6 @@ def model_findings(res: MMMResults) -> list[Finding]:
 
 def diagnostics_table(res: MMMResults) -> dict[str, Any]:
     """Numbers behind the findings (for the run manifest)."""
-    from attribution.mmm.analysis import fit_metrics
 
     out: dict[str, Any] = {"fit": fit_metrics(res), "vif": vif(res.panel.model_input[: res.n_train],
                                                               res.channels)}

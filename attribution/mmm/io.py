@@ -21,6 +21,8 @@ import numpy as np
 from attribution.errors import UsageError
 from attribution.findings import Finding
 from attribution.io import atomic_path, write_csv, write_json
+from attribution.mmm.analysis import contributions_over_time, decomposition, response_curves
+from attribution.mmm.diagnostics import diagnostics_table
 from attribution.mmm.panel import Panel, Scaling
 from attribution.mmm.results import MMMResults
 from attribution.mmm.spec import spec_from_dict
@@ -165,9 +167,6 @@ def write_outputs(res: MMMResults, folder: str | Path) -> list[Path]:
     -------
     >>> write_outputs(res, "runs/2026q3/mmm")     # doctest: +SKIP
     """
-    from attribution.mmm.analysis import contributions_over_time, decomposition, response_curves
-    from attribution.mmm.diagnostics import diagnostics_table
-
     folder = Path(folder)
     save(res, folder)
     written = [folder / "posterior.nc", folder / "spec.json", folder / "channels.csv"]

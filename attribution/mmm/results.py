@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.findings import Finding
+from attribution.mmm.analysis import channel_table, fit_metrics, thin_draws
 from attribution.mmm.model import Layout, lag_weights, saturate
 from attribution.mmm.panel import Panel, Scaling
 from attribution.mmm.spec import MMMSpec
@@ -121,7 +122,7 @@ class MMMResults:
         if spend.shape[-1] != C:
             raise ValueError(f"spend must end with {C} channels {self.channels}, "
                              f"got shape {spend.shape}")
-        idx = _thin(self.n_draws, max_draws)
+        idx = thin_draws(self.n_draws, max_draws)
         lead = spend.shape[:-1]
         G = len(self.panel.geos)
         m = self.panel.model_input[: self.n_train].sum(0)  # (G, C)
@@ -146,12 +147,10 @@ class MMMResults:
     # -- tables --------------------------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:
         """The per-channel table (``mmm/channels.csv``)."""
-        from attribution.mmm.analysis import channel_table
         return channel_table(self)
 
     def summary(self) -> str:
         """A short plain-text summary: fit quality, channels, findings."""
-        from attribution.mmm.analysis import fit_metrics
         fm = fit_metrics(self)
         t = self.to_frame()
         pct = round(self.spec.interval * 100)
@@ -186,9 +185,3 @@ class MMMResults:
 def _esc(s: str) -> str:
     import html
     return html.escape(str(s))
-
-
-def _thin(n: int, max_draws: int | None) -> np.ndarray:
-    if max_draws is None or max_draws >= n:
-        return np.arange(n)
-    return np.linspace(0, n - 1, max_draws).round().astype(int)
