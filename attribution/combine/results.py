@@ -21,9 +21,9 @@ STAGE = "combine"
 
 FLAG_ACTION = {
     "path_only": "treat its path credit as an upper bound; add its activity to the media panel "
-                 "or run a holdout test to measure it",
+    "or run a holdout test to measure it",
     "mmm_uncertain": "run a lift test on this channel, or vary its spend, so the model can "
-                     "separate it",
+    "separate it",
 }
 FLAG_LEVEL = {"path_only": "info", "mmm_uncertain": "warning"}
 
@@ -63,7 +63,8 @@ class CombineResults:
         return "\n".join(
             f"{r.channel}: {r.final_contribution:,.0f} ({r.final_contribution_low:,.0f} to "
             f"{r.final_contribution_high:,.0f}) [{r.flag}]"
-            for r in self.table.itertuples(index=False))
+            for r in self.table.itertuples(index=False)
+        )
 
     def _repr_html_(self) -> str:
         notes = "".join(f"<li>{html.escape(f.message)}</li>" for f in self.findings)
@@ -71,15 +72,26 @@ class CombineResults:
         return f"{table}<ul>{notes}</ul>" if notes else table
 
 
-def combine(mta_long: pd.DataFrame | None, mmm_channels: pd.DataFrame | None, *,
-            reference_model: str = "markov") -> CombineResults:
+def combine(
+    mta_long: pd.DataFrame | None,
+    mmm_channels: pd.DataFrame | None,
+    *,
+    reference_model: str = "markov",
+) -> CombineResults:
     """Reconcile path attribution with the MMM; returns the table with its findings.
 
     Parameters are those of :func:`~attribution.combine.reconcile.reconcile`.
     """
     table = reconcile(mta_long, mmm_channels, reference_model=reference_model)
     findings = tuple(
-        Finding(FLAG_LEVEL[row.flag], f"combine.{row.flag}", f"{row.channel}: {row.flag_text}",
-                FLAG_ACTION[row.flag], STAGE)
-        for row in table.itertuples(index=False) if row.flag in FLAG_ACTION)
+        Finding(
+            FLAG_LEVEL[row.flag],
+            f"combine.{row.flag}",
+            f"{row.channel}: {row.flag_text}",
+            FLAG_ACTION[row.flag],
+            STAGE,
+        )
+        for row in table.itertuples(index=False)
+        if row.flag in FLAG_ACTION
+    )
     return CombineResults(table=table, findings=findings)

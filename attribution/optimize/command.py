@@ -16,14 +16,14 @@ from pathlib import Path
 from attribution import rundir as R
 from attribution.errors import UsageError
 from attribution.findings import Finding
-from attribution.io import write_csv, write_json
+from attribution.io import write_csv
 from attribution.optimize.adapters import load_response_model
 from attribution.optimize.allocate import OBJECTIVES, BudgetOptimizer
 from attribution.optimize.bounds import read_bounds
 from attribution.optimize.horizon import CARRYOVER
 from attribution.optimize.scenarios import budget_sweep, evaluate_plans, read_plans, sweep_budgets
 from attribution.pipeline.lock import RunLock
-from attribution.pipeline.manifest import Manifest, decision_blockers, mark_plan, open_manifest
+from attribution.pipeline.manifest import Manifest, decision_blockers, open_manifest, unsafe_reason
 
 log = logging.getLogger("attribution")
 
@@ -123,9 +123,8 @@ def _plan(args: argparse.Namespace, model: object, metric: str, opt: BudgetOptim
     log.info("optimising a budget of %s over %d weeks (current spend %s) across %d channels",
              f"{budget:,.0f}", args.horizon, f"{current_total:,.0f}", len(model.channels))
     result = opt.fit(model, budget, bounds)
-    m.add_output(write_csv(out, result.to_frame()))
-    m.add_output(write_json(out.with_name(out.stem + ".json"),
-                            mark_plan(result.to_dict(), blockers)))
+    for p in result.write(out, unsafe_reason(blockers)):
+        m.add_output(p)
     m.add_findings(result.findings, stage="optimize")
     log.info("%s", result.summary().splitlines()[1])
     log.info("wrote %s", out)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from attribution import rundir
 from attribution import rundir as R
 from attribution.findings import Finding
+from attribution.io import write_csv, write_json
 
 PLAN_COLUMNS = (
     "channel", "current_spend", "recommended_spend", "change_pct",
@@ -136,8 +139,12 @@ class AllocationResult:
         }
         return pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plan-level facts for a JSON sidecar (``plan.json``) and the run manifest."""
+    def to_dict(self, unsafe_reason: str = "") -> dict[str, Any]:
+        """Plan-level facts for a JSON sidecar (``plan.json``) and the run manifest.
+
+        ``unsafe_reason`` (e.g. the model failed its diagnostics) marks the plan as not
+        for decisions: ``safe`` False and the reason under ``unsafe_reason``.
+        """
         return {
             "budget": self.budget, "horizon_weeks": self.horizon, "objective": self.objective,
             "margin": self.margin, "risk_quantile": self.risk_quantile,
@@ -148,12 +155,21 @@ class AllocationResult:
             R.PLAN_GAIN: float(self.uplift[0]), R.PLAN_GAIN_LOW: float(self.uplift[1]),
             R.PLAN_GAIN_HIGH: float(self.uplift[2]),
             R.PLAN_PROB_BEATS_CURRENT: self.prob_beats_current,
-            R.PLAN_SAFE: True,
+            R.PLAN_SAFE: not unsafe_reason,
+            **({R.PLAN_UNSAFE_REASON: unsafe_reason} if unsafe_reason else {}),
             "objective_current": self.objective_current,
             "objective_recommended": self.objective_recommended,
             "converged": self.converged, "n_draws": self.n_draws,
             "findings": [f.to_dict() for f in self.findings],
         }
+
+    def write(self, path: str | Path, unsafe_reason: str = "") -> list[Path]:
+        """Write the plan table (``path``, e.g. ``plan.csv``) and its summary beside it
+        (``plan.json``); returns both paths."""
+        path = Path(path)
+        rundir.check_columns(rundir.PLAN_CSV, self.to_frame().columns)
+        return [write_csv(path, self.to_frame()),
+                write_json(path.with_suffix(".json"), self.to_dict(unsafe_reason))]
 
     def summary_dict(self) -> dict[str, Any]:
         """Same as :meth:`to_dict`."""

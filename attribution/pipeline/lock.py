@@ -69,24 +69,37 @@ class RunLock:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
             except FileExistsError:
                 held = read_lock(self.path.parent) or {}
-                pid = int(held.get("pid", -1)) if str(held.get("pid", "")).lstrip("-").isdigit() \
+                pid = (
+                    int(held.get("pid", -1))
+                    if str(held.get("pid", "")).lstrip("-").isdigit()
                     else -1
+                )
                 if pid_alive(pid):
                     raise UsageError(
                         f"run directory {self.path.parent} is in use by another run (pid {pid}, "
                         f"started {held.get('started_at', '?')}); wait for it to finish, or "
-                        f"write this run elsewhere with --out") from None
-                self.note = (f"took over a stale lock of pid {pid} (started "
-                             f"{held.get('started_at', '?')}; that process no longer runs)")
+                        f"write this run elsewhere with --out"
+                    ) from None
+                self.note = (
+                    f"took over a stale lock of pid {pid} (started "
+                    f"{held.get('started_at', '?')}; that process no longer runs)"
+                )
                 self.path.unlink(missing_ok=True)
                 continue
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"pid": os.getpid(),
-                           "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, fh)
+                json.dump(
+                    {
+                        "pid": os.getpid(),
+                        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    },
+                    fh,
+                )
             self._held = True
             return self
-        raise UsageError(f"cannot lock the run directory {self.path.parent}; remove "
-                         f"{self.path} if no run is writing there")
+        raise UsageError(
+            f"cannot lock the run directory {self.path.parent}; remove "
+            f"{self.path} if no run is writing there"
+        )
 
     def release(self) -> None:
         if self._held:

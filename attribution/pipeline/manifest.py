@@ -83,15 +83,12 @@ def decisions(blockers: list[Finding]) -> dict[str, Any]:
             R.DECISIONS_FIX: list(dict.fromkeys(f.action for f in blockers if f.action))}
 
 
-def mark_plan(plan: dict[str, Any], blockers: list[Finding]) -> dict[str, Any]:
-    """A plan summary (``plan.json``) marked safe, or unsafe with the reason."""
-    out = dict(plan)
-    out[R.PLAN_SAFE] = not blockers
-    if blockers:
-        out[R.PLAN_UNSAFE_REASON] = (
-            "made from a model with error-level diagnostics ("
-            + ", ".join(sorted({f.code for f in blockers})) + "): not for decisions")
-    return out
+def unsafe_reason(blockers: list[Finding]) -> str:
+    """Why a plan made now is not for decisions ('' when nothing blocks)."""
+    if not blockers:
+        return ""
+    codes = ", ".join(sorted({f.code for f in blockers}))
+    return f"made from a model with error-level diagnostics ({codes})"
 
 
 @dataclass

@@ -20,16 +20,16 @@ import pandas as pd
 from attribution import rundir as R
 from attribution.errors import UsageError
 from attribution.findings import Finding
-from attribution.io import read_table, safe_child, write_csv, write_json, write_table
+from attribution.io import read_table, safe_child, write_csv, write_table
 from attribution.pipeline.config import RunConfig
 from attribution.pipeline.lock import RunLock
 from attribution.pipeline.manifest import (
     Manifest,
     decision_blockers,
-    mark_plan,
     read_manifest,
     sha256_file,
     sha256_json,
+    unsafe_reason,
 )
 
 log = logging.getLogger("attribution")
@@ -349,11 +349,11 @@ def _optimize(cfg: RunConfig, m: Manifest, st: _State) -> None:
                           max_change_pct=o.max_change_pct, interval=cfg.run.interval,
                           seed=cfg.run.seed)
     plan = opt.fit(model, budget, bounds)
-    m.add_output(write_table(out, R.PLAN_CSV, plan.to_frame()))
+    for p in plan.write(out / R.PLAN_CSV, unsafe_reason(blockers)):
+        m.add_output(p)
     sweep = budget_sweep(model, budget, bounds=bounds, optimizer=opt)
     m.add_output(write_table(out, R.SWEEP_CSV, sweep.to_frame()))
     m.add_findings(plan.findings, stage="optimize")
-    m.add_output(write_json(out / R.PLAN_JSON, mark_plan(plan.to_dict(), blockers)))
 
 
 def _report(cfg: RunConfig, m: Manifest, st: _State) -> None:

@@ -34,8 +34,9 @@ def run_banner(run: RunData) -> Banner | None:
     if not blockers and run.manifest.get(R.STATUS) != R.STATUS_NOT_FOR_DECISIONS:
         return None
     what = "; ".join(dict.fromkeys(f["message"].rstrip(".") for f in blockers))
-    return Banner(W.BANNER_TITLE, W.BANNER_RUN.format(what=what or W.BANNER_UNKNOWN),
-                  _fix(blockers))
+    return Banner(
+        W.BANNER_TITLE, W.BANNER_RUN.format(what=what or W.BANNER_UNKNOWN), _fix(blockers)
+    )
 
 
 def plan_banner(run: RunData) -> Banner | None:
@@ -44,5 +45,8 @@ def plan_banner(run: RunData) -> Banner | None:
     reason = run.plan_unsafe
     if banner is None and not reason:
         return None
-    return Banner(W.BANNER_TITLE, W.BANNER_PLAN.format(why=reason or W.BANNER_PLAN_RUN),
-                  banner.fix if banner else "")
+    return Banner(
+        W.BANNER_TITLE,
+        W.BANNER_PLAN.format(why=reason or W.BANNER_PLAN_RUN),
+        banner.fix if banner else "",
+    )

@@ -135,5 +135,3 @@ class ReportSettings:
 
     def formatter(self) -> Formatter:
         return Formatter(self.currency, self.locale)
-
-

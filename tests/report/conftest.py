@@ -1,4 +1,13 @@
-"""Fixture run directories with realistic made-up numbers following the run-directory contract."""
+"""Fixture run directories, written by the real writers.
+
+``run.json`` comes from the pipeline's ``Manifest`` (stages, findings, row
+accounting), ``mta.csv`` from a real path attribution of the fixture's path
+table, ``combined.csv`` from the real reconciliation, ``plan.csv``/``plan.json``
+from a real ``AllocationResult``, ``sweep.csv`` from a real ``SweepResult``. The
+MMM's tables hold made-up numbers (a real fit costs a minute; the demo test
+checks those writers end to end) but go through ``write_table``, which checks
+the contract's columns.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +18,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attribution.io import write_csv, write_json
+from attribution.combine import combine
+from attribution.data.accounting import RowAccounting
+from attribution.findings import Finding
+from attribution.io import write_table
+from attribution.mta import PathAttribution, PathTable
+from attribution.optimize.results import AllocationResult, SweepResult
+from attribution.pipeline.manifest import Manifest
 
 MMM_CHANNELS = ("search", "social", "display", "tv", "radio", "organic_social")
 MTA_CHANNELS = ("search", "display", "social", "email", "sms", "web", "call_centre",
                 "store_visit", "direct_mail")
-MTA_MODELS = ("first_touch", "last_touch", "linear", "markov", "shapley")
+MTA_MODELS = ("first", "last", "linear", "markov", "shapley")
 EVIL = "<script>alert(1)</script>"
 ALL_FILES = ("run.json", "paths.csv", "mta.csv", "mmm/channels.csv", "combined.csv", "plan.csv",
              "truth_comparison.csv", "mmm/contributions.csv", "mmm/response_curves.csv",
@@ -43,20 +58,11 @@ def make_run_dir(root: Path, *, seed: int = 7, files: tuple[str, ...] = ALL_FILE
         "roi": roi, "roi_low": roi * (1 - width), "roi_high": roi * (1 + width),
         "mroi": roi * np.array([0.55, 0.7, 0.9, 0.5, 0.95, np.nan]),
     })
-
-    # mta.csv
-    base = rng.dirichlet(np.ones(len(mta_ch)) * 3) * 5000
-    rows = []
-    for j, model in enumerate(MTA_MODELS):
-        conv = base * rng.uniform(0.7, 1.3, len(mta_ch))
-        conv = conv / conv.sum() * 5000
-        lo, hi = conv * 0.9, conv * 1.1
-        for c, v, a, b in zip(mta_ch, conv, lo, hi, strict=True):
-            rows.append({"model": model, "channel": c, "conversions": v, "value": v * 82.5,
-                         "ci_low": a if j >= 3 else np.nan, "ci_high": b if j >= 3 else np.nan,
-                         "value_ci_low": a * 82.5 if j >= 3 else np.nan,
-                         "value_ci_high": b * 82.5 if j >= 3 else np.nan})
-    mta = pd.DataFrame(rows)
+    ch.insert(1, "kind", ["paid"] * 5 + ["activity"])
+    sales = 9.5e6
+    for q in ("", "_low", "_high"):
+        ch[f"share{q}"] = ch[f"contribution{q}"] / sales
+    ch["mroi_low"], ch["mroi_high"] = ch["mroi"] * 0.8, ch["mroi"] * 1.2
 
     # paths.csv
     paths = {}
@@ -69,50 +75,24 @@ def make_run_dir(root: Path, *, seed: int = 7, files: tuple[str, ...] = ALL_FILE
     pt["total_conversion_value"] = pt["total_conversions"] * rng.uniform(60, 110, len(pt))
     pt["total_null"] = rng.integers(50, 4000, len(pt))
 
-    # combined.csv (the reconcile stage's layout, abridged)
-    final = contrib * rng.uniform(0.9, 1.1, len(mmm_ch))
-    comb = pd.DataFrame({
-        "channel": mmm_ch, "flag": ["both"] * 3 + ["mmm_only"] * 3, "spend": spend,
-        "final_contribution": final, "final_contribution_low": final * (1 - width),
-        "final_contribution_high": final * (1 + width), "final_roi": roi,
-        "final_roi_low": roi * (1 - width), "final_roi_high": roi * (1 + width),
-        "path_value_markov": [3.1e5, 1.2e5, 9e4, np.nan, np.nan, np.nan],
-        "mmm_contribution": contrib, "calibration_factor": [4.2, 4.1, 1.6, np.nan, np.nan, np.nan],
-        "calibrated_value": [1.3e6, 4.9e5, 1.44e5, np.nan, np.nan, np.nan],
-        "flag_text": ["path credit calibrated to the MMM"] * 3 + ["MMM estimate only"] * 3})
+    # mta.csv: the real path attribution on this path table
+    mta = PathAttribution(models=MTA_MODELS, order=1, bootstrap=20, seed=seed).fit(
+        PathTable.from_frame(pt)).to_frame()
 
-    # plan.csv as the optimiser writes it: change_pct in percent, weekly spend, a total row
+    # combined.csv: the real reconciliation of the two
+    comb = combine(mta, ch).to_frame()
+
+    # plan.csv + plan.json: a real AllocationResult (totals over ``weeks`` weeks), written by
+    # its own writer
     weeks = 13
     rec = spend * np.array([1.25, 1.1, 0.6, 0.85, 1.0, 1.0])
     rec = rec * spend.sum() / rec.sum()
     exp_cur = contrib
     exp_rec = contrib * np.array([1.12, 1.05, 0.7, 0.9, 1.0, 1.0]) + np.array(
         [5e3, 2e3, 0, 0, 0, 0])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        change = np.where(spend > 0, 100 * (rec / spend - 1), np.nan)
-    plan = pd.DataFrame({
-        "channel": mmm_ch, "current_spend": spend, "recommended_spend": rec,
-        "change_pct": change,
-        "expected_current": exp_cur, "expected_current_low": exp_cur * 0.8,
-        "expected_current_high": exp_cur * 1.2, "expected_recommended": exp_rec,
-        "expected_recommended_low": exp_rec * 0.8, "expected_recommended_high": exp_rec * 1.2,
-        "status": "interior", "current_weekly_spend": spend / weeks,
-        "recommended_weekly_spend": rec / weeks, "prob_beats_current": np.nan,
-    })
-    total = {"channel": "total", "current_spend": spend.sum(), "recommended_spend": rec.sum(),
-             "change_pct": 0.0, "expected_current": exp_cur.sum(),
-             "expected_current_low": exp_cur.sum() * 0.9,
-             "expected_current_high": exp_cur.sum() * 1.1,
-             "expected_recommended": exp_rec.sum(),
-             "expected_recommended_low": exp_rec.sum() * 0.9,
-             "expected_recommended_high": exp_rec.sum() * 1.1, "status": "plan",
-             "current_weekly_spend": spend.sum() / weeks,
-             "recommended_weekly_spend": rec.sum() / weeks, "prob_beats_current": 0.87}
-    plan = pd.concat([plan, pd.DataFrame([total])], ignore_index=True)
     gain = float((exp_rec - exp_cur).sum())
-    plan_json = {"budget": float(spend.sum()), "horizon_weeks": weeks, "interval": 0.9,
-                 "uplift": [gain, 4.1e3, 61e3], "prob_beats_current": 0.87,
-                 "expected_current": [float(exp_cur.sum()), 0.0, 0.0]}
+    plan = real_plan(mmm_ch, spend, rec, exp_cur, exp_rec, uplift=(gain, 4.1e3, 61e3),
+                     prob=0.87, horizon=weeks)
 
     # truth_comparison.csv
     truth = pd.DataFrame({"channel": mmm_ch[:5], "quantity": "roi", "method": "mmm",
@@ -121,55 +101,82 @@ def make_run_dir(root: Path, *, seed: int = 7, files: tuple[str, ...] = ALL_FILE
 
     # extras
     dates = pd.date_range("2026-01-05", periods=26, freq="7D").strftime("%Y-%m-%d")
-    over = pd.DataFrame([{"date": d, "channel": c, "contribution": v / 26 * rng.uniform(0.6, 1.4)}
+    over = pd.DataFrame([{"date": d, "channel": c, "contribution": v / 26 * rng.uniform(0.6, 1.4),
+                          "contribution_low": np.nan, "contribution_high": np.nan,
+                          "fitted": True}
                          for d in dates for c, v in zip(mmm_ch, contrib, strict=True)])
     curves = []  # weekly, from 0 to twice the current weekly spend, like the MMM writes them
-    for c, s, r in zip(mmm_ch, spend / weeks, np.nan_to_num(roi, nan=1.0), strict=True):
-        top = max(s, 4e3) * 2
+    for c, sp, r in zip(mmm_ch, spend / weeks, np.nan_to_num(roi, nan=1.0), strict=True):
+        top = max(sp, 4e3) * 2
         for x in np.linspace(0, top, 21):
-            y = r * max(s, 4e3) * 1.6 * (x / (x + max(s, 4e3) * 0.6))
+            y = r * max(sp, 4e3) * 1.6 * (x / (x + max(sp, 4e3) * 0.6))
             curves.append({"channel": c, "spend": x, "response": y, "response_low": 0.8 * y,
                            "response_high": 1.2 * y})
     budgets = np.linspace(0.5, 1.5, 11) * spend.sum()
     exp = 3.2e6 * (1 - np.exp(-budgets / 1.2e6))
-    sweep = pd.DataFrame({"budget": budgets, "expected": exp, "expected_low": exp * 0.85,
-                          "expected_high": exp * 1.15})
+    sweep = SweepResult(table=pd.DataFrame({
+        "budget": budgets, "expected": exp, "expected_low": exp * 0.85,
+        "expected_high": exp * 1.15, "marginal_roi": np.gradient(exp, budgets)}),
+        objective="sales", horizon=weeks, interval=0.9)
 
-    manifest = {
-        "status": "ok", "command": "attribution run --config q1.toml",
-        "config": {"period": "2026-Q1", "interval": 0.9, "sep": " > "}, "seed": seed,
-        "versions": {"python": "3.12.8", "attribution": "0.1.0", "pymc": "6.4.0"},
-        "inputs": {"touchpoints": {"path": "tp.parquet", "bytes": 1000, "sha256": "ab" * 32},
-                   "media": {"path": "media.csv", "bytes": 200, "sha256": "cd" * 32}},
-        "row_accounting": {  # as attribution.data.accounting writes it
-            "touchpoints": {"source": "tp.parquet", "read": 120450, "used": 120112,
-                            "rejected": {"bad_timestamp": 300, "empty_channel": 38},
-                            "rejected_total": 338, "blank": 0},
-            "media": {"source": "media.csv", "read": 104, "used": 104, "rejected": {},
-                      "rejected_total": 0, "blank": 0},
-        },
-        "skipped_stages": {},
-        "timings_s": {"mta": 3.2, "mmm": 212.4},
-        "findings": [
-            {"level": "warning", "code": "mmm.rhat", "message": "R-hat 1.04 for beta[radio]",
-             "action": "sample longer", "stage": "mmm"},
-            {"level": "info", "code": "mta.bootstrap", "message": "200 bootstrap replicates",
-             "action": "", "stage": "mta"},
-        ] if findings else [],
-        "outputs": {},
-    }
     tables = {"paths.csv": pt, "mta.csv": mta, "mmm/channels.csv": ch, "combined.csv": comb,
-              "plan.csv": plan, "truth_comparison.csv": truth, "mmm/contributions.csv": over,
-              "mmm/response_curves.csv": curves, "sweep.csv": sweep}
+              "truth_comparison.csv": truth, "mmm/contributions.csv": over,
+              "mmm/response_curves.csv": pd.DataFrame(curves), "sweep.csv": sweep.to_frame()}
     for rel in files:
-        if rel == "run.json":
-            write_json(root / rel, manifest)
-        elif rel == "plan.json":
-            write_json(root / rel, plan_json)
-        else:
-            df = tables[rel]
-            write_csv(root / rel, df if isinstance(df, pd.DataFrame) else pd.DataFrame(df))
+        if rel in tables:
+            write_table(root, rel, tables[rel])
+    if "plan.csv" in files:
+        plan.write(root / "plan.csv")
+        if "plan.json" not in files:
+            (root / "plan.json").unlink()
+    if "run.json" in files:
+        real_manifest(root, [
+            Finding("warning", "mmm.rhat", "R-hat 1.04 for beta[radio]", "sample longer", "mmm"),
+            Finding("info", "mta.bootstrap", "200 bootstrap replicates", "", "mta"),
+        ] if findings else [], seed=seed)
     return root
+
+
+def real_plan(channels, current, recommended, exp_cur, exp_rec, *, uplift, prob,
+              horizon: int = 1) -> AllocationResult:
+    """A real optimiser result with these numbers (intervals: ±20% per channel, ±10% total)."""
+    n = len(channels)
+    ec = np.column_stack([exp_cur, exp_cur * 0.8, exp_cur * 1.2])
+    er = np.column_stack([exp_rec, exp_rec * 0.8, exp_rec * 1.2])
+    tc, tr = float(np.sum(exp_cur)), float(np.sum(exp_rec))
+    return AllocationResult(
+        channels=tuple(channels), budget=float(np.sum(recommended)), horizon=horizon,
+        objective="sales", margin=None, risk_quantile=None, carryover="steady", interval=0.9,
+        current_spend=np.asarray(current, float), recommended_spend=np.asarray(recommended, float),
+        lower=np.zeros(n), upper=np.asarray(current, float) * 2, locked=np.zeros(n, bool),
+        status=("interior",) * n, expected_current=ec, expected_recommended=er,
+        total_current=np.array([tc, tc * 0.9, tc * 1.1]),
+        total_recommended=np.array([tr, tr * 0.9, tr * 1.1]), uplift=np.asarray(uplift, float),
+        mroi=np.full((n, 3), 0.5), prob_beats_current=prob, objective_current=tc,
+        objective_recommended=tr, converged=True, n_draws=200)
+
+
+def real_manifest(root: Path, findings: list[Finding], *, seed: int = 7,
+                   interval: float = 0.9,
+                   accounting: dict[str, RowAccounting] | None = None) -> dict:
+    """run.json as the pipeline writes it: the real Manifest, through every stage."""
+    m = Manifest(run_dir=root, config={"run": {"name": root.name, "interval": interval,
+                                                "seed": seed}}, seed=seed)
+    m.plan_stages(["journeys", "mta", "inputs", "mmm", "combine", "optimize", "report"])
+    if accounting is None:
+        accounting = {"touchpoints": RowAccounting("tp.parquet", 120450, 120112,
+                                                   {"bad_timestamp": 300, "empty_channel": 38}),
+                      "media": RowAccounting("media.csv", 104, 104, {})}
+    with m.stage("journeys"):
+        for name, acc in accounting.items():
+            m.add_accounting(name, acc)
+    for name in ("mta", "inputs", "mmm", "combine", "optimize"):
+        with m.stage(name):
+            m.add_findings([f for f in findings if f.stage == name])
+    m.extra["skipped_stages"] = {}
+    m.finish()
+    m.write()
+    return read_json(root / "run.json")
 
 
 @pytest.fixture(scope="session")
@@ -201,3 +208,15 @@ def make_run():
 
 def read_json(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def make_plan():
+    """``real_plan``: a real optimiser result with given numbers."""
+    return real_plan
+
+
+@pytest.fixture(scope="session")
+def write_manifest():
+    """``real_manifest``: run.json written by the pipeline's Manifest."""
+    return real_manifest

@@ -2,41 +2,47 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pytest
 
+from attribution.data.accounting import RowAccounting
+from attribution.findings import Finding
 from attribution.io import write_csv
 from attribution.report import wording as W
 from attribution.report.rundata import load_run
 from attribution.report.sections_more import accounting_rows
 from attribution.report.viewmodels import ReportSettings, build_report
 
+FINDINGS = (Finding("warning", "mmm.rhat", "R-hat 1.04", "sample longer", "mmm"),
+            Finding("info", "i", "fine", "", "mta"))
 
-def _write_small(root: Path, contrib: tuple[float, float] = (1.3e6, 9.1e5),
-                 lows: tuple[float, float] = (1.1e6, 6.0e5),
-                 highs: tuple[float, float] = (1.5e6, 1.2e6), plan: bool = True) -> Path:
-    (root / "mmm").mkdir(parents=True, exist_ok=True)
-    write_csv(root / "mmm/channels.csv", pd.DataFrame({
-        "channel": ["tv", "search"], "spend": [6.5e5, 4.2e5],
-        "contribution": [contrib[1], contrib[0]], "contribution_low": [lows[1], lows[0]],
-        "contribution_high": [highs[1], highs[0]], "roi": [1.4, 3.1], "roi_low": [0.98, 2.73],
-        "roi_high": [1.82, 3.47], "mroi": [0.7, 1.71]}))
-    if plan:
-        write_csv(root / "plan.csv", pd.DataFrame({
-            "channel": ["tv", "search"], "current_spend": [6.5e5, 4.2e5],
-            "recommended_spend": [5.5e5, 5.2e5], "change_pct": [-0.1538, 0.2381],
-            "expected_current": [9.1e5, 1.3e6], "expected_recommended": [8.8e5, 1.38e6]}))
-    (root / "run.json").write_text(json.dumps({
-        "plan": {"gain_low": 1.0e4, "gain_high": 9.0e4, "prob_better": 0.87},
-        "findings": [{"level": "warning", "code": "mmm.rhat", "message": "R-hat 1.04",
-                      "action": "sample longer", "stage": "mmm"},
-                     {"level": "info", "code": "i", "message": "fine", "stage": "mta"}],
-        "row_accounting": {"touchpoints": {"rows_read": 10, "rows_used": 7,
-                                           "rejected_by_reason": {"bad_time": 2, "dup": 1}}}}),
-        encoding="utf-8")
-    return root
+
+@pytest.fixture
+def write_small(make_plan, write_manifest):
+    """A two-channel run: MMM table, a real plan (gain +50K, 10–90K, P 0.87), run.json."""
+
+    def write(root: Path, contrib: tuple[float, float] = (1.3e6, 9.1e5),
+              lows: tuple[float, float] = (1.1e6, 6.0e5),
+              highs: tuple[float, float] = (1.5e6, 1.2e6), plan: bool = True,
+              findings: tuple[Finding, ...] = FINDINGS) -> Path:
+        (root / "mmm").mkdir(parents=True, exist_ok=True)
+        write_csv(root / "mmm/channels.csv", pd.DataFrame({
+            "channel": ["tv", "search"], "spend": [6.5e5, 4.2e5],
+            "contribution": [contrib[1], contrib[0]], "contribution_low": [lows[1], lows[0]],
+            "contribution_high": [highs[1], highs[0]], "roi": [1.4, 3.1],
+            "roi_low": [0.98, 2.73], "roi_high": [1.82, 3.47], "mroi": [0.7, 1.71]}))
+        if plan:
+            make_plan(["tv", "search"], [6.5e5, 4.2e5], [5.5e5, 5.2e5],
+                      np.array([9.1e5, 1.3e6]), np.array([8.8e5, 1.38e6]),
+                      uplift=(5.0e4, 1.0e4, 9.0e4), prob=0.87).write(root / "plan.csv")
+        write_manifest(root, list(findings), accounting={
+            "touchpoints": RowAccounting("tp.csv", 10, 7, {"bad_time": 2, "dup": 1})})
+        return root
+
+    return write
 
 
 def _texts(section) -> list[str]:
@@ -55,8 +61,8 @@ def _table(section, tid: str):
     return next(b for b in section.blocks if b.kind == "table" and b.id == tid)
 
 
-def test_summary_sentences_carry_numbers(tmp_path: Path) -> None:
-    view = build_report(load_run(_write_small(tmp_path / "r")))
+def test_summary_sentences_carry_numbers(tmp_path: Path, write_small) -> None:
+    view = build_report(load_run(write_small(tmp_path / "r")))
     summary = view.sections[0]
     assert summary.id == "summary"
     text = " ".join(_texts(summary))
@@ -96,19 +102,21 @@ def test_sections_order_and_missing_analyses(tmp_path: Path) -> None:
     assert methods.rows == (("search", "30", "20"), ("email", "10", "20"))
 
 
-def test_plan_table_and_totals(tmp_path: Path) -> None:
-    view = build_report(load_run(_write_small(tmp_path / "r")))
+def test_plan_table_and_totals(tmp_path: Path, write_small) -> None:
+    view = build_report(load_run(write_small(tmp_path / "r")))
     budget = next(s for s in view.sections if s.id == "budget")
     plan = _table(budget, "plan")
     assert plan.rows[0][:4] == ("tv", "€650K", "€550K", "−15%")
     assert plan.rows[1][:4] == ("search", "€420K", "€520K", "+24%")
-    assert plan.rows[-1] == ("Total", "€1.1M", "€1.1M", "0%", "€2.2M", "€2.3M")
+    # the optimiser's own totals, with their intervals (±10% in this plan)
+    assert plan.rows[-1] == ("Total", "€1.1M", "€1.1M", "0%", "€2.2M (€2.0–2.4M)",
+                             "€2.3M (€2.0–2.5M)")
 
 
-def test_comparison_beyond_uncertainty(tmp_path: Path) -> None:
-    now = _write_small(tmp_path / "now")
+def test_comparison_beyond_uncertainty(tmp_path: Path, write_small) -> None:
+    now = write_small(tmp_path / "now")
     # previous: search 0.5M (0.4–0.6M) -> no overlap with 1.1–1.5M; tv 0.9M (0.7–1.1M) overlaps
-    before = _write_small(tmp_path / "before", contrib=(5e5, 9e5), lows=(4e5, 7e5),
+    before = write_small(tmp_path / "before", contrib=(5e5, 9e5), lows=(4e5, 7e5),
                           highs=(6e5, 1.1e6))
     view = build_report(load_run(now), load_run(before))
     comp = next(s for s in view.sections if s.id == "comparison")
@@ -120,8 +128,8 @@ def test_comparison_beyond_uncertainty(tmp_path: Path) -> None:
     assert rows["tv"][-1] == "no"
 
 
-def test_appendix_accounting_and_findings(tmp_path: Path) -> None:
-    run = load_run(_write_small(tmp_path / "r"))
+def test_appendix_accounting_and_findings(tmp_path: Path, write_small) -> None:
+    run = load_run(write_small(tmp_path / "r"))
     main, reasons = accounting_rows(run.manifest)
     assert main == [("touchpoints", 10.0, 7.0, 3.0)]          # rejected = sum of reasons
     assert reasons == [("touchpoints", "bad_time", 2.0), ("touchpoints", "dup", 1.0)]
@@ -131,8 +139,8 @@ def test_appendix_accounting_and_findings(tmp_path: Path) -> None:
     assert _table(appx, "accounting").rows == (("touchpoints", "10", "7", "3"),)
 
 
-def test_locale_and_currency_change_numbers_not_structure(tmp_path: Path) -> None:
-    run = load_run(_write_small(tmp_path / "r"))
+def test_locale_and_currency_change_numbers_not_structure(tmp_path: Path, write_small) -> None:
+    run = load_run(write_small(tmp_path / "r"))
     en = build_report(run)
     de = build_report(run, settings=ReportSettings(currency="USD", locale="de"))
     assert [s.id for s in en.sections] == [s.id for s in de.sections]
@@ -162,12 +170,9 @@ def test_plan_total_row_uses_optimiser_totals(run_dir: Path) -> None:
     assert rows["search"][3] == "+28%"        # recomputed from spend, whatever change_pct's unit
 
 
-def test_many_findings_keep_the_summary_short(tmp_path: Path) -> None:
-    root = _write_small(tmp_path / "r")
-    manifest = json.loads((root / "run.json").read_text(encoding="utf-8"))
-    manifest["findings"] = [{"level": "warning", "code": f"c{i}", "message": f"issue {i}"}
-                            for i in range(12)]
-    (root / "run.json").write_text(json.dumps(manifest), encoding="utf-8")
+def test_many_findings_keep_the_summary_short(tmp_path: Path, write_small) -> None:
+    root = write_small(tmp_path / "r", findings=tuple(
+        Finding("warning", f"c{i}", f"issue {i}", "", "mmm") for i in range(12)))
     flags = next(b for b in build_report(load_run(root)).sections[0].blocks
                  if b.kind == "flags")
     assert len(flags.items) == 8
