@@ -62,3 +62,12 @@ POWER_CSV = "power.csv"
 # ----------------------------------------------------------------------------- report
 REPORT_HTML = "report.html"
 REPORT_PDF = "report.pdf"
+
+# ------------------------------------------------------------ run.json: data and reporting window
+#: ``run.json[RUN_WINDOW]`` holds ``{prefix}_start``, ``{prefix}_end`` (ISO dates, inclusive)
+#: and ``{prefix}_weeks`` for two prefixes: WINDOW_DATA (the weeks of the media panel the
+#: model learned from) and WINDOW_REPORT (the weeks the run's tables summarise: the
+#: configured ``[run] window_start/window_end``, or the data window).
+RUN_WINDOW = "window"
+WINDOW_DATA = "data"
+WINDOW_REPORT = "report"

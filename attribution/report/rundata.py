@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from attribution import rundir as R
 from attribution.errors import InputError, UsageError
 
 # relative path -> (required columns, numeric columns if present)
@@ -54,6 +55,7 @@ FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "mmm/response_curves.csv": (("channel", "spend", "response"),
                                 ("spend", "response", "response_low", "response_high")),
     "sweep.csv": (("budget", "expected"), ("budget", "expected", "expected_low", "expected_high")),
+    R.MMM_DECOMPOSITION_CSV: (("date", "sales"), ("sales",)),
 }
 
 _TOTAL_NAMES = {"total", "(total)", "all", "__total__"}
