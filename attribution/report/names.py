@@ -82,9 +82,9 @@ class ChannelStyle:
         return str(self.units.get(str(channel_id), W.DEFAULT_ACTIVITY_UNIT))
 
     def palette(self, channel_ids: Iterable[object]) -> dict[str, str]:
-        """Colour per channel id: configured first, then the palette in sorted-id order
+        """Colour per channel id: configured first, then the palette in the given order
         (so a channel keeps its colour in every chart of the report)."""
-        ids = sorted(dict.fromkeys(str(c) for c in channel_ids))
+        ids = list(dict.fromkeys(str(c) for c in channel_ids))
         free = [c for c in OKABE_ITO if c not in set(self.colours.values())] or list(OKABE_ITO)
         out, k = {}, 0
         for cid in ids:

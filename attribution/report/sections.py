@@ -148,7 +148,7 @@ def contribution(ctx: Context) -> Section:
         return section("contribution", [Missing(W.NOT_RUN["mmm"])])
     f = ctx.fmt
     period = ctx.scale.report.label() if ctx.scale.report else W.THIS_PERIOD
-    palette = ctx.settings.style.palette(ctx.channel_ids())
+    palette = ctx.settings.style.palette(ch["channel"])  # largest first: strongest colours
     blocks: list[Block] = [Paragraph(W.CONTRIB_INTRO.format(level=ctx.level, period=period))]
     title = W.CHART_CONTRIB.format(currency=ctx.cur, period=period)
     blocks.append(Chart("chart-contribution", title, charts.bars_interval(
@@ -183,7 +183,9 @@ def roi(ctx: Context) -> Section:
     if ch is None:
         return section("roi", [Missing(W.NOT_RUN["mmm"])])
     f = ctx.fmt
-    blocks: list[Block] = [Paragraph(W.ROI_INTRO.format(sym=ctx.sym, one=f.ratio(1.0)))]
+    period = ctx.scale.report.label() if ctx.scale.report else W.THIS_PERIOD
+    blocks: list[Block] = [Paragraph(W.ROI_INTRO.format(sym=ctx.sym, one=f.ratio(1.0),
+                                                        period=period))]
     act = is_activity(ch)
     paid = ch[~act]
     r = paid.assign(_r=ctx.col(paid, "roi")).sort_values(["_r", "channel"],

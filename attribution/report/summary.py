@@ -224,9 +224,7 @@ def summary(ctx: Context) -> Section:
         blocks.append(Paragraph(W.SCALE_LINE_WINDOW.format(report=sc.report.label(),
                                                            data=sc.data.label(),
                                                            generated=today)))
-    elif sc.data is not None:
-        blocks.append(Paragraph(W.SCALE_LINE.format(data=sc.data.label(), generated=today)))
-    else:
+    elif sc.data is None:  # (otherwise the subtitle states the data window and the date)
         blocks.append(Paragraph(W.SCALE_LINE_NO_DATES.format(generated=today)))
     ch = _channels_sorted(ctx)
     sentences, cards = _media_blocks(ctx, ch) if ch is not None else _paths_headline(ctx)

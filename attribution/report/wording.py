@@ -69,7 +69,6 @@ DEFAULT_ACTIVITY_UNIT = "activity units"
 ACTIVITY_AMOUNT = "{amount} {unit}"
 
 # ---------------------------------------------------------------- executive summary
-SCALE_LINE = ("Data: weekly sales and media for {data}. Report generated {generated}.")
 SCALE_LINE_NO_DATES = ("The run does not record the dates of its data, so totals cover the "
                        "whole period of the inputs. Report generated {generated}.")
 THIS_PERIOD = "the period of the data"
@@ -205,7 +204,7 @@ H_CONTRIB = "Contribution"
 H_INTERVAL = "{level} interval"
 H_ROI = "ROI"
 H_MROI = "Marginal ROI"
-ROI_INTRO = ("Return on investment (ROI) is incremental sales per {sym}1 spent over the period; "
+ROI_INTRO = ("Return on investment (ROI) is incremental sales per {sym}1 spent over {period}; "
              "marginal ROI is the return on the next {sym}1. A channel above {one} pays back; "
              "budget should move towards channels with a high marginal ROI.")
 CHART_ROI = "Return per {sym}1 spent, with {level} intervals"
@@ -250,6 +249,9 @@ H_CONV_RATE = "Conversion rate"
 H_JOURNEYS = "Journeys"
 PATH_ARROW = " → "
 O2O_TITLE = "Online-to-offline movements"
+NONE_OFFLINE = "none of the journeys' channels"
+#: the path-table name of conversions with no recorded touch
+NO_TOUCH = "(none)"
 O2O_INTRO = ("Channels counted as offline: {offline}. A journey moves online to offline when an "
              "online touch is followed later by an offline touch.")
 O2O_SENTENCE = ("{o2o} of journeys ({o2o_conv} of converting journeys) move from online to "
@@ -270,18 +272,19 @@ H_BASIS = "Basis"
 
 # ---------------------------------------------------------------- budget
 BUDGET_INTRO = ("The optimiser reallocates the budget to maximise expected incremental sales "
-                "under the configured limits. Expected values are per period with {level} "
-                "intervals.")
+                "under the configured limits. Spend and expected incremental sales are per week "
+                "(multiply by 13 for a quarter, 52 for a year), with {level} intervals.")
 TABLE_PLAN = "Recommended spend by channel"
-H_CURRENT = "Current spend"
-H_RECOMMENDED = "Recommended spend"
+H_CURRENT = "Current spend per week"
+H_RECOMMENDED = "Recommended spend per week"
 H_CHANGE = "Change"
-H_EXP_CURRENT = "Expected sales, current"
-H_EXP_RECOMMENDED = "Expected sales, recommended"
-CHART_PLAN = "Current and recommended spend ({currency})"
-CHART_SWEEP = "Budget sweep: expected incremental sales by total budget ({currency})"
-AXIS_BUDGET = "Total budget ({currency})"
-AXIS_EXPECTED = "Expected incremental sales ({currency})"
+H_EXP_CURRENT = "Expected sales per week, current"
+H_EXP_RECOMMENDED = "Expected sales per week, recommended"
+CHART_PLAN = "Current and recommended spend per week ({currency})"
+CHART_SWEEP = ("Budget sweep: expected incremental sales per week by weekly budget "
+               "({currency})")
+AXIS_BUDGET = "Total weekly budget ({currency})"
+AXIS_EXPECTED = "Expected incremental sales per week ({currency})"
 LEGEND_EXPECTED = "Expected"
 LEGEND_CURRENT_BUDGET = "Current budget"
 
@@ -332,11 +335,11 @@ H_DETAIL = "Detail"
 RUN_SEED = "Seed"
 RUN_STATUS = "Status"
 RUN_COMMAND = "Command"
-RUN_VERSION = "Version of {name}"
 RUN_INPUT = "Input {name} (SHA-256)"
 RUN_INPUT_FILES = "{n} files, each checksummed in run.json"
 RUN_INPUT_REMOTE = "URL or table: no checksum (not a local file)"
-RUN_TIMING = "Time for {stage}"
+RUN_VERSIONS = "Package versions"
+RUN_TIMINGS = "Time per stage"
 APPX_NOTES = "Method notes and assumptions"
 METHOD_NOTES = (
     "Path attribution credits conversions along observed customer journeys. Heuristic models "
