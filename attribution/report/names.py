@@ -25,9 +25,8 @@ from dataclasses import dataclass, field
 
 from attribution.errors import UsageError
 from attribution.report import wording as W
+from attribution.report.charts import OKABE_ITO
 
-OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#000000",
-             "#F0E442")
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _ACRONYMS = {"tv", "sms", "ooh", "seo", "sem", "crm", "ctv", "dm", "pr", "vod", "mmm", "mta"}
 
