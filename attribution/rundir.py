@@ -240,7 +240,6 @@ PID = "pid"
 STARTED_AT = "started_at"
 UPDATED_AT = "updated_at"
 FINISHED_AT = "finished_at"
-DATA_WINDOW = "data_window"        # {"start": date, "end": date, "weeks": n} of the media panel
 INPUT_CHECKSUM = "input_checksum"  # one sha256 over every input's checksum (resume check)
 CONFIG_CHECKSUM = "config_checksum"
 DECISIONS = "decisions"            # {"safe": bool, "reasons": [...], "fix": [...]}
@@ -317,3 +316,12 @@ PLAN_UNSAFE_REASON = "unsafe_reason"
 PLAN_FINDINGS = FINDINGS
 #: what the report reads of plan.json as the plan's summary
 PLAN_SUMMARY_KEYS = (PLAN_GAIN, PLAN_GAIN_LOW, PLAN_GAIN_HIGH, PLAN_PROB_BEATS_CURRENT)
+
+# ------------------------------------------------------------ run.json: data and reporting window
+#: ``run.json[RUN_WINDOW]`` holds ``{prefix}_start``, ``{prefix}_end`` (ISO dates, inclusive)
+#: and ``{prefix}_weeks`` for two prefixes: WINDOW_DATA (the weeks of the media panel the
+#: model learned from) and WINDOW_REPORT (the weeks the run's tables summarise: the
+#: configured ``[run] window_start/window_end``, or the data window).
+RUN_WINDOW = "window"
+WINDOW_DATA = "data"
+WINDOW_REPORT = "report"

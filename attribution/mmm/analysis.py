@@ -85,17 +85,23 @@ def _mu(res: MMMResults, draws: np.ndarray) -> np.ndarray:
     return mu  # (D, T, G)
 
 
-def channel_table(res: MMMResults) -> pd.DataFrame:
+def channel_table(res: MMMResults, weeks: np.ndarray | None = None) -> pd.DataFrame:
     """Per-channel totals over the fitted weeks (``mmm/channels.csv``).
 
     Columns: channel, kind, spend, contribution (+ _low/_high), share (+ _low/_high),
     roi (+ _low/_high), mroi (+ _low/_high). ROI is NaN for activity channels.
+    ``weeks`` (a boolean mask over the panel's weeks) restricts the totals, spend and
+    ROI to a reporting window (a quarter of a model fitted on two years); the
+    marginal ROI stays at the fitted weeks' mean weekly spend.
     """
-    n, C = res.n_train, len(res.channels)
-    totals = np.concatenate([media_contributions(res, ix)[:, :n].sum(axis=(1, 2))
+    C = len(res.channels)
+    sel = np.arange(res.panel.n_weeks) < res.n_train
+    if weeks is not None:
+        sel &= np.asarray(weeks, dtype=bool)
+    totals = np.concatenate([media_contributions(res, ix)[:, sel].sum(axis=(1, 2))
                              for ix in _chunks(res, res.panel.media.size)])  # (D, C)
-    sales = res.panel.y[:n].sum()
-    spend = res.spend_total
+    sales = res.panel.y[sel].sum()
+    spend = res.panel.media[sel].sum(axis=(0, 1))
     paid = res.has_spend & (spend > 0)
     roi = np.where(paid, totals / np.where(paid, spend, 1.0), np.nan)
     cur = res.current_spend

@@ -21,6 +21,7 @@ from attribution.mmm.io import write_outputs
 from attribution.mmm.spec import MMMSpec, load_spec, spec_from_dict
 from attribution.pipeline.lock import RunLock
 from attribution.pipeline.manifest import Manifest, exit_status
+from attribution.pipeline.window import window_record
 
 log = logging.getLogger("attribution")
 
@@ -93,9 +94,7 @@ def _inputs(args: argparse.Namespace, m: Manifest) -> tuple[pd.DataFrame, MMMSpe
     for f in findings:
         log.warning("input %s: %s (%s)", f.level, f.message, f.action)
     m.add_findings(findings, stage="inputs")
-    dates = pd.to_datetime(frame["date"])
-    m.extra[R.DATA_WINDOW] = {"start": dates.min().date().isoformat(),
-                              "end": dates.max().date().isoformat(), "weeks": dates.nunique()}
+    m.extra[R.RUN_WINDOW] = window_record(frame["date"], None, None)
     return frame, spec, lift
 
 

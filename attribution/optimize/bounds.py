@@ -19,6 +19,9 @@ import pandas as pd
 from attribution.errors import InputError, UsageError
 
 BOUND_COLUMNS = ("min", "max", "min_pct", "max_pct", "locked")
+#: default limit on each channel's change (percent of its current spend), shared by
+#: ``attribution optimize --max-change-pct`` and ``[optimize] max_change_pct`` of a run
+DEFAULT_MAX_CHANGE_PCT = 50.0
 _TRUE = {"true", "yes", "1", "y", "t", "locked"}
 _FALSE = {"false", "no", "0", "n", "f", ""}
 

@@ -19,7 +19,7 @@ from attribution.findings import Finding
 from attribution.io import write_csv
 from attribution.optimize.adapters import load_response_model
 from attribution.optimize.allocate import OBJECTIVES, BudgetOptimizer
-from attribution.optimize.bounds import read_bounds
+from attribution.optimize.bounds import DEFAULT_MAX_CHANGE_PCT, read_bounds
 from attribution.optimize.horizon import CARRYOVER
 from attribution.optimize.scenarios import budget_sweep, evaluate_plans, read_plans, sweep_budgets
 from attribution.pipeline.lock import RunLock
@@ -47,9 +47,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--horizon", type=int, default=1, metavar="WEEKS",
                         help="planning horizon in weeks (default 1: a weekly budget; 13 plans "
                              "a quarter); budget, bounds and outcomes are totals over it")
-    parser.add_argument("--max-change-pct", type=float, metavar="P",
-                        help="keep every channel within +-P%% of its current spend "
-                             "(unless --bounds says otherwise for it)")
+    parser.add_argument("--max-change-pct", type=_max_change, default=DEFAULT_MAX_CHANGE_PCT,
+                        metavar="P",
+                        help="keep every channel within +-P%% of its current spend unless "
+                             "--bounds says otherwise for it (default: %(default)s, as "
+                             "'attribution run'; 'none' lifts the limit)")
     parser.add_argument("--carryover", choices=CARRYOVER, default="steady",
                         help="steady-state carry-over (default) or finite-horizon ramp-in")
     parser.add_argument("--interval", type=float, default=0.9, help="interval width (0.9)")
@@ -65,6 +67,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      "planned; 3 refused: the model has error-level diagnostics (pass "
                      "--allow-unconverged for a plan marked unsafe); 2 bad input or usage; "
                      "1 internal error")
+
+
+def _max_change(text: str) -> float | None:
+    """``"50"`` -> 50.0; ``"none"`` -> None (no limit)."""
+    if str(text).strip().lower() in ("none", "off", "no"):
+        return None
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a percentage or 'none', got '{text}'"
+                                         ) from None
+    if not v >= 0 or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be >= 0 (or 'none'), got '{text}'")
+    return v
+
+
+def bounds_statement(max_change_pct: float | None, bounds_file: str | None) -> str:
+    """One line saying which limits the plan respected (printed and logged).
+
+    Example
+    -------
+    >>> bounds_statement(50.0, None)
+    'limits: every channel within ±50% of its current spend (change with --max-change-pct)'
+    """
+    head = ("every channel within ±" + f"{max_change_pct:g}% of its current spend"
+            if max_change_pct is not None else "no limit on any channel's change")
+    tail = f"; per-channel bounds from {bounds_file} take precedence" if bounds_file else ""
+    return f"limits: {head}{tail} (change with --max-change-pct)"
 
 
 def _budget(text: str, current_total: float) -> float:
@@ -122,10 +152,13 @@ def _plan(args: argparse.Namespace, model: object, metric: str, opt: BudgetOptim
     bounds = read_bounds(args.bounds, model.channels) if args.bounds else None
     log.info("optimising a budget of %s over %d weeks (current spend %s) across %d channels",
              f"{budget:,.0f}", args.horizon, f"{current_total:,.0f}", len(model.channels))
+    limits = bounds_statement(args.max_change_pct, args.bounds)
+    log.info("%s", limits)
     result = opt.fit(model, budget, bounds)
     for p in result.write(out, unsafe_reason(blockers)):
         m.add_output(p)
     m.add_findings(result.findings, stage="optimize")
+    print(limits)
     log.info("%s", result.summary().splitlines()[1])
     log.info("wrote %s", out)
     if args.scenarios:

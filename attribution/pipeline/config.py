@@ -36,6 +36,8 @@ from typing import Any
 from attribution.errors import UsageError
 from attribution.io import read_toml
 from attribution.journeys.sources import is_source_spec, normalize_spec
+from attribution.optimize.bounds import DEFAULT_MAX_CHANGE_PCT
+from attribution.pipeline.window import check_window
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ class OptimizeConfig:
     objective: str = "sales"
     margin: float | None = None
     risk_quantile: float | None = None
-    max_change_pct: float = 50.0
+    max_change_pct: float = DEFAULT_MAX_CHANGE_PCT
     # plan even when the model has error-level diagnostics (the plan is marked unsafe)
     allow_unconverged: bool = False
 
@@ -120,6 +122,11 @@ class ReportConfig:
     currency: str = "EUR"
     locale: str = "en"
     previous: Path | None = None
+    # how channels are shown: channel_names = {tv = "TV"}, channel_colours = {tv = "#0072B2"},
+    # channel_units = {organic_social = "posts"} (activity channels; default "activity units")
+    channel_names: dict[str, str] = field(default_factory=dict)
+    channel_colours: dict[str, str] = field(default_factory=dict)
+    channel_units: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -129,6 +136,14 @@ class RunSection:
     seed: int = 0
     lenient: bool = False
     interval: float = 0.9
+    # the reporting window (ISO dates, both included), e.g. a quarter: journeys, path credit,
+    # MMM contributions and calibration are summarised over it; the MMM still learns from
+    # the whole media panel. Unset: the whole period of the data.
+    window_start: str | None = None
+    window_end: str | None = None
+
+    def __post_init__(self) -> None:
+        check_window(self.window_start, self.window_end)
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,9 @@ def demo_config(seed: int, formats: tuple[str, ...], quick: bool) -> dict:
         "mmm": mmm,
         # a quick demo's short sampling may not converge: its plan is then shown, marked unsafe
         **({"optimize": {"allow_unconverged": True}} if quick else {}),
-        "report": {"formats": list(formats)},
+        # the simulator's organic activity is engagement, in thousands per week
+        "report": {"formats": list(formats),
+                   "channel_units": {"organic_social": "thousand engagements"}},
     }
 
 
@@ -94,6 +96,8 @@ def _toml_value(v: object) -> str:
         return "true" if v else "false"
     if isinstance(v, int | float):
         return repr(v)
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k} = {_toml_value(x)}" for k, x in v.items()) + "}"
     if isinstance(v, list | tuple):
         return "[" + ", ".join(_toml_value(x) for x in v) + "]"
     return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'

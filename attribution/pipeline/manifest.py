@@ -234,7 +234,7 @@ class Manifest:
                 if rel not in self.outputs:
                     self.outputs.append(rel)
         self.accounting.update(previous.get(R.ROW_ACCOUNTING) or {})
-        for k in (R.MTA_BASIS, R.MTA_PRIORS, R.DATA_WINDOW):
+        for k in (R.MTA_BASIS, R.MTA_PRIORS, R.RUN_WINDOW):
             if k in previous:
                 self.extra[k] = previous[k]
 

@@ -31,6 +31,7 @@ from attribution.pipeline.manifest import (
     sha256_json,
     unsafe_reason,
 )
+from attribution.pipeline.window import check_window, restrict_events, week_mask, window_record
 
 log = logging.getLogger("attribution")
 
@@ -45,6 +46,7 @@ class _State:
     lift: pd.DataFrame | None = None
     journey_credit: pd.DataFrame | None = None
     mmm: Any = None
+    mmm_table: pd.DataFrame | None = None  # mmm/channels.csv (over the reporting window)
     combined: pd.DataFrame | None = None
     skipped: dict[str, str] = field(default_factory=dict)
 
@@ -142,6 +144,35 @@ def _resume_point(m: Manifest, out: Path) -> set[str]:
 
 
 # ----------------------------------------------------------------------------- stages
+def _window(cfg: RunConfig) -> tuple[Any, Any]:
+    return check_window(cfg.run.window_start, cfg.run.window_end)
+
+
+def _windowed_events(cfg: RunConfig, m: Manifest) -> tuple[Any, Any]:
+    """Touchpoints and conversions for the journeys: the configured sources, or with a
+    reporting window the conversions inside it and the touches from one look-back
+    before it (local files only; rows outside are counted in the row accounting)."""
+    inp = cfg.inputs
+    start, end = _window(cfg)
+    if start is None and end is None:
+        return inp.touchpoints, inp.conversions
+    from attribution.data import load_conversions, load_touchpoints
+
+    for name in ("touchpoints", "conversions"):
+        if not Path(str(getattr(inp, name))).exists():
+            raise UsageError(f"[run] window_start/window_end need local {name} files; "
+                             f"'{getattr(inp, name)}' is not one: filter it to the window "
+                             "upstream and leave the window unset")
+    tp, tp_acc = restrict_events(load_touchpoints(inp.touchpoints, lenient=cfg.run.lenient
+                                                  ).frame, start, end,
+                                 cfg.journeys.lookback_days)
+    conv, conv_acc = restrict_events(load_conversions(inp.conversions, lenient=cfg.run.lenient
+                                                      ).frame, start, end)
+    m.add_accounting("window.touchpoints", tp_acc)
+    m.add_accounting("window.conversions", conv_acc)
+    return tp, conv
+
+
 def _journeys(cfg: RunConfig, m: Manifest, st: _State) -> None:
     from attribution.data import load_paths
     from attribution.journeys import JourneyBuilder
@@ -154,6 +185,7 @@ def _journeys(cfg: RunConfig, m: Manifest, st: _State) -> None:
         st.paths = loaded.frame
     elif inp.touchpoints is not None and inp.conversions is not None:
         j = cfg.journeys
+        tp, conv = _windowed_events(cfg, m)
         log.info("journeys: building paths with %s", j.engine)
         builder = JourneyBuilder(engine=j.engine, lookback_days=j.lookback_days,
                                  inactivity_days=j.inactivity_days,
@@ -162,8 +194,7 @@ def _journeys(cfg: RunConfig, m: Manifest, st: _State) -> None:
                                  granularity=j.granularity, lenient=cfg.run.lenient,
                                  memory_limit=j.memory_limit, threads=j.threads,
                                  spark_master=j.spark_master, spark_conf=j.spark_conf)
-        res = builder.fit(inp.touchpoints, inp.conversions, inp.id_map,
-                          journeys_out=out / R.JOURNEYS_PARQUET)
+        res = builder.fit(tp, conv, inp.id_map, journeys_out=out / R.JOURNEYS_PARQUET)
         m.add_output(out / R.JOURNEYS_PARQUET)
         for name, acc in res.accounting.items():
             m.add_accounting(f"journeys.{name}", acc if isinstance(acc, dict) else {"value": acc})
@@ -222,9 +253,7 @@ def _media(cfg: RunConfig, m: Manifest, st: _State) -> None:
     m.add_accounting("media", media.accounting)
     m.add_findings(media.findings, stage="inputs")
     st.media = media.frame
-    dates = pd.to_datetime(st.media["date"])
-    m.extra[R.DATA_WINDOW] = {"start": dates.min().date().isoformat(),
-                              "end": dates.max().date().isoformat(), "weeks": dates.nunique()}
+    m.extra[R.RUN_WINDOW] = window_record(st.media["date"], *_window(cfg))
     if inp.lift_tests is not None:
         lift = load_lift_tests(inp.lift_tests, lenient=lenient,
                                rejected=out / R.REJECTED_LIFT_TESTS_CSV if lenient else None)
@@ -279,6 +308,14 @@ def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
     res = mmm.fit(st.media, lift_tests=lift, channel_priors=priors)
     for p in write_outputs(res, out / R.MMM_DIR):
         m.add_output(p)
+    if any(_window(cfg)):  # the tables summarise the reporting window, not the whole fit
+        from attribution.mmm.analysis import channel_table
+
+        dates = pd.Series(res.panel.dates)
+        st.mmm_table = channel_table(res, weeks=week_mask(dates, *_window(cfg)))
+        write_csv(out / R.MMM_CHANNELS_CSV, st.mmm_table)
+    else:
+        st.mmm_table = res.to_frame()
     m.add_findings(res.findings, stage="mmm")
     st.mmm = res
 
@@ -306,7 +343,7 @@ def _combine(cfg: RunConfig, m: Manifest, st: _State) -> None:
         st.skipped["combine"] = "neither path attribution nor MMM ran"
         return
     out = Path(cfg.run.out)
-    mmm_table = st.mmm.to_frame() if st.mmm is not None else None
+    mmm_table = st.mmm_table if st.mmm is not None else None
     res = combine(st.mta_long, mmm_table)
     st.combined = res.to_frame()
     m.add_output(write_table(out, R.COMBINED_CSV, st.combined))
@@ -358,12 +395,12 @@ def _optimize(cfg: RunConfig, m: Manifest, st: _State) -> None:
 
 def _report(cfg: RunConfig, m: Manifest, st: _State) -> None:
     from attribution.report.command import render_reports
-    from attribution.report.viewmodels import ReportSettings
+    from attribution.report.viewmodels import report_settings
 
     r = cfg.report
     if not r.formats:
         return
-    settings = ReportSettings(currency=r.currency, locale=r.locale)
+    settings = report_settings(cfg.to_dict().get("report"))  # names, colours, units too
     written = render_reports(cfg.run.out, formats=tuple(r.formats), previous=r.previous,
                              settings=settings)
     for p in written.values():

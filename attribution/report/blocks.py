@@ -11,10 +11,12 @@ these; :mod:`attribution.report.viewmodels` assembles the report.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import ClassVar
 
 from attribution.report.analysis import OFFLINE_DEFAULT
 from attribution.report.fmt import Formatter
+from attribution.report.names import ChannelStyle
 
 
 @dataclass(frozen=True)
@@ -126,12 +128,21 @@ class ReportView:
 
 @dataclass(frozen=True)
 class ReportSettings:
-    """How to present a run: currency, locale and which channels count as offline."""
+    """How to present a run: currency, locale, offline channels, channel names/colours/units.
+
+    ``generated`` is the report's date (today when None).
+    """
 
     currency: str = "EUR"
     locale: str = "en"
     offline: frozenset[str] = field(default=OFFLINE_DEFAULT)
     top_paths: int = 10
+    style: ChannelStyle = field(default_factory=ChannelStyle)
+    generated: date | None = None
 
     def formatter(self) -> Formatter:
         return Formatter(self.currency, self.locale)
+
+    @property
+    def today(self) -> date:
+        return self.generated or datetime.now(UTC).date()

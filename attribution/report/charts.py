@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
 # Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#000000",
@@ -88,8 +88,28 @@ def _figure(height: float) -> Figure:
     return Figure(figsize=(WIDTH_IN, height), layout="constrained")
 
 
-def _formatter(tick: Tick | None) -> FuncFormatter | None:
-    return FuncFormatter(lambda v, _pos: tick(v)) if tick else None
+class _AxisLabels(Formatter):
+    """Labels all ticks of an axis together (``tick.labels(values)``), so they share one
+    unit and one number of decimals."""
+
+    def __init__(self, tick) -> None:
+        self.tick = tick
+
+    def format_ticks(self, values):
+        return self.tick.labels(list(values))
+
+    def __call__(self, x, pos=None):
+        locs = list(self.locs) if len(self.locs) else [x]
+        labels = self.tick.labels([*locs, x])
+        return labels[-1]
+
+
+def _formatter(tick: Tick | None) -> Formatter | None:
+    if tick is None:
+        return None
+    if hasattr(tick, "labels"):
+        return _AxisLabels(tick)
+    return FuncFormatter(lambda v, _pos: tick(v))
 
 
 def _ticks(axis, tick: Tick | None, nbins: int = 5) -> None:
@@ -114,51 +134,56 @@ def _height_for(n: int, per: float = 0.32, base: float = 1.2) -> float:
     return min(MAX_HEIGHT_IN, max(2.2, base + per * n))
 
 
-def waterfall(labels: Sequence[str], values: Sequence[float], lows: Sequence[float] | None,
-              highs: Sequence[float] | None, *, title: str, xlabel: str, total_label: str,
-              tick: Tick | None = None, salt: str = "waterfall") -> str:
-    """Horizontal waterfall: each bar starts where the previous ended; a total bar closes it.
+def bars_interval(labels: Sequence[str], values: Sequence[float],
+                  lows: Sequence[float] | None, highs: Sequence[float] | None, *, title: str,
+                  xlabel: str, tick: Tick | None = None, colours: Sequence[str] | None = None,
+                  salt: str = "bars-interval") -> str:
+    """Horizontal bars from zero, each with its own interval drawn at its true values.
 
-    ``lows``/``highs`` draw each step's interval as a thin line at the step's end.
+    (Not a waterfall: an interval drawn at a cumulative offset would read as a
+    different number on the axis.) Negative estimates are drawn left of zero.
     """
     vals = np.asarray(values, dtype=float)
     n = len(vals)
-    starts = np.concatenate([[0.0], np.cumsum(vals)[:-1]])
 
     def draw(fig: Figure) -> None:
         ax = fig.add_subplot()
-        y = np.arange(n + 1)[::-1]
-        cols = [colour(0) if v >= 0 else colour(3) for v in vals]
-        ax.barh(y[:-1], vals, left=starts, color=cols, height=0.6)
-        ax.barh(y[-1], vals.sum(), left=0, color=GREY, height=0.6)
+        y = np.arange(n)[::-1].astype(float)
+        cols = list(colours) if colours is not None else [colour(0)] * n
+        ax.barh(y, vals, color=cols, height=0.6)
         if lows is not None and highs is not None:
-            lo = np.asarray(lows, float) - vals + starts + vals
-            hi = np.asarray(highs, float) - vals + starts + vals
+            lo, hi = np.asarray(lows, float), np.asarray(highs, float)
             ok = np.isfinite(lo) & np.isfinite(hi)
-            ax.hlines(y[:-1][ok], lo[ok], hi[ok], color=INK, linewidth=1.2)
-        for i in range(n - 1):
-            ax.vlines(starts[i] + vals[i], y[i] - 0.3, y[i + 1] + 0.3, color="#AAAAAA",
-                      linewidth=0.6, linestyles="dotted")
-        ax.set_yticks(y, [*labels, total_label])
+            ax.hlines(y[ok], lo[ok], hi[ok], color=INK, linewidth=1.2)
+            ax.vlines(np.r_[lo[ok], hi[ok]], np.r_[y[ok], y[ok]] - 0.12,
+                      np.r_[y[ok], y[ok]] + 0.12, color=INK, linewidth=1.2)
+        ax.axvline(0, color="#888888", linewidth=0.6)
+        ax.set_yticks(y, list(labels))
         ax.set_title(title)
         ax.set_xlabel(xlabel)
         _ticks(ax.xaxis, tick)
         ax.grid(axis="x", color="#E5E5E5", linewidth=0.6)
         ax.set_axisbelow(True)
 
-    return render(draw, _height_for(n + 1), salt)
+    return render(draw, _height_for(n), salt)
 
 
 def stacked_area(x: Sequence, series: dict[str, Sequence[float]], *, title: str, ylabel: str,
-                 xlabel: str, tick: Tick | None = None, salt: str = "area") -> str:
-    """Stacked areas over time (``x`` dates or numbers), one layer per series, legend right."""
+                 xlabel: str, tick: Tick | None = None, colours: Sequence[str] | None = None,
+                 salt: str = "area") -> str:
+    """Stacked areas over time (``x`` dates or numbers), one layer per series, legend right.
+
+    Stacking needs non-negative layers: negative values are drawn at zero and the
+    caller must say so in the chart's title or a note (see ``negative_note``).
+    """
     names = list(series)
     ys = np.vstack([np.asarray(series[k], float) for k in names]) if names else np.zeros((0, 0))
+    ys = np.clip(ys, 0, None)
+    cols = list(colours) if colours is not None else [colour(i) for i in range(len(names))]
 
     def draw(fig: Figure) -> None:
         ax = fig.add_subplot()
-        ax.stackplot(list(x), ys, labels=names, colors=[colour(i) for i in range(len(names))],
-                     linewidth=0)
+        ax.stackplot(list(x), ys, labels=names, colors=cols, linewidth=0)
         ax.set_title(title)
         ax.set_ylabel(ylabel)
         ax.set_xlabel(xlabel)
@@ -235,7 +260,11 @@ def dot_matrix(labels: Sequence[str], groups: dict[str, Sequence[float]], *, tit
         ax.set_title(title)
         ax.set_xlabel(xlabel)
         _ticks(ax.xaxis, tick)
-        ax.set_xlim(left=0)
+        lowest = min((float(np.nanmin(np.asarray(v, float))) for v in groups.values()
+                      if np.isfinite(np.asarray(v, float)).any()), default=0.0)
+        ax.set_xlim(left=min(0.0, lowest * 1.05))  # negative credit is shown, never cut off
+        if lowest < 0:
+            ax.axvline(0, color="#888888", linewidth=0.8)
         ax.grid(axis="x", color="#DDDDDD", linewidth=0.6)
         ax.set_axisbelow(True)
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
@@ -303,7 +332,8 @@ def curve_grid(panels: Sequence[dict], *, title: str, xlabel: str, ylabel: str,
     """Small multiples of response curves.
 
     Each panel is a dict with ``name``, ``spend``, ``response`` and optional
-    ``low``/``high`` arrays, ``current`` and ``recommended`` spend levels.
+    ``low``/``high`` arrays, ``current`` and ``recommended`` spend levels, and its own
+    ``xlabel``/``xtick`` where its x axis is not money (an activity channel's unit).
     """
     n = len(panels)
     cols = 3 if n > 4 else max(1, min(n, 2))
@@ -316,11 +346,13 @@ def curve_grid(panels: Sequence[dict], *, title: str, xlabel: str, ylabel: str,
             if i >= n:
                 ax.set_axis_off()
                 continue
-            if i >= n - cols:
+            p = panels[i]
+            if p.get("xlabel"):
+                ax.set_xlabel(p["xlabel"], fontsize=7.5)
+            elif i >= n - cols:
                 ax.set_xlabel(xlabel, fontsize=7.5)
             if i % cols == 0:
                 ax.set_ylabel(ylabel, fontsize=7.5)
-            p = panels[i]
             xs, ys = np.asarray(p["spend"], float), np.asarray(p["response"], float)
             if p.get("low") is not None and p.get("high") is not None:
                 ax.fill_between(xs, np.asarray(p["low"], float), np.asarray(p["high"], float),
@@ -334,7 +366,7 @@ def curve_grid(panels: Sequence[dict], *, title: str, xlabel: str, ylabel: str,
                     ax.plot([v], [np.interp(v, xs, ys)], mk, color=col, markersize=5,
                             label=lab if i == 0 else None)
             ax.set_title(p["name"], fontsize=8.5, fontweight="normal")
-            _ticks(ax.xaxis, tick, 2)
+            _ticks(ax.xaxis, p.get("xtick", tick), 3)
             _ticks(ax.yaxis, tick, 4)
             ax.tick_params(labelsize=7)
             ax.grid(color="#EEEEEE", linewidth=0.5)

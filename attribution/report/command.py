@@ -18,8 +18,8 @@ from attribution.report.analysis import OFFLINE_DEFAULT, normalise_channel
 from attribution.report.fmt import locale_spec
 from attribution.report.html import render_html
 from attribution.report.pdf import pdf_unavailable, write_pdf
-from attribution.report.rundata import load_run
-from attribution.report.viewmodels import ReportSettings, build_report
+from attribution.report.rundata import RunData, load_run
+from attribution.report.viewmodels import ReportSettings, build_report, report_settings
 
 log = logging.getLogger("attribution")
 FORMATS = ("html", "pdf")
@@ -33,8 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", default="html,pdf", help="comma-separated: html, pdf "
                         "(default: html,pdf)")
     parser.add_argument("--previous", metavar="DIR", help="previous run directory to compare with")
-    parser.add_argument("--currency", default="EUR", help="ISO currency code (default: EUR)")
-    parser.add_argument("--locale", default="en", help="number format: en, de, fr, es, it, nl")
+    parser.add_argument("--currency", help="ISO currency code (default: the run's [report] "
+                        "currency, else EUR)")
+    parser.add_argument("--locale", help="number format: en, de, fr, es, it, nl (default: the "
+                        "run's [report] locale, else en)")
     parser.add_argument("--offline-channels", metavar="LIST",
                         help="comma-separated channels counted as offline (default: "
                              + ",".join(sorted(OFFLINE_DEFAULT)) + ")")
@@ -62,6 +64,8 @@ def render_reports(run_dir: str | Path, out_dir: str | Path | None = None,
     """
     run = load_run(run_dir)
     prev = load_run(previous) if previous else None
+    if prev is not None:
+        check_not_same_run(run, prev)
     out = Path(out_dir) if out_dir else Path(run_dir)
     t0 = time.perf_counter()
     html = render_html(build_report(run, prev, settings))
@@ -79,18 +83,36 @@ def render_reports(run_dir: str | Path, out_dir: str | Path | None = None,
     return written
 
 
+def check_not_same_run(run: RunData, previous: RunData) -> None:
+    """Refuse a quarter-over-quarter comparison of a run with itself (``UsageError``, exit 2).
+
+    The same folder, or a copy of it: a run whose recorded outputs (``run.json``
+    ``outputs``, with checksums) are identical and non-empty.
+    """
+    same_dir = run.root.resolve() == previous.root.resolve()
+    outs, prev_outs = run.manifest.get("outputs"), previous.manifest.get("outputs")
+    same_outputs = bool(outs) and outs == prev_outs
+    if same_dir or same_outputs:
+        how = "is the run itself" if same_dir else "holds the same outputs (a copy of this run)"
+        raise UsageError(f"--previous {previous.root} {how}; a comparison needs last "
+                         "quarter's run folder")
+
+
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``attribution report``."""
     formats = parse_formats(args.format)
-    locale_spec(args.locale)  # fail early on an unknown locale
-    if not args.currency.strip():
+    if args.locale is not None:
+        locale_spec(args.locale)  # fail early on an unknown locale
+    if args.currency is not None and not args.currency.strip():
         raise UsageError("--currency must not be empty (e.g. EUR)")
-    offline = OFFLINE_DEFAULT
+    offline = None
     if args.offline_channels is not None:
         offline = frozenset(normalise_channel(c) for c in args.offline_channels.split(",")
                             if c.strip())
-    settings = ReportSettings(currency=args.currency.strip().upper(), locale=args.locale,
-                              offline=offline)
+    cfg = load_run(args.run).manifest.get("config")
+    settings = report_settings(cfg.get("report") if isinstance(cfg, dict) else None,
+                               currency=args.currency.strip().upper() if args.currency else None,
+                               locale=args.locale, offline=offline)
     written = render_reports(args.run, args.out, formats, args.previous, settings)
     for fmt, path in written.items():
         log.info("report: wrote %s %s", fmt, path)

@@ -170,9 +170,17 @@ class Formatter:
         """Compact interval sharing one unit: ``€1.8–2.3M``; mixed signs: ``−€0.2M to €1.1M``."""
         if lo is None or hi is None or not (math.isfinite(lo) and math.isfinite(hi)):
             return DASH
-        if lo < 0 < hi or (lo < 0 and hi < 0):
-            return f"{self.money(lo)} {self.spec.to} {self.money(hi)}"
         div, idx = _scale(max(abs(lo), abs(hi)))
+        if lo < 0 < hi or (lo < 0 and hi < 0):  # both ends in one unit: "−€5.1K to €24K"
+            if idx < 0:
+                return f"{self.money(lo)} {self.spec.to} {self.money(hi)}"
+            ends = []
+            for v in (lo, hi):
+                d = _compact_decimals(v / div)
+                num = group_digits(v / div, d, self.spec) + self.spec.compact_sep + \
+                    self.spec.compact[idx]
+                ends.append(self._sign(round(v / div, d)) + self._money_body(num))
+            return f"{ends[0]} {self.spec.to} {ends[1]}"
         a, b = lo / div, hi / div
         d = _compact_decimals(b) if idx >= 0 else (2 if abs(b) < 10 else 0)
         while d < 3 and round(a, d) == round(b, d) and a != b:
@@ -219,6 +227,15 @@ class Formatter:
             return f"{self.number(lo, decimals)} {self.spec.to} {self.number(hi, decimals)}"
         return self.number(lo, decimals) + DASH + self.number(hi, decimals)
 
+    def money_ticks(self) -> Ticks:
+        """Axis tick labels for money: one unit and one number of decimals per axis
+        (``€5K, €15K, €25K``, never ``€5,000, €15.0K, €25K``)."""
+        return Ticks(self, money=True)
+
+    def number_ticks(self) -> Ticks:
+        """Axis tick labels for counts (activity units): one unit per axis (``5K, 15K``)."""
+        return Ticks(self, money=False)
+
     def signed_money(self, x: float | None) -> str:
         """Change in money with an explicit sign: ``+€0.3M``, ``−€40K``."""
         if x is None or not math.isfinite(x):
@@ -229,3 +246,47 @@ class Formatter:
 
 def _rounds_to_zero(x: float) -> bool:
     return abs(x) < 5e-13
+
+
+class Ticks:
+    """Tick labels that share one scale and one number of decimals across an axis.
+
+    Call it with one value (a single label) or use :meth:`labels` for all the ticks
+    of an axis at once (what charts do).
+
+    Example
+    -------
+    >>> Formatter("EUR", "en").money_ticks().labels([5000, 15000, 25000])
+    ['€5K', '€15K', '€25K']
+    >>> Formatter("EUR", "en").money_ticks().labels([0, 2500, 5000, 7500])
+    ['€0', '€2.5K', '€5.0K', '€7.5K']
+    """
+
+    def __init__(self, fmt: Formatter, money: bool = True) -> None:
+        self.fmt, self.money = fmt, money
+
+    def __call__(self, x: float) -> str:
+        return self.labels([x])[0]
+
+    def labels(self, values: list[float]) -> list[str]:
+        vals = [float(v) for v in values]
+        finite = [abs(v) for v in vals if math.isfinite(v)]
+        top = max(finite, default=0.0)
+        div, idx = (1e9, 2) if top >= 1e9 else (1e6, 1) if top >= 1e6 else \
+            (1e3, 0) if top >= 1e3 else (1.0, -1)
+        scaled = [v / div for v in vals]
+        d = 0
+        while d < 3 and any(math.isfinite(v) and abs(round(v, d) - v) > 1e-9 * max(1.0, abs(v))
+                            for v in scaled):
+            d += 1
+        spec = self.fmt.spec
+        suffix = (spec.compact_sep + spec.compact[idx]) if idx >= 0 else ""
+        out = []
+        for v in scaled:
+            if not math.isfinite(v):
+                out.append(DASH)
+                continue
+            body = "0" if v == 0 else group_digits(v, d, spec) + suffix
+            sign = MINUS if round(v, d) < 0 else ""
+            out.append(sign + (self.fmt._money_body(body) if self.money else body))
+        return out

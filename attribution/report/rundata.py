@@ -55,6 +55,7 @@ FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     R.MMM_RESPONSE_CURVES_CSV: ((R.CHANNEL, R.SPEND, R.RESPONSE),
                                 (R.SPEND, R.RESPONSE, R.RESPONSE_LOW, R.RESPONSE_HIGH)),
     R.SWEEP_CSV: ((R.BUDGET, R.EXPECTED), (R.BUDGET, R.EXPECTED, R.EXPECTED_LOW, R.EXPECTED_HIGH)),
+    R.MMM_DECOMPOSITION_CSV: ((R.DATE, R.SALES), (R.SALES,)),
 }
 
 

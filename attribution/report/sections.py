@@ -7,23 +7,17 @@ still appears, saying plainly which analysis was not run.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from attribution import rundir as R
-from attribution.combine.uncertainty import too_uncertain
 from attribution.report import charts
 from attribution.report import wording as W
-from attribution.report.analysis import includes, shares
 from attribution.report.blocks import (
     Block,
-    Card,
-    Cards,
     Chart,
-    Flags,
     Missing,
     Paragraph,
     ReportSettings,
@@ -32,6 +26,7 @@ from attribution.report.blocks import (
 )
 from attribution.report.fmt import Formatter
 from attribution.report.rundata import RunData
+from attribution.report.scale import Scale, find_scale
 
 
 @dataclass(frozen=True)
@@ -54,14 +49,29 @@ class Context:
     def sym(self) -> str:
         return self.fmt.symbol
 
+    @cached_property
+    def scale(self) -> Scale:
+        """Which weeks the run's numbers cover, total sales and media (page 1)."""
+        return find_scale(self.run)
+
+    def name(self, channel_id: object) -> str:
+        """A channel's display name (config, readable default)."""
+        return self.settings.style.name(channel_id)
+
+    def channel_ids(self) -> list[str]:
+        """Every channel id any table of the run names (to show findings by display name)."""
+        ids: dict[str, None] = {}
+        for rel in ("mmm/channels.csv", "mta.csv", "combined.csv", "plan.csv"):
+            df = self.run.get(rel)
+            if df is not None and "channel" in df.columns:
+                ids.update(dict.fromkeys(map(str, df["channel"])))
+        return list(ids)
+
     def col(self, df: pd.DataFrame, name: str) -> np.ndarray:
         """A numeric column as floats, NaN when the column is absent."""
         if name in df.columns:
             return pd.to_numeric(df[name], errors="coerce").to_numpy(dtype=float)
         return np.full(len(df), np.nan)
-
-
-MAX_FLAGS = 8
 
 
 def _f(x: object) -> float:
@@ -77,6 +87,13 @@ def _with_interval(value: str, interval: str) -> str:
     return value if "–" in (value, interval) else f"{value} ({interval})"
 
 
+def is_activity(ch: pd.DataFrame) -> np.ndarray:
+    """Rows of ``mmm/channels.csv`` that are activity channels (counted in units, no ROI)."""
+    if "kind" not in ch.columns:
+        return np.zeros(len(ch), dtype=bool)
+    return ch["kind"].astype(str).str.lower().eq("activity").to_numpy()
+
+
 def section(sid: str, blocks: list[Block]) -> Section:
     return Section(id=sid, title=W.SECTION_TITLES[sid], blocks=tuple(blocks))
 
@@ -90,238 +107,55 @@ def _channels_sorted(ctx: Context) -> pd.DataFrame | None:
         drop=True)
 
 
-def _plan_totals(ctx: Context) -> dict[str, float] | None:
-    plan = ctx.run.get("plan.csv")
-    if plan is None or plan.empty:
-        return None
-    out = {k: float(np.nansum(ctx.col(plan, k))) for k in
-           ("current_spend", "recommended_spend", "expected_current", "expected_recommended")}
-    out.update(ctx.run.plan_summary())
-    if "gain" not in out:
-        out["gain"] = out["expected_recommended"] - out["expected_current"]
-    return out
-
-
-def _moves(ctx: Context) -> str:
-    plan = ctx.run.get("plan.csv")
-    diff = ctx.col(plan, "recommended_spend") - ctx.col(plan, "current_spend")
-    tol = 0.005 * max(float(np.nansum(ctx.col(plan, "current_spend"))), 1.0)
-    names = plan["channel"].tolist()
-    down = [n for n, d in sorted(zip(names, diff, strict=True), key=lambda t: t[1]) if d < -tol]
-    up = [n for n, d in sorted(zip(names, diff, strict=True), key=lambda t: -t[1]) if d > tol]
-    if not up and not down:
-        return ""
-    return W.SUM_PLAN_MOVES.format(down=", ".join(down[:3]) or "—", up=", ".join(up[:3]) or "—")
-
-
-def summary(ctx: Context) -> Section:
-    """The one-page executive summary: headline cards, plain sentences, confidence flags."""
-    f = ctx.fmt
-    blocks: list[Block] = []
-    cards: list[Card] = []
-    sentences: list[str] = []
-    ch = _channels_sorted(ctx)
-    if ch is not None:
-        contrib = ctx.col(ch, "contribution")
-        lo, hi = ctx.col(ch, "contribution_low"), ctx.col(ch, "contribution_high")
-        total = float(np.nansum(contrib))
-        second = ""
-        if len(ch) > 1:
-            second = W.SUM_DRIVERS_SECOND.format(name=ch["channel"][1], value=f.money(contrib[1]),
-                                                 iv=f.money_interval(lo[1], hi[1]))
-        sentences.append(W.SUM_DRIVERS.format(
-            total=f.money(total), top=ch["channel"][0], top_value=f.money(contrib[0]),
-            level=ctx.level, top_iv=f.money_interval(lo[0], hi[0]), second=second))
-        cards.append(Card(W.CARD_MEDIA, f.money(total), W.CARD_MEDIA_DETAIL.format(
-            n=len(ch), share=f.pct(contrib[0] / total if total else math.nan, 0),
-            top=ch["channel"][0])))
-        if "roi" in ch.columns and np.isfinite(ctx.col(ch, "roi")).any():
-            r = ch.assign(_r=ctx.col(ch, "roi")).dropna(subset=["_r"])
-            r = r.sort_values(["_r", "channel"], ascending=[False, True]).reset_index(drop=True)
-            rv, rl, rh = ctx.col(r, "roi"), ctx.col(r, "roi_low"), ctx.col(r, "roi_high")
-            second = W.SUM_ROI_SECOND.format(name=r["channel"][1], roi=f.ratio(rv[1])) \
-                if len(r) > 2 else ""
-            sentences.append(W.SUM_ROI.format(
-                sym=ctx.sym, best=r["channel"][0], best_roi=f.ratio(rv[0]), level=ctx.level,
-                best_iv=f.ratio_interval(rl[0], rh[0]), second=second,
-                worst=r["channel"].iloc[-1], worst_roi=f.ratio(rv[-1])))
-            cards.append(Card(W.CARD_BEST_ROI.format(sym=ctx.sym), f.ratio(rv[0]),
-                              W.CARD_BEST_ROI_DETAIL.format(
-                                  channel=r["channel"][0], level=ctx.level,
-                                  interval=f.ratio_interval(rl[0], rh[0]))))
-    else:
-        mta = ctx.run.get("mta.csv")
-        if mta is not None and not mta.empty:
-            model = _preferred_model(mta)
-            m = mta[mta["model"] == model]
-            sh = shares(ctx.col(m, "conversions"))
-            order = np.argsort(-np.nan_to_num(sh), kind="stable")
-            names = m["channel"].tolist()
-            second = W.SUM_DRIVERS_MTA_SECOND.format(name=names[order[1]], share=f.pct(
-                sh[order[1]])) if len(order) > 1 else ""
-            sentences.append(W.SUM_DRIVERS_MTA.format(model=model_name(model), top=names[order[0]],
-                                                      share=f.pct(sh[order[0]]), second=second))
-            cards.append(Card(W.CARD_TOP_PATH, names[order[0]],
-                              f"{model_name(model)}: {f.pct(sh[order[0]])}"))
-    totals = _plan_totals(ctx)
-    if totals is not None:
-        gain = totals["gain"]
-        iv = f.money_interval(totals.get("gain_low"), totals.get("gain_high"))
-        iv = W.NOT_REPORTED if iv == "–" else W.GAIN_INTERVAL.format(level=ctx.level,
-                                                                     interval=iv)
-        prob = f.pct(totals[R.PROB_BEATS_CURRENT], 0) if R.PROB_BEATS_CURRENT in totals \
-            else W.NOT_REPORTED
-        moves = _moves(ctx)
-        same_budget = abs(totals["recommended_spend"] - totals["current_spend"]) <= \
-            0.005 * max(totals["current_spend"], 1.0)
-        if not moves and same_budget:
-            sentences.append(W.SUM_PLAN_NO_CHANGE)
-        elif same_budget:
-            sentences.append(W.SUM_PLAN.format(budget=f.money(totals["current_spend"]),
-                                               moves=moves, gain=f.signed_money(gain), iv=iv,
-                                               prob=prob))
-        else:
-            sentences.append(W.SUM_PLAN_BUDGET_CHANGE.format(
-                current=f.money(totals["current_spend"]),
-                recommended=f.money(totals["recommended_spend"]), moves=moves or "—",
-                gain=f.signed_money(gain), iv=iv, prob=prob))
-        detail = W.CARD_GAIN_DETAIL.format(
-            level=ctx.level, interval=f.money_interval(totals.get("gain_low"),
-                                                       totals.get("gain_high")), prob=prob) \
-            if "gain_low" in totals or R.PROB_BEATS_CURRENT in totals else W.CARD_GAIN_NO_IV
-        cards.append(Card(W.CARD_GAIN, f.signed_money(gain), detail))
-    if cards:
-        blocks.append(Cards(tuple(cards)))
-    blocks.extend(Paragraph(s) for s in sentences)
-    flags = confidence_flags(ctx)
-    if len(flags) > MAX_FLAGS:  # the summary stays on one page
-        more = W.FLAGS_MORE.format(n=len(flags) - MAX_FLAGS + 1)
-        flags = [*flags[:MAX_FLAGS - 1], ("info", more)]
-    blocks.append(Flags(W.FLAGS_TITLE, tuple(flags), W.FLAGS_NONE))
-    missing = [W.ANALYSIS_NAMES[k] for k, rel in (("mmm", "mmm/channels.csv"), ("mta", "mta.csv"),
-                                                   ("plan", "plan.csv"))
-               if ctx.run.get(rel) is None]
-    if missing:
-        blocks.append(Missing(W.ANALYSES_NOT_RUN.format(items=", ".join(missing))))
-    skipped = ctx.run.manifest.get("skipped_stages")
-    if isinstance(skipped, dict) and skipped:
-        items = "; ".join(W.STAGE_SKIPPED_ITEM.format(stage=k, reason=v)
-                          for k, v in sorted(skipped.items()))
-        blocks.append(Missing(W.STAGES_SKIPPED.format(items=items)))
-    return section("summary", blocks)
-
-
-_RANK = {"error": 0, "warning": 1}
-
-
-def merge_messages(messages: list[str]) -> str:
-    """One text for several findings of one kind.
-
-    ``"a: too wide"`` and ``"b: too wide"`` become ``"a, b: too wide"``; other
-    messages are joined with ``"; "`` (repeats dropped).
-
-    Example
-    -------
-    >>> merge_messages(["tv: wide", "radio: wide"])
-    'tv, radio: wide'
-    """
-    msgs = [m.strip().rstrip(".") for m in dict.fromkeys(messages)]
-    parts = [m.split(": ", 1) for m in msgs]
-    if len(msgs) > 1 and all(len(p) == 2 for p in parts) and len({p[1] for p in parts}) == 1:
-        return ", ".join(p[0] for p in parts) + ": " + parts[0][1]
-    return "; ".join(msgs)
-
-
-def finding_flags(findings: list[dict[str, str]]) -> list[tuple[str, str]]:
-    """Warnings and errors as flags: one per finding code (and action), errors first.
-
-    Each flag reads: a plain sentence on what the finding means (``wording.FINDING_LEADS``),
-    the finding's detail, then ``Action: ...``.
-
-    Example
-    -------
-    >>> finding_flags([{"level": "warning", "code": "x", "message": "a: odd", "action": "look"},
-    ...                {"level": "warning", "code": "x", "message": "b: odd", "action": "look"}])
-    [('warning', 'a, b: odd. Action: look')]
-    """
-    groups: dict[tuple[str, str], list[dict[str, str]]] = {}
-    for fd in findings:
-        if fd.get("level") in _RANK:
-            groups.setdefault((fd.get("code", ""), fd.get("action", "")), []).append(fd)
-    out: list[tuple[int, str, str]] = []
-    for (code, action), fds in groups.items():
-        level = min((fd["level"] for fd in fds), key=_RANK.__getitem__)
-        msg = merge_messages([fd.get("message", "") for fd in fds])
-        msg = msg if msg.endswith((".", "!", "?")) else msg + "."
-        lead = W.FINDING_LEADS.get(code, "")
-        text = W.FLAG_FINDING.format(lead=W.FLAG_LEAD.format(lead=lead) if lead else "",
-                                     message=msg,
-                                     action=W.FLAG_ACTION.format(action=action) if action
-                                     else "")
-        out.append((_RANK[level], level, text))
-    return [(level, text) for _, level, text in sorted(out, key=lambda t: t[0])]
-
-
-def _mentions(text: str, name: str) -> bool:
-    return re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", text) is not None
-
-
-def confidence_flags(ctx: Context) -> list[tuple[str, str]]:
-    """Warnings and errors from the findings, then channels whose intervals are too wide."""
-    out = finding_flags(ctx.run.findings)
-    ch = _channels_sorted(ctx)
-    if ch is not None:
-        f = ctx.fmt
-        rl, rh = ctx.col(ch, "roi_low"), ctx.col(ch, "roi_high")
-        c, cl, chh = (ctx.col(ch, k) for k in ("contribution", "contribution_low",
-                                               "contribution_high"))
-        flagged = " ".join(t for _, t in out)
-        for i, name in enumerate(ch["channel"]):
-            if _mentions(flagged, str(name)):  # a finding already speaks about this channel
-                continue
-            if includes(rl[i], rh[i], 1.0):
-                out.append(("warning", W.FLAG_ROI_SPANS_ONE.format(
-                    channel=name, iv=f.ratio_interval(rl[i], rh[i]))))
-            elif too_uncertain(c[i], cl[i], chh[i]) and np.isfinite(cl[i] + chh[i]):
-                out.append(("warning", W.FLAG_WIDE.format(
-                    channel=name, iv=f.money_interval(cl[i], chh[i]))))
-    return out
-
-
 # ------------------------------------------------------------------ contribution and ROI
+def spend_cell(ctx: Context, cid: object, value: float, activity: bool) -> str:
+    """Money for a paid channel; ``"2,080 posts"`` for an activity channel (never currency)."""
+    if activity:
+        return W.ACTIVITY_AMOUNT.format(amount=ctx.fmt.number(value, 0),
+                                        unit=ctx.settings.style.unit(cid))
+    return ctx.fmt.money(value)
+
+
 def _channel_table(ctx: Context, ch: pd.DataFrame) -> Table:
     f = ctx.fmt
+    act = is_activity(ch)
     rows = []
-    for _, r in ch.iterrows():
-        rows.append((str(r["channel"]), f.money(_f(r.get("spend"))),
+    for i, (_, r) in enumerate(ch.iterrows()):
+        no_roi = act[i]
+        rows.append((ctx.name(r["channel"]),
+                     spend_cell(ctx, r["channel"], _f(r.get("spend")), act[i]),
                      f.money(_f(r["contribution"])),
                      f.money_interval(_f(r.get("contribution_low")),
                                       _f(r.get("contribution_high"))),
-                     f.ratio(_f(r.get("roi"))),
-                     f.ratio_interval(_f(r.get("roi_low")), _f(r.get("roi_high"))),
-                     _with_interval(f.ratio(_f(r.get("mroi"))),
-                                    f.ratio_interval(_f(r.get("mroi_low")),
-                                                     _f(r.get("mroi_high"))))))
+                     W.NO_ROI_ACTIVITY if no_roi else f.ratio(_f(r.get("roi"))),
+                     "" if no_roi else f.ratio_interval(_f(r.get("roi_low")),
+                                                        _f(r.get("roi_high"))),
+                     "" if no_roi else _with_interval(
+                         f.ratio(_f(r.get("mroi"))),
+                         f.ratio_interval(_f(r.get("mroi_low")), _f(r.get("mroi_high"))))))
     iv = W.H_INTERVAL.format(level=ctx.level)
-    return Table("channels", W.TABLE_CHANNELS,
+    period = ctx.scale.report.short() if ctx.scale.report else W.THIS_PERIOD
+    note = W.NOTE_ACTIVITY if act.any() else ""
+    return Table("channels", W.TABLE_CHANNELS.format(period=period),
                  (W.H_CHANNEL, W.H_SPEND, W.H_CONTRIB, iv, W.H_ROI, iv, W.H_MROI), tuple(rows),
-                 (False, True, True, True, True, True, True))
+                 (False, True, True, True, True, True, True), note)
 
 
 def contribution(ctx: Context) -> Section:
-    """Channel contribution: waterfall with intervals and contribution over time."""
+    """Channel contribution: bars with intervals and contribution over time."""
     ch = _channels_sorted(ctx)
     if ch is None:
         return section("contribution", [Missing(W.NOT_RUN["mmm"])])
     f = ctx.fmt
-    blocks: list[Block] = [Paragraph(W.CONTRIB_INTRO.format(level=ctx.level))]
-    blocks.append(Chart("chart-waterfall", W.CHART_WATERFALL.format(currency=ctx.cur),
-                        charts.waterfall(
-                            ch["channel"].tolist(), ctx.col(ch, "contribution"),
-                            ctx.col(ch, "contribution_low"), ctx.col(ch, "contribution_high"),
-                            title=W.CHART_WATERFALL.format(currency=ctx.cur),
-                            xlabel=W.AXIS_SALES.format(currency=ctx.cur), total_label=W.TOTAL,
-                            tick=f.money, salt="waterfall")))
+    period = ctx.scale.report.label() if ctx.scale.report else W.THIS_PERIOD
+    palette = ctx.settings.style.palette(ch["channel"])  # largest first: strongest colours
+    blocks: list[Block] = [Paragraph(W.CONTRIB_INTRO.format(level=ctx.level, period=period))]
+    title = W.CHART_CONTRIB.format(currency=ctx.cur, period=period)
+    blocks.append(Chart("chart-contribution", title, charts.bars_interval(
+        [ctx.name(c) for c in ch["channel"]], ctx.col(ch, "contribution"),
+        ctx.col(ch, "contribution_low"), ctx.col(ch, "contribution_high"), title=title,
+        xlabel=W.AXIS_SALES.format(currency=ctx.cur), tick=f.money_ticks(),
+        colours=[palette[str(c)] for c in ch["channel"]], salt="contribution")))
     over = ctx.run.get("mmm/contributions.csv")
     if over is not None and not over.empty:
         wide = over.pivot_table(index="date", columns="channel", values="contribution",
@@ -330,12 +164,14 @@ def contribution(ctx: Context) -> Section:
             sorted(c for c in wide.columns if c not in set(ch["channel"]))
         dates = pd.to_datetime(pd.Series(wide.index), errors="coerce")
         x = dates.tolist() if dates.notna().all() else list(range(len(wide)))
-        blocks.append(Chart("chart-over-time", W.CHART_OVER_TIME.format(currency=ctx.cur),
-                            charts.stacked_area(
-                                x, {c: wide[c].fillna(0).to_numpy() for c in order},
-                                title=W.CHART_OVER_TIME.format(currency=ctx.cur),
-                                ylabel=W.AXIS_CONTRIB_TIME.format(currency=ctx.cur),
-                                xlabel=W.AXIS_DATE, tick=f.money, salt="overtime")))
+        neg = [ctx.name(c) for c in order if (wide[c].fillna(0) < 0).any()]
+        title = W.CHART_OVER_TIME.format(currency=ctx.cur)
+        blocks.append(Chart("chart-over-time", title, charts.stacked_area(
+            x, {ctx.name(c): wide[c].fillna(0).to_numpy() for c in order}, title=title,
+            ylabel=W.AXIS_CONTRIB_TIME.format(currency=ctx.cur), xlabel=W.AXIS_DATE,
+            tick=f.money_ticks(), colours=[palette[str(c)] for c in order], salt="overtime")))
+        if neg:
+            blocks.append(Paragraph(W.NOTE_NEGATIVE_HIDDEN.format(names=", ".join(neg))))
     else:
         blocks.append(Missing(W.NOT_RUN["contributions"]))
     return section("contribution", blocks)
@@ -347,51 +183,68 @@ def roi(ctx: Context) -> Section:
     if ch is None:
         return section("roi", [Missing(W.NOT_RUN["mmm"])])
     f = ctx.fmt
-    blocks: list[Block] = [Paragraph(W.ROI_INTRO.format(sym=ctx.sym, one=f.ratio(1.0)))]
-    r = ch.assign(_r=ctx.col(ch, "roi")).sort_values(["_r", "channel"], ascending=[False, True])
+    period = ctx.scale.report.label() if ctx.scale.report else W.THIS_PERIOD
+    blocks: list[Block] = [Paragraph(W.ROI_INTRO.format(sym=ctx.sym, one=f.ratio(1.0),
+                                                        period=period))]
+    act = is_activity(ch)
+    paid = ch[~act]
+    r = paid.assign(_r=ctx.col(paid, "roi")).sort_values(["_r", "channel"],
+                                                        ascending=[False, True])
     if np.isfinite(ctx.col(r, "roi")).any():
         title = W.CHART_ROI.format(sym=ctx.sym, level=ctx.level)
         blocks.append(Chart("chart-roi", title, charts.interval_dots(
-            r["channel"].tolist(), ctx.col(r, "roi"), ctx.col(r, "roi_low"),
+            [ctx.name(c) for c in r["channel"]], ctx.col(r, "roi"), ctx.col(r, "roi_low"),
             ctx.col(r, "roi_high"), title=title,
             xlabel=W.AXIS_ROI.format(sym=ctx.sym, currency=ctx.cur), est_label=W.LEGEND_ROI,
             extra=ctx.col(r, "mroi") if "mroi" in r.columns else None,
             extra_label=W.LEGEND_MROI, ref=1.0,
             ref_label=W.LEGEND_BREAK_EVEN.format(one=f.ratio(1.0)),
-            tick=lambda v: f.number(v, 1), salt="roi")))
+            tick=f.number_ticks(), salt="roi")))
     blocks.append(_channel_table(ctx, ch))
     curves = ctx.run.get("mmm/response_curves.csv")
     if curves is not None and not curves.empty:
-        plan = ctx.run.get("plan.csv")
-        marks: dict[str, tuple[float, float]] = {}
-        weekly = plan is not None and "current_weekly_spend" in plan.columns and \
-            "recommended_weekly_spend" in plan.columns
-        if plan is not None:  # curves are per week where the plan gives weekly spend
-            cur_col, rec_col = (("current_weekly_spend", "recommended_weekly_spend") if weekly
-                                else ("current_spend", "recommended_spend"))
-            for _, p in plan.iterrows():
-                marks[str(p["channel"])] = (_f(p[cur_col]), _f(p[rec_col]))
-        panels = []
-        order = [c for c in ch["channel"] if c in set(curves["channel"])] + sorted(
-            set(curves["channel"]) - set(ch["channel"]))
-        for name in order:
-            c = curves[curves["channel"] == name].sort_values("spend")
-            cur_s, rec_s = marks.get(name, (math.nan, math.nan))
-            panels.append({"name": name, "spend": ctx.col(c, "spend"),
-                           "response": ctx.col(c, "response"),
-                           "low": ctx.col(c, "response_low") if "response_low" in c else None,
-                           "high": ctx.col(c, "response_high") if "response_high" in c else None,
-                           "current": cur_s, "recommended": rec_s})
-        title = (W.CHART_CURVES_WEEKLY if weekly else W.CHART_CURVES).format(currency=ctx.cur)
-        xlabel = (W.AXIS_WEEKLY_SPEND if weekly else W.AXIS_SPEND).format(currency=ctx.cur)
-        ylabel = (W.AXIS_WEEKLY_RESPONSE if weekly else W.AXIS_RESPONSE).format(currency=ctx.cur)
-        blocks.append(Chart("chart-curves", title, charts.curve_grid(
-            panels, title=title, xlabel=xlabel, ylabel=ylabel, current_label=W.LEGEND_CURRENT,
-            recommended_label=W.LEGEND_RECOMMENDED,
-            band_label=W.LEGEND_BAND.format(level=ctx.level), tick=f.money, salt="curves")))
+        blocks.append(_curves(ctx, ch, curves))
     else:
         blocks.append(Missing(W.NOT_RUN["curves"]))
     return section("roi", blocks)
+
+
+def _curves(ctx: Context, ch: pd.DataFrame, curves: pd.DataFrame) -> Chart:
+    """Response curves; an activity channel's x axis is in its unit, not currency."""
+    plan = ctx.run.get("plan.csv")
+    marks: dict[str, tuple[float, float]] = {}
+    weekly = plan is not None and "current_weekly_spend" in plan.columns and \
+        "recommended_weekly_spend" in plan.columns
+    if plan is not None:  # curves are per week where the plan gives weekly spend
+        cur_col, rec_col = (("current_weekly_spend", "recommended_weekly_spend") if weekly
+                            else ("current_spend", "recommended_spend"))
+        for _, p in plan.iterrows():
+            marks[str(p["channel"])] = (_f(p[cur_col]), _f(p[rec_col]))
+    activity = set(ch.loc[is_activity(ch), "channel"].astype(str))
+    panels = []
+    order = [c for c in ch["channel"] if c in set(curves["channel"])] + sorted(
+        set(curves["channel"]) - set(ch["channel"]))
+    for cid in order:
+        c = curves[curves["channel"] == cid].sort_values("spend")
+        cur_s, rec_s = marks.get(cid, (math.nan, math.nan))
+        panel = {"name": ctx.name(cid), "spend": ctx.col(c, "spend"),
+                 "response": ctx.col(c, "response"),
+                 "low": ctx.col(c, "response_low") if "response_low" in c else None,
+                 "high": ctx.col(c, "response_high") if "response_high" in c else None,
+                 "current": cur_s, "recommended": rec_s}
+        if str(cid) in activity:
+            unit = ctx.settings.style.unit(cid)
+            panel.update(xlabel=(W.AXIS_WEEKLY_ACTIVITY if weekly else W.AXIS_ACTIVITY).format(
+                unit=unit), xtick=ctx.fmt.number_ticks())
+        panels.append(panel)
+    title = (W.CHART_CURVES_WEEKLY if weekly else W.CHART_CURVES).format(currency=ctx.cur)
+    xlabel = (W.AXIS_WEEKLY_SPEND if weekly else W.AXIS_SPEND).format(currency=ctx.cur)
+    ylabel = (W.AXIS_WEEKLY_RESPONSE if weekly else W.AXIS_RESPONSE).format(currency=ctx.cur)
+    return Chart("chart-curves", title, charts.curve_grid(
+        panels, title=title, xlabel=xlabel, ylabel=ylabel, current_label=W.LEGEND_CURRENT,
+        recommended_label=W.LEGEND_RECOMMENDED,
+        band_label=W.LEGEND_BAND.format(level=ctx.level), tick=ctx.fmt.money_ticks(),
+        salt="curves"))
 
 
 def model_name(model: object) -> str:

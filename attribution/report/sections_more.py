@@ -27,6 +27,7 @@ from attribution.report.blocks import (
 )
 from attribution.report.rundata import RunData
 from attribution.report.sections import Context, _f, _preferred_model, model_name, section
+from attribution.report.summary import merge_messages
 
 
 def reconciled_column(combined: pd.DataFrame) -> str | None:
@@ -72,7 +73,8 @@ def attribution(ctx: Context) -> Section:
     if len(groups) >= 2 or (mta is not None and groups):
         blocks.append(Paragraph(W.ATTR_INTRO))
         blocks.append(Chart("chart-methods", W.CHART_METHODS, charts.dot_matrix(
-            names, {k: 100 * v for k, v in groups.items()}, title=W.CHART_METHODS,
+            [ctx.name(c) for c in names], {k: 100 * v for k, v in groups.items()},
+            title=W.CHART_METHODS,
             xlabel=W.AXIS_SHARE, tick=lambda v: f.number(v, 0),
             emphasis=(W.MMM_METHOD, W.RECONCILED_METHOD), salt="methods")))
     if mta is not None and not mta.empty:
@@ -81,7 +83,7 @@ def attribution(ctx: Context) -> Section:
         for c in names:
             if c not in set(mta["channel"]):
                 continue
-            cells = [c]
+            cells = [ctx.name(c)]
             for m in models:
                 hit = mta[(mta["model"] == m) & (mta["channel"] == c)]
                 cells.append(f.number(_f(hit["conversions"].iloc[0]), 0) if len(hit) else "–")
@@ -108,7 +110,7 @@ def _combined_table(ctx: Context, comb: pd.DataFrame) -> Table:
     iv = W.H_INTERVAL.format(level=ctx.level)
     rows = []
     for _, r in comb.iterrows():
-        rows.append((str(r["channel"]), f.money(_f(r.get("final_contribution"))),
+        rows.append((ctx.name(r["channel"]), f.money(_f(r.get("final_contribution"))),
                      f.money_interval(_f(r.get("final_contribution_low")),
                                       _f(r.get("final_contribution_high"))),
                      f.ratio(_f(r.get("final_roi"))),
@@ -159,14 +161,18 @@ def _journeys(ctx: Context) -> list[Block]:
     rows = []
     for i in order[: ctx.settings.top_paths]:
         journeys = conv[i] + nulls[i]
-        rows.append((W.PATH_ARROW.join(split[i]), f.number(conv[i], 0), f.money(value[i]),
-                     f.pct(conv[i] / journeys if has_null and journeys else np.nan)))
+        no_touch = [str(c) for c in split[i]] == [W.NO_TOUCH]  # non-buyers without a touch are
+        rate = np.nan if no_touch or not has_null or not journeys else conv[i] / journeys
+        rows.append((W.PATH_ARROW.join(ctx.name(c) for c in split[i]), f.number(conv[i], 0),
+                     f.money(value[i]), f.pct(rate)))  # unobserved: no conversion rate
     blocks: list[Block] = [Table("top-paths", W.TABLE_TOP_PATHS,
                                  (W.H_PATH, W.H_CONVERSIONS, W.H_VALUE, W.H_CONV_RATE),
                                  tuple(rows), (False, True, True, True))]
     offline = ctx.settings.offline
     mv = movement_shares(split, np.nan_to_num(conv) + nulls, np.nan_to_num(conv), offline)
-    blocks.append(Paragraph(W.O2O_INTRO.format(offline=", ".join(sorted(offline)))))
+    seen = {c for p in split for c in p}  # only offline channels the journeys hold
+    present = sorted(ctx.name(c) for c in seen if c in offline)
+    blocks.append(Paragraph(W.O2O_INTRO.format(offline=", ".join(present) or W.NONE_OFFLINE)))
     blocks.append(Paragraph(W.O2O_SENTENCE.format(
         o2o=f.pct(mv["online_to_offline"][0]), o2o_conv=f.pct(mv["online_to_offline"][1]),
         online=f.pct(mv["online_only"][0]), offline=f.pct(mv["offline_only"][0]))))
@@ -178,6 +184,12 @@ def _journeys(ctx: Context) -> list[Block]:
 
 
 # ------------------------------------------------------------------ budget
+def plan_horizon(ctx: Context) -> float:
+    """Weeks the plan's totals cover (``plan.json`` ``horizon_weeks``; 1 = a weekly plan)."""
+    h = ctx.run.plan_json.get("horizon_weeks", 1)
+    return float(h) if isinstance(h, int | float) and not isinstance(h, bool) and h > 0 else 1.0
+
+
 def budget(ctx: Context) -> Section:
     """The reallocation table and chart, and the budget sweep."""
     plan = ctx.run.get("plan.csv")
@@ -189,26 +201,27 @@ def budget(ctx: Context) -> Section:
         blocks = [Paragraph(W.BUDGET_INTRO.format(level=ctx.level))]
         if (banner := plan_banner(ctx.run)) is not None:
             blocks.insert(0, banner)
-        cur, rec = ctx.col(plan, "current_spend"), ctx.col(plan, "recommended_spend")
+        h = plan_horizon(ctx)  # plan.csv holds totals over the horizon: shown per week
+        cur, rec = ctx.col(plan, "current_spend") / h, ctx.col(plan, "recommended_spend") / h
         with np.errstate(divide="ignore", invalid="ignore"):  # change_pct's unit varies: recompute
             chg = np.where(cur > 0, rec / np.where(cur > 0, cur, 1.0) - 1, np.nan)
         rows = []
         for i, (_, p) in enumerate(plan.iterrows()):
-            rows.append((str(p["channel"]), f.money(cur[i]), f.money(rec[i]),
+            rows.append((ctx.name(p["channel"]), f.money(cur[i]), f.money(rec[i]),
                          f.pct(chg[i], 0, signed=True),
-                         f.money_with_interval(_f(p.get("expected_current")),
-                                               _f(p.get("expected_current_low")),
-                                               _f(p.get("expected_current_high"))),
-                         f.money_with_interval(_f(p.get("expected_recommended")),
-                                               _f(p.get("expected_recommended_low")),
-                                               _f(p.get("expected_recommended_high")))))
+                         f.money_with_interval(_f(p.get("expected_current")) / h,
+                                               _f(p.get("expected_current_low")) / h,
+                                               _f(p.get("expected_current_high")) / h),
+                         f.money_with_interval(_f(p.get("expected_recommended")) / h,
+                                               _f(p.get("expected_recommended_low")) / h,
+                                               _f(p.get("expected_recommended_high")) / h)))
         t = ctx.run.totals.get("plan.csv", {})
 
         def total_cell(key: str) -> str:
             if isinstance(t.get(key), float):   # the optimiser's own total, with its interval
-                return f.money_with_interval(t[key], _f(t.get(f"{key}_low")),
-                                             _f(t.get(f"{key}_high")))
-            return f.money(np.nansum(ctx.col(plan, key)))
+                return f.money_with_interval(t[key] / h, _f(t.get(f"{key}_low")) / h,
+                                             _f(t.get(f"{key}_high")) / h)
+            return f.money(np.nansum(ctx.col(plan, key)) / h)
 
         tot = [f.money(np.nansum(cur)), f.money(np.nansum(rec)),
                f.pct(np.nansum(rec) / np.nansum(cur) - 1 if np.nansum(cur) else np.nan, 0,
@@ -221,25 +234,27 @@ def budget(ctx: Context) -> Section:
                             (False, True, True, True, True, True)))
         title = W.CHART_PLAN.format(currency=ctx.cur)
         blocks.append(Chart("chart-plan", title, charts.bars_h(
-            plan["channel"].tolist(), cur, title=title, xlabel=W.AXIS_SPEND.format(
+            [ctx.name(c) for c in plan["channel"]], cur, title=title,
+            xlabel=W.AXIS_WEEKLY_SPEND.format(
                 currency=ctx.cur), second=rec, names=(W.H_CURRENT, W.H_RECOMMENDED),
-            tick=f.money, salt="plan")))
+            tick=f.money_ticks(), salt="plan")))
     if sweep is not None and not sweep.empty:
         s = sweep.sort_values("budget")
+        h = plan_horizon(ctx)
         marks = []
         if plan is not None and not plan.empty:
-            marks.append((float(np.nansum(ctx.col(plan, "current_spend"))),
+            marks.append((float(np.nansum(ctx.col(plan, "current_spend"))) / h,
                           W.LEGEND_CURRENT_BUDGET))
         title = W.CHART_SWEEP.format(currency=ctx.cur)
         has_band = "expected_low" in s.columns and "expected_high" in s.columns
         blocks.append(Chart("chart-sweep", title, charts.line_band(
-            ctx.col(s, "budget"), ctx.col(s, "expected"),
-            ctx.col(s, "expected_low") if has_band else None,
-            ctx.col(s, "expected_high") if has_band else None, title=title,
+            ctx.col(s, "budget") / h, ctx.col(s, "expected") / h,
+            ctx.col(s, "expected_low") / h if has_band else None,
+            ctx.col(s, "expected_high") / h if has_band else None, title=title,
             xlabel=W.AXIS_BUDGET.format(currency=ctx.cur),
             ylabel=W.AXIS_EXPECTED.format(currency=ctx.cur), line_label=W.LEGEND_EXPECTED,
-            band_label=W.LEGEND_BAND.format(level=ctx.level), marks=marks, xtick=f.money,
-            ytick=f.money, salt="sweep")))
+            band_label=W.LEGEND_BAND.format(level=ctx.level), marks=marks,
+            xtick=f.money_ticks(), ytick=f.money_ticks(), salt="sweep")))
     elif plan is not None:
         blocks.append(Missing(W.NOT_RUN["sweep"]))
     return section("budget", blocks)
@@ -277,7 +292,8 @@ def _compare_table(ctx: Context, tid: str, quantity: str, now: dict, before: dic
     for c in names:
         a, b = before.get(c), now.get(c)
         if a is None or b is None:
-            rows.append((c, fmt_v(a[0]) if a else "–", fmt_v(b[0]) if b else "–", "–", "–",
+            rows.append((ctx.name(c), fmt_v(a[0]) if a else "–", fmt_v(b[0]) if b else "–",
+                         "–", "–",
                          W.NEW_CHANNEL if a is None else W.GONE_CHANNEL))
             continue
         diff = b[0] - a[0]
@@ -286,7 +302,7 @@ def _compare_table(ctx: Context, tid: str, quantity: str, now: dict, before: dic
         if out:
             beyond.append(c)
         verdict = (W.YES if out else W.NO) if np.isfinite(diff) else "–"
-        rows.append((c, _with_iv(fmt_v(a[0]), fmt_iv(a[1], a[2])),
+        rows.append((ctx.name(c), _with_iv(fmt_v(a[0]), fmt_iv(a[1], a[2])),
                      _with_iv(fmt_v(b[0]), fmt_iv(b[1], b[2])),
                      f.signed_money(diff) if money else f.number(diff, 2),
                      f.pct(rel, 0, signed=True), verdict))
@@ -367,11 +383,17 @@ def appendix(ctx: Context) -> Section:
     blocks: list[Block] = []
     rank = {"error": 0, "warning": 1, "info": 2}
     fds = sorted(run.findings, key=lambda d: rank.get(d["level"], 3))  # worst first, stable
-    if fds:
+    if fds:  # one row per (level, stage, code, action); same-kind messages merged
+        groups: dict[tuple[str, str, str, str], list[str]] = {}
+        for d in fds:
+            groups.setdefault((d["level"], d["stage"], d["code"], d["action"]), []).append(
+                d["message"])
+        ids = ctx.channel_ids()
+        rows = tuple((lvl, stage, code,
+                      ctx.settings.style.rename_in(merge_messages(msgs), ids), action)
+                     for (lvl, stage, code, action), msgs in groups.items())
         blocks.append(Table("findings", W.APPX_FINDINGS,
-                            (W.H_LEVEL, W.H_STAGE, W.H_CODE, W.H_MESSAGE, W.H_ACTION),
-                            tuple((d["level"], d["stage"], d["code"], d["message"], d["action"])
-                                  for d in fds)))
+                            (W.H_LEVEL, W.H_STAGE, W.H_CODE, W.H_MESSAGE, W.H_ACTION), rows))
     else:
         blocks.append(Missing(W.NOT_RUN["findings"]))
     main, reasons = accounting_rows(run.manifest)
@@ -432,7 +454,8 @@ def _truth_tables(ctx: Context, truth: pd.DataFrame) -> list[Block]:
     d = t[t["method"] == key]
     out.append(Table("truth", W.APPX_TRUTH_DETAIL.format(method=key),
                      (W.H_CHANNEL, W.H_QUANTITY, W.H_ESTIMATE, W.H_TRUTH, W.H_REL_ERROR),
-                     tuple((str(r["channel"]), str(r["quantity"]), f.number(_f(r["estimate"]), 2),
+                     tuple((ctx.name(r["channel"]), str(r["quantity"]),
+                            f.number(_f(r["estimate"]), 2),
                             f.number(_f(r["truth"]), 2), f.pct(_f(r["rel_error"]), 1, signed=True))
                            for _, r in d.iterrows()), (False, False, True, True, True)))
     return out
@@ -455,9 +478,10 @@ def _run_rows(ctx: Context) -> list[tuple[str, str]]:
                          W.RUN_INPUT_FILES.format(n=len(d["files"]))))
         else:
             rows.append((W.RUN_INPUT.format(name=name), W.RUN_INPUT_REMOTE))
-    for name, v in sorted((m.get("versions") or {}).items()):
-        rows.append((W.RUN_VERSION.format(name=name), str(v)))
-    for stage, t in (m.get("timings_s") or {}).items():
-        if isinstance(t, int | float):
-            rows.append((W.RUN_TIMING.format(stage=stage), f"{ctx.fmt.number(t, 1)} s"))
+    versions = sorted((m.get("versions") or {}).items())
+    if versions:  # one row: the list matters to an auditor, not to the page count
+        rows.append((W.RUN_VERSIONS, ", ".join(f"{k} {v}" for k, v in versions)))
+    times = [(k, t) for k, t in (m.get("timings_s") or {}).items() if isinstance(t, int | float)]
+    if times:
+        rows.append((W.RUN_TIMINGS, ", ".join(f"{k} {ctx.fmt.number(t, 1)} s" for k, t in times)))
     return rows

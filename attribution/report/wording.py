@@ -7,10 +7,10 @@ strings; the HTML templates escape everything, so data cannot inject markup.
 from __future__ import annotations
 
 REPORT_TITLE = "Marketing effectiveness report"
-SUBTITLE = ("Run {run} · generated from the run directory · intervals are {level} "
-            "credible/confidence intervals")
-LANGUAGE_NOTE = ("Wording is in English; numbers follow the locale '{locale}' and currency "
-                 "{currency}.")
+TITLE_WITH_RUN = "Marketing effectiveness report: {name}"
+SUBTITLE = ("{period}Generated {generated} · intervals are {level} credible/confidence "
+            "intervals")
+SUBTITLE_PERIOD = "Data {period} · "
 TOC_TITLE = "Contents"
 
 SECTION_TITLES = {
@@ -43,44 +43,105 @@ STAGE_SKIPPED_ITEM = "{stage} ({reason})"
 ANALYSIS_NAMES = {"mmm": "media-mix model", "mta": "path attribution", "plan": "budget optimiser",
                   "paths": "journey table"}
 
+# ---------------------------------------------------------------- periods and channels
+PERIOD = "{start} – {end} ({weeks})"
+PERIOD_SHORT = "{weeks} to {end}"
+
+
+def weeks(n: int) -> str:
+    """``1`` -> ``"1 week"``, ``13`` -> ``"13 weeks"``."""
+    return f"{n} week" if n == 1 else f"{n} weeks"
+
+
+#: readable default names for common channel ids (``[report] channel_names`` overrides)
+CHANNEL_NAMES = {
+    "tv": "TV", "ctv": "Connected TV", "radio": "Radio", "print": "Print", "ooh": "Out of home",
+    "search_brand": "Brand search", "search_generic": "Generic search",
+    "search_nonbrand": "Generic search", "paid_search": "Paid search", "search": "Search",
+    "display": "Display", "social_paid": "Paid social", "paid_social": "Paid social",
+    "social": "Social", "organic_social": "Organic social", "email": "E-mail",
+    "newsletter": "Newsletter", "sms": "SMS", "direct_mail": "Direct mail",
+    "store_visit": "Store visit", "call_centre": "Call centre", "call_center": "Call center",
+    "affiliate": "Affiliates", "video": "Video", "direct": "Direct",
+    "organic_search": "Organic search", "referral": "Referral", "(none)": "No tracked touch",
+}
+DEFAULT_ACTIVITY_UNIT = "activity units"
+ACTIVITY_AMOUNT = "{amount} {unit}"
+
 # ---------------------------------------------------------------- executive summary
-CARD_MEDIA = "Sales driven by media"
-CARD_MEDIA_DETAIL = "sum over {n} channels; {share} of the channels' credited total is from {top}"
+SCALE_LINE_NO_DATES = ("The run does not record the dates of its data, so totals cover the "
+                       "whole period of the inputs. Report generated {generated}.")
+THIS_PERIOD = "the period of the data"
+SCALE_LINE_WINDOW = ("Figures cover the reporting window {report}; the media-mix model learned "
+                     "from {data}. Report generated {generated}.")
+CARD_SALES = "Total sales, {period}"
+CARD_SALES_DETAIL = ("baseline (without media) {baseline}; media {media} = {share} of sales")
+CARD_MEDIA = "Sales driven by media, {period}"
+CARD_MEDIA_DETAIL = "sum over {n} channels, estimated by the media-mix model"
 CARD_BEST_ROI = "Best return per {sym}1"
 CARD_BEST_ROI_DETAIL = "{channel}, {level} interval {interval}"
-CARD_GAIN = "Expected gain of the plan"
-CARD_GAIN_DETAIL = "{level} interval {interval}; probability it beats the current plan: {prob}"
-CARD_GAIN_NO_IV = "interval and probability not reported by the optimiser"
+CARD_NO_RANK = "Best return per {sym}1"
+CARD_NO_RANK_VALUE = "Not yet known"
+CARD_NO_RANK_DETAIL = "no channel's return can be ranked yet; {test} would decide"
+CARD_GAIN = "Expected gain of the plan, per year"
+CARD_GAIN_DETAIL = ("{week} per week, {quarter} per quarter; {level} interval per year "
+                    "{interval}; probability it beats the current plan: {prob}")
+CARD_GAIN_NO_IV = ("{week} per week, {quarter} per quarter; interval and probability not "
+                   "reported by the optimiser")
 CARD_TOP_PATH = "Most credited channel (paths)"
 
-SUM_DRIVERS = ("Media drove an estimated {total} of sales this period. {top} contributed most "
-               "({top_value}, {level} interval {top_iv}){second}.")
+SUM_SALES = ("Over {period}, sales were {sales}: {baseline} baseline (sales that would have "
+             "happened without media) and an estimated {media} ({share}) driven by media.")
+SUM_MEDIA_ONLY = "Over {period}, media drove an estimated {media} of sales."
+SUM_DRIVERS = ("{top} contributed most ({top_value}, {level} interval {top_iv}){second}.")
 SUM_DRIVERS_SECOND = ", followed by {name} ({value}, {iv})"
+SUM_DRIVERS_NONE = ("No channel's contribution can be ranked yet: every interval is wider than "
+                    "twice its estimate.")
 SUM_DRIVERS_MTA = ("Path attribution ({model}) credits {top} with the largest share of "
                    "conversions ({share}){second}.")
 SUM_DRIVERS_MTA_SECOND = ", followed by {name} ({share})"
-SUM_ROI = ("Per {sym}1 spent, {best} returned the most ({best_roi}, {level} interval "
-           "{best_iv}){second}; {worst} returned the least ({worst_roi}).")
+SUM_ROI = ("Per {sym}1 spent over {period}, {best} returned the most ({best_roi}, {level} "
+           "interval {best_iv}){second}{worst}.")
 SUM_ROI_SECOND = ", then {name} ({roi})"
-SUM_PLAN = ("Recommendation: keep the total budget at {budget} and move money {moves}. "
-            "Expected gain: {gain} per period ({iv}), probability it beats the current plan: "
-            "{prob}.")
+SUM_ROI_WORST = "; {name} returned the least ({roi})"
+SUM_ROI_UNRANKED = ("Too uncertain to rank (interval wider than twice the estimate): {names}; "
+                    "{test} would show whether {top} really returns the most.")
+SUM_ROI_NONE = ("No channel's return per {sym}1 can be ranked yet: every interval is wider than "
+                "twice its estimate. {test} would decide first.")
+TEST_GEO_LIFT = "a geo lift test on {channel}"
+TEST_GEO_LIFT_CAP = "A geo lift test on {channel}"
+SUM_PLAN = ("Recommendation: keep the budget at {budget} per week and move money {moves}. "
+            "Expected gain: {gain_week} per week, {gain_year} per year ({iv}); probability it "
+            "beats the current plan: {prob}.")
 SUM_PLAN_MOVES = "from {down} to {up}"
 SUM_PLAN_NO_CHANGE = "The optimiser recommends keeping the current allocation."
-SUM_PLAN_BUDGET_CHANGE = ("Recommendation: change the total budget from {current} to {recommended}"
-                          " and move money {moves}. Expected gain: {gain} per period ({iv}), "
-                          "probability it beats the current plan: {prob}.")
+SUM_PLAN_BUDGET_CHANGE = ("Recommendation: change the budget from {current} to {recommended} "
+                          "per week and move money {moves}. Expected gain: {gain_week} per week,"
+                          " {gain_year} per year ({iv}); probability it beats the current plan: "
+                          "{prob}.")
+TABLE_PLAN_SCALE = "The plan per week, quarter and year"
+H_PLAN_ITEM = ""
+H_PER_WEEK = "Per week"
+H_PER_QUARTER = "Per quarter (13 weeks)"
+H_PER_YEAR = "Per year (52 weeks)"
+ROW_BUDGET = "Budget (recommended plan)"
+ROW_GAIN = "Expected gain"
+ROW_GAIN_IV = "{level} interval of the gain"
 NOT_REPORTED = "not reported"
-GAIN_INTERVAL = "{level} interval {interval}"
+GAIN_INTERVAL = "{level} interval {interval} per year"
 FLAGS_MORE = "… and {n} more (see the appendix and the channel tables)."
 FLAGS_TITLE = "Where the data cannot tell"
 FLAGS_NONE = "No confidence warnings: diagnostics passed and intervals are reasonably narrow."
 FLAG_ROI_SPANS_ONE = ("{channel}: the return interval ({iv}) includes break-even, so the data "
                       "cannot tell whether this channel pays back.")
-FLAG_WIDE = ("{channel}: the contribution interval ({iv}) is wider than the estimate itself; "
+FLAG_CONCERNS = "Concerns: {names}"
+#: finding codes whose detail only restates their lead: the flag names the channels instead
+LEAD_SAYS_IT_ALL = frozenset({"combine.mmm_uncertain", "mmm.channel_no_spend",
+                              "data.zero_channel"})
+FLAG_WIDE = ("{channel}: the contribution interval ({iv}) is wider than twice the estimate; "
              "treat the number as a rough order of magnitude.")
 FLAG_FINDING = "{lead}{message}{action}"
-FLAG_ACTION = " Action: {action}"
+FLAG_ACTION = " Action: {action}."
 FLAG_LEAD = "{lead} "
 #: one plain sentence per finding code, put before the finding's technical detail in the
 #: summary's flags (codes without an entry show their detail only)
@@ -121,22 +182,29 @@ FINDING_LEADS = {
 }
 
 # ---------------------------------------------------------------- contribution / ROI
-CONTRIB_INTRO = ("Estimated incremental sales from each channel, from the Bayesian media-mix "
-                 "model, with {level} intervals. The bars add up to the total driven by media.")
-CHART_WATERFALL = "Incremental sales by channel ({currency})"
+CONTRIB_INTRO = ("Estimated incremental sales from each channel over {period}, from the "
+                 "Bayesian media-mix model. Each bar starts at zero; the line across it is its "
+                 "{level} interval.")
+CHART_CONTRIB = "Incremental sales by channel, {period} ({currency})"
+NOTE_NEGATIVE_HIDDEN = ("Some weeks credit {names} with a negative contribution; a stacked chart "
+                        "cannot show those weeks, so they are drawn at zero here. The table on "
+                        "the next page has the totals.")
 AXIS_SALES = "Incremental sales ({currency})"
 TOTAL = "Total"
-CHART_OVER_TIME = "Contribution over time ({currency} per period)"
+CHART_OVER_TIME = "Contribution per week ({currency})"
 AXIS_DATE = "Week"
-AXIS_CONTRIB_TIME = "Contribution ({currency})"
-TABLE_CHANNELS = "Contribution and return by channel"
+AXIS_CONTRIB_TIME = "Contribution per week ({currency})"
+TABLE_CHANNELS = "Contribution and return by channel, {period}"
+NO_ROI_ACTIVITY = "no ROI (activity)"
+NOTE_ACTIVITY = ("Activity channels (no spend) are counted in their own unit, so they have no "
+                 "return per unit of currency; their contribution is in sales.")
 H_CHANNEL = "Channel"
-H_SPEND = "Spend"
+H_SPEND = "Spend or activity"
 H_CONTRIB = "Contribution"
 H_INTERVAL = "{level} interval"
 H_ROI = "ROI"
 H_MROI = "Marginal ROI"
-ROI_INTRO = ("Return on investment (ROI) is incremental sales per {sym}1 spent over the period; "
+ROI_INTRO = ("Return on investment (ROI) is incremental sales per {sym}1 spent over {period}; "
              "marginal ROI is the return on the next {sym}1. A channel above {one} pays back; "
              "budget should move towards channels with a high marginal ROI.")
 CHART_ROI = "Return per {sym}1 spent, with {level} intervals"
@@ -151,6 +219,8 @@ AXIS_SPEND = "Spend ({currency})"
 AXIS_WEEKLY_SPEND = "Weekly spend ({currency})"
 AXIS_WEEKLY_RESPONSE = "Incremental sales per week ({currency})"
 AXIS_RESPONSE = "Incremental sales ({currency})"
+AXIS_ACTIVITY = "Activity ({unit})"
+AXIS_WEEKLY_ACTIVITY = "Weekly activity ({unit})"
 LEGEND_CURRENT = "Current spend"
 LEGEND_RECOMMENDED = "Recommended spend"
 LEGEND_BAND = "{level} interval"
@@ -179,6 +249,9 @@ H_CONV_RATE = "Conversion rate"
 H_JOURNEYS = "Journeys"
 PATH_ARROW = " → "
 O2O_TITLE = "Online-to-offline movements"
+NONE_OFFLINE = "none of the journeys' channels"
+#: the path-table name of conversions with no recorded touch
+NO_TOUCH = "(none)"
 O2O_INTRO = ("Channels counted as offline: {offline}. A journey moves online to offline when an "
              "online touch is followed later by an offline touch.")
 O2O_SENTENCE = ("{o2o} of journeys ({o2o_conv} of converting journeys) move from online to "
@@ -199,18 +272,19 @@ H_BASIS = "Basis"
 
 # ---------------------------------------------------------------- budget
 BUDGET_INTRO = ("The optimiser reallocates the budget to maximise expected incremental sales "
-                "under the configured limits. Expected values are per period with {level} "
-                "intervals.")
+                "under the configured limits. Spend and expected incremental sales are per week "
+                "(multiply by 13 for a quarter, 52 for a year), with {level} intervals.")
 TABLE_PLAN = "Recommended spend by channel"
-H_CURRENT = "Current spend"
-H_RECOMMENDED = "Recommended spend"
+H_CURRENT = "Current spend per week"
+H_RECOMMENDED = "Recommended spend per week"
 H_CHANGE = "Change"
-H_EXP_CURRENT = "Expected sales, current"
-H_EXP_RECOMMENDED = "Expected sales, recommended"
-CHART_PLAN = "Current and recommended spend ({currency})"
-CHART_SWEEP = "Budget sweep: expected incremental sales by total budget ({currency})"
-AXIS_BUDGET = "Total budget ({currency})"
-AXIS_EXPECTED = "Expected incremental sales ({currency})"
+H_EXP_CURRENT = "Expected sales per week, current"
+H_EXP_RECOMMENDED = "Expected sales per week, recommended"
+CHART_PLAN = "Current and recommended spend per week ({currency})"
+CHART_SWEEP = ("Budget sweep: expected incremental sales per week by weekly budget "
+               "({currency})")
+AXIS_BUDGET = "Total weekly budget ({currency})"
+AXIS_EXPECTED = "Expected incremental sales per week ({currency})"
 LEGEND_EXPECTED = "Expected"
 LEGEND_CURRENT_BUDGET = "Current budget"
 
@@ -261,11 +335,11 @@ H_DETAIL = "Detail"
 RUN_SEED = "Seed"
 RUN_STATUS = "Status"
 RUN_COMMAND = "Command"
-RUN_VERSION = "Version of {name}"
 RUN_INPUT = "Input {name} (SHA-256)"
 RUN_INPUT_FILES = "{n} files, each checksummed in run.json"
 RUN_INPUT_REMOTE = "URL or table: no checksum (not a local file)"
-RUN_TIMING = "Time for {stage}"
+RUN_VERSIONS = "Package versions"
+RUN_TIMINGS = "Time per stage"
 APPX_NOTES = "Method notes and assumptions"
 METHOD_NOTES = (
     "Path attribution credits conversions along observed customer journeys. Heuristic models "

@@ -83,7 +83,8 @@ def test_cli_writes_plan_scenarios_and_sweep(tmp_path) -> None:
     out = tmp_path / "run" / "plan.csv"
     code = main(["-q", "optimize", "--model", model, "--budget", "2,340", "--horizon", "13",
                  "--out", str(out),
-                 "--bounds", str(tmp_path / "bounds.csv"), "--scenarios", str(tmp_path / "sc.csv"),
+                 "--max-change-pct", "none", "--bounds", str(tmp_path / "bounds.csv"),
+                 "--scenarios", str(tmp_path / "sc.csv"),
                  "--sweep", "3"])
     assert code == 0
     plan = pd.read_csv(out)
@@ -112,7 +113,8 @@ def test_cli_truth_model_and_current_budget(tmp_path) -> None:
 
 
 @pytest.mark.parametrize("extra,needle", [
-    (["--budget", "100", "--bounds", "B"], "minimum spends add up to 500.00"),
+    (["--budget", "100", "--bounds", "B", "--max-change-pct", "none"],
+     "minimum spends add up to 500.00"),
     (["--budget", "abc"], "--budget must be a number"),
     (["--budget", "100", "--objective", "profit"], "needs a positive --margin"),
     (["--budget", "100", "--bounds", "BAD"], "row 2, column 'channel': unknown channel 'radio'"),
@@ -162,3 +164,21 @@ def test_simulated_world_true_optimum_within_half_percent() -> None:
     assert ours >= best * (1 - 0.005)
     assert ours > current * 1.01  # the world's current plan is not optimal: a real gain
     assert res.prob_beats_current == 1.0  # one "draw": the truth
+
+
+def test_cli_default_bounds_are_those_of_run_and_stated(tmp_path, capsys) -> None:
+    """Without --max-change-pct every channel stays within ±50% (as `attribution run`), and
+    the output says so; 'none' lifts the limit and says that instead."""
+    (tmp_path / "truth.json").write_text(json.dumps(small_truth()))
+    out = tmp_path / "plan.csv"
+    assert main(["-q", "optimize", "--model", str(tmp_path), "--budget", "current",
+                 "--horizon", "20", "--out", str(out)]) == 0
+    assert "every channel within ±50% of its current spend" in capsys.readouterr().out
+    plan = pd.read_csv(out).iloc[:3]
+    ratio = plan.recommended_spend / plan.current_spend
+    assert ratio.between(0.5 - 1e-6, 1.5 + 1e-6).all()
+    assert main(["-q", "optimize", "--model", str(tmp_path), "--budget", "current",
+                 "--horizon", "20", "--out", str(out), "--max-change-pct", "none"]) == 0
+    assert "no limit on any channel's change" in capsys.readouterr().out
+    free = pd.read_csv(out).iloc[:3]
+    assert (free.recommended_spend / free.current_spend).sub(1).abs().max() > 0.5

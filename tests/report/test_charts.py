@@ -13,8 +13,8 @@ from attribution.report import charts
 def _svgs(label: str = "search") -> list[str]:
     labels = [label, "tv"]
     return [
-        charts.waterfall(labels, [2e5, 1e5], [1.5e5, 0.5e5], [2.5e5, 1.5e5], title="T",
-                         xlabel="X (EUR)", total_label="Total"),
+        charts.bars_interval(labels, [2e5, -1e5], [1.5e5, -1.5e5], [2.5e5, 0.5e5], title="T",
+                             xlabel="X (EUR)"),
         charts.interval_dots(labels, [2.0, 1.0], [1.5, 0.5], [2.5, 1.5], title="T", xlabel="X",
                              est_label="ROI", extra=[1.0, 0.5], extra_label="m", ref=1.0,
                              ref_label="r"),
@@ -46,10 +46,8 @@ def test_svg_is_clean_and_deterministic() -> None:
 
 
 def test_chart_ids_differ_between_charts() -> None:
-    a = charts.waterfall(["a"], [1.0], None, None, title="T", xlabel="X", total_label="T",
-                         salt="one")
-    b = charts.waterfall(["a"], [1.0], None, None, title="T", xlabel="X", total_label="T",
-                         salt="two")
+    a = charts.bars_interval(["a"], [1.0], None, None, title="T", xlabel="X", salt="one")
+    b = charts.bars_interval(["a"], [1.0], None, None, title="T", xlabel="X", salt="two")
     ids_a = set(re.findall(r'<clipPath id="([^"]+)"', a))
     ids_b = set(re.findall(r'<clipPath id="([^"]+)"', b))
     assert ids_a and not ids_a & ids_b

@@ -28,9 +28,10 @@ def test_html_only_and_same_bytes_twice(run_dir: Path, previous_dir: Path,
 
 def test_offline_channels_option(run_dir: Path, tmp_path: Path) -> None:
     assert main(["-q", "report", "--run", str(run_dir), "--out", str(tmp_path), "--format",
-                 "html", "--offline-channels", "Email, SMS"]) == 0
+                 "html", "--offline-channels", "Email, SMS, Radio"]) == 0
     text = (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert "Channels counted as offline: email, sms." in text
+    # only offline channels the journeys hold are listed (radio is in none), by display name
+    assert "Channels counted as offline: E-mail, SMS." in text
 
 
 @pytest.mark.parametrize("extra, message", [
@@ -61,3 +62,12 @@ def test_parse_formats() -> None:
     assert parse_formats("pdf, HTML,pdf") == ("pdf", "html")
     with pytest.raises(UsageError):
         parse_formats(",")
+
+
+def test_previous_run_itself_is_refused(run_dir: Path, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture) -> None:
+    """A quarter-over-quarter comparison of a run with itself exits 2 with one line."""
+    assert main(["report", "--run", str(run_dir), "--out", str(tmp_path), "--format", "html",
+                 "--previous", str(run_dir / ".")]) == 2
+    err = capsys.readouterr().err
+    assert "is the run itself" in err and len(err.strip().splitlines()) == 1

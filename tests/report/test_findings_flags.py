@@ -11,7 +11,7 @@ from attribution.io import write_csv, write_json
 from attribution.report import wording as W
 from attribution.report.html import render_html
 from attribution.report.rundata import load_run
-from attribution.report.sections import finding_flags, merge_messages
+from attribution.report.summary import finding_flags, merge_messages
 from attribution.report.viewmodels import build_report
 
 
