@@ -77,7 +77,8 @@ FLAGS_TITLE = "Where the data cannot tell"
 FLAGS_NONE = "No confidence warnings: diagnostics passed and intervals are reasonably narrow."
 FLAG_ROI_SPANS_ONE = ("{channel}: the return interval ({iv}) includes break-even, so the data "
                       "cannot tell whether this channel pays back.")
-FLAG_WIDE = ("{channel}: the contribution interval ({iv}) is wider than the estimate itself; "
+FLAG_WIDE = ("{channel}: the contribution interval ({iv}) is more than twice as wide as the "
+             "estimate itself; "
              "treat the number as a rough order of magnitude.")
 FLAG_FINDING = "{lead}{message}{action}"
 FLAG_ACTION = " Action: {action}"

@@ -27,8 +27,11 @@ def test_exit_status_strict_and_not(tmp_path: Path, caplog) -> None:
     assert exit_status(m, False, logging.getLogger("t")) == 0
     assert "NOT FOR DECISIONS" in caplog.text and "mmm.ess" in caplog.text
     d = m.to_dict()
-    assert d["decisions"] == {"safe": False, "reasons": ["mmm.ess: bulk ESS 34"],
-                              "fix": ["draw more samples"]}
+    assert d["decisions"] == {
+        "safe": False,
+        "reasons": ["mmm.ess: bulk ESS 34"],
+        "fix": ["draw more samples"],
+    }
 
 
 @pytest.mark.slow
@@ -36,8 +39,24 @@ def test_unconverged_model_only_run_is_gated_end_to_end(tmp_path: Path, capsys) 
     simulate_panel(40, 2, seed=3)[0].to_csv(tmp_path / "media.csv", index=False)
     out = tmp_path / "run"
     # 2 chains x 30 draws: bulk ESS cannot reach the error threshold
-    code = main(["-q", "mmm", "--media", str(tmp_path / "media.csv"), "--out", str(out),
-                 "--draws", "30", "--tune", "30", "--chains", "2", "--seed", "1"])
+    code = main(
+        [
+            "-q",
+            "mmm",
+            "--media",
+            str(tmp_path / "media.csv"),
+            "--out",
+            str(out),
+            "--draws",
+            "30",
+            "--tune",
+            "30",
+            "--chains",
+            "2",
+            "--seed",
+            "1",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 3 and "NOT FOR DECISIONS" in err, err
     m = json.loads((out / R.RUN_JSON).read_text())
@@ -67,6 +86,6 @@ def test_unconverged_model_only_run_is_gated_end_to_end(tmp_path: Path, capsys) 
     # the report shows the findings and the banners, never "no findings"
     assert main(["-q", "report", "--run", str(out), "--format", "html"]) == 0
     html = (out / R.REPORT_HTML).read_text()
-    assert html.count('class="banner"') == 2             # page 1 and the plan
+    assert html.count('class="banner"') == 2  # page 1 and the plan
     assert W.BANNER_TITLE in html and W.NOT_RUN["findings"] not in html
     assert errors[0]["code"] in html

@@ -28,11 +28,14 @@ from attribution.report.rundata import load_run
 
 ROOT = Path(__file__).resolve().parents[2]
 
-PATHS = pd.DataFrame({
-    "path": ["search > email", "display > search", "email", "search", "display > email"],
-    "total_conversions": [30, 12, 8, 20, 5],
-    "total_conversion_value": [3000.0, 1100.0, 700.0, 2100.0, 450.0],
-    "total_null": [300, 400, 90, 150, 220]})
+PATHS = pd.DataFrame(
+    {
+        "path": ["search > email", "display > search", "email", "search", "display > email"],
+        "total_conversions": [30, 12, 8, 20, 5],
+        "total_conversion_value": [3000.0, 1100.0, 700.0, 2100.0, 450.0],
+        "total_null": [300, 400, 90, 150, 220],
+    }
+)
 
 
 def _config(tmp: Path, *, seed: int = 1, media: bool = False) -> Path:
@@ -41,9 +44,21 @@ def _config(tmp: Path, *, seed: int = 1, media: bool = False) -> Path:
     if media:
         simulate_panel(40, 2, seed=3)[0].to_csv(tmp / "media.csv", index=False)
         lines.append('media = "media.csv"')
-    lines += ["", "[mta]", 'models = ["last", "linear", "markov"]', "bootstrap = 0",
-              "order = 1", "", "[mmm]", "draws = 100", "tune = 100", "chains = 1",
-              "", "[report]", "formats = []"]
+    lines += [
+        "",
+        "[mta]",
+        'models = ["last", "linear", "markov"]',
+        "bootstrap = 0",
+        "order = 1",
+        "",
+        "[mmm]",
+        "draws = 100",
+        "tune = 100",
+        "chains = 1",
+        "",
+        "[report]",
+        "formats = []",
+    ]
     (tmp / "run.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return tmp / "run.toml"
 
@@ -62,7 +77,7 @@ def test_lock_names_its_holder_and_stale_locks_are_taken_over(tmp_path: Path) ->
         assert read_lock(tmp_path)["pid"] == os.getpid() and lock.note == ""
         with pytest.raises(UsageError, match=rf"in use by another run \(pid {os.getpid()},"):
             RunLock(tmp_path).acquire()
-    assert read_lock(tmp_path) is None                    # released
+    assert read_lock(tmp_path) is None  # released
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     (tmp_path / R.LOCK_FILE).write_text(json.dumps({"pid": dead.pid, "started_at": "then"}))
@@ -77,11 +92,10 @@ def test_two_runs_into_one_directory_cannot_interleave(tmp_path: Path, capsys) -
         assert main(["-q", "run", "--config", str(cfg)]) == 2
     err = capsys.readouterr().err
     assert f"in use by another run (pid {os.getpid()}" in err and "Traceback" not in err
-    assert not (tmp_path / "run" / R.RUN_JSON).exists()    # nothing was written
+    assert not (tmp_path / "run" / R.RUN_JSON).exists()  # nothing was written
 
 
-def test_failed_run_is_incomplete_and_resume_continues(tmp_path: Path, monkeypatch,
-                                                       capsys) -> None:
+def test_failed_run_is_incomplete_and_resume_continues(tmp_path: Path, monkeypatch, capsys) -> None:
     cfg = load_config(_config(tmp_path))
     run = tmp_path / "run"
 
@@ -94,8 +108,15 @@ def test_failed_run_is_incomplete_and_resume_continues(tmp_path: Path, monkeypat
     m = _manifest(run)
     assert m["status"] == "failed" and "disk full" in m["error"]
     st = {k: v["status"] for k, v in m["stages"].items()}
-    assert st == {"journeys": "done", "mta": "done", "inputs": "done", "mmm": "skipped",
-                  "combine": "failed", "optimize": "pending", "report": "pending"}
+    assert st == {
+        "journeys": "done",
+        "mta": "done",
+        "inputs": "done",
+        "mmm": "skipped",
+        "combine": "failed",
+        "optimize": "pending",
+        "report": "pending",
+    }
     mta_sum = sha256_file(run / R.MTA_CSV)
     assert m["stages"]["mta"]["outputs"][R.MTA_CSV]["sha256"] == mta_sum
     assert not (run / R.LOCK_FILE).exists()
@@ -107,7 +128,7 @@ def test_failed_run_is_incomplete_and_resume_continues(tmp_path: Path, monkeypat
 
     # resume: the finished stages are not redone, the rest runs
     monkeypatch.undo()
-    monkeypatch.setattr(attribution.mta.PathAttribution, "fit", boom)   # must not be called
+    monkeypatch.setattr(attribution.mta.PathAttribution, "fit", boom)  # must not be called
     run_pipeline(cfg, resume=True)
     m = _manifest(run)
     assert m["status"] == "ok" and sha256_file(run / R.MTA_CSV) == mta_sum
@@ -128,14 +149,16 @@ def test_resume_refuses_a_changed_config_or_input(tmp_path: Path) -> None:
         run_pipeline(replace(cfg, run=replace(cfg.run, out=tmp_path / "new")), resume=True)
 
 
-def test_a_run_killed_during_the_mmm_fit_is_reported_incomplete(tmp_path: Path,
-                                                                capsys) -> None:
+def test_a_run_killed_during_the_mmm_fit_is_reported_incomplete(tmp_path: Path, capsys) -> None:
     cfg = _config(tmp_path, media=True)
     run = tmp_path / "run"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "attribution", "-q", "run", "--config",
-                             str(cfg)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "attribution", "-q", "run", "--config", str(cfg)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
@@ -147,7 +170,7 @@ def test_a_run_killed_during_the_mmm_fit_is_reported_incomplete(tmp_path: Path,
             time.sleep(0.2)
         else:
             pytest.fail("the run never reached the MMM fit")
-        assert _manifest(run)["status"] == "running"       # written when it started
+        assert _manifest(run)["status"] == "running"  # written when it started
     finally:
         proc.kill()
         proc.wait()
@@ -159,4 +182,4 @@ def test_a_run_killed_during_the_mmm_fit_is_reported_incomplete(tmp_path: Path,
     assert len(err) == 1 and "killed before it finished" in err[0]
     assert "stages not finished: mmm, combine, optimize" in err[0]
     assert "diagnostics passed" not in err[0]
-    assert read_lock(run)["pid"] == proc.pid                # left behind, stale now
+    assert read_lock(run)["pid"] == proc.pid  # left behind, stale now
