@@ -3,7 +3,8 @@
 Each subcommand lives next to its stage as a module with two functions,
 ``add_arguments(parser)`` and ``run(args) -> int``; this file only registers
 them and turns errors into exit statuses: 0 success, 2 bad input or usage (one
-clear line, no traceback unless ``--debug``), 1 internal error.
+clear line, no traceback unless ``--debug``), 1 internal error, 3 finished but not
+for decisions (error-level diagnostics; see docs/run-directory.md).
 """
 
 from __future__ import annotations
@@ -40,7 +41,10 @@ class _Parser(argparse.ArgumentParser):
 def build_parser(command: str | None = None) -> tuple[argparse.ArgumentParser, object | None]:
     """The parser; only ``command``'s module is imported (so ``--help`` and each
     subcommand start fast). Returns the parser and that module."""
-    parser = _Parser(prog="attribution", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="attribution", description=__doc__.splitlines()[0],
+                     epilog="exit status: 0 success; 1 internal error; 2 bad input or usage; "
+                            "3 finished but not for decisions (error-level diagnostics: "
+                            "run, mmm with --strict; optimize refused)")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

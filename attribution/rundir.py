@@ -264,6 +264,7 @@ STAGE_STATUS = "status"
 STAGE_SECONDS = "seconds"
 STAGE_OUTPUTS = "outputs"          # relative path -> {"bytes", "sha256"}
 STAGE_REASON = "reason"            # why a stage was skipped
+STAGE_ORDER = "order"              # its place in the run (run.json's keys are sorted)
 
 # keys of one input's entry in row_accounting (attribution.data.accounting.RowAccounting)
 ACC_SOURCE = "source"

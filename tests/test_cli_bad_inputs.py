@@ -324,7 +324,8 @@ def test_mmm_collinear_channels_give_a_finding_not_a_crash(tmp_path: Path) -> No
     code, _, err = run_process("-q", "mmm", "--media", tmp_path / "media.csv", "--out",
                                tmp_path, "--draws", "50", "--tune", "50", "--chains", "1",
                                timeout=400)
-    assert code == 0, err
+    assert code in (0, 3), err     # 3: finished, but its short sampling is not for decisions
+    assert ("NOT FOR DECISIONS" in err) is (code == 3)
     assert "Traceback" not in err and "move together" in err
     ch = pd.read_csv(tmp_path / "mmm" / "channels.csv")
     assert set(ch["channel"]) == {"ch1", "ch2"}

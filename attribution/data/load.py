@@ -22,9 +22,10 @@ import pandas as pd
 
 from attribution.data.accounting import Loaded, write_rejected
 from attribution.data.panel_findings import check_min_weeks, lift_findings, panel_findings
-from attribution.data.sniff import (  # re-exported: part of this module's interface
-    detect_delimiter,
-)
+from attribution.data.sniff import DELIMITERS as DELIMITERS  # re-exported (interface)
+from attribution.data.sniff import delimiter_name as delimiter_name
+from attribution.data.sniff import detect_delimiter
+from attribution.data.sniff import guess_separator as guess_separator
 from attribution.data.validate import PATH_SEP, validate_frame
 from attribution.errors import InputError, UsageError
 

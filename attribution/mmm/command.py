@@ -84,6 +84,7 @@ def _inputs(args: argparse.Namespace, m: Manifest) -> tuple[pd.DataFrame, MMMSpe
     frame = media.frame
     cols = [str(c) for c in frame.columns]
     spec = load_spec(args.config, cols) if args.config else spec_from_dict({}, cols)
+    m.config[R.CONFIG_RUN] = {R.CONFIG_INTERVAL: spec.interval}  # the report's interval level
     lift, findings = None, list(media.findings)
     if args.lift_tests:
         loaded = load_lift_tests(args.lift_tests)

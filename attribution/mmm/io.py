@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from attribution import rundir as R
 from attribution.errors import UsageError
 from attribution.findings import Finding
 from attribution.io import atomic_path, write_csv, write_json
@@ -77,11 +78,11 @@ def save(res: MMMResults, folder: str | Path) -> Path:
     groups["constant_data"] = _panel_dataset(res.panel)
     tree = xr.DataTree.from_dict({f"/{k}": v for k, v in groups.items()})
     tree.attrs = {"attribution_mmm": json.dumps(meta, default=_default, sort_keys=True)}
-    with atomic_path(folder / "posterior.nc") as tmp:
+    with atomic_path(folder / _name(R.MMM_POSTERIOR)) as tmp:
         tree.to_netcdf(tmp, engine="netcdf4" if _has("netCDF4") else None)
-    write_json(folder / "spec.json", meta)
-    write_csv(folder / "channels.csv", res.to_frame())
-    return folder / "posterior.nc"
+    write_json(folder / _name(R.MMM_SPEC), meta)
+    write_csv(folder / _name(R.MMM_CHANNELS_CSV), _checked(R.MMM_CHANNELS_CSV, res.to_frame()))
+    return folder / _name(R.MMM_POSTERIOR)
 
 
 def _netcdf_safe(ds: Any) -> Any:
@@ -122,7 +123,7 @@ def load(path: str | Path) -> MMMResults:
     import xarray as xr
 
     path = Path(path)
-    for cand in (path, path / "posterior.nc", path / "mmm" / "posterior.nc"):
+    for cand in (path, path / _name(R.MMM_POSTERIOR), path / R.MMM_POSTERIOR):
         if cand.is_file():
             path = cand
             break
@@ -156,6 +157,16 @@ def load(path: str | Path) -> MMMResults:
                       settings=meta.get("settings", {}), findings=findings)
 
 
+def _name(rel: str) -> str:
+    """A run directory's ``mmm/...`` name, inside the model folder."""
+    return Path(rel).name
+
+
+def _checked(name: str, frame: Any) -> Any:
+    R.check_columns(name, frame.columns)
+    return frame
+
+
 def write_outputs(res: MMMResults, folder: str | Path) -> list[Path]:
     """Everything a run keeps of a fit: :func:`save` plus the analysis tables.
 
@@ -169,11 +180,12 @@ def write_outputs(res: MMMResults, folder: str | Path) -> list[Path]:
     """
     folder = Path(folder)
     save(res, folder)
-    written = [folder / "posterior.nc", folder / "spec.json", folder / "channels.csv"]
-    written.append(write_csv(folder / "contributions.csv", contributions_over_time(res)))
-    written.append(write_csv(folder / "decomposition.csv", decomposition(res)))
-    written.append(write_csv(folder / "response_curves.csv", response_curves(res)))
-    written.append(write_json(folder / "diagnostics.json",
+    written = [folder / _name(n) for n in (R.MMM_POSTERIOR, R.MMM_SPEC, R.MMM_CHANNELS_CSV)]
+    for name, frame in ((R.MMM_CONTRIBUTIONS_CSV, contributions_over_time(res)),
+                        (R.MMM_DECOMPOSITION_CSV, decomposition(res)),
+                        (R.MMM_RESPONSE_CURVES_CSV, response_curves(res))):
+        written.append(write_csv(folder / _name(name), _checked(name, frame)))
+    written.append(write_json(folder / _name(R.MMM_DIAGNOSTICS_JSON),
                               {"findings": [f.to_dict() for f in res.findings],
                                **diagnostics_table(res)}))
     return written

@@ -126,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
     model = load_response_model(args.model, metric)
     m = open_manifest(out.parent, config={"command": "optimize", "model": str(args.model)},
                       seed=args.seed)
+    m.config.setdefault(R.CONFIG_RUN, {R.CONFIG_INTERVAL: args.interval})
     m.add_findings(getattr(getattr(model, "results", None), "findings", ()), stage="mmm")
     blockers = decision_blockers(m.findings)
     if blockers and not args.allow_unconverged:

@@ -168,8 +168,8 @@ class Manifest:
     # ------------------------------------------------------------------ stages
     def plan_stages(self, names: list[str]) -> None:
         """Name the stages this run will go through (each ``pending`` until it runs)."""
-        for n in names:
-            self.stages.setdefault(n, {R.STAGE_STATUS: R.STAGE_PENDING})
+        for i, n in enumerate(names):
+            self.stages.setdefault(n, {R.STAGE_STATUS: R.STAGE_PENDING})[R.STAGE_ORDER] = i
 
     @contextmanager
     def timed(self, stage: str):
@@ -184,7 +184,8 @@ class Manifest:
     def stage(self, name: str):
         """Run one stage: marked ``running`` (and written) before, ``done`` (or ``failed``)
         with its time and output checksums after, and written again."""
-        self.stages[name] = {R.STAGE_STATUS: R.STAGE_RUNNING}
+        order = self.stages.get(name, {}).get(R.STAGE_ORDER, len(self.stages))
+        self.stages[name] = {R.STAGE_STATUS: R.STAGE_RUNNING, R.STAGE_ORDER: order}
         self._current = name
         self.write()
         t0 = time.perf_counter()

@@ -89,6 +89,7 @@ def run_pipeline(cfg: RunConfig, resume: bool = False) -> Path:
         m.plan_stages([s.name for s in STAGES])
         st = _State()
         done = _resume_point(m, out) if resume else set()
+        m.write()  # status "running", every stage pending: a killed run says so
         try:
             for s in STAGES:
                 if s.name in done and s.restore is not None:

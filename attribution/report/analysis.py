@@ -101,19 +101,6 @@ def includes(lo: float, hi: float, x: float) -> bool:
     return bool(np.isfinite(lo) and np.isfinite(hi) and lo <= x <= hi)
 
 
-def is_wide(est: float, lo: float, hi: float, factor: float = 1.0) -> bool:
-    """An interval wider than ``factor`` times the absolute estimate.
-
-    Example
-    -------
-    >>> is_wide(1.0, 0.2, 2.5)
-    True
-    """
-    if not (np.isfinite(est) and np.isfinite(lo) and np.isfinite(hi)):
-        return False
-    return (hi - lo) > factor * abs(est)
-
-
 def split_path(path: str, sep: str | None = None) -> list[str]:
     """Split a path string on ``sep`` (guessed from ``" > "``, ``">"``, ``","`` if not given).
 

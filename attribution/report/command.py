@@ -62,6 +62,9 @@ def render_reports(run_dir: str | Path, out_dir: str | Path | None = None,
     >>> render_reports("reports/demo", formats=("html",))   # doctest: +SKIP
     {'html': PosixPath('reports/demo/report.html')}
     """
+    why_no_pdf = pdf_unavailable() if "pdf" in formats else ""
+    if why_no_pdf and "html" not in formats:
+        raise UsageError(why_no_pdf)
     run = load_run(run_dir)
     prev = load_run(previous) if previous else None
     if prev is not None:
@@ -73,8 +76,8 @@ def render_reports(run_dir: str | Path, out_dir: str | Path | None = None,
     written: dict[str, Path] = {}
     if "html" in formats:
         written["html"] = write_text(out / R.REPORT_HTML, html)
-    if "pdf" in formats and "html" in formats and (why := pdf_unavailable()):
-        log.warning("report: PDF skipped, HTML written. %s", why.split(" (")[0])
+    if why_no_pdf:
+        log.warning("report: PDF skipped, HTML written. %s", why_no_pdf.split(" (")[0])
     elif "pdf" in formats:
         t1 = time.perf_counter()
         log.info("report: rendering PDF ...")

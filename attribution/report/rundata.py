@@ -131,9 +131,11 @@ def unfinished(manifest: dict[str, Any]) -> list[str]:
     pid = manifest.get(R.PID)
     if status == R.STATUS_RUNNING and isinstance(pid, int) and pid == os.getpid():
         return []
-    stages = manifest.get(R.STAGES) or {}
-    return [n for n, e in stages.items() if n != R.STAGE_REPORT and isinstance(e, dict)
-            and e.get(R.STAGE_STATUS) not in (R.STAGE_DONE, R.STAGE_SKIPPED)] or ["(unknown)"]
+    stages = {n: e for n, e in (manifest.get(R.STAGES) or {}).items() if isinstance(e, dict)}
+    order = sorted(stages, key=lambda n: (stages[n].get(R.STAGE_ORDER, len(stages)), n))
+    return [n for n in order if n != R.STAGE_REPORT
+            and stages[n].get(R.STAGE_STATUS) not in (R.STAGE_DONE, R.STAGE_SKIPPED)] \
+        or ["(unknown)"]
 
 
 def _alive(pid: Any) -> bool:

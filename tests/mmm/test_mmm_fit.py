@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -119,7 +121,12 @@ def test_cli_writes_run_folder(fitted, world, tmp_path):
     out = tmp_path / "run"
     args = ["mmm", "--media", str(media), "--config", str(cfg), "--out", str(out),
             "--draws", "300", "--tune", "300", "--chains", "2", "--seed", "11"]
-    assert cli.main(["-q", *args]) == 0
+    errors = [f for f in fitted.findings if f.level == "error"]
+    assert cli.main(["-q", *args]) == (3 if errors else 0)
+    run = json.loads((out / "run.json").read_text())       # a model-only run's manifest
+    assert run["status"] == ("not_for_decisions" if errors else "ok")
+    assert [f["code"] for f in run["findings"] if f["stage"] == "mmm"] == \
+        [f.code for f in fitted.findings]
     got = pd.read_csv(out / "mmm" / "channels.csv")
     np.testing.assert_allclose(got["contribution"], fitted.to_frame()["contribution"],
                                rtol=1e-8)

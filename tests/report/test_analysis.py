@@ -10,7 +10,6 @@ from attribution.report.analysis import (
     classify_movement,
     includes,
     intervals_overlap,
-    is_wide,
     movement_shares,
     normalise_channel,
     shares,
@@ -49,8 +48,6 @@ def test_intervals_and_shares() -> None:
     assert np.isnan(shares([0.0, 0.0])).all()
     assert includes(0.9, 1.2, 1.0) and not includes(1.1, 1.2, 1.0)
     assert not includes(np.nan, 2.0, 1.0)
-    assert is_wide(1.0, 0.2, 2.5) and not is_wide(1.0, 0.8, 1.2)
-    assert not is_wide(np.nan, 0.0, 1.0)
 
 
 def test_split_and_normalise() -> None:
