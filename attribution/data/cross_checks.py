@@ -121,7 +121,7 @@ def panel_role_findings(
     if controls is None and defaulted:
         out.append(
             Finding(
-                "warning",
+                "info",
                 "inputs.default_controls",
                 f"{source}: columns taken as controls because they have no other "
                 f"role: {', '.join(user(c) for c in defaulted)}",

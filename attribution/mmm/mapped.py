@@ -89,6 +89,7 @@ def load_lift_mapped(
     path: str | Path,
     mapping: MappingConfig | None,
     *,
+    map_channels: bool | None = None,
     lenient: bool = False,
     rejected: str | Path | None = None,
 ) -> Loaded:
@@ -97,13 +98,15 @@ def load_lift_mapped(
     Channel values change only where the panel's names went through the same map
     (``[mapping.panel]``), so that both sides agree; each change is a finding.
     """
-    if mapping is None or (not mapping.columns.get("lift_tests") and mapping.panel is None):
+    if map_channels is None:
+        map_channels = mapping is not None and mapping.panel is not None
+    if mapping is None or (not mapping.columns.get("lift_tests") and not map_channels):
         return load_lift_tests(path, lenient=lenient, rejected=rejected)
     loaded = load_lift_tests(
         path, lenient=lenient, rejected=rejected, rename=mapping.rename("lift_tests")
     )
     found: list[Finding] = []
-    if mapping.panel is not None:
+    if map_channels:
         raw = loaded.frame["channel"]
         table = mapping.channels.map_values(raw.dropna().unique())
         changed = {k: v for k, v in table.items() if k != v}

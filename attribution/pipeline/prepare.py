@@ -30,7 +30,10 @@ from attribution.data.cross_checks import (
     raise_errors,
     reject_share_error,
 )
+from attribution.data.readers.adplatforms import build_weekly_panel
+from attribution.errors import UsageError
 from attribution.findings import Finding
+from attribution.journeys.ga4 import ga4_to_logs
 from attribution.journeys.profile import profile_touchpoints
 from attribution.mmm.mapped import load_lift_mapped, load_model_panel, spec_config
 from attribution.pipeline.config import RunConfig
@@ -45,6 +48,7 @@ def prepare_inputs(cfg: RunConfig, m: Any, st: Any) -> RunConfig:
     Sets ``st.media``, ``st.lift`` and ``st.spec``; returns the config with converted
     inputs in place. Raises ``InputError`` (exit 2) on an error-level finding.
     """
+    built = bool(cfg.inputs.ad_spend)
     cfg = convert_exports(cfg, m)
     inp, out, mapping = cfg.inputs, Path(cfg.run.out), cfg.mapping
     lenient, share = cfg.run.lenient, cfg.run.max_reject_share
@@ -77,9 +81,10 @@ def prepare_inputs(cfg: RunConfig, m: Any, st: Any) -> RunConfig:
         )
         if inp.lift_tests is not None:
             m.add_input("lift_tests", inp.lift_tests)
-            lift = load_lift_mapped(
+            lift = load_lift_mapped(  # channels through the map where the panel's went
                 inp.lift_tests,
                 mapping,
+                map_channels=built or mapping.panel is not None,
                 lenient=lenient,
                 rejected=out / "rejected_lift_tests.csv" if lenient else None,
             )
@@ -96,7 +101,7 @@ def prepare_inputs(cfg: RunConfig, m: Any, st: Any) -> RunConfig:
                 check_lift_tests_against_panel(lift, mp.media)  # row-level: names the row
             st.lift = lift.frame
     if inp.paths is not None:
-        paths = load_paths(inp.paths, lenient=True, **_path_columns(mapping))
+        paths = load_paths(inp.paths, lenient=True, **path_columns(mapping))
         steps = paths.frame["path"].str.split(" > ").explode()
         journey_side = Side(
             "journeys", frozenset(str(s) for s in steps.dropna().unique() if s != "(none)")
@@ -129,7 +134,7 @@ def prepare_inputs(cfg: RunConfig, m: Any, st: Any) -> RunConfig:
     return cfg
 
 
-def _path_columns(mapping: Any) -> dict[str, str]:
+def path_columns(mapping: Any) -> dict[str, str]:
     names = mapping.file_columns("paths")
     keys = {
         "path": "path_col",
@@ -142,14 +147,9 @@ def _path_columns(mapping: Any) -> dict[str, str]:
 
 def convert_exports(cfg: RunConfig, m: Any) -> RunConfig:
     """GA4 export -> touchpoints/conversions; ad-platform + sales exports -> weekly panel."""
-    from attribution.data.readers.adplatforms import build_weekly_panel
-    from attribution.journeys.ga4 import ga4_to_logs
-
     inp, out = cfg.inputs, Path(cfg.run.out) / INPUTS_DIR
     if inp.ga4 is not None:
         if inp.touchpoints is not None or inp.conversions is not None:
-            from attribution.errors import UsageError
-
             raise UsageError("[inputs] give either ga4 or touchpoints/conversions, not both")
         m.add_input("ga4", inp.ga4)
         logs = ga4_to_logs(inp.ga4, out, engine=cfg.journeys.engine)
@@ -160,8 +160,6 @@ def convert_exports(cfg: RunConfig, m: Any) -> RunConfig:
         )
     if inp.ad_spend:
         if inp.media is not None:
-            from attribution.errors import UsageError
-
             raise UsageError("[inputs] give either media (a weekly panel) or ad_spend, not both")
         for i, p in enumerate(inp.ad_spend):
             m.add_input(f"ad_spend_{i + 1}", p)
@@ -171,4 +169,6 @@ def convert_exports(cfg: RunConfig, m: Any) -> RunConfig:
         m.add_accounting("ad_spend", built.accounting)
         m.add_findings(built.findings, stage="inputs")
         inp = replace(inp, media=built.path)
+        # the built panel is in the contract's names, its channels already mapped
+        return replace(cfg, inputs=inp, mapping=replace(cfg.mapping, panel=None))
     return replace(cfg, inputs=inp)

@@ -21,6 +21,7 @@ from attribution.findings import Finding
 from attribution.io import safe_child, write_csv, write_json
 from attribution.pipeline.config import RunConfig
 from attribution.pipeline.manifest import Manifest
+from attribution.pipeline.prepare import path_columns, prepare_inputs
 
 log = logging.getLogger("attribution")
 
@@ -37,6 +38,7 @@ class _State:
     mmm: Any = None
     combined: pd.DataFrame | None = None
     skipped: dict[str, str] = field(default_factory=dict)
+    spec: Any = None  # the MMM spec, read with the panel (pipeline/prepare.py)
 
 
 def run_pipeline(cfg: RunConfig) -> Path:
@@ -52,6 +54,8 @@ def run_pipeline(cfg: RunConfig) -> Path:
     m = Manifest(run_dir=out, config=cfg.to_dict(), seed=cfg.run.seed)
     st = _State()
     try:
+        with m.timed("inputs_checked"):  # every input checked before any expensive step
+            cfg = prepare_inputs(cfg, m, st)
         for name, stage in (("journeys", _journeys), ("mta", _mta), ("inputs", _media),
                             ("mmm", _mmm), ("combine", _combine), ("optimize", _optimize)):
             with m.timed(name):
@@ -80,7 +84,8 @@ def _journeys(cfg: RunConfig, m: Manifest, st: _State) -> None:
     if inp.paths is not None:
         m.add_input("paths", inp.paths)
         loaded = load_paths(inp.paths, lenient=cfg.run.lenient,
-                            rejected=out / "rejected_paths.csv" if cfg.run.lenient else None)
+                            rejected=out / "rejected_paths.csv" if cfg.run.lenient else None,
+                            **path_columns(cfg.mapping))
         m.add_accounting("paths", loaded.accounting)
         st.paths = loaded.frame
     elif inp.touchpoints is not None and inp.conversions is not None:
@@ -96,7 +101,9 @@ def _journeys(cfg: RunConfig, m: Manifest, st: _State) -> None:
                                  drop_impressions=j.drop_impressions,
                                  granularity=j.granularity, lenient=cfg.run.lenient,
                                  memory_limit=j.memory_limit, threads=j.threads,
-                                 spark_master=j.spark_master, spark_conf=j.spark_conf)
+                                 spark_master=j.spark_master, spark_conf=j.spark_conf,
+                                 channel_map=cfg.mapping.channels, columns=cfg.mapping.columns,
+                                 max_reject_share=cfg.run.max_reject_share)
         res = builder.fit(inp.touchpoints, inp.conversions, inp.id_map,
                           journeys_out=out / "journeys.parquet")
         m.add_output(out / "journeys.parquet")
@@ -144,27 +151,9 @@ def _mta(cfg: RunConfig, m: Manifest, st: _State) -> None:
 
 
 def _media(cfg: RunConfig, m: Manifest, st: _State) -> None:
-    from attribution.data import check_lift_tests_against_panel, load_lift_tests, load_media
-
-    inp, out = cfg.inputs, Path(cfg.run.out)
-    if inp.media is None:
+    # the panel and lift tests are loaded and checked by prepare_inputs, before journeys
+    if cfg.inputs.media is None:
         st.skipped["mmm"] = "no media panel configured"
-        return
-    lenient = cfg.run.lenient
-    m.add_input("media", inp.media)
-    media = load_media(inp.media, lenient=lenient,
-                       rejected=out / "rejected_media.csv" if lenient else None)
-    m.add_accounting("media", media.accounting)
-    m.add_findings(media.findings, stage="inputs")
-    st.media = media.frame
-    if inp.lift_tests is not None:
-        m.add_input("lift_tests", inp.lift_tests)
-        lift = load_lift_tests(inp.lift_tests, lenient=lenient,
-                               rejected=out / "rejected_lift_tests.csv" if lenient else None)
-        check_lift_tests_against_panel(lift, media)
-        m.add_accounting("lift_tests", lift.accounting)
-        m.add_findings(lift.findings, stage="inputs")
-        st.lift = lift.frame
 
 
 def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
@@ -179,8 +168,9 @@ def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
         return
     out = Path(cfg.run.out)
     columns = list(st.media.columns)
-    spec = (load_spec(cfg.mmm.spec, columns) if cfg.mmm.spec is not None
-            else spec_from_dict({}, columns))
+    spec = st.spec if st.spec is not None else (
+        load_spec(cfg.mmm.spec, columns) if cfg.mmm.spec is not None
+        else spec_from_dict({}, columns))
     priors = None
     if cfg.mmm.use_mta_priors and st.mta_long is not None:
         ref = st.mta_long[st.mta_long["model"] == "markov"]
