@@ -140,7 +140,7 @@ def _control_quality(frame: pd.DataFrame, controls: list[str], user, source: str
         return out
     d = pd.to_datetime(frame["date"])
     t = ((d - d.min()).dt.days / 7.0).to_numpy(float)
-    doy = d.dt.dayofyear.to_numpy(float)
+    doy = d.dt.day_of_year.to_numpy(float)
     woy = d.dt.isocalendar().week.to_numpy(float)
     month = d.dt.month.to_numpy(float)
     geo = frame["geo"] if "geo" in frame.columns else None

@@ -220,7 +220,7 @@ def build_weekly_panel(
             reason="no_spend",
         )
     spend = pd.concat(spend_parts, ignore_index=True)
-    week = lambda d: d - pd.to_timedelta(d.dt.weekday, unit="D")  # noqa: E731
+    week = lambda d: d - pd.to_timedelta(d.dt.day_of_week, unit="D")  # noqa: E731
     days = sales_frame.groupby("date")["sales"].sum()
     full = days.groupby(week(days.index.to_series())).size()
     weeks = full.index[full == 7]
