@@ -36,6 +36,8 @@ class RowAccounting:
     used : rows that passed validation and are in ``Loaded.frame``.
     rejected : rows quarantined, by reason code (e.g. ``{"negative": 3}``).
     blank : fully empty lines skipped (they carry no data).
+    notes : what was done to used rows, counted (``{"duplicate_paths_summed": 2}``,
+        ``{"epoch_microseconds": 120}``).
 
     Example
     -------
@@ -48,6 +50,7 @@ class RowAccounting:
     used: int
     rejected: dict[str, int] = field(default_factory=dict)
     blank: int = 0
+    notes: dict[str, int] = field(default_factory=dict)  # e.g. duplicate rows summed
 
     def __post_init__(self) -> None:
         if self.read != self.used + sum(self.rejected.values()):
@@ -62,7 +65,8 @@ class RowAccounting:
         """Plain dict for ``run.json`` (reasons sorted by name)."""
         return {"source": self.source, "read": self.read, "used": self.used,
                 "rejected": dict(sorted(self.rejected.items())),
-                "rejected_total": self.n_rejected, "blank": self.blank}
+                "rejected_total": self.n_rejected, "blank": self.blank,
+                **({"notes": dict(sorted(self.notes.items()))} if self.notes else {})}
 
     def __str__(self) -> str:
         text = (f"{self.source}: {self.read} rows read = {self.used} used + "
@@ -71,6 +75,8 @@ class RowAccounting:
             text += " (" + ", ".join(f"{k}: {v}" for k, v in sorted(self.rejected.items())) + ")"
         if self.blank:
             text += f"; {self.blank} blank lines skipped"
+        if self.notes:
+            text += "; " + ", ".join(f"{k}: {v}" for k, v in sorted(self.notes.items()))
         return text
 
 

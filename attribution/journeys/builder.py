@@ -33,6 +33,7 @@ from attribution.journeys.options import (
     JourneyOptions,
     Source,
 )
+from attribution.journeys.profile import timestamp_format
 from attribution.journeys.sources import read_error, resolve_source
 
 log = logging.getLogger("attribution")
@@ -294,6 +295,11 @@ class JourneyBuilder:
         accounting = _accounting(counts, raw_paths, impressions, has_map)
         if getattr(self, "channel_changes", None):
             accounting["channel_map"] = dict(self.channel_changes)
+        for raw, key in (("j_raw_touch", "touchpoints"), ("j_raw_conv", "conversions")):
+            fmt = timestamp_format(runner.fetch(  # Unix epoch numbers: say which unit
+                f"SELECT CAST(r_ts AS STRING) AS v FROM {raw} LIMIT 1000")["v"])
+            if fmt:
+                accounting[key]["timestamp_format"] = fmt
         accounting["seconds"] = round(time.perf_counter() - t0, 3)
         accounting["engine"] = self.engine
         res = JourneyResult(paths, accounting, opts, self.engine, journeys, rejected)

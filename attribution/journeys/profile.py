@@ -79,3 +79,20 @@ def profile_touchpoints(
         None if pd.isna(lo) else pd.Timestamp(lo),
         None if pd.isna(hi) else pd.Timestamp(hi),
     )
+
+
+def timestamp_format(values: pd.Series) -> str | None:
+    """``"epoch_seconds"``/``_milliseconds``/``_microseconds`` when every sampled value is
+    an all-digit Unix epoch number of 10, 13 or 16 digits, else None.
+
+    Example
+    -------
+    >>> timestamp_format(pd.Series(["1704103200000000", "1704103200000001"]))
+    'epoch_microseconds'
+    """
+    t = values.dropna().astype(str).str.strip()
+    if not len(t) or not t.str.fullmatch(r"[0-9]{10}|[0-9]{13}|[0-9]{16}").all():
+        return None
+    units = {10: "seconds", 13: "milliseconds", 16: "microseconds"}
+    found = sorted({units[n] for n in t.str.len()})
+    return "epoch_" + "+".join(found)
