@@ -60,6 +60,7 @@ def test_lift_test_problem_stops_before_journeys(world, tmp_path, capsys):
         "[mta]", f'lift_tests = "{tmp_path / "lift.csv"}"\n[mta]')
     code, err, manifest = _run(_toml(tmp_path / "run.toml", cfg), capsys)
     assert code == 2 and "lift_se" in err
+    assert manifest["status"] == "failed" and "journeys" not in manifest["timings_s"]
     assert not (tmp_path / "run" / "paths.csv").exists()
 
 
