@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from attribution.errors import InputError
 from attribution.findings import Finding
 
@@ -287,3 +289,38 @@ def epoch_unit(value: int) -> str:
         if v >= lo:
             return unit
     return "unknown"
+
+
+def ga4_profile(src: str | Path) -> dict[str, Any]:
+    """Events, touch channels (raw ``source / medium`` with counts) and date range (DuckDB).
+
+    Example
+    -------
+    >>> ga4_profile("export/")["raw_channels"]        # doctest: +SKIP
+    {'(direct) / (none)': 120, 'google / cpc': 800}
+    """
+    from attribution.journeys.duckdb_engine import DuckDBRunner
+
+    files, fmt = ga4_files(src)
+    runner = DuckDBRunner(threads=1)
+    try:
+        cols = set(_raw_view(runner, "duckdb", files, fmt))
+        missing = [c for c in REQUIRED if c not in cols]
+        if missing:
+            return {"files": len(files), "columns": sorted(cols), "ga4": False}
+        runner.create_view("ga4_ev", _select(cols, "duckdb"))
+        q = _queries(runner.dialect)
+        counts = runner.fetch(q["counts"])
+        chans = runner.fetch(f"SELECT channel, COUNT(*) AS n FROM ({q['touch']}) t GROUP BY 1")
+    finally:
+        runner.close()
+    lo, hi = counts["lo"].min(), counts["hi"].max()
+    return {
+        "files": len(files),
+        "columns": sorted(cols),
+        "ga4": True,
+        "rows": int(counts["n"].sum()),
+        "first": None if lo != lo else pd.Timestamp(int(lo), unit="us"),
+        "last": None if hi != hi else pd.Timestamp(int(hi), unit="us"),
+        "raw_channels": {str(c): int(n) for c, n in zip(chans["channel"], chans["n"], strict=True)},
+    }
