@@ -113,7 +113,8 @@ def panel_roles(cols: list[str], date: str, sample: pd.DataFrame | None) -> dict
     target = _pick(cols, TARGET_NAMES)
     spend: dict[str, str] = {}
     impressions: dict[str, str] = {}
-    used = {date, target}
+    activity = {c[len("activity_") :]: c for c in cols if c.lower().startswith("activity_")}
+    used = {date, target, *activity.values()}
     for c in cols:
         m = re.fullmatch(r"(?i)(?:spend|cost)[_ ]?(.+)|(.+?)[_ ]?(?:spend|cost|_s)", c)
         if m and c not in used:
@@ -125,13 +126,9 @@ def panel_roles(cols: list[str], date: str, sample: pd.DataFrame | None) -> dict
             name = (m.group(1) or m.group(2)).strip("_ ")
             if name in spend:
                 impressions[name] = c
-                used.add(c)
-    activity = {
-        c[len("activity_") :]: c
-        for c in cols
-        if c.lower().startswith("activity_") and c not in used
-    }
-    used |= set(activity.values())
+            else:  # delivery without spend: organic activity (posts, organic impressions)
+                activity[name] = c
+            used.add(c)
     numeric = [
         c
         for c in cols

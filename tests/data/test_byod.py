@@ -152,6 +152,7 @@ def test_decimal_commas_get_the_right_fix(tmp_path):
         read_export(tmp_path / "g.csv", ChannelMap())
 
 
+@pytest.mark.slow  # fits the MMM (1 chain x 30 draws): about a minute
 def test_guide_commands_run(exports, tmp_path, monkeypatch, capsys):
     """The guide's commands, on the simulator's exports (small sampling settings added)."""
     cmds = [line.strip() for line in DOC.read_text().splitlines()
