@@ -152,7 +152,20 @@ def convert_exports(cfg: RunConfig, m: Any) -> RunConfig:
         if inp.touchpoints is not None or inp.conversions is not None:
             raise UsageError("[inputs] give either ga4 or touchpoints/conversions, not both")
         m.add_input("ga4", inp.ga4)
-        logs = ga4_to_logs(inp.ga4, out, engine=cfg.journeys.engine)
+        j = cfg.journeys
+        if j.engine == "spark":  # the run's engine settings (Spark master, conf)
+            from attribution.journeys.spark_engine import SparkRunner
+
+            logs = ga4_to_logs(inp.ga4, out, engine="spark",
+                               runner=SparkRunner(j.spark_master, j.spark_conf))
+        else:
+            from attribution.journeys.duckdb_engine import DuckDBRunner
+
+            runner = DuckDBRunner(j.memory_limit, j.threads)
+            try:
+                logs = ga4_to_logs(inp.ga4, out, runner=runner)
+            finally:
+                runner.close()
         m.add_accounting("ga4", logs.accounting)
         m.add_findings(logs.findings, stage="inputs")
         inp = replace(
