@@ -48,6 +48,11 @@ def prepare_inputs(cfg: RunConfig, m: Any, st: Any) -> RunConfig:
     Sets ``st.media``, ``st.lift`` and ``st.spec``; returns the config with converted
     inputs in place. Raises ``InputError`` (exit 2) on an error-level finding.
     """
+    if cfg.run.reconcile not in ("error", "warn"):
+        raise UsageError(f"[run] reconcile must be 'error' or 'warn', got {cfg.run.reconcile!r}")
+    if not 0 <= cfg.run.max_reject_share <= 1:
+        raise UsageError("[run] max_reject_share must be a share between 0 and 1, got "
+                         f"{cfg.run.max_reject_share}")
     built = bool(cfg.inputs.ad_spend)
     cfg = convert_exports(cfg, m)
     inp, out, mapping = cfg.inputs, Path(cfg.run.out), cfg.mapping
