@@ -24,6 +24,7 @@ from attribution.data.panel_mapping import (
     load_media_mapped,
     roles_from_spec,
 )
+from attribution.errors import InputError
 from attribution.findings import Finding
 from attribution.io import read_toml
 from attribution.mmm.spec import MMMSpec, spec_from_dict
@@ -75,7 +76,16 @@ def load_model_panel(
     if roles is None:
         roles = roles_from_spec(config)
     if roles is None:
-        media = load_media(path, lenient=lenient, rejected=rejected)
+        try:
+            media = load_media(path, lenient=lenient, rejected=rejected)
+        except InputError as exc:
+            if exc.reason not in ("missing_column", "no_channels"):
+                raise
+            raise InputError(exc.what, fix=f"{exc.fix}; or map the file's own names: "
+                             f"'attribution init {path}' writes a [mapping.panel] to pass "
+                             "with --mapping (or [model]/[[channels]] in the MMM config)",
+                             file=exc.file, row=exc.row, column=exc.column,
+                             reason=exc.reason) from None
         cols = [str(c) for c in media.frame.columns]
         return ModelPanel(media, spec_from_dict(config, cols), dict(config))
     media, mapped = load_media_mapped(path, roles, cmap, lenient=lenient, rejected=rejected)
