@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "optimize": ("attribution.optimize.command", "recommend a budget reallocation"),
     "report": ("attribution.report.command", "render the HTML and PDF reports"),
     "run": ("attribution.pipeline.run", "the whole pipeline for one period, from a config"),
+    "init": ("attribution.data.init_command", "look at your files and write a run.toml"),
 }
 
 log = logging.getLogger("attribution")

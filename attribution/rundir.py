@@ -273,6 +273,7 @@ ACC_USED = "used"
 ACC_REJECTED = "rejected"          # reason -> rows
 ACC_REJECTED_TOTAL = "rejected_total"
 ACC_BLANK = "blank"
+ACC_NOTES = "notes"                # what a reader noticed and did (e.g. epoch timestamps)
 
 # keys of findings_summary
 SUMMARY_ERROR = "error"

@@ -37,6 +37,8 @@ class RowAccounting:
     used : rows that passed validation and are in ``Loaded.frame``.
     rejected : rows quarantined, by reason code (e.g. ``{"negative": 3}``).
     blank : fully empty lines skipped (they carry no data).
+    notes : what was done to used rows, counted (``{"duplicate_paths_summed": 2}``,
+        ``{"epoch_microseconds": 120}``).
 
     Example
     -------
@@ -49,6 +51,7 @@ class RowAccounting:
     used: int
     rejected: dict[str, int] = field(default_factory=dict)
     blank: int = 0
+    notes: dict[str, int] = field(default_factory=dict)  # e.g. duplicate rows summed
 
     def __post_init__(self) -> None:
         if self.read != self.used + sum(self.rejected.values()):
@@ -63,7 +66,8 @@ class RowAccounting:
         """Plain dict for ``run.json`` (reasons sorted by name)."""
         return {R.ACC_SOURCE: self.source, R.ACC_READ: self.read, R.ACC_USED: self.used,
                 R.ACC_REJECTED: dict(sorted(self.rejected.items())),
-                R.ACC_REJECTED_TOTAL: self.n_rejected, R.ACC_BLANK: self.blank}
+                R.ACC_REJECTED_TOTAL: self.n_rejected, R.ACC_BLANK: self.blank,
+                **({R.ACC_NOTES: dict(sorted(self.notes.items()))} if self.notes else {})}
 
     def __str__(self) -> str:
         text = (f"{self.source}: {self.read} rows read = {self.used} used + "
@@ -72,6 +76,8 @@ class RowAccounting:
             text += " (" + ", ".join(f"{k}: {v}" for k, v in sorted(self.rejected.items())) + ")"
         if self.blank:
             text += f"; {self.blank} blank lines skipped"
+        if self.notes:
+            text += "; " + ", ".join(f"{k}: {v}" for k, v in sorted(self.notes.items()))
         return text
 
 

@@ -452,8 +452,11 @@ def load_media(path: str | Path, *, lenient: bool = False,
 
 
 def load_lift_tests(path: str | Path, *, lenient: bool = False,
-                    rejected: str | Path | None = None, delimiter: str | None = None) -> Loaded:
+                    rejected: str | Path | None = None, delimiter: str | None = None,
+                    rename: dict[str, str] | None = None) -> Loaded:
     """Load lift tests: channel, start, end, lift, lift_se [, metric, geo].
+
+    ``rename``: {column in the file: contract column} for files in other names.
 
     ``end`` must not be before ``start``; ``lift_se`` must be > 0. Check them against a
     panel with ``check_lift_tests_against_panel``.
@@ -464,6 +467,7 @@ def load_lift_tests(path: str | Path, *, lenient: bool = False,
     True
     """
 
-    loaded = _load("lift-tests", path, lenient=lenient, rejected=rejected, delimiter=delimiter)
+    loaded = _load("lift-tests", path, lenient=lenient, rejected=rejected, delimiter=delimiter,
+                   rename=rename)
     found = lift_findings(loaded.frame, loaded.rows, loaded.accounting.source)
     return replace(loaded, findings=loaded.findings + tuple(found)) if found else loaded

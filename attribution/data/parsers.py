@@ -25,6 +25,7 @@ DATE_UNIT = "datetime64[us]"
 _OFFSET = r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)"
 _HAS_OFFSET = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*" + _OFFSET + r"$")
 _NAN_WORDS = ("nan", "-nan", "+nan")
+_EPOCH = r"^([0-9]{10}|[0-9]{13}|[0-9]{16})$"
 _ISO_TS = "write timestamps in ISO 8601, e.g. 2024-03-01 14:05:00 or 2024-03-01T14:05:00+01:00"
 _ISO_DATE = "write dates as YYYY-MM-DD, e.g. 2024-03-04"
 LARGEST = 1e15  # larger amounts/numbers are typos or placeholders, and their sums overflow
@@ -89,6 +90,7 @@ class ColumnChecker:
         self.raw, self.source, self.rows, self.tz = raw, source, rows, tz
         self.issues: list[Issue] = []
         self.findings: list[Finding] = []
+        self.notes: dict[str, int] = {}  # counted in the row accounting (e.g. epoch units)
         self.n = len(raw)
 
     def add(self, reason: str, column: str | None, mask: np.ndarray,
@@ -177,14 +179,18 @@ class ColumnChecker:
             return out
         t = _text(s)
         blank = is_blank(t)
-        has_off = _regex(t, _HAS_OFFSET.pattern)
+        epoch = _regex(t, _EPOCH)  # Unix epoch s / ms / us (UTC), counted by unit
+        has_off = _regex(t, _HAS_OFFSET.pattern) | epoch
         naive_idx = ~blank & ~has_off
-        aware = pd.to_datetime(t.where(has_off), format="ISO8601", utc=True, errors="coerce")
+        aware = pd.to_datetime(t.where(has_off & ~epoch), format="ISO8601", utc=True,
+                               errors="coerce")
         naive = pd.to_datetime(t.where(naive_idx), format="ISO8601", errors="coerce")
         if naive.dt.tz is not None:  # e.g. " UTC" suffixes parsed as aware
             naive = naive.dt.tz_convert("UTC").dt.tz_localize(None)
         naive = self._localize(naive, col)
         out = aware.astype(TS_UNIT).where(has_off, naive.dt.tz_convert("UTC").astype(TS_UNIT))
+        if epoch.any():
+            out = out.where(~epoch, self._epoch(col, t, epoch))
         if required:
             self.add("missing_value", col, blank, lambda i: "timestamp is empty",
                      "fill in the timestamp or remove the row")
@@ -193,6 +199,22 @@ class ColumnChecker:
         self._mixed_zones(col, t, has_off, naive_idx)
         self._in_range(col, out.dt.tz_localize(None), "timestamp")
         return out
+
+    def _epoch(self, col: str, t: pd.Series, epoch: np.ndarray) -> pd.Series:
+        """Timestamps of all-digit values: 10 digits seconds, 13 ms, 16 us since 1970 (UTC)."""
+        n = t.str.len().to_numpy()
+        v = pd.to_numeric(t.where(epoch), errors="coerce").to_numpy(dtype="float64")
+        us = v * np.select([n == 10, n == 13], [1e6, 1e3], 1.0)
+        units = {10: "seconds", 13: "milliseconds", 16: "microseconds"}
+        for digits, unit in units.items():
+            k = int((epoch & (n == digits)).sum())
+            if k:
+                self.notes[f"epoch_{unit}"] = self.notes.get(f"epoch_{unit}", 0) + k
+                self.findings.append(Finding(
+                    "info", "data.epoch_timestamps", f"{self.source}: {k} values in '{col}' "
+                    f"are Unix epoch {unit} (UTC) and were read as such", "", "data"))
+        ts = pd.to_datetime(pd.Series(us, index=t.index), unit="us", utc=True)
+        return ts.astype(TS_UNIT)
 
     def _in_range(self, col: str, naive_utc: pd.Series, what: str) -> None:
         """Reject dates before ``EARLIEST`` (placeholders) and after now (the future)."""
@@ -299,7 +321,14 @@ class ColumnChecker:
         return _regex_replace(t, pattern, PATH_SEP).where(~blank)
 
 
+DECIMAL_COMMA_FIX = ("the values use decimal commas: write 1234.5 (save the file with '.' as "
+                     "the decimal mark, e.g. a CSV export in English number format)")
+
+
 def _number_fix(text: str) -> str:
+    if re.fullmatch(r"[-+]?\d+,\d{1,2}", text) or re.fullmatch(r"[-+]?\d{1,3}(\.\d{3})+,\d+",
+                                                              text):
+        return DECIMAL_COMMA_FIX
     if re.fullmatch(r"[-+]?\d{1,3}([,.' ]\d{3})+([.,]\d+)?", text) or re.fullmatch(
             r"[-+]?\d+,\d+", text):
         return ("write plain numbers with '.' as the decimal mark and no thousands "

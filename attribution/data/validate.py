@@ -22,6 +22,7 @@ from attribution.data.columns import resolve_columns, show
 from attribution.data.panel_checks import check_impression_columns, check_panel_weeks
 from attribution.data.panel_findings import check_has_values
 from attribution.data.parsers import (
+    DECIMAL_COMMA_FIX,
     PATH_SEP,
     ColumnChecker,
     Issue,
@@ -80,9 +81,11 @@ def _parse(ck: ColumnChecker, contract: C.Contract, sep: str) -> dict[str, pd.Se
                 nonblank = ~is_blank(t)
                 if nonblank.any() and pd.to_numeric(t[nonblank], errors="coerce").isna().all():
                     j = int(np.flatnonzero(nonblank)[0])
+                    commas = t[nonblank].str.fullmatch(r"[-+]?[0-9.' ]*[0-9],[0-9]+").all()
                     raise InputError(f"column '{name}' holds text ({ck.val(name, j)}), but every "
                                      "column other than date and geo must be numeric",
-                                     fix="remove the column or encode it as numbers (e.g. 0/1)",
+                                     fix=DECIMAL_COMMA_FIX if commas else
+                                     "remove the column or encode it as numbers (e.g. 0/1)",
                                      file=ck.source, row=int(ck.rows[j]), column=name,
                                      reason="not_numeric_column")
             paid = lower.startswith((C.SPEND_PREFIX, C.ACTIVITY_PREFIX, C.IMPRESSIONS_PREFIX))
@@ -172,6 +175,28 @@ def _key_checks(ck: ColumnChecker, contract: C.Contract, clean: pd.DataFrame,
                                                   + ", ".join(key)))
     if contract.name == "media panel" and len(ck.issues) > before:
         ck.issues[-1].file_level = True  # a panel cannot lose a week: error even in lenient
+
+
+def sum_duplicate_paths(used: pd.DataFrame, rows: np.ndarray
+                        ) -> tuple[pd.DataFrame, np.ndarray, dict[str, int]]:
+    """Rows of a path table with the same path summed into the first (its row number kept).
+
+    Example
+    -------
+    >>> df = pd.DataFrame({"path": ["a", "b", "a"], "total_conversions": [1.0, 2, 3]})
+    >>> out, rows, notes = sum_duplicate_paths(df, np.array([2, 3, 4]))
+    >>> out["total_conversions"].tolist(), rows.tolist(), notes
+    ([4.0, 2.0], [2, 3], {'duplicate_paths_summed': 1})
+    """
+    dup = used["path"].duplicated().to_numpy()
+    if not dup.any():
+        return used, rows, {}
+    nums = [c for c in used.columns if c != "path" and pd.api.types.is_numeric_dtype(used[c])]
+    first = used.loc[~dup].reset_index(drop=True)
+    sums = used.groupby("path", sort=False)[nums].sum(min_count=1)
+    for c in nums:
+        first[c] = sums[c].reindex(first["path"]).to_numpy()
+    return first, rows[~dup], {"duplicate_paths_summed": int(dup.sum())}
 
 
 def _check_settings(tz: str, sep: str) -> None:
@@ -279,7 +304,8 @@ def validate_frame(frame: pd.DataFrame, contract: str | C.Contract, *, source: s
     assigned = np.full(n, -1, dtype=np.int64)
     _assign(ck.issues, assigned)
     n_col_issues = len(ck.issues)
-    _key_checks(ck, contract, clean, assigned < 0)
+    if contract.name != "path table":  # a path table is a count table: repeats are summed
+        _key_checks(ck, contract, clean, assigned < 0)
     _assign(ck.issues, assigned, n_col_issues)
     bad = assigned >= 0
     if not lenient and (bad.any() or len(bad_lines)):
@@ -298,12 +324,23 @@ def validate_frame(frame: pd.DataFrame, contract: str | C.Contract, *, source: s
         order = [c for c in ("geo", "date") if c in used.columns]
         perm = np.lexsort([used[c].to_numpy() for c in reversed(order)])
         used, used_rows = used.iloc[perm].reset_index(drop=True), used_rows[perm]
+    notes: dict[str, int] = dict(ck.notes)
+    if contract.name == "path table":
+        used, used_rows, summed = sum_duplicate_paths(used, used_rows)
+        notes.update(summed)
+        if summed:
+            ck.findings.append(Finding(
+                "info", "data.duplicate_paths_summed",
+                f"{source}: {notes['duplicate_paths_summed']} rows repeat an earlier path and "
+                "were added to it (a path table counts journeys; several files, partitions "
+                "or periods add up)", "", "data"))
     labels = [(i.reason, names.get(i.column, i.column) if i.column else "") for i in ck.issues]
     rejected_frame = rejected_rows(raw.rename(columns=names), rows, bad, assigned, labels,
                                    bad_lines)
     counts = rejected_frame[REASON_COL].value_counts()
     acc = RowAccounting(source=source, read=n + len(bad_lines), used=int((~bad).sum()),
-                        rejected={str(k): int(v) for k, v in counts.items()}, blank=blank)
+                        rejected={str(k): int(v) for k, v in counts.items()}, blank=blank,
+                        notes=notes)
     if len(rejected_frame):
         ck.findings.append(Finding(
             "warning", "data.rejected", f"{acc}", "see the rejected rows file", "data"))

@@ -21,9 +21,11 @@ from typing import Any
 import pandas as pd
 
 from attribution.data.contracts import CONVERSIONS, ID_MAP, TOUCHPOINTS, Contract
+from attribution.data.cross_checks import reject_share_error
 from attribution.data.load import sniff_text
 from attribution.errors import InputError, UsageError
 from attribution.journeys import definition as jd
+from attribution.journeys.channels import map_channels
 from attribution.journeys.options import (
     ENGINES,
     NO_TOUCH_PATH,
@@ -31,6 +33,7 @@ from attribution.journeys.options import (
     JourneyOptions,
     Source,
 )
+from attribution.journeys.profile import timestamp_format
 from attribution.journeys.sources import read_error, resolve_source
 
 log = logging.getLogger("attribution")
@@ -51,6 +54,8 @@ _RAW = {
                                  "r_value": "value", "r_order": "order_id"}),
     "j_raw_idmap": (ID_MAP, {"r_id": "id", "r_cid": "customer_id"}),
 }
+_MAP_TABLE = {"j_raw_touch": "touchpoints", "j_raw_conv": "conversions",
+              "j_raw_idmap": "id_map"}
 _CHECKED = {"j_raw_touch": "j_chk_touch", "j_raw_conv": "j_chk_conv",
             "j_raw_idmap": "j_chk_idmap"}
 
@@ -132,7 +137,9 @@ class JourneyBuilder:
     def __init__(self, options: JourneyOptions | None = None, *, engine: str = "duckdb",
                  memory_limit: str | None = "5GB", threads: int | None = None,
                  spark_master: str | None = None, spark_conf: Mapping[str, str] | None = None,
-                 spark_session: Any = None, **settings: Any) -> None:
+                 spark_session: Any = None, channel_map: Any = None,
+                 columns: Mapping[str, Mapping[str, str]] | None = None,
+                 max_reject_share: float = 1.0, **settings: Any) -> None:
         if engine not in ENGINES:
             raise UsageError(f"engine must be one of {', '.join(ENGINES)}, got '{engine}'")
         self.options = options if options is not None else JourneyOptions(**settings)
@@ -142,6 +149,10 @@ class JourneyBuilder:
         self.memory_limit, self.threads = memory_limit, threads
         self.spark_master, self.spark_conf = spark_master, dict(spark_conf or {})
         self.spark_session = spark_session
+        # bring your own data: {input: {contract column: file column}} and raw channel
+        # values -> channels (attribution.data.mapping, attribution.data.channel_map)
+        self.channel_map, self.columns = channel_map, dict(columns or {})
+        self.max_reject_share = max_reject_share  # lenient: more rejected rows stop the run
 
     def _runner(self) -> Any:
         if self.engine == "spark":
@@ -203,9 +214,15 @@ class JourneyBuilder:
             if source is None or source.kind == "files":
                 raise
             raise read_error(source, contract.name, self.engine, exc) from None
-        _check_columns(contract, cols, name)
-        select = {raw: (c if c in cols else None) for raw, c in mapping.items()}
-        runner.create_raw(view, files, fmt, select)
+        user = dict(self.columns.get(_MAP_TABLE[view], {}))
+        _check_columns(contract, [next((k for k, v in user.items() if v == c), c)
+                                  for c in cols], name)
+        select = {raw: (user.get(c, c) if user.get(c, c) in cols else None)
+                  for raw, c in mapping.items()}
+        mapped = view == "j_raw_touch" and self.channel_map is not None
+        runner.create_raw(view + "_src" if mapped else view, files, fmt, select)
+        if mapped:
+            self.channel_changes = map_channels(runner, self.channel_map, view)
         return files if len(files) > 1 else [name], name
 
     def _fit(self, runner: Any, inputs: Inputs, tmp: Path, journeys_out: str | Path | None,
@@ -244,6 +261,10 @@ class JourneyBuilder:
                     row=runner.exact_row(raw, int(bad["_fidx"]), int(bad["_row"])),
                     column=col, reason=str(bad["reason"]))
         rejected = self._rejected(runner, names) if opts.lenient else None
+        for raw, (_files, display) in names.items():  # lenient: not everything rejected
+            n_read = sum(counts[raw].values())
+            reject_share_error(display, n_read, n_read - counts[raw].get("ok", 0),
+                               self.max_reject_share)
 
         good = prof[ok]
         impressions = int(good["n_impr"].sum()) if opts.drop_impressions else 0
@@ -272,6 +293,13 @@ class JourneyBuilder:
         raw_paths = runner.fetch(jd.paths_query(d, opts, tokens, source))
         paths = _finish_paths(raw_paths)
         accounting = _accounting(counts, raw_paths, impressions, has_map)
+        if getattr(self, "channel_changes", None):
+            accounting["channel_map"] = dict(self.channel_changes)
+        for raw, key in (("j_raw_touch", "touchpoints"), ("j_raw_conv", "conversions")):
+            fmt = timestamp_format(runner.fetch(  # Unix epoch numbers: say which unit
+                f"SELECT CAST(r_ts AS STRING) AS v FROM {raw} LIMIT 1000")["v"])
+            if fmt:
+                accounting[key]["timestamp_format"] = fmt
         accounting["seconds"] = round(time.perf_counter() - t0, 3)
         accounting["engine"] = self.engine
         res = JourneyResult(paths, accounting, opts, self.engine, journeys, rejected)

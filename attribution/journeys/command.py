@@ -12,6 +12,7 @@ import argparse
 import logging
 from pathlib import Path
 
+from attribution.data.mapping import MappingConfig, load_mapping
 from attribution.errors import UsageError
 from attribution.io import atomic_path, write_csv, write_json
 from attribution.journeys.builder import JourneyBuilder
@@ -66,6 +67,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sep", default=" > ", help="path separator (default ' > ')")
     p.add_argument("--lenient", action="store_true",
                    help="exclude bad rows (counted by reason) instead of stopping")
+    p.add_argument("--max-reject-share", type=float, default=0.5, metavar="S",
+                   help="lenient: stop (exit 2) when an input loses more than this share of "
+                        "its rows (default 0.5; rejecting everything always stops)")
+    p.add_argument("--mapping", metavar="F",
+                   help="a run config or TOML file whose [mapping] names the columns and maps "
+                        "raw channel values (default: the built-in channel grouping)")
     p.add_argument("--rejected", metavar="F",
                    help="where lenient mode lists bad rows (default <out>.rejected.csv)")
     p.add_argument("--memory-limit", default="5GB", help="DuckDB memory limit (default 5GB)")
@@ -87,9 +94,11 @@ def run(args: argparse.Namespace) -> int:
                              collapse_repeats=args.collapse_repeats,
                              drop_impressions=args.drop_impressions,
                              granularity=args.granularity, sep=args.sep, lenient=lenient)
+    mapping = load_mapping(args.mapping) if args.mapping else MappingConfig()
     builder = JourneyBuilder(options, engine=args.engine, memory_limit=args.memory_limit,
                              threads=args.threads, spark_master=args.spark_master,
-                             spark_conf=dict(args.spark_conf))
+                             spark_conf=dict(args.spark_conf), channel_map=mapping.channels,
+                             columns=mapping.columns, max_reject_share=args.max_reject_share)
     res = builder.fit(args.touchpoints, args.conversions, args.id_map,
                       journeys_out=args.journeys_out)
     if out.suffix.lower() == ".parquet":

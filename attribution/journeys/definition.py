@@ -126,12 +126,30 @@ def _spark_literal(s: str) -> str:
     return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+#: Unix epoch numbers (seconds, milliseconds, microseconds since 1970, UTC) by digit count
+EPOCH_DIGITS = ((16, 1), (13, 1_000), (10, 1_000_000))
+
+
+def _epoch(e: str, matches: Callable[[str, str], str], from_us: str) -> str:
+    """CASE: an all-digit value of 10/13/16 digits -> its timestamp (else falls through)."""
+    text = f"CAST({e} AS STRING)"
+    return " ".join(f"WHEN {matches(text, f'^[0-9]{{{n}}}$')} THEN "
+                    f"{from_us}(TRY_CAST({text} AS BIGINT) * {k})" for n, k in EPOCH_DIGITS)
+
+
 def _duck_ts(e: str) -> str:
     # typeof() is folded when the query is planned, so typed columns (Parquet TIMESTAMP,
-    # DATE) skip the time-zone conversion; text keeps it (offsets are converted to UTC)
+    # DATE) skip the time-zone conversion; text keeps it (offsets are converted to UTC);
+    # integers and all-digit text are Unix epoch seconds, milliseconds or microseconds
+    epoch = _epoch(e, lambda t, r: f"regexp_full_match({t}, '{r[1:-1]}')", "make_timestamp")
     return (f"CASE WHEN typeof({e}) IN ('TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS', "
-            f"'TIMESTAMP_NS', 'DATE') THEN TRY_CAST({e} AS TIMESTAMP) "
+            f"'TIMESTAMP_NS', 'DATE') THEN TRY_CAST({e} AS TIMESTAMP) {epoch} "
             f"ELSE CAST(TRY_CAST({e} AS TIMESTAMPTZ) AS TIMESTAMP) END")
+
+
+def _spark_ts(e: str) -> str:
+    epoch = _epoch(e, lambda t, r: f"{t} RLIKE '{r}'", "timestamp_micros")
+    return f"CASE {epoch} ELSE TRY_CAST({e} AS TIMESTAMP) END"
 
 
 def _duck_codes(enc: str, cond: str, mod: int) -> str:
@@ -156,7 +174,7 @@ DUCKDB = Dialect("duckdb", "CREATE OR REPLACE TEMP VIEW",
                  _duck_ts, lambda e: f"epoch_us({e})",
                  lambda e: f"make_timestamp({e})", _duck_codes, _duck_decode, _duck_literal)
 SPARK = Dialect("spark", "CREATE OR REPLACE TEMPORARY VIEW",
-                lambda e: f"TRY_CAST({e} AS TIMESTAMP)", lambda e: f"unix_micros({e})",
+                _spark_ts, lambda e: f"unix_micros({e})",
                 lambda e: f"timestamp_micros({e})", _spark_codes, _spark_decode,
                 _spark_literal)
 

@@ -27,6 +27,17 @@ def _lit(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
+def _mixed_newlines(path: str, limit: int = 1 << 20) -> bool:
+    """True when a local CSV file's first lines end both in CRLF and in a bare LF."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(limit)
+    except OSError:  # a URL or an unreadable file: DuckDB reports it
+        return False
+    crlf = head.count(b"\r\n")
+    return 0 < crlf < head.count(b"\n")
+
+
 class DuckDBRunner:
     """Executes the journey SQL on an in-process DuckDB connection.
 
@@ -79,7 +90,10 @@ class DuckDBRunner:
         lst = "[" + ", ".join(_lit(f) for f in files) + "]"
         if fmt == "parquet":
             return f"read_parquet({lst}, file_row_number = true)"
-        return f"read_csv({lst}, all_varchar = true, header = true)"
+        # a CRLF file with an LF header line (or the reverse) defeats DuckDB's strict
+        # dialect sniffer; its relaxed mode reads the lines (with their \r removed)
+        relaxed = ", strict_mode = false" if any(map(_mixed_newlines, files)) else ""
+        return f"read_csv({lst}, all_varchar = true, header = true{relaxed})"
 
     def create_raw(self, view: str, files: Sequence[str], fmt: str,
                    select: dict[str, str | None]) -> None:

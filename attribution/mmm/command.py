@@ -14,11 +14,14 @@ from typing import Any
 import pandas as pd
 
 from attribution import rundir as R
-from attribution.data import check_lift_tests_against_panel, load_lift_tests, load_media
+from attribution.data import check_lift_tests_against_panel
+from attribution.data.cross_checks import panel_role_findings, raise_errors
+from attribution.data.mapping import load_mapping
 from attribution.errors import InputError, UsageError
 from attribution.mmm.fit import MMM, SAMPLERS
 from attribution.mmm.io import write_outputs
-from attribution.mmm.spec import MMMSpec, load_spec, spec_from_dict
+from attribution.mmm.mapped import load_lift_mapped, load_model_panel, spec_config
+from attribution.mmm.spec import MMMSpec
 from attribution.pipeline.lock import RunLock
 from attribution.pipeline.manifest import Manifest, exit_status
 from attribution.pipeline.window import window_record
@@ -30,6 +33,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """Register the ``mmm`` flags."""
     p.add_argument("--media", required=True, help="weekly media panel (CSV or Parquet)")
     p.add_argument("--config", help="model config (TOML); default: the panel convention")
+    p.add_argument("--mapping", help="a run config or TOML file whose [mapping] names the "
+                                     "panel's columns and channels (see 'attribution init')")
     p.add_argument("--out", required=True, help="run directory; results go to OUT/mmm/")
     p.add_argument("--lift-tests", help="lift tests to calibrate with (CSV)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -79,15 +84,19 @@ def run(args: argparse.Namespace) -> int:
 def _inputs(args: argparse.Namespace, m: Manifest) -> tuple[pd.DataFrame, MMMSpec, Any]:
     # the same loaders (and checks) as every other command: encodings, NaN/inf, extremes,
     # weekly gaps, with findings for zero-spend, constant and collinear columns
-    media = load_media(args.media)
-    m.add_accounting("media", media.accounting)
+    # the config's and the mapping's column names are read first, then the panel is checked
+    mapping = load_mapping(args.mapping) if getattr(args, "mapping", None) else None
+    mp = load_model_panel(args.media, spec_config(args.config), mapping)
+    media, spec = mp.media, mp.spec
     frame = media.frame
-    cols = [str(c) for c in frame.columns]
-    spec = load_spec(args.config, cols) if args.config else spec_from_dict({}, cols)
+    m.add_accounting("media", media.accounting)
     m.config[R.CONFIG_RUN] = {R.CONFIG_INTERVAL: spec.interval}  # the report's interval level
-    lift, findings = None, list(media.findings)
+    roles = panel_role_findings(frame, spec.controls, source=str(args.media),
+                                sources=mp.mapped.sources if mp.mapped else None)
+    raise_errors(roles)
+    lift, findings = None, [*media.findings, *roles]
     if args.lift_tests:
-        loaded = load_lift_tests(args.lift_tests)
+        loaded = load_lift_mapped(args.lift_tests, mapping)
         check_lift_tests_against_panel(loaded, media)
         m.add_accounting("lift_tests", loaded.accounting)
         lift = loaded.frame

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
+from attribution.data.mapping import MappingConfig
 from attribution.errors import UsageError
 from attribution.io import read_toml
 from attribution.journeys.sources import is_source_spec, normalize_spec
@@ -55,6 +56,11 @@ class InputsConfig:
     media: Path | None = None
     lift_tests: Path | None = None
     truth: Path | None = None          # simulated worlds only
+    # bring your own data (docs/bring-your-own-data.md): a GA4 BigQuery export instead of
+    # touchpoints/conversions; daily ad-platform exports + daily sales instead of media
+    ga4: Path | str | None = None
+    ad_spend: tuple[Path, ...] = ()
+    sales: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +141,8 @@ class RunSection:
     out: Path = Path("runs/latest")
     seed: int = 0
     lenient: bool = False
+    max_reject_share: float = 0.5      # lenient: stop (exit 2) when more rows are rejected
+    reconcile: str = "error"           # journeys and panel share no channel: error | warn
     interval: float = 0.9
     # the reporting window (ISO dates, both included), e.g. a quarter: journeys, path credit,
     # MMM contributions and calibration are summarised over it; the MMM still learns from
@@ -155,6 +163,7 @@ class RunConfig:
     mmm: MMMConfig = field(default_factory=MMMConfig)
     optimize: OptimizeConfig = field(default_factory=OptimizeConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    mapping: MappingConfig = field(default_factory=MappingConfig)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, TOML/JSON-friendly dict (paths as strings, tuples as lists)."""
@@ -189,6 +198,11 @@ def _build(cls: type, raw: Any, base: Path, source: str, where: str) -> Any:
 
 
 def _coerce(tp: Any, value: Any, base: Path, source: str, where: str) -> Any:
+    if hasattr(tp, "from_config"):  # a section with its own schema (e.g. [mapping])
+        try:
+            return tp.from_config(value, where)
+        except UsageError as exc:
+            raise UsageError(f"{source}: {exc}") from None
     if is_dataclass(tp):
         return _build(tp, value, base, source, where)
     options = typing.get_args(tp) if isinstance(tp, types.UnionType) else (tp,)
@@ -204,6 +218,8 @@ def _coerce(tp: Any, value: Any, base: Path, source: str, where: str) -> Any:
             p = Path(value).expanduser()
             return p if p.is_absolute() else (base / p)
         if typing.get_origin(opt) is tuple and isinstance(value, list):
+            if typing.get_args(opt)[:1] == (Path,):
+                return tuple(_coerce(Path, v, base, source, where) for v in value)
             return tuple(value)
         if typing.get_origin(opt) is dict and isinstance(value, dict):
             bad = [k for k, v in value.items() if not isinstance(v, str | int | float | bool)]
@@ -221,6 +237,8 @@ def _coerce(tp: Any, value: Any, base: Path, source: str, where: str) -> Any:
 
 
 def _to_plain(obj: Any) -> Any:
+    if hasattr(obj, "from_config"):
+        return obj.to_dict()
     if is_dataclass(obj):
         return {f.name: _to_plain(getattr(obj, f.name)) for f in fields(obj)
                 if getattr(obj, f.name) is not None}

@@ -31,6 +31,7 @@ from attribution.pipeline.manifest import (
     sha256_json,
     unsafe_reason,
 )
+from attribution.pipeline.prepare import path_columns, prepare_inputs
 from attribution.pipeline.window import check_window, restrict_events, week_mask, window_record
 
 log = logging.getLogger("attribution")
@@ -49,9 +50,10 @@ class _State:
     mmm_table: pd.DataFrame | None = None  # mmm/channels.csv (over the reporting window)
     combined: pd.DataFrame | None = None
     skipped: dict[str, str] = field(default_factory=dict)
+    spec: Any = None  # the MMM spec, read with the panel (pipeline/prepare.py)
 
 
-StageFn = Callable[[RunConfig, Manifest, _State], None]
+StageFn = Callable[[RunConfig, Manifest, _State], "RunConfig | None"]
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,7 @@ def run_pipeline(cfg: RunConfig, resume: bool = False) -> Path:
                     m.skip(s.name, st.skipped[s.name])
                     continue
                 with m.stage(s.name):
-                    s.run(cfg, m, st)
+                    cfg = s.run(cfg, m, st) or cfg  # the inputs stage may convert exports
                     if s.name in st.skipped:
                         m.skip(s.name, st.skipped[s.name])
         except BaseException as exc:
@@ -181,7 +183,8 @@ def _journeys(cfg: RunConfig, m: Manifest, st: _State) -> None:
     inp, out = cfg.inputs, Path(cfg.run.out)
     if inp.paths is not None:
         loaded = load_paths(inp.paths, lenient=cfg.run.lenient,
-                            rejected=out / R.REJECTED_PATHS_CSV if cfg.run.lenient else None)
+                            rejected=out / R.REJECTED_PATHS_CSV if cfg.run.lenient else None,
+                            **path_columns(cfg.mapping))
         m.add_accounting("paths", loaded.accounting)
         st.paths = loaded.frame
     elif inp.touchpoints is not None and inp.conversions is not None:
@@ -194,7 +197,9 @@ def _journeys(cfg: RunConfig, m: Manifest, st: _State) -> None:
                                  drop_impressions=j.drop_impressions,
                                  granularity=j.granularity, lenient=cfg.run.lenient,
                                  memory_limit=j.memory_limit, threads=j.threads,
-                                 spark_master=j.spark_master, spark_conf=j.spark_conf)
+                                 spark_master=j.spark_master, spark_conf=j.spark_conf,
+                                 channel_map=cfg.mapping.channels, columns=cfg.mapping.columns,
+                                 max_reject_share=cfg.run.max_reject_share)
         res = builder.fit(tp, conv, inp.id_map, journeys_out=out / R.JOURNEYS_PARQUET)
         m.add_output(out / R.JOURNEYS_PARQUET)
         for name, acc in res.accounting.items():
@@ -241,27 +246,15 @@ def _mta(cfg: RunConfig, m: Manifest, st: _State) -> None:
     m.add_findings(res.findings, stage="mta")
 
 
-def _media(cfg: RunConfig, m: Manifest, st: _State) -> None:
-    from attribution.data import check_lift_tests_against_panel, load_lift_tests, load_media
-
-    inp, out = cfg.inputs, Path(cfg.run.out)
-    if inp.media is None:
+def _inputs(cfg: RunConfig, m: Manifest, st: _State) -> RunConfig:
+    """Every input read and checked before any expensive step (raw exports converted, the
+    panel and lift tests loaded, cross-input checks); cheap, so rerun on ``--resume``."""
+    cfg = prepare_inputs(cfg, m, st)
+    if cfg.inputs.media is None:
         st.skipped["mmm"] = "no media panel configured"
-        return
-    lenient = cfg.run.lenient
-    media = load_media(inp.media, lenient=lenient,
-                       rejected=out / R.REJECTED_MEDIA_CSV if lenient else None)
-    m.add_accounting("media", media.accounting)
-    m.add_findings(media.findings, stage="inputs")
-    st.media = media.frame
+        return cfg
     m.extra[R.RUN_WINDOW] = window_record(st.media["date"], *_window(cfg))
-    if inp.lift_tests is not None:
-        lift = load_lift_tests(inp.lift_tests, lenient=lenient,
-                               rejected=out / R.REJECTED_LIFT_TESTS_CSV if lenient else None)
-        check_lift_tests_against_panel(lift, media)
-        m.add_accounting("lift_tests", lift.accounting)
-        m.add_findings(lift.findings, stage="inputs")
-        st.lift = lift.frame
+    return cfg
 
 
 def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
@@ -276,8 +269,9 @@ def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
         return
     out = Path(cfg.run.out)
     columns = list(st.media.columns)
-    spec = (load_spec(cfg.mmm.spec, columns) if cfg.mmm.spec is not None
-            else spec_from_dict({}, columns))
+    spec = st.spec if st.spec is not None else (
+        load_spec(cfg.mmm.spec, columns) if cfg.mmm.spec is not None
+        else spec_from_dict({}, columns))
     priors = None
     if cfg.mmm.use_mta_priors and st.mta_long is not None:
         ref = st.mta_long[st.mta_long["model"] == "markov"]
@@ -445,9 +439,9 @@ def _restore_skips(m: Manifest, st: _State) -> None:
 
 #: the pipeline, in data-flow order; a new stage is one line here
 STAGES: tuple[Stage, ...] = (
+    Stage("inputs", _inputs),                      # cheap: rerun on --resume
     Stage("journeys", _journeys, _restore_journeys),
     Stage("mta", _mta, _restore_mta),
-    Stage("inputs", _media),                       # cheap: reloaded on --resume
     Stage("mmm", _mmm, _restore_mmm),
     Stage("combine", _combine, _restore_combine),
     Stage("optimize", _optimize, _restore_skips),

@@ -56,7 +56,6 @@ CASES: list[tuple[str, str, str, int | None, str | None, bool]] = [
     ("paths_negative.csv", "paths", "negative", 3, "total_conversions", False),
     ("paths_empty_path.csv", "paths", "empty_path", 3, "path", False),
     ("paths_empty_step.csv", "paths", "empty_step", 3, "path", False),
-    ("paths_duplicate.csv", "paths", "duplicate_path", 2, "path", False),
     ("media_gap.csv", "media", "panel_gap", 5, "date", True),
     ("media_duplicate_week.csv", "media", "duplicate_week", 4, "date", True),
     ("media_daily.csv", "media", "not_weekly", 3, "date", True),
@@ -100,6 +99,8 @@ GOOD: list[tuple[str, str, int, set[str]]] = [
     ("ok_paths_none_only.csv", "paths", 1, set()),
     ("ok_paths_zero_conversions.csv", "paths", 2, set()),
     ("ok_paths_single_channel.csv", "paths", 2, set()),
+    # a path table is a count table: a repeated path adds up (issue #12)
+    ("ok_paths_duplicate_summed.csv", "paths", 3, {"data.duplicate_paths_summed"}),
     ("ok_media_zero_spend.csv", "media", 8, {"data.zero_channel"}),
     ("ok_media_constant_control.csv", "media", 8, {"data.constant_control"}),
     ("ok_media_collinear.csv", "media", 8, {"data.collinear_channels"}),

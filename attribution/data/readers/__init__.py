@@ -1,0 +1,1 @@
+"""Readers for exports users have: daily ad-platform reports and sales files."""
