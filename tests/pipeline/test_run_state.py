@@ -42,7 +42,10 @@ def _config(tmp: Path, *, seed: int = 1, media: bool = False) -> Path:
     PATHS.to_csv(tmp / "paths.csv", index=False)
     lines = ["[run]", 'out = "run"', f"seed = {seed}", "", "[inputs]", 'paths = "paths.csv"']
     if media:
-        simulate_panel(40, 2, seed=3)[0].to_csv(tmp / "media.csv", index=False)
+        # the panel's channels match the journeys' (a run where nothing reconciles stops early)
+        panel = simulate_panel(40, 2, seed=3)[0]
+        panel = panel.rename(columns={"spend_ch1": "spend_search", "spend_ch2": "spend_email"})
+        panel.to_csv(tmp / "media.csv", index=False)
         lines.append('media = "media.csv"')
     lines += [
         "",
@@ -69,7 +72,7 @@ def _manifest(run: Path) -> dict:
 
 def test_stage_list_is_data(tmp_path: Path) -> None:
     names = [s.name for s in STAGES]
-    assert names == ["journeys", "mta", "inputs", "mmm", "combine", "optimize", "report"]
+    assert names == ["inputs", "journeys", "mta", "mmm", "combine", "optimize", "report"]
 
 
 def test_lock_names_its_holder_and_stale_locks_are_taken_over(tmp_path: Path) -> None:
