@@ -53,7 +53,8 @@ def run_pipeline(cfg: RunConfig) -> Path:
     st = _State()
     try:
         for name, stage in (("journeys", _journeys), ("mta", _mta), ("inputs", _media),
-                            ("mmm", _mmm), ("combine", _combine), ("optimize", _optimize)):
+                            ("mmm", _mmm), ("combine", _combine), ("optimize", _optimize),
+                            ("experiments", _experiments)):
             with m.timed(name):
                 stage(cfg, m, st)
         m.extra["skipped_stages"] = st.skipped
@@ -292,6 +293,30 @@ def _optimize(cfg: RunConfig, m: Manifest, st: _State) -> None:
     m.add_findings(plan.findings, stage="optimize")
     write_json(out / "plan.json", plan.to_dict())
     m.add_output(out / "plan.json")
+
+
+def _experiments(cfg: RunConfig, m: Manifest, st: _State) -> None:
+    """The test worth running next: one designed, valued test per paid channel."""
+    from attribution import rundir
+    from attribution.experiments.recommend import next_tests
+    from attribution.optimize import BudgetOptimizer, read_bounds
+    from attribution.optimize.adapters import as_response_model
+
+    if st.mmm is None:
+        st.skipped["experiments"] = "no media-mix model"
+        return
+    out, o = Path(cfg.run.out), cfg.optimize
+    model = as_response_model(st.mmm)
+    budget = float(model.current_spend.sum()) if o.budget is None else o.budget
+    bounds = read_bounds(o.bounds, model.channels) if o.bounds is not None else None
+    opt = BudgetOptimizer(objective=o.objective, margin=o.margin,
+                          max_change_pct=o.max_change_pct, n_starts=3, seed=cfg.run.seed)
+    flags = {} if st.combined is None or "flag" not in st.combined.columns else \
+        {str(r.channel): r.flag != "mmm_uncertain" for r in st.combined.itertuples(index=False)}
+    plan, found = next_tests(st.mmm, opt, budget, bounds=bounds, separable=flags,
+                             seed=cfg.run.seed)
+    m.add_output(write_csv(out / rundir.EXPERIMENTS_CSV, plan.to_frame()))
+    m.add_findings(found, stage="experiments")
 
 
 def _report(cfg: RunConfig, m: Manifest, st: _State) -> None:
