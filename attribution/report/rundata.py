@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from attribution import rundir
 from attribution.errors import InputError, UsageError
 
 # relative path -> (required columns, numeric columns if present)
@@ -54,6 +55,8 @@ FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "mmm/response_curves.csv": (("channel", "spend", "response"),
                                 ("spend", "response", "response_low", "response_high")),
     "sweep.csv": (("budget", "expected"), ("budget", "expected", "expected_low", "expected_high")),
+    rundir.EXPERIMENTS_CSV: (("rank", "channel", "net_value"),
+                        ("weeks", "share", "mde", "assurance", "value", "cost", "net_value")),
 }
 
 _TOTAL_NAMES = {"total", "(total)", "all", "__total__"}

@@ -18,6 +18,7 @@ from attribution.report import wording as W
 from attribution.report.analysis import includes, is_wide, shares
 from attribution.report.fmt import Formatter
 from attribution.report.rundata import RunData
+from attribution.report.sections_experiments import page_one as page_one_tests
 from attribution.report.viewmodels import (
     Block,
     Card,
@@ -189,6 +190,7 @@ def summary(ctx: Context) -> Section:
         cards.append(Card(W.CARD_GAIN, f.signed_money(gain), detail))
     if cards:
         blocks.append(Cards(tuple(cards)))
+    sentences.extend(page_one_tests(ctx))  # the test that would separate each flagged channel
     blocks.extend(Paragraph(s) for s in sentences)
     flags = confidence_flags(ctx)
     if len(flags) > MAX_FLAGS:  # the summary stays on one page

@@ -150,12 +150,14 @@ def build_report(run: RunData, previous: RunData | None = None,
     path attribution, budget, comparison (only with ``previous``), appendix.
     """
     from attribution.report import sections as S
+    from attribution.report import sections_experiments as X
     from attribution.report import sections_more as M
     from attribution.report import wording as W
 
     settings = settings or ReportSettings()
     ctx = S.Context(run=run, fmt=settings.formatter(), settings=settings)
     secs = [S.summary(ctx), S.contribution(ctx), S.roi(ctx), M.attribution(ctx), M.budget(ctx)]
+    secs.append(X.experiments(ctx))
     if previous is not None:
         secs.append(M.comparison(ctx, previous))
     secs.append(M.appendix(ctx))

@@ -60,8 +60,9 @@ def test_noise_comes_from_the_model_and_scales_with_share(exact):
 
 def test_power_curve_falls_with_length_and_share(exact):
     facts, _ = exact
-    pc = power_curve(facts, ExperimentDesign("b", 4, "holdout"), durations=(2, 8),
-                     shares=(0.2, 0.5))
+    pc = power_curve(
+        facts, ExperimentDesign("b", 4, "holdout"), durations=(2, 8), shares=(0.2, 0.5)
+    )
     assert len(pc) == 4
     a = pc.set_index(["weeks", "share"])["assurance"]
     assert a[(8, 0.5)] > a[(8, 0.2)] and a[(8, 0.5)] > a[(2, 0.5)]
@@ -103,9 +104,10 @@ def test_value_bounded_by_perfect_information():
     u0 = 10 * model.response(a0)
     best = []
     for d in range(20):
-        one = MMMResponse(replace(facts.res, posterior={k: v[[d]] for k, v in
-                                                         facts.res.posterior.items()}),
-                          max_draws=None)
+        one = MMMResponse(
+            replace(facts.res, posterior={k: v[[d]] for k, v in facts.res.posterior.items()}),
+            max_draws=None,
+        )
         best.append(10 * one.response(opt.fit(one, budget).recommended_spend)[0])
     evpi = float(np.mean(np.array(best) - u0))
     assert evpi > 0

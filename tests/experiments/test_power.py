@@ -87,8 +87,7 @@ def test_match_picks_the_group_with_an_exact_control():
     T = 80
     base = rng.gamma(5.0, 100.0, (T, 3))
     # g3 is an exact mix of g0..g2; g4 is noise; spend concentrated so g3 can be chosen
-    sales = np.column_stack([base, base @ np.array([0.4, 0.4, 0.2]),
-                             rng.gamma(5.0, 100.0, T)])
+    sales = np.column_stack([base, base @ np.array([0.4, 0.4, 0.2]), rng.gamma(5.0, 100.0, T)])
     geos = ("g0", "g1", "g2", "g3", "g4")
     m = match_geos(geos, sales, np.zeros_like(sales), np.ones(5), 0.2, treated=("g3",))
     assert m.treated == ("g3",)

@@ -43,8 +43,7 @@ def test_stratified_outcomes_use_each_draw_once():
     assert sorted(np.round(y).tolist()) == pred.tolist()
 
 
-@pytest.mark.parametrize(("mu0", "sd0", "se"), [(0.0, 1.0, 1.0), (0.5, 1.0, 0.5),
-                                                (-1.0, 2.0, 1.5)])
+@pytest.mark.parametrize(("mu0", "sd0", "se"), [(0.0, 1.0, 1.0), (0.5, 1.0, 0.5), (-1.0, 2.0, 1.5)])
 def test_two_action_evsi_matches_closed_form(mu0, sd0, se):
     rng = np.random.default_rng(7)
     D, K = 4000, 1500
@@ -66,9 +65,9 @@ def test_quadratic_loss_evsi_is_the_variance_reduction():
     theta = sd0 * norm.ppf((np.arange(D) + 0.5) / D)
 
     def decide(w):
-        return -((w @ theta) - theta) ** 2
+        return -(((w @ theta) - theta) ** 2)
 
-    u0 = -((theta.mean()) - theta) ** 2
+    u0 = -(((theta.mean()) - theta) ** 2)
     v = preposterior_value(simulate_outcomes(theta, se, K, rng), theta, se, decide, u0)
     exact = sd0**4 / (sd0**2 + se**2)  # 3.2
     assert v.value == pytest.approx(exact, rel=0.04)
