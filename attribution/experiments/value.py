@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -107,8 +107,6 @@ class DecisionProblem:
 
 
 def _subset(res: object, idx: np.ndarray) -> object:
-    from dataclasses import replace
-
     return replace(
         res,
         posterior={k: v[idx] for k, v in res.posterior.items()},  # type: ignore
@@ -130,6 +128,7 @@ def value_of_test(
     plan0 = opt.fit(model, problem.budget, problem.bounds)
     w0 = plan0.recommended_spend / opt.horizon
     u0 = problem.utility(model.response(w0), w0)
+    warm = replace(opt, n_starts=1)  # re-optimise from today's plan (and the current spend)
     rng = np.random.default_rng(seed)
     y = simulate_outcomes(result.predicted, result.se, n_outcomes, rng)
 
@@ -139,7 +138,7 @@ def value_of_test(
         keep = np.sort(keep)
         sub = MMMResponse(_subset(facts.res, keep), max_draws=None)
         scale = weights[keep] / weights[keep].sum() * keep.size
-        plan = opt.fit(_Reweighted(sub, scale), problem.budget, problem.bounds, start=w0)
+        plan = warm.fit(_Reweighted(sub, scale), problem.budget, problem.bounds, start=w0)
         w = plan.recommended_spend / opt.horizon
         u = u0.copy()
         u[keep] = problem.utility(sub.response(w), w)

@@ -314,7 +314,7 @@ def _experiments(cfg: RunConfig, m: Manifest, st: _State) -> None:
     flags = {} if st.combined is None or "flag" not in st.combined.columns else \
         {str(r.channel): r.flag != "mmm_uncertain" for r in st.combined.itertuples(index=False)}
     plan, found = next_tests(st.mmm, opt, budget, bounds=bounds, separable=flags,
-                             seed=cfg.run.seed)
+                             n_outcomes=12, max_draws=100, seed=cfg.run.seed)
     m.add_output(write_csv(out / rundir.EXPERIMENTS_CSV, plan.to_frame()))
     m.add_findings(found, stage="experiments")
 
