@@ -90,7 +90,8 @@ def exact_fit(w: dict[str, Any], draws: int, rng: np.random.Generator) -> MMMRes
     y = w["y"].reshape(-1)
     xtx_inv = np.linalg.inv(X.T @ X)
     mean = xtx_inv @ X.T @ y
-    theta = rng.multivariate_normal(mean, w["noise"] ** 2 * xtx_inv, size=draws)
+    chol = np.linalg.cholesky((xtx_inv + xtx_inv.T) / 2)
+    theta = mean + w["noise"] * rng.standard_normal((draws, mean.size)) @ chol.T
     dates = np.datetime64("2023-01-02") + 7 * np.arange(T)
     frame = pd.DataFrame({"date": np.repeat(dates, G).astype(str), "sales": y,
                           "spend_a": w["spend"][..., 0].reshape(-1),
