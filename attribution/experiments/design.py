@@ -293,7 +293,7 @@ def design_test(
         spend_g = facts.res.panel.media[: facts.n_train, :, c].sum(0)
         match = match_geos(
             facts.geos,
-            facts.sales,
+            facts.mu.mean(0),  # the fitted history: matching never fits the noise
             facts.residuals,
             spend_g,
             design.share,

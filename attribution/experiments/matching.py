@@ -4,12 +4,14 @@ How: candidate treatment groups are drawn by stratified randomisation over geo s
 (geos sorted by the channel's spend, cut into strata of about ``1 / share`` geos, one
 geo per stratum drawn into treatment), so each group holds close to ``share`` of the
 channel's spend. Each group's control is a synthetic control: non-negative weights on
-the remaining geos fitted by least squares to the group's weekly sales over the fitted
-weeks (``scipy.optimize.nnls``). The group whose synthetic control tracks its sales
-history most closely (smallest root-mean-square error relative to its sales) wins.
-The test's noise is then read from the fitted model's residuals of that contrast
-(treated minus weighted controls), not from the sales fit used to choose it, so the
-choice does not make the noise look smaller than it is.
+the remaining geos fitted by least squares to the group's weekly history over the fitted
+weeks (``scipy.optimize.nnls``). The group whose synthetic control tracks its history
+most closely (smallest root-mean-square error relative to its level) wins. The history
+matched is the fitted model's weekly sales per geo (its posterior-mean prediction), not
+the raw sales: weights and choice fitted to raw sales would partly fit the week-to-week
+noise, and the residual contrast of the chosen group would then look quieter than it is
+(measured: detection 8 points below the predicted power). The test's noise is read from
+the model's residuals of the chosen contrast (treated minus weighted controls).
 
 Example
 -------
@@ -106,7 +108,7 @@ def match_geos(
     Parameters
     ----------
     geos : geo names.
-    sales : ``(T, G)`` weekly sales over the fitted weeks.
+    sales : ``(T, G)`` weekly history matched on (the fitted model's predicted sales).
     residuals : ``(T, G)`` the fitted model's residuals (sales minus posterior mean).
     spend : ``(G,)`` the channel's spend per geo.
     share : target share of the channel's spend in treatment.
