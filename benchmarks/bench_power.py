@@ -16,7 +16,7 @@ prior, known noise: the effects and intercepts are Gaussian given the data), ins
 NUTS; everything after the fit -- residuals, noise, forecast variance, geo matching,
 serial-correlation check, minimum detectable lift, power -- is the package's code.
 
-Run: ``.venv/bin/python benchmarks/bench_power.py [--worlds 400]``; writes
+Run: ``.venv/bin/python benchmarks/bench_power.py [--worlds 1000]``; writes
 ``benchmarks/results/power.json`` and ``power.md``.
 """
 
@@ -45,12 +45,24 @@ L_MAX = 4
 ALPHA = 0.05
 DESIGNS = (  # (name, geos, design kwargs, noise sd)
     ("national go-dark, 6 weeks", 1, {"channel": "b", "weeks": 6, "kind": "go-dark"}, 220.0),
-    ("national holdout 50% of audience, 8 weeks", 1,
-     {"channel": "b", "weeks": 8, "kind": "holdout", "share": 0.5}, 150.0),
-    ("geo holdout ~30% of spend, 6 weeks", 8,
-     {"channel": "b", "weeks": 6, "kind": "holdout", "share": 0.3}, 150.0),
-    ("geo budget +100% in ~50% of spend, 8 weeks", 8,
-     {"channel": "a", "weeks": 8, "kind": "budget-change", "share": 0.5, "change": 1.0}, 60.0),
+    (
+        "national holdout 50% of audience, 8 weeks",
+        1,
+        {"channel": "b", "weeks": 8, "kind": "holdout", "share": 0.5},
+        150.0,
+    ),
+    (
+        "geo holdout ~30% of spend, 6 weeks",
+        8,
+        {"channel": "b", "weeks": 6, "kind": "holdout", "share": 0.3},
+        150.0,
+    ),
+    (
+        "geo budget +100% in ~50% of spend, 8 weeks",
+        8,
+        {"channel": "a", "weeks": 8, "kind": "budget-change", "share": 0.5, "change": 1.0},
+        60.0,
+    ),
 )
 
 
@@ -73,8 +85,18 @@ def world(rng: np.random.Generator, G: int, T: int, noise: float) -> dict[str, A
 
     mean = icpt[None] + (sat(spend) * beta[None]).sum(-1)
     y = mean + noise * rng.standard_normal((T, G))
-    return {"spend": spend, "sat": sat, "beta": beta, "icpt": icpt, "alpha": alpha,
-            "lam": lam, "y": y, "noise": noise, "G": G, "T": T}
+    return {
+        "spend": spend,
+        "sat": sat,
+        "beta": beta,
+        "icpt": icpt,
+        "alpha": alpha,
+        "lam": lam,
+        "y": y,
+        "noise": noise,
+        "G": G,
+        "T": T,
+    }
 
 
 def exact_fit(w: dict[str, Any], draws: int, rng: np.random.Generator) -> MMMResults:
@@ -86,35 +108,51 @@ def exact_fit(w: dict[str, Any], draws: int, rng: np.random.Generator) -> MMMRes
     for g in range(G):
         rows = np.arange(T) * G + g
         X[rows, g] = 1.0
-        X[rows, G + g * C: G + (g + 1) * C] = s[:, g]
+        X[rows, G + g * C : G + (g + 1) * C] = s[:, g]
     y = w["y"].reshape(-1)
     xtx_inv = np.linalg.inv(X.T @ X)
     mean = xtx_inv @ X.T @ y
     chol = np.linalg.cholesky((xtx_inv + xtx_inv.T) / 2)
     theta = mean + w["noise"] * rng.standard_normal((draws, mean.size)) @ chol.T
     dates = np.datetime64("2023-01-02") + 7 * np.arange(T)
-    frame = pd.DataFrame({"date": np.repeat(dates, G).astype(str), "sales": y,
-                          "spend_a": w["spend"][..., 0].reshape(-1),
-                          "spend_b": w["spend"][..., 1].reshape(-1)})
+    frame = pd.DataFrame(
+        {
+            "date": np.repeat(dates, G).astype(str),
+            "sales": y,
+            "spend_a": w["spend"][..., 0].reshape(-1),
+            "spend_b": w["spend"][..., 1].reshape(-1),
+        }
+    )
     if G > 1:
         frame.insert(1, "geo", np.tile([f"g{i}" for i in range(G)], T))
-    spec = MMMSpec(channels=(ChannelSpec("a", "spend_a", l_max=L_MAX),
-                             ChannelSpec("b", "spend_b", l_max=L_MAX)),
-                   geo="geo" if G > 1 else None, trend=False, fourier_modes=0, controls=())
+    spec = MMMSpec(
+        channels=(
+            ChannelSpec("a", "spend_a", l_max=L_MAX),
+            ChannelSpec("b", "spend_b", l_max=L_MAX),
+        ),
+        geo="geo" if G > 1 else None,
+        trend=False,
+        fourier_modes=0,
+        controls=(),
+    )
     panel, _ = read_panel(frame, spec)
     sc = make_scaling(panel, T)
-    post = {"alpha": np.tile(w["alpha"], (draws, 1)), "lam": np.tile(w["lam"], (draws, 1)),
-            "beta": theta[:, G:].reshape(draws, G, C) / sc.target,
-            "intercept_geo": theta[:, :G] / sc.target,
-            "sigma": np.full(draws, w["noise"] / sc.target)}
+    post = {
+        "alpha": np.tile(w["alpha"], (draws, 1)),
+        "lam": np.tile(w["lam"], (draws, 1)),
+        "beta": theta[:, G:].reshape(draws, G, C) / sc.target,
+        "intercept_geo": theta[:, :G] / sc.target,
+        "sigma": np.full(draws, w["noise"] / sc.target),
+    }
     return MMMResults(spec=spec, scaling=sc, panel=panel, n_train=T, posterior=post)
 
 
-def run_design(name: str, G: int, kw: dict[str, Any], noise: float, worlds: int,
-               seed: int) -> dict[str, Any]:
+def run_design(
+    name: str, G: int, kw: dict[str, Any], noise: float, worlds: int, seed: int
+) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     design = ExperimentDesign(**kw, alpha=ALPHA)
-    pred, hit, lifts, ses = [], [], [], []
+    pred, hit, lifts, ses, zs = [], [], [], [], []
     for _ in range(worlds):
         w = world(rng, G, 80, noise)
         facts = model_facts(exact_fit(w, 200, rng))
@@ -135,50 +173,76 @@ def run_design(name: str, G: int, kw: dict[str, Any], noise: float, worlds: int,
         changed[rows, :, c] *= design.factor
         base = w["icpt"][None] + (w["sat"](w["spend"]) * w["beta"][None]).sum(-1)
         test = w["icpt"][None] + (w["sat"](changed) * w["beta"][None]).sum(-1)
-        delta = (base - test)[rows] * part[None]            # the treated part's true change
+        delta = (base - test)[rows] * part[None]  # the treated part's true change
         sign = -1.0 if design.kind == "budget-change" else 1.0
         true_full = sign * float(delta.sum()) / r.treated_share
         y_obs = base[rows] - delta + noise * rng.standard_normal((len(rows), G))
-        forecast = facts.mu.mean(0)[rows]                   # the model's forecast, as is
+        forecast = facts.mu.mean(0)[rows]  # the model's forecast, as is
         read = sign * float(((forecast - y_obs) @ contrast).sum()) / r.treated_share
         pred.append(float(power(true_full, r.se, ALPHA)))
         hit.append(abs(read) / r.se > z_crit(ALPHA))
         lifts.append(true_full)
         ses.append(r.se)
+        zs.append((read - true_full) / r.se)  # ~ N(0, 1) when the noise model is right
     p, h = float(np.mean(pred)), float(np.mean(hit))
     mc = float(np.sqrt(h * (1 - h) / worlds))
-    return {"design": name, "worlds": worlds, "predicted_power": p, "detection_rate": h,
-            "difference_pp": 100 * (h - p), "mc_se_pp": 100 * mc,
-            "within_5pp": bool(abs(h - p) <= 0.05), "mean_true_lift": float(np.mean(lifts)),
-            "mean_se": float(np.mean(ses))}
+    return {
+        "design": name,
+        "worlds": worlds,
+        "predicted_power": p,
+        "detection_rate": h,
+        "difference_pp": 100 * (h - p),
+        "mc_se_pp": 100 * mc,
+        "within_5pp": bool(abs(h - p) <= 0.05),
+        "mean_true_lift": float(np.mean(lifts)),
+        "mean_se": float(np.mean(ses)),
+        "sd_standardised_error": float(np.std(zs)),
+    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--worlds", type=int, default=400)
+    ap.add_argument("--worlds", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     t0 = time.perf_counter()
-    rows = [run_design(n, g, kw, s, args.worlds, args.seed + i)
-            for i, (n, g, kw, s) in enumerate(DESIGNS)]
+    rows = [
+        run_design(n, g, kw, s, args.worlds, args.seed + i)
+        for i, (n, g, kw, s) in enumerate(DESIGNS)
+    ]
     for r in rows:
-        print(f"{r['design']}: predicted {r['predicted_power']:.3f}, detected "
-              f"{r['detection_rate']:.3f} ({r['difference_pp']:+.1f} pp)")
-    out = {"benchmark": "power calibration", "alpha": ALPHA, "results": rows,
-           "all_within_5pp": all(r["within_5pp"] for r in rows),
-           "seconds": round(time.perf_counter() - t0, 1),
-           "load_average": os.getloadavg(), "machine": platform.platform(),
-           "cpus": os.cpu_count()}
+        print(
+            f"{r['design']}: predicted {r['predicted_power']:.3f}, detected "
+            f"{r['detection_rate']:.3f} ({r['difference_pp']:+.1f} pp)"
+        )
+    out = {
+        "benchmark": "power calibration",
+        "alpha": ALPHA,
+        "results": rows,
+        "all_within_5pp": all(r["within_5pp"] for r in rows),
+        "seconds": round(time.perf_counter() - t0, 1),
+        "load_average": os.getloadavg(),
+        "machine": platform.platform(),
+        "cpus": os.cpu_count(),
+    }
     OUT.mkdir(parents=True, exist_ok=True)
     write_json(OUT / "power.json", out)
-    md = ["# Power calibration", "",
-          f"{args.worlds} simulated worlds per design; two-sided z-test at alpha {ALPHA}; "
-          f"load average {out['load_average'][0]:.1f} on {out['cpus']} CPUs; "
-          f"{out['seconds']} s.", "",
-          "| design | predicted power | detection rate | difference (pp) | MC s.e. (pp) |",
-          "|---|---|---|---|---|"]
-    md += [f"| {r['design']} | {r['predicted_power']:.3f} | {r['detection_rate']:.3f} | "
-           f"{r['difference_pp']:+.1f} | {r['mc_se_pp']:.1f} |" for r in rows]
+    md = [
+        "# Power calibration",
+        "",
+        f"{args.worlds} simulated worlds per design; two-sided z-test at alpha {ALPHA}; "
+        f"load average {out['load_average'][0]:.1f} on {out['cpus']} CPUs; "
+        f"{out['seconds']} s.",
+        "",
+        "| design | predicted power | detection rate | difference (pp) | MC s.e. (pp) "
+        "| sd of (read - truth) / se |",
+        "|---|---|---|---|---|---|",
+    ]
+    md += [
+        f"| {r['design']} | {r['predicted_power']:.3f} | {r['detection_rate']:.3f} | "
+        f"{r['difference_pp']:+.1f} | {r['mc_se_pp']:.1f} | {r['sd_standardised_error']:.3f} |"
+        for r in rows
+    ]
     write_text(OUT / "power.md", "\n".join(md) + "\n")
 
 
