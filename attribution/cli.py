@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mta": ("attribution.mta.command", "path attribution (heuristics, Markov, Shapley)"),
     "mmm": ("attribution.mmm.command", "fit the Bayesian media-mix model"),
     "optimize": ("attribution.optimize.command", "recommend a budget reallocation"),
+    "design-test": ("attribution.experiments.command", "design a lift test: power, cost, geos"),
     "report": ("attribution.report.command", "render the HTML and PDF reports"),
     "run": ("attribution.pipeline.run", "the whole pipeline for one period, from a config"),
     "init": ("attribution.data.init_command", "look at your files and write a run.toml"),

@@ -60,6 +60,7 @@ SCENARIOS_CSV = "scenarios.csv"
 EXPERIMENTS_CSV = "experiments.csv"
 TEST_PLAN_CSV = "test_plan.csv"
 POWER_CSV = "power.csv"
+TEST_DESIGN_CSV = "test_design.csv"
 
 # ----------------------------------------------------------------------------- report
 REPORT_HTML = "report.html"

@@ -388,6 +388,29 @@ def _optimize(cfg: RunConfig, m: Manifest, st: _State) -> None:
     m.add_findings(plan.findings, stage="optimize")
 
 
+def _experiments(cfg: RunConfig, m: Manifest, st: _State) -> None:
+    """The test worth running next: one designed, valued test per paid channel."""
+    from attribution.experiments.recommend import next_tests
+    from attribution.optimize import BudgetOptimizer, read_bounds
+    from attribution.optimize.adapters import as_response_model
+
+    if st.mmm is None:
+        st.skipped["experiments"] = "no media-mix model"
+        return
+    out, o = Path(cfg.run.out), cfg.optimize
+    model = as_response_model(st.mmm)
+    budget = float(model.current_spend.sum()) if o.budget is None else o.budget
+    bounds = read_bounds(o.bounds, model.channels) if o.bounds is not None else None
+    opt = BudgetOptimizer(objective=o.objective, margin=o.margin,
+                          max_change_pct=o.max_change_pct, n_starts=3, seed=cfg.run.seed)
+    flags = {} if st.combined is None or "flag" not in st.combined.columns else \
+        {str(r.channel): r.flag != "mmm_uncertain" for r in st.combined.itertuples(index=False)}
+    plan, found = next_tests(st.mmm, opt, budget, bounds=bounds, separable=flags,
+                             n_outcomes=12, max_draws=100, seed=cfg.run.seed)
+    m.add_output(write_csv(out / R.EXPERIMENTS_CSV, plan.to_frame()))
+    m.add_findings(found, stage="experiments")
+
+
 def _report(cfg: RunConfig, m: Manifest, st: _State) -> None:
     from attribution.report.command import render_reports
     from attribution.report.viewmodels import report_settings
@@ -445,5 +468,6 @@ STAGES: tuple[Stage, ...] = (
     Stage("mmm", _mmm, _restore_mmm),
     Stage("combine", _combine, _restore_combine),
     Stage("optimize", _optimize, _restore_skips),
+    Stage("experiments", _experiments),
     Stage(R.STAGE_REPORT, _report),
 )

@@ -56,6 +56,8 @@ FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                                 (R.SPEND, R.RESPONSE, R.RESPONSE_LOW, R.RESPONSE_HIGH)),
     R.SWEEP_CSV: ((R.BUDGET, R.EXPECTED), (R.BUDGET, R.EXPECTED, R.EXPECTED_LOW, R.EXPECTED_HIGH)),
     R.MMM_DECOMPOSITION_CSV: ((R.DATE, R.SALES), (R.SALES,)),
+    R.EXPERIMENTS_CSV: (("rank", "channel", "net_value"),
+                        ("weeks", "share", "mde", "assurance", "value", "cost", "net_value")),
 }
 
 

@@ -38,6 +38,7 @@ from attribution.report.sections import (
     model_name,
     section,
 )
+from attribution.report.sections_experiments import page_one as page_one_tests
 
 MAX_FLAGS = 6
 
@@ -236,6 +237,8 @@ def summary(ctx: Context) -> Section:
         blocks.append(Cards(tuple(cards)))
     blocks.extend(Paragraph(s) for s in sentences + plan_s)
     blocks.extend(plan_t)
+    # the test that would separate each channel the data cannot separate
+    blocks.extend(Paragraph(s) for s in page_one_tests(ctx))
     flags = confidence_flags(ctx)
     if len(flags) > MAX_FLAGS:  # the summary stays on one page
         more = W.FLAGS_MORE.format(n=len(flags) - MAX_FLAGS + 1)

@@ -18,6 +18,7 @@ from importlib import metadata
 from typing import Any
 
 from attribution.report import sections as S
+from attribution.report import sections_experiments as X
 from attribution.report import sections_more as M
 from attribution.report import summary as SUM
 from attribution.report import wording as W
@@ -89,6 +90,7 @@ def build_report(run: RunData, previous: RunData | None = None,
         settings = report_settings(cfg.get("report") if isinstance(cfg, dict) else None)
     ctx = S.Context(run=run, fmt=settings.formatter(), settings=settings)
     secs = [SUM.summary(ctx), S.contribution(ctx), S.roi(ctx), M.attribution(ctx), M.budget(ctx)]
+    secs.append(X.experiments(ctx))
     if previous is not None:
         secs.append(M.comparison(ctx, previous))
     secs.append(M.appendix(ctx))

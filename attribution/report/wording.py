@@ -19,6 +19,7 @@ SECTION_TITLES = {
     "roi": "Return on spend",
     "attribution": "Path attribution across methods",
     "budget": "Budget reallocation",
+    "experiments": "The test worth running next",
     "comparison": "Change since the previous run",
     "appendix": "Appendix: diagnostics, data quality and method notes",
 }
@@ -372,3 +373,30 @@ BANNER_PLAN = ("This plan is not for decisions: {why}. Its recommended moves and
                "wrong.")
 BANNER_PLAN_RUN = "the model behind it failed its diagnostics"
 BANNER_FIX = "Fix: {fix}."
+
+# ---------------------------------------------------------------- the test worth running next
+EXP_NOT_RUN = ("The experiments stage was not run (no experiments.csv), so no test is "
+               "recommended.")
+EXP_BEST = ("Run next: {sentence} Enter its result in lift_tests.csv (channel {channel}, "
+            "start {start}, end {end}, the measured lift in sales for the whole market and its "
+            "standard error) and rerun.")
+EXP_NONE = ("No test on the grid is worth its cost for the budget decision: the best one, on "
+            "{channel}, is expected to improve the plan by {value} but costs {cost}.")
+EXP_TABLE_CAPTION = ("Tests ranked by net value (value for the budget decision minus the "
+                     "test's cost)")
+EXP_HEADERS = ("Rank", "Channel", "Test", "Detectable lift", "Chance to detect", "Value",
+               "Cost", "Net value", "Separable now")
+EXP_TEST_CELL = "{weeks}-week {design}, {where}"
+EXP_WHERE_SHARE = "{share} of market"
+EXP_WHERE_GEOS = "geos {geos}"
+EXP_WHERE_ALL = "whole market"
+EXP_YES, EXP_NO = "yes", "no"
+EXP_METHOD = (
+    "How the value is computed: for each test the model simulates what the test could "
+    "measure, updates its beliefs with that result, re-optimises the budget and averages how "
+    "much better the plan becomes over the next {weeks} weeks (a preposterior analysis on the "
+    "model's posterior). The cost is the sales lost in the holdout (or the extra spend of a "
+    "budget increase). The detectable lift and the chance to detect use the model's own noise "
+    "(residuals and forecast uncertainty) at a 5% significance level."
+)
+EXP_PAGE_ONE = ("{channel} cannot be separated by the data; {test}")

@@ -126,7 +126,8 @@ def test_degrades_without_optional_files(make_run, tmp_path: Path) -> None:
     doc = render_html(build_report(load_run(root)))
     assert_self_contained(doc)
     ids = [s["id"] for s in structure(doc)]
-    assert ids == ["summary", "contribution", "roi", "attribution", "budget", "appendix"]
+    assert ids == ["summary", "contribution", "roi", "attribution", "budget", "experiments",
+                   "appendix"]
     assert "The media-mix model was not run" in doc
     assert "The budget optimiser was not run" in doc
 

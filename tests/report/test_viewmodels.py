@@ -90,7 +90,7 @@ def test_sections_order_and_missing_analyses(tmp_path: Path) -> None:
         "channel": ["search", "email", "search", "email"], "conversions": [30.0, 10.0, 20, 20]}))
     view = build_report(load_run(root))
     assert [s.id for s in view.sections] == ["summary", "contribution", "roi", "attribution",
-                                             "budget", "appendix"]
+                                             "budget", "experiments", "appendix"]
     summary = " ".join(_texts(view.sections[0]))
     assert "Path attribution (Markov) credits search with the largest share of conversions " \
            "(75.0%), followed by email (25.0%)" in summary
