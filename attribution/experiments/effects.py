@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from attribution.mmm import components as cp
-from attribution.mmm.analysis import baseline_parts, media_contributions
+from attribution.mmm.analysis import baseline_parts, media_contributions, thin_draws
 from attribution.mmm.model import media_effect
-from attribution.mmm.results import MMMResults, _thin
+from attribution.mmm.results import MMMResults
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def model_facts(res: MMMResults, max_draws: int = 200) -> ModelFacts:
     -------
     >>> facts = model_facts(load("runs/q3"))         # doctest: +SKIP
     """
-    idx = _thin(res.n_draws, max_draws)
+    idx = thin_draws(res.n_draws, max_draws)
     sub = replace(res, posterior={k: v[idx] for k, v in res.posterior.items()}, idata=None)
     ix = np.arange(len(idx))
     n = res.n_train

@@ -129,7 +129,8 @@ def load(path: str | Path) -> MMMResults:
             break
     else:
         raise UsageError(f"no fitted media-mix model at {path} (expected posterior.nc)")
-    tree = xr.open_datatree(path).load()
+    with xr.open_datatree(path) as opened:  # closed at once: no HDF5 handle outlives the read
+        tree = opened.load()
     try:
         meta = json.loads(tree.attrs["attribution_mmm"])
     except (KeyError, ValueError):
