@@ -35,7 +35,7 @@ Example
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -43,29 +43,14 @@ import statsmodels.api as sm
 
 from attribution.errors import UsageError
 from attribution.findings import Finding
+from attribution.rundir import PRESSURE_COLUMNS
 
 LEVELS = ("week", "journey")
-PRESSURE_COLUMNS = (
-    "level",
-    "channel",
-    "frequency",
-    "label",
-    "rows",
-    "conversions",
-    "raw_rate",
-    "raw_change",
-    "effect",
-    "effect_low",
-    "effect_high",
-    "peak",
-    "peak_low",
-    "peak_high",
-    "beyond",
-    "method",
-)
 
 
-def frequency_bins(counts: np.ndarray, max_frequency: int, min_rows: int) -> int:
+def frequency_bins(
+    counts: np.ndarray, max_frequency: int, min_rows: int, weight: np.ndarray | None = None
+) -> int:
     """The top frequency bin: the largest ``k <= max_frequency`` such that every frequency up
     to ``k`` has at least ``min_rows`` rows; higher counts are pooled into ``k``.
 
@@ -74,12 +59,13 @@ def frequency_bins(counts: np.ndarray, max_frequency: int, min_rows: int) -> int
     >>> frequency_bins(np.array([0] * 50 + [1] * 50 + [2] * 10 + [5] * 60), 8, 20)
     2
     """
+    w = np.ones(len(counts)) if weight is None else np.asarray(weight, dtype=float)
     k = 0
     for f in range(1, max_frequency + 1):
-        if (counts == f).sum() < min_rows or (counts >= f).sum() < min_rows:
+        if w[counts == f].sum() < min_rows or w[counts >= f].sum() < min_rows:
             break
         k = f
-    return max(k, 1) if (counts >= 1).sum() >= min_rows else k
+    return max(k, 1) if w[counts >= 1].sum() >= min_rows else k
 
 
 def demean(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
@@ -228,7 +214,7 @@ class ContactPressure:
     draws: int = 1000
     ci: float = 0.9
     seed: int = 0
-    covariates: tuple[str, ...] = field(default=())
+    covariates: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.max_frequency < 1 or self.min_rows < 1 or self.draws < 0:
@@ -264,9 +250,14 @@ class ContactPressure:
         return [c for c in frame.columns if c not in fixed and c not in self.covariates]
 
     def _design(
-        self, counts: np.ndarray, channel: str, findings: list[Finding], level: str
+        self,
+        counts: np.ndarray,
+        channel: str,
+        findings: list[Finding],
+        level: str,
+        weight: np.ndarray | None = None,
     ) -> tuple[np.ndarray, int]:
-        top = frequency_bins(counts, self.max_frequency, self.min_rows)
+        top = frequency_bins(counts, self.max_frequency, self.min_rows, weight)
         if top == 0:
             findings.append(
                 Finding(
@@ -341,7 +332,12 @@ class ContactPressure:
     ) -> ChannelPressure | None:
         y = (pd.to_numeric(journeys["converted"]).to_numpy(dtype=float) > 0).astype(float)
         counts = journeys[ch].to_numpy(dtype=np.int64)
-        bins, top = self._design(counts, ch, findings, "journey")
+        wt = (  # aggregated rows: the number of journeys each stands for
+            journeys["weight"].to_numpy(dtype=float)
+            if "weight" in journeys.columns
+            else np.ones(len(y))
+        )
+        bins, top = self._design(counts, ch, findings, "journey", wt)
         if top == 0:
             return None
         others = [journeys[c].to_numpy(dtype=float) for c in channels if c != ch]
@@ -353,7 +349,7 @@ class ContactPressure:
         x = np.column_stack([np.ones(len(y)), bins, *others, *cov])
         keep = np.r_[True, np.ptp(x[:, 1:], axis=0) > 0]
         try:
-            fit = sm.GLM(y, x[:, keep], family=sm.families.Binomial()).fit()
+            fit = sm.GLM(y, x[:, keep], family=sm.families.Binomial(), freq_weights=wt).fit()
         except (ValueError, np.linalg.LinAlgError) as exc:  # separation, singular design
             findings.append(
                 Finding(
@@ -378,7 +374,7 @@ class ContactPressure:
         eff = [np.zeros(sims.shape[0])]
         for k in range(top):
             p = 1 / (1 + np.exp(-(eta0 + sims[:, 1 + k][None, :])))
-            eff.append((p - p0).mean(axis=0))
+            eff.append(wt @ (p - p0) / wt.sum())
         effects = np.column_stack(eff)[:, 1:]
         return self._channel(
             "journey",
@@ -388,6 +384,7 @@ class ContactPressure:
             y,
             effects,
             "logit per journey with the other channels' touches and the customer covariates",
+            wt,
         )
 
     def _channel(
@@ -399,6 +396,7 @@ class ContactPressure:
         y: np.ndarray,
         sims: np.ndarray,
         method: str,
+        weight: np.ndarray | None = None,
     ) -> ChannelPressure:
         """``sims``: (draws + 1, top) effects of bins 1..top; row 0 the estimate."""
         eff = np.column_stack([np.zeros(len(sims)), sims])
@@ -414,8 +412,9 @@ class ContactPressure:
         else:
             drop = eff[1:, top] - eff[1:, peak] if len(eff) > 1 else eff[:1, top] - eff[0, peak]
             beyond = "declines" if np.quantile(drop, 1 - a) < 0 else "flat"
-        rows = np.bincount(counts, minlength=top + 1)[: top + 1].astype(float)
-        conv = np.bincount(counts, weights=y, minlength=top + 1)[: top + 1]
+        w = np.ones(len(y)) if weight is None else weight
+        rows = np.bincount(counts, weights=w, minlength=top + 1)[: top + 1]
+        conv = np.bincount(counts, weights=y * w, minlength=top + 1)[: top + 1]
         return ChannelPressure(
             level,
             ch,

@@ -14,13 +14,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from attribution import rundir
 from attribution.errors import UsageError
 from attribution.findings import Finding
 from attribution.io import safe_child, write_csv, write_json
 from attribution.pipeline.config import RunConfig
 from attribution.pipeline.manifest import Manifest
+from attribution.pipeline.segments import (
+    apply_caps,
+    binding,
+    caps_findings,
+    plan_caps,
+    segment_request,
+    segments_stage,
+)
 
 log = logging.getLogger("attribution")
 
@@ -37,6 +47,9 @@ class _State:
     mmm: Any = None
     combined: pd.DataFrame | None = None
     skipped: dict[str, str] = field(default_factory=dict)
+    segments: Any = None  # SegmentData from the journey engine (pipeline/segments.py)
+    pressure: pd.DataFrame | None = None
+    weekly: pd.DataFrame | None = None
 
 
 def run_pipeline(cfg: RunConfig) -> Path:
@@ -52,7 +65,8 @@ def run_pipeline(cfg: RunConfig) -> Path:
     m = Manifest(run_dir=out, config=cfg.to_dict(), seed=cfg.run.seed)
     st = _State()
     try:
-        for name, stage in (("journeys", _journeys), ("mta", _mta), ("inputs", _media),
+        for name, stage in (("journeys", _journeys), ("mta", _mta), ("segments", segments_stage),
+                            ("inputs", _media),
                             ("mmm", _mmm), ("combine", _combine), ("optimize", _optimize)):
             with m.timed(name):
                 stage(cfg, m, st)
@@ -98,7 +112,8 @@ def _journeys(cfg: RunConfig, m: Manifest, st: _State) -> None:
                                  memory_limit=j.memory_limit, threads=j.threads,
                                  spark_master=j.spark_master, spark_conf=j.spark_conf)
         res = builder.fit(inp.touchpoints, inp.conversions, inp.id_map,
-                          journeys_out=out / "journeys.parquet")
+                          journeys_out=out / "journeys.parquet", segments=segment_request(cfg))
+        st.segments = res.segments
         m.add_output(out / "journeys.parquet")
         for name, acc in res.accounting.items():
             m.add_accounting(f"journeys.{name}", acc if isinstance(acc, dict) else {"value": acc})
@@ -285,8 +300,15 @@ def _optimize(cfg: RunConfig, m: Manifest, st: _State) -> None:
     opt = BudgetOptimizer(objective=o.objective, margin=o.margin, risk_quantile=o.risk_quantile,
                           max_change_pct=o.max_change_pct, interval=cfg.run.interval,
                           seed=cfg.run.seed)
+    caps = plan_caps(cfg, st, tuple(model.channels), np.asarray(model.current_spend))
+    if caps is not None:  # frequency caps as spend caps (pipeline/segments.py)
+        bounds = apply_caps(bounds, caps, model.channels)
     plan = opt.fit(model, budget, bounds)
     m.add_output(write_csv(out / "plan.csv", plan.to_frame()))
+    if caps is not None:
+        caps = binding(caps, plan.to_frame(total=False))
+        m.add_output(write_csv(out / rundir.CAPS_CSV, caps))
+        m.add_findings(caps_findings(caps), stage="optimize")
     sweep = budget_sweep(model, budget, bounds=bounds, optimizer=opt)
     m.add_output(write_csv(out / "sweep.csv", sweep.to_frame()))
     m.add_findings(plan.findings, stage="optimize")
