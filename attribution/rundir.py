@@ -32,6 +32,7 @@ PRESSURE_CSV = "pressure.csv"
 ONLINE_OFFLINE_CSV = "online_offline.csv"
 CAPS_CSV = "caps.csv"
 SEGMENT_PATHS_CSV = "segment_paths.csv"
+OFFLINE_CHANNELS_KEY = "offline_channels"  # run.json: the channels counted as offline
 # columns of each file (attribution/mta/segments.py, pressure.py, online_offline.py,
 # attribution/optimize/caps.py write them in this order)
 MTA_BY_SEGMENT_COLUMNS = ("segment", "value", "model", "channel", "conversions", "ci_low",

@@ -153,6 +153,7 @@ def segments_stage(cfg: RunConfig, m: Manifest, st: Any) -> None:
     m.add_output(write_csv(out / rundir.MTA_BY_SEGMENT_CSV, res.to_frame()))
     m.add_findings([*found, *res.findings], stage="segments")
     offline = tuple(s.offline_channels) if s.offline_channels is not None else OFFLINE_DEFAULT
+    m.extra[rundir.OFFLINE_CHANNELS_KEY] = sorted(offline)
     if st.paths is not None:
         o2o = online_offline_by_segment(st.paths, segs, offline=offline, ci=level, sep=cfg_sep(cfg))
         m.add_output(write_csv(out / rundir.ONLINE_OFFLINE_CSV, o2o))

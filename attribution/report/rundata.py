@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from attribution import rundir
 from attribution.errors import InputError, UsageError
 
 # relative path -> (required columns, numeric columns if present)
@@ -54,6 +55,19 @@ FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "mmm/response_curves.csv": (("channel", "spend", "response"),
                                 ("spend", "response", "response_low", "response_high")),
     "sweep.csv": (("budget", "expected"), ("budget", "expected", "expected_low", "expected_high")),
+    # segments and contact pressure (report/sections_segments.py)
+    rundir.MTA_BY_SEGMENT_CSV: (("segment", "value", "model", "channel", "share"),
+                                ("conversions", "ci_low", "ci_high", "share", "share_low",
+                                 "share_high", "segment_conversions", "segment_journeys")),
+    rundir.PRESSURE_CSV: (("level", "channel", "frequency", "effect"),
+                          ("frequency", "rows", "conversions", "raw_rate", "raw_change",
+                           "effect", "effect_low", "effect_high", "peak", "peak_low",
+                           "peak_high")),
+    rundir.ONLINE_OFFLINE_CSV: (("segment", "value", "direction", "role", "share"),
+                                ("journeys", "base", "share", "share_low", "share_high")),
+    rundir.CAPS_CSV: (("channel", "spend_cap"),
+                      ("frequency_cap", "touches_per_week", "reached_per_week", "weekly_spend",
+                       "touches_per_spend", "spend_cap", "recommended_spend")),
 }
 
 _TOTAL_NAMES = {"total", "(total)", "all", "__total__"}

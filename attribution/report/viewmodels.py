@@ -151,11 +151,13 @@ def build_report(run: RunData, previous: RunData | None = None,
     """
     from attribution.report import sections as S
     from attribution.report import sections_more as M
+    from attribution.report import sections_segments
     from attribution.report import wording as W
 
     settings = settings or ReportSettings()
     ctx = S.Context(run=run, fmt=settings.formatter(), settings=settings)
     secs = [S.summary(ctx), S.contribution(ctx), S.roi(ctx), M.attribution(ctx), M.budget(ctx)]
+    secs += [x for x in [sections_segments.segments(ctx)] if x]  # segments, pressure, caps
     if previous is not None:
         secs.append(M.comparison(ctx, previous))
     secs.append(M.appendix(ctx))
