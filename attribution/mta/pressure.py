@@ -57,7 +57,7 @@ def frequency_bins(
     Example
     -------
     >>> frequency_bins(np.array([0] * 50 + [1] * 50 + [2] * 10 + [5] * 60), 8, 20)
-    2
+    1
     """
     w = np.ones(len(counts)) if weight is None else np.asarray(weight, dtype=float)
     k = 0
