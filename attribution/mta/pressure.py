@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from scipy.special import expit
 
 from attribution.errors import UsageError
 from attribution.findings import Finding
@@ -82,6 +83,30 @@ def demean(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
         return values - (np.bincount(groups, weights=values) / n)[groups]
     sums = np.vstack([np.bincount(groups, weights=values[:, j]) for j in range(values.shape[1])])
     return values - (sums / n).T[groups]
+
+
+def independent_columns(x: np.ndarray, tol: float = 1e-8) -> np.ndarray:
+    """Mask of linearly independent columns, chosen in column order (a column is kept when
+    it is not a combination of the kept ones before it), so the intercept and the frequency
+    bins, which come first, are dropped last.
+
+    Example
+    -------
+    >>> independent_columns(np.array([[1.0, 0, 1], [1, 1, 2], [1, 0, 1]])).tolist()
+    [True, True, False]
+    """
+    keep = np.zeros(x.shape[1], dtype=bool)
+    basis = np.zeros((x.shape[0], 0))
+    for j in range(x.shape[1]):
+        col = x[:, j].astype(float)
+        norm = np.linalg.norm(col)
+        if norm == 0:
+            continue
+        resid = col - basis @ (basis.T @ col) if basis.shape[1] else col
+        if np.linalg.norm(resid) > tol * norm:
+            keep[j] = True
+            basis = np.column_stack([basis, resid / np.linalg.norm(resid)])
+    return keep
 
 
 def peak_interval(effects: np.ndarray, ci: float) -> tuple[int, int, int]:
@@ -348,6 +373,7 @@ class ContactPressure:
         ]
         x = np.column_stack([np.ones(len(y)), bins, *others, *cov])
         keep = np.r_[True, np.ptp(x[:, 1:], axis=0) > 0]
+        keep &= independent_columns(x)
         try:
             fit = sm.GLM(y, x[:, keep], family=sm.families.Binomial(), freq_weights=wt).fit()
         except (ValueError, np.linalg.LinAlgError) as exc:  # separation, singular design
@@ -370,10 +396,10 @@ class ContactPressure:
         base = x.copy()
         base[:, 1 : 1 + top] = 0.0
         eta0 = base @ sims.T  # (rows, draws + 1)
-        p0 = 1 / (1 + np.exp(-eta0))
+        p0 = expit(eta0)
         eff = [np.zeros(sims.shape[0])]
         for k in range(top):
-            p = 1 / (1 + np.exp(-(eta0 + sims[:, 1 + k][None, :])))
+            p = expit(eta0 + sims[:, 1 + k][None, :])
             eff.append(wt @ (p - p0) / wt.sum())
         effects = np.column_stack(eff)[:, 1:]
         return self._channel(
