@@ -79,10 +79,33 @@ def demean(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """
     values = np.asarray(values, dtype=float)
     n = np.bincount(groups).astype(float)
+    if values.ndim == 2 and values.shape[1] == 0:
+        return values.copy()
     if values.ndim == 1:
         return values - (np.bincount(groups, weights=values) / n)[groups]
     sums = np.vstack([np.bincount(groups, weights=values[:, j]) for j in range(values.shape[1])])
     return values - (sums / n).T[groups]
+
+
+def demean_two_way(
+    values: np.ndarray, g1: np.ndarray, g2: np.ndarray, tol: float = 1e-10, max_iter: int = 500
+) -> np.ndarray:
+    """Sweep out two sets of fixed effects (customers and weeks) by alternating projections:
+    the residual of a regression on both sets of dummies, without building them.
+
+    Example
+    -------
+    >>> v = np.array([1.0, 2.0, 3.0, 5.0])
+    >>> demean_two_way(v, np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1])).round(6).tolist()
+    [0.25, -0.25, -0.25, 0.25]
+    """
+    out = np.asarray(values, dtype=float).copy()
+    for _ in range(max_iter):
+        before = out
+        out = demean(demean(out, g1), g2)
+        if np.max(np.abs(out - before), initial=0.0) < tol:
+            break
+    return out
 
 
 def independent_columns(x: np.ndarray, tol: float = 1e-8) -> np.ndarray:
@@ -228,6 +251,8 @@ class ContactPressure:
     channels : channels to analyse (default: every count column of the panel).
     max_frequency : highest frequency kept as its own bin (more is pooled).
     min_rows : rows a frequency needs to be its own bin.
+    covariates : customer columns of the journey table used as controls (journey model).
+    max_rows : most customer-weeks the weekly model uses (whole customers are sampled).
     draws : coefficient draws for the peak interval.
     ci : interval level.
     seed : seed of the draws.
@@ -240,6 +265,7 @@ class ContactPressure:
     ci: float = 0.9
     seed: int = 0
     covariates: tuple[str, ...] = ()
+    max_rows: int = 250_000
 
     def __post_init__(self) -> None:
         if self.max_frequency < 1 or self.min_rows < 1 or self.draws < 0:
@@ -306,17 +332,21 @@ class ContactPressure:
         rng: np.random.Generator,
         findings: list[Finding],
     ) -> list[ChannelPressure]:
+        panel = self._sample(panel, rng, findings)
         y = (pd.to_numeric(panel["converted"]).to_numpy(dtype=float) > 0).astype(float)
         groups = pd.factorize(panel["customer_id"])[0]
+        weeks = pd.factorize(panel["week"])[0]
         blocks, tops = [], {}
         for ch in channels:
             x, top = self._design(panel[ch].to_numpy(dtype=np.int64), ch, findings, "week")
             blocks.append(x)
             tops[ch] = top
-        weeks = pd.get_dummies(panel["week"], drop_first=True).to_numpy(dtype=float)
-        x = np.column_stack([*blocks, weeks])
-        keep = np.ptp(x, axis=0) > 0 if len(x) else np.zeros(x.shape[1], bool)
-        xd, yd = demean(x, groups), demean(y, groups)
+        x = np.column_stack(blocks) if blocks else np.zeros((len(y), 0))
+        # customer and week fixed effects, both swept out (no dummy columns)
+        xd, yd = demean_two_way(x, groups, weeks), demean_two_way(y, groups, weeks)
+        keep = np.abs(xd).max(axis=0) > 1e-12 if len(x) else np.zeros(x.shape[1], bool)
+        if not keep.any():  # no channel with enough touched weeks (findings say which)
+            return []
         fit = sm.OLS(yd, xd[:, keep], hasconst=False).fit(
             method="qr", cov_type="cluster", cov_kwds={"groups": groups}
         )
@@ -341,11 +371,33 @@ class ContactPressure:
                     counts,
                     y,
                     sims,
-                    "customer fixed effects (linear probability, within "
-                    "customer, week effects, clustered by customer)",
+                    "customer and week fixed effects (linear probability, "
+                    "within customer, clustered by customer)",
                 )
             )
         return out
+
+    def _sample(
+        self, panel: pd.DataFrame, rng: np.random.Generator, findings: list[Finding]
+    ) -> pd.DataFrame:
+        """At most ``max_rows`` customer-weeks: whole customers drawn at random beyond it."""
+        if len(panel) <= self.max_rows:
+            return panel
+        cust = panel["customer_id"].unique()
+        per = len(panel) / len(cust)
+        take = rng.choice(cust, size=max(int(self.max_rows / per), 1), replace=False)
+        out = panel[panel["customer_id"].isin(set(take))]
+        findings.append(
+            Finding(
+                "info",
+                "pressure.sampled",
+                f"contact pressure was estimated on {len(take):,} of {len(cust):,} customers "
+                f"({len(out):,} customer-weeks), drawn at random",
+                "raise max_rows for a tighter interval (more memory and time)",
+                "pressure",
+            )
+        )
+        return out.reset_index(drop=True)
 
     def _journey(
         self,
