@@ -255,7 +255,7 @@ def _pressure_blocks(ctx: Context) -> list[Block]:
                 (
                     W.H_CHANNEL,
                     W.H_SATURATION,
-                    W.H_BEYOND,
+                    W.H_PAST_PEAK,
                     W.H_AT_PEAK,
                     W.H_RAW_PEAK,
                     W.H_JOURNEY_PEAK,
@@ -291,7 +291,7 @@ def _caps_blocks(ctx: Context) -> list[Block]:
         Table(
             "caps",
             W.CAPS_TABLE,
-            (W.H_CHANNEL, W.H_FREQ_CAP, W.H_SOURCE, W.H_SPEND_CAP, W.H_RECOMMENDED, W.H_BINDS),
+            (W.H_CHANNEL, W.H_FREQ_CAP, W.H_SOURCE, W.H_SPEND_CAP, W.H_CAP_RECOMMENDED, W.H_BINDS),
             rows,
             (False, True, False, True, True, False),
         ),
