@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.errors import InputError
+from attribution.findings import Finding
 from attribution.optimize.bounds import ChannelBounds, parse_number
 from attribution.rundir import CAPS_COLUMNS
 
@@ -47,6 +48,8 @@ class Cap:
     frequency_cap: float | None = None
     spend_cap: float | None = None
     source: str = "user"
+    touches_per_week: float | None = None  # observed elsewhere (caps file); else from journeys
+    reached_per_week: float | None = None
 
 
 def spend_cap(
@@ -79,7 +82,9 @@ def touch_rates(weekly: pd.DataFrame, channels: Sequence[str]) -> pd.DataFrame:
 
 
 def read_caps(path: str | Path, channels: Sequence[str] | None = None) -> list[Cap]:
-    """Read a caps CSV: ``channel`` plus ``frequency_cap`` and/or ``spend_cap`` (weekly).
+    """Read a caps CSV: ``channel`` plus ``frequency_cap`` and/or ``spend_cap`` (weekly);
+    optionally ``touches_per_week`` and ``reached_per_week`` observed at the current spend
+    (otherwise they come from the run's journeys).
 
     Bad cells raise ``InputError`` naming file, row and column.
     """
@@ -98,7 +103,7 @@ def read_caps(path: str | Path, channels: Sequence[str] | None = None) -> list[C
             reason="unreadable",
         ) from None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
-    allowed = ("channel", "frequency_cap", "spend_cap")
+    allowed = ("channel", "frequency_cap", "spend_cap", "touches_per_week", "reached_per_week")
     bad = [c for c in frame.columns if c not in allowed]
     if "channel" not in frame.columns or bad:
         col = bad[0] if bad else "channel"
@@ -135,7 +140,14 @@ def read_caps(path: str | Path, channels: Sequence[str] | None = None) -> list[C
         seen.add(ch)
         f = parse_number(rec.get("frequency_cap", ""), name, row, "frequency_cap")
         s = parse_number(rec.get("spend_cap", ""), name, row, "spend_cap")
-        for col, v in (("frequency_cap", f), ("spend_cap", s)):
+        t = parse_number(rec.get("touches_per_week", ""), name, row, "touches_per_week")
+        r = parse_number(rec.get("reached_per_week", ""), name, row, "reached_per_week")
+        for col, v in (
+            ("frequency_cap", f),
+            ("spend_cap", s),
+            ("touches_per_week", t),
+            ("reached_per_week", r),
+        ):
             if v is not None and v < 0:
                 raise InputError(
                     f"{col} {v} is negative",
@@ -154,7 +166,7 @@ def read_caps(path: str | Path, channels: Sequence[str] | None = None) -> list[C
                 column="frequency_cap",
                 reason="empty",
             )
-        out.append(Cap(ch, f, s, "user"))
+        out.append(Cap(ch, f, s, "user", t, r))
     return out
 
 
@@ -182,6 +194,8 @@ def resolve_caps(
         spend = float(weekly_spend.get(ch, np.nan))
         tpw = float(r.at[ch, "touches_per_week"]) if ch in r.index else np.nan
         rpw = float(r.at[ch, "reached_per_week"]) if ch in r.index else np.nan
+        if c.touches_per_week is not None and c.reached_per_week is not None:
+            tpw, rpw = c.touches_per_week, c.reached_per_week  # given with the cap
         cap = c.spend_cap
         if cap is None and c.frequency_cap is not None and np.isfinite(spend):
             cap = spend_cap(c.frequency_cap, spend, tpw, rpw)
@@ -223,3 +237,46 @@ def binding(caps: pd.DataFrame, plan: pd.DataFrame, rtol: float = 1e-3) -> pd.Da
         out["recommended_spend"].to_numpy(dtype=float) >= cap * (1 - rtol) - 1e-9
     )
     return out[list(CAP_COLUMNS)]
+
+
+def file_caps(
+    path: str | Path, channels: Sequence[str], current_spend: Sequence[float], horizon: int = 1
+) -> pd.DataFrame:
+    """Caps from a caps file alone (``attribution optimize --caps F``): spend caps as totals
+    over ``horizon`` weeks; frequency caps need the file's touch rates."""
+    empty = pd.DataFrame(columns=["channel", "touches_per_week", "reached_per_week"])
+    caps = resolve_caps(
+        read_caps(path, channels),
+        empty,
+        dict(zip(channels, map(float, current_spend), strict=True)),
+    )
+    return caps.assign(spend_cap=caps["spend_cap"] * horizon)
+
+
+def caps_findings(caps: pd.DataFrame) -> list[Finding]:
+    """Which caps bind in the plan, and which could not be turned into spend."""
+    out = []
+    for r in caps.itertuples(index=False):
+        if not np.isfinite(r.spend_cap):
+            out.append(
+                Finding(
+                    "warning",
+                    "optimize.cap_unusable",
+                    f"{r.channel}: a frequency cap of {r.frequency_cap:g} could not "
+                    "be turned into spend (no touches or no spend observed)",
+                    "give a spend_cap, or touches_per_week and reached_per_week, "
+                    "for this channel in the caps file",
+                    "optimize",
+                )
+            )
+        elif r.binds:
+            out.append(
+                Finding(
+                    "info",
+                    "optimize.cap_binds",
+                    f"{r.channel}: the frequency cap binds: the plan stops at {r.spend_cap:,.0f}",
+                    "",
+                    "optimize",
+                )
+            )
+    return out

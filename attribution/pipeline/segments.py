@@ -30,6 +30,7 @@ from attribution.mta.segments import SegmentAttribution
 from attribution.optimize.caps import (
     apply_caps,
     binding,
+    caps_findings,
     caps_from_pressure,
     read_caps,
     resolve_caps,
@@ -230,35 +231,6 @@ def plan_caps(
         else pd.DataFrame(columns=["channel", "touches_per_week", "reached_per_week"])
     )
     return resolve_caps(caps, rates, dict(zip(channels, map(float, current), strict=True)))
-
-
-def caps_findings(caps: pd.DataFrame) -> list[Finding]:
-    """Which caps bind in the plan, and which could not be turned into spend."""
-    out = []
-    for r in caps.itertuples(index=False):
-        if not np.isfinite(r.spend_cap):
-            out.append(
-                Finding(
-                    "warning",
-                    "optimize.cap_unusable",
-                    f"{r.channel}: a frequency cap of {r.frequency_cap:g} could not "
-                    "be turned into spend (no touches or no spend observed)",
-                    "give a spend_cap for this channel in the caps file",
-                    "optimize",
-                )
-            )
-        elif r.binds:
-            out.append(
-                Finding(
-                    "info",
-                    "optimize.cap_binds",
-                    f"{r.channel}: the frequency cap binds: the plan stops at "
-                    f"{r.spend_cap:,.0f} a week",
-                    "",
-                    "optimize",
-                )
-            )
-    return out
 
 
 __all__ = [

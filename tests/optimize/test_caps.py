@@ -91,3 +91,30 @@ def test_read_caps_errors(tmp_path):
     f.write_text("channel,frequency_cap,spend_cap\nemail,3,\nsocial,,100\n")
     assert read_caps(f, ["email", "social"]) == [Cap("email", 3.0, None), Cap("social", None,
                                                                              100.0)]
+
+
+def test_cli_caps_file_binds(tmp_path, run_cli):
+    from attribution.optimize.response import ParametricResponse as PR
+
+    rng = np.random.default_rng(7)
+    beta = rng.lognormal(np.log([300.0, 200.0, 150.0]), 0.2, (50, 3))
+    half = rng.lognormal(np.log([120.0, 40.0, 60.0]), 0.2, (50, 3))
+    PR(("tv", "search", "social"), np.array([100.0, 50.0, 30.0]), beta=beta, curve="hill",
+       params={"half": half, "shape": np.ones((50, 3))}).save(tmp_path / "m.json")
+    # search: 50/week buys 400 touches on 100 customers (4 each); a cap of 2 -> 25/week
+    (tmp_path / "caps.csv").write_text(
+        "channel,frequency_cap,spend_cap,touches_per_week,reached_per_week\n"
+        "search,2,,400,100\nsocial,,1000,,\n")
+    code, _, err = run_cli("-q", "optimize", "--model", tmp_path / "m.json", "--budget", "180",
+                           "--out", tmp_path / "plan.csv", "--caps", tmp_path / "caps.csv",
+                           "--max-change-pct", "500")
+    assert code == 0, err
+    caps = pd.read_csv(tmp_path / "plan_caps.csv").set_index("channel")
+    assert caps.loc["search", "spend_cap"] == pytest.approx(25.0)
+    plan = pd.read_csv(tmp_path / "plan.csv").set_index("channel")
+    assert plan.loc["search", "recommended_spend"] <= 25.0 + 1e-6
+    assert bool(caps.loc["search", "binds"]) and not bool(caps.loc["social", "binds"])
+    (tmp_path / "bad.csv").write_text("channel,frequency_cap\nfax,2\n")
+    code, _, err = run_cli("optimize", "--model", tmp_path / "m.json", "--budget", "180",
+                           "--out", tmp_path / "p2.csv", "--caps", tmp_path / "bad.csv")
+    assert code == 2 and "unknown channel 'fax'" in err and "Traceback" not in err
