@@ -262,6 +262,7 @@ def _pressure_blocks(ctx: Context) -> list[Block]:
                 ),
                 tuple(rows),
                 (False, True, False, True, True, True),
+                W.PRESSURE_NOTE,
             )
         )
     return blocks

@@ -349,6 +349,10 @@ H_PAST_PEAK = "Beyond it"
 H_AT_PEAK = "Change at saturation"
 H_RAW_PEAK = "Raw cross-tab would say"
 H_JOURNEY_PEAK = "Per journey (descriptive)"
+PRESSURE_NOTE = ("Saturation is the frequency with the highest estimated response; the interval "
+                 "comes from the model's sampling uncertainty. The per-journey column compares "
+                 "journeys, not customers: long journeys that end without a purchase carry many "
+                 "touches, so it is confounded and is never used for caps.")
 BEYOND = {"declines": "an extra touch reduces response", "flat": "an extra touch adds nothing",
           "not_reached": "no saturation seen up to {top}+ touches"}
 
