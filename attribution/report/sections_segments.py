@@ -54,7 +54,8 @@ def _attribution_blocks(ctx: Context) -> list[Block]:
         model = _reference(seg)
         f = seg[seg["model"] == model]
         blocks.append(Paragraph(W.SEG_INTRO.format(model=model_name(model), level=ctx.level)))
-        diff = f[f["mix_differs"].astype(str).str.lower() == "true"]
+        # the "(none)" pseudo-channel (conversions without a touch) is no channel to plan
+        diff = f[(f["mix_differs"].astype(str).str.lower() == "true") & (f["channel"] != "(none)")]
         rows = []
         for (s, ch), g in diff.groupby(["segment", "channel"], sort=False):
             hi, lo = g.loc[g["share"].idxmax()], g.loc[g["share"].idxmin()]
