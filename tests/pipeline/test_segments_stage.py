@@ -27,7 +27,7 @@ def run_dir(tmp_path_factory):
     d = tmp_path_factory.mktemp("seg")
     chans = (*DEFAULT_FATIGUE_CHANNELS, FatigueChannel("store_visit", mean=0.4, peak=1,
                                                         online=False))
-    w = simulate_fatigue(FatigueConfig(customers=900, weeks=12, seed=5, channels=chans))
+    w = simulate_fatigue(FatigueConfig(customers=600, weeks=10, seed=5, channels=chans))
     w.touchpoints.to_parquet(d / "tp.parquet")
     w.conversions.to_parquet(d / "cv.parquet")
     cust = w.customers.copy()
