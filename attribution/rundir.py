@@ -32,6 +32,21 @@ SHAPLEY_BY_POSITION_CSV = "shapley_by_position.csv"
 MTA_BY_SEGMENT_CSV = "mta_by_segment.csv"
 PRESSURE_CSV = "pressure.csv"
 ONLINE_OFFLINE_CSV = "online_offline.csv"
+CAPS_CSV = "caps.csv"
+SEGMENT_PATHS_CSV = "segment_paths.csv"
+OFFLINE_CHANNELS_KEY = "offline_channels"  # run.json: the channels counted as offline
+# columns of each file (attribution/mta/segments.py, pressure.py, online_offline.py,
+# attribution/optimize/caps.py write them in this order)
+MTA_BY_SEGMENT_COLUMNS = ("segment", "value", "model", "channel", "conversions", "ci_low",
+                          "ci_high", "value_credit", "share", "share_low", "share_high",
+                          "segment_conversions", "segment_journeys", "mix_differs")
+PRESSURE_COLUMNS = ("level", "channel", "frequency", "label", "rows", "conversions",
+                    "raw_rate", "raw_change", "effect", "effect_low", "effect_high",
+                    "peak", "peak_low", "peak_high", "beyond", "method")
+ONLINE_OFFLINE_COLUMNS = ("segment", "value", "direction", "role", "channel", "journeys",
+                          "base", "share", "share_low", "share_high")
+CAPS_COLUMNS = ("channel", "frequency_cap", "source", "touches_per_week", "reached_per_week",
+                "weekly_spend", "touches_per_spend", "spend_cap", "recommended_spend", "binds")
 
 # ----------------------------------------------------------------------------- media-mix model
 MMM_DIR = "mmm"

@@ -34,6 +34,7 @@ from attribution.journeys.options import (
     Source,
 )
 from attribution.journeys.profile import timestamp_format
+from attribution.journeys.segments import SegmentData, SegmentRequest, run_segments
 from attribution.journeys.sources import read_error, resolve_source
 
 log = logging.getLogger("attribution")
@@ -81,6 +82,7 @@ class JourneyResult:
     engine: str
     journeys: pd.DataFrame | None = None
     rejected: pd.DataFrame | None = field(default=None, repr=False)
+    segments: SegmentData | None = field(default=None, repr=False)  # fit(segments=...)
 
     def to_frame(self) -> pd.DataFrame:
         """The aggregated path table."""
@@ -163,7 +165,7 @@ class JourneyBuilder:
 
     def fit(self, touchpoints: Source, conversions: Source, id_map: Source | None = None, *,
             journeys_out: str | Path | None = None, keep_journeys: bool = False,
-            ) -> JourneyResult:
+            segments: SegmentRequest | None = None) -> JourneyResult:
         """Build the journeys.
 
         Parameters
@@ -174,6 +176,8 @@ class JourneyBuilder:
             :mod:`attribution.journeys.sources`) or DataFrames.
         journeys_out : write the per-journey table here (``.csv`` or Parquet).
         keep_journeys : also return the per-journey table in memory (small data only).
+        segments : also join customer attributes and compute the built-in segments and
+            weekly touch counts (:mod:`attribution.journeys.segments`).
 
         Returns
         -------
@@ -188,7 +192,8 @@ class JourneyBuilder:
         runner = self._runner()
         with tempfile.TemporaryDirectory(prefix="attribution-journeys-") as tmp:
             try:
-                return self._fit(runner, inputs, Path(tmp), journeys_out, keep_journeys, t0)
+                return self._fit(runner, inputs, Path(tmp), journeys_out, keep_journeys, t0,
+                                 segments)
             finally:
                 runner.close()
 
@@ -226,7 +231,8 @@ class JourneyBuilder:
         return files if len(files) > 1 else [name], name
 
     def _fit(self, runner: Any, inputs: Inputs, tmp: Path, journeys_out: str | Path | None,
-             keep_journeys: bool, t0: float) -> JourneyResult:
+             keep_journeys: bool, t0: float, segments: SegmentRequest | None = None
+             ) -> JourneyResult:
         opts, d = self.options, runner.dialect
         has_map = inputs.id_map is not None
         names = {"j_raw_touch": self._raw(runner, "j_raw_touch", inputs.touchpoints, tmp),
@@ -302,7 +308,9 @@ class JourneyBuilder:
                 accounting[key]["timestamp_format"] = fmt
         accounting["seconds"] = round(time.perf_counter() - t0, 3)
         accounting["engine"] = self.engine
-        res = JourneyResult(paths, accounting, opts, self.engine, journeys, rejected)
+        seg = (run_segments(runner, segments, opts, tokens, source, tmp)
+               if segments is not None else None)
+        res = JourneyResult(paths, accounting, opts, self.engine, journeys, rejected, seg)
         for line in res.summary().splitlines():
             log.info("%s", line)
         return res

@@ -20,6 +20,7 @@ from attribution.io import write_csv
 from attribution.optimize.adapters import load_response_model
 from attribution.optimize.allocate import OBJECTIVES, BudgetOptimizer
 from attribution.optimize.bounds import DEFAULT_MAX_CHANGE_PCT, read_bounds
+from attribution.optimize.caps import apply_caps, binding, caps_findings, file_caps
 from attribution.optimize.horizon import CARRYOVER
 from attribution.optimize.scenarios import budget_sweep, evaluate_plans, read_plans, sweep_budgets
 from attribution.pipeline.lock import RunLock
@@ -39,6 +40,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, metavar="F", help="plan table to write (CSV)")
     parser.add_argument("--bounds", metavar="F",
                         help="CSV: channel, min, max, min_pct, max_pct, locked")
+    parser.add_argument("--caps", metavar="F",
+                        help="frequency/spend caps CSV: channel, frequency_cap and/or spend_cap "
+                             "(weekly), touches_per_week, reached_per_week (see "
+                             "docs/segments-and-pressure.md)")
     parser.add_argument("--objective", choices=OBJECTIVES, default="sales")
     parser.add_argument("--margin", type=float, metavar="M",
                         help="profit per unit of outcome (needed for --objective profit)")
@@ -155,10 +160,19 @@ def _plan(args: argparse.Namespace, model: object, metric: str, opt: BudgetOptim
              f"{budget:,.0f}", args.horizon, f"{current_total:,.0f}", len(model.channels))
     limits = bounds_statement(args.max_change_pct, args.bounds)
     log.info("%s", limits)
+    caps = None
+    if args.caps:  # weekly caps, as totals over the horizon
+        caps = file_caps(args.caps, model.channels, model.current_spend, args.horizon)
+        bounds = apply_caps(bounds, caps, model.channels)
     result = opt.fit(model, budget, bounds)
     for p in result.write(out, unsafe_reason(blockers)):
         m.add_output(p)
     m.add_findings(result.findings, stage="optimize")
+    if caps is not None:
+        caps = binding(caps, result.to_frame(total=False))
+        m.add_output(write_csv(out.with_name(out.stem + "_caps.csv"), caps))
+        _log_findings(tuple(caps_findings(caps)))
+        m.add_findings(caps_findings(caps), stage="optimize")
     print(limits)
     log.info("%s", result.summary().splitlines()[1])
     log.info("wrote %s", out)

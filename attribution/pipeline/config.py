@@ -61,6 +61,7 @@ class InputsConfig:
     ga4: Path | str | None = None
     ad_spend: tuple[Path, ...] = ()
     sales: Path | None = None
+    customers: Path | None = None      # customer attributes for segments (customer_id + any)
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,21 @@ class OptimizeConfig:
 
 
 @dataclass(frozen=True)
+class SegmentsConfig:
+    """Segments, contact pressure, online/offline and frequency caps (docs/segments-and-
+    pressure.md); they run whenever journeys are built from touchpoints."""
+
+    enabled: bool = True
+    max_levels: int = 20               # most distinct values of an attribute column
+    min_conversions: int = 50          # converting journeys a segment needs to be estimated
+    offline_channels: tuple[str, ...] | None = None  # default: store_visit, call_centre, ...
+    pressure: bool = True
+    max_frequency: int = 10
+    caps_from_pressure: bool = True    # frequency caps for the plan from the pressure results
+    caps: Path | None = None           # user caps CSV: channel, frequency_cap and/or spend_cap
+
+
+@dataclass(frozen=True)
 class ReportConfig:
     formats: tuple[str, ...] = ("html", "pdf")
     currency: str = "EUR"
@@ -162,6 +178,7 @@ class RunConfig:
     mta: MTAConfig = field(default_factory=MTAConfig)
     mmm: MMMConfig = field(default_factory=MMMConfig)
     optimize: OptimizeConfig = field(default_factory=OptimizeConfig)
+    segments: SegmentsConfig = field(default_factory=SegmentsConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     mapping: MappingConfig = field(default_factory=MappingConfig)
 

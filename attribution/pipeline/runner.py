@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from attribution import rundir as R
@@ -32,6 +33,14 @@ from attribution.pipeline.manifest import (
     unsafe_reason,
 )
 from attribution.pipeline.prepare import path_columns, prepare_inputs
+from attribution.pipeline.segments import (
+    apply_caps,
+    binding,
+    caps_findings,
+    plan_caps,
+    segment_request,
+    segments_stage,
+)
 from attribution.pipeline.window import check_window, restrict_events, week_mask, window_record
 
 log = logging.getLogger("attribution")
@@ -51,6 +60,9 @@ class _State:
     combined: pd.DataFrame | None = None
     skipped: dict[str, str] = field(default_factory=dict)
     spec: Any = None  # the MMM spec, read with the panel (pipeline/prepare.py)
+    segments: Any = None  # SegmentData from the journey engine (pipeline/segments.py)
+    pressure: pd.DataFrame | None = None
+    weekly: pd.DataFrame | None = None
 
 
 StageFn = Callable[[RunConfig, Manifest, _State], "RunConfig | None"]
@@ -200,7 +212,9 @@ def _journeys(cfg: RunConfig, m: Manifest, st: _State) -> None:
                                  spark_master=j.spark_master, spark_conf=j.spark_conf,
                                  channel_map=cfg.mapping.channels, columns=cfg.mapping.columns,
                                  max_reject_share=cfg.run.max_reject_share)
-        res = builder.fit(tp, conv, inp.id_map, journeys_out=out / R.JOURNEYS_PARQUET)
+        res = builder.fit(tp, conv, inp.id_map, journeys_out=out / R.JOURNEYS_PARQUET,
+                          segments=segment_request(cfg))
+        st.segments = res.segments
         m.add_output(out / R.JOURNEYS_PARQUET)
         for name, acc in res.accounting.items():
             m.add_accounting(f"journeys.{name}", acc if isinstance(acc, dict) else {"value": acc})
@@ -380,9 +394,16 @@ def _optimize(cfg: RunConfig, m: Manifest, st: _State) -> None:
     opt = BudgetOptimizer(objective=o.objective, margin=o.margin, risk_quantile=o.risk_quantile,
                           max_change_pct=o.max_change_pct, interval=cfg.run.interval,
                           seed=cfg.run.seed)
+    caps = plan_caps(cfg, st, tuple(model.channels), np.asarray(model.current_spend))
+    if caps is not None:  # frequency caps as spend caps (pipeline/segments.py)
+        bounds = apply_caps(bounds, caps, model.channels)
     plan = opt.fit(model, budget, bounds)
     for p in plan.write(out / R.PLAN_CSV, unsafe_reason(blockers)):
         m.add_output(p)
+    if caps is not None:
+        caps = binding(caps, plan.to_frame(total=False))
+        m.add_output(write_csv(out / R.CAPS_CSV, caps))
+        m.add_findings(caps_findings(caps), stage="optimize")
     sweep = budget_sweep(model, budget, bounds=bounds, optimizer=opt)
     m.add_output(write_table(out, R.SWEEP_CSV, sweep.to_frame()))
     m.add_findings(plan.findings, stage="optimize")
@@ -465,6 +486,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("inputs", _inputs),                      # cheap: rerun on --resume
     Stage("journeys", _journeys, _restore_journeys),
     Stage("mta", _mta, _restore_mta),
+    Stage("segments", segments_stage),
     Stage("mmm", _mmm, _restore_mmm),
     Stage("combine", _combine, _restore_combine),
     Stage("optimize", _optimize, _restore_skips),

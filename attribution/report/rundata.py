@@ -9,7 +9,7 @@ that needs it. Files read:
   skipped_stages, ...). A run whose manifest says it did not finish (status
   ``running`` with a process that no longer runs, or ``failed``) is refused with
   one line naming the stages that did not finish.
-- the tables of ``rundir.TABLE_COLUMNS`` (``paths.csv``, ``mta.csv``,
+- the tables of ``R.TABLE_COLUMNS`` (``paths.csv``, ``mta.csv``,
   ``mmm/channels.csv``, ``combined.csv``, ``plan.csv`` whose ``total`` row is kept
   apart, ``truth_comparison.csv``, ``mmm/contributions.csv``,
   ``mmm/response_curves.csv``, ``sweep.csv``).
@@ -58,6 +58,19 @@ FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     R.MMM_DECOMPOSITION_CSV: ((R.DATE, R.SALES), (R.SALES,)),
     R.EXPERIMENTS_CSV: (("rank", "channel", "net_value"),
                         ("weeks", "share", "mde", "assurance", "value", "cost", "net_value")),
+    # segments and contact pressure (report/sections_segments.py)
+    R.MTA_BY_SEGMENT_CSV: (("segment", "value", "model", "channel", "share"),
+                                ("conversions", "ci_low", "ci_high", "share", "share_low",
+                                 "share_high", "segment_conversions", "segment_journeys")),
+    R.PRESSURE_CSV: (("level", "channel", "frequency", "effect"),
+                          ("frequency", "rows", "conversions", "raw_rate", "raw_change",
+                           "effect", "effect_low", "effect_high", "peak", "peak_low",
+                           "peak_high")),
+    R.ONLINE_OFFLINE_CSV: (("segment", "value", "direction", "role", "share"),
+                                ("journeys", "base", "share", "share_low", "share_high")),
+    R.CAPS_CSV: (("channel", "spend_cap"),
+                      ("frequency_cap", "touches_per_week", "reached_per_week", "weekly_spend",
+                       "touches_per_spend", "spend_cap", "recommended_spend")),
 }
 
 
@@ -105,7 +118,7 @@ class RunData:
 
     def plan_summary(self) -> dict[str, float]:
         """The plan's gain, its interval and the probability of beating the current plan,
-        from ``plan.json`` (keys ``rundir.PLAN_SUMMARY_KEYS``); only finite numbers."""
+        from ``plan.json`` (keys ``R.PLAN_SUMMARY_KEYS``); only finite numbers."""
         out: dict[str, float] = {}
         for k in R.PLAN_SUMMARY_KEYS:
             v = self.plan_json.get(k)

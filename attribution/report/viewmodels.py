@@ -20,6 +20,7 @@ from typing import Any
 from attribution.report import sections as S
 from attribution.report import sections_experiments as X
 from attribution.report import sections_more as M
+from attribution.report import sections_segments
 from attribution.report import summary as SUM
 from attribution.report import wording as W
 from attribution.report.banner import run_banner
@@ -91,6 +92,7 @@ def build_report(run: RunData, previous: RunData | None = None,
     ctx = S.Context(run=run, fmt=settings.formatter(), settings=settings)
     secs = [SUM.summary(ctx), S.contribution(ctx), S.roi(ctx), M.attribution(ctx), M.budget(ctx)]
     secs.append(X.experiments(ctx))
+    secs += [x for x in [sections_segments.segments(ctx)] if x]  # segments, pressure, caps
     if previous is not None:
         secs.append(M.comparison(ctx, previous))
     secs.append(M.appendix(ctx))

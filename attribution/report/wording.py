@@ -400,3 +400,86 @@ EXP_METHOD = (
     "(residuals and forecast uncertainty) at a 5% significance level."
 )
 EXP_PAGE_ONE = ("{channel} cannot be separated by the data; {test}")
+
+# ---------------------------------------------------------------- segments and contact pressure
+SEG_TITLE = "Segments, contact pressure and online ↔ offline"
+SEG_NOT_RUN = ("Segments and contact pressure were not analysed (no mta_by_segment.csv or "
+               "pressure.csv): they need journeys built from touchpoints.")
+SEG_INTRO = ("Path attribution ({model}) per customer segment. new/returning comes from each "
+             "customer's conversion history in the data; single-channel/multichannel from the "
+             "journey itself; other segments from the customer attributes table. Shares are of "
+             "the segment's credited conversions, with {level} bootstrap intervals.")
+SEG_DIFF_TITLE = "Where the channel mix differs between segments"
+SEG_DIFF_NOTE = ("A difference is shown only where the two intervals do not overlap; other "
+                 "gaps are within the noise.")
+SEG_NO_DIFF = ("No channel's share differs between the values of any segment beyond the "
+               "intervals: the channel mix looks the same across segments.")
+SEG_MIX_TITLE = "Channel share of credited conversions by segment ({model})"
+SEG_TOO_SMALL_TITLE = "Segments too small to estimate"
+SEG_TOO_SMALL = "{segment} = {value}: {n} converting journeys (fewer than {min} needed)"
+H_SEGMENT = "Segment"
+H_HIGHER = "Higher share in"
+H_LOWER = "Lower share in"
+H_CONVERSIONS_SEG = "Converting journeys"
+SEGMENT_NAMES = {"history": "new vs returning", "channels": "single vs multichannel"}
+
+O2O_SEG_TITLE = "Research online, buy offline, and the reverse"
+O2O_SEG_INTRO = ("Of the converting journeys with a touch, those whose closing touch is offline "
+                 "after an online touch research online and buy offline; those closing online "
+                 "after an offline touch go the other way. Offline channels: {offline}. "
+                 "{level} Wilson intervals.")
+O2O_MARKET = ("For context only (not used in any calculation): market surveys report that about "
+              "61% of shoppers research online before buying in store, and about 41% research "
+              "in store before buying online. Those figures count shoppers, not the journeys "
+              "your data can see, so a lower share here is expected when offline touches are "
+              "sparsely recorded.")
+O2O_TABLE = "Online ↔ offline journeys by segment"
+H_ONLINE_OFFLINE = "Research online, buy offline"
+H_OFFLINE_ONLINE = "Research offline, buy online"
+O2O_CHANNELS_TABLE = "Channels that start and close these journeys"
+H_DIRECTION = "Direction"
+H_STARTS = "Started by (share)"
+H_CLOSES = "Closed by (share)"
+O2O_DIRECTIONS = {"online_to_offline": "Online → offline", "offline_to_online": "Offline → online"}
+
+PRESSURE_TITLE = "Contact pressure: response by contact frequency"
+PRESSURE_INTRO = ("How a customer's weekly conversion rate changes with the number of touches "
+                  "of one channel that week, comparing each customer with themself in other "
+                  "weeks (customer fixed effects), so that intent, which drives both contact and "
+                  "purchase, does not pass for an effect of frequency. The dashed line is the raw "
+                  "cross-tab, which mixes the two.")
+PRESSURE_CHART = "Change in weekly conversion rate vs no touch, by touches per week"
+PRESSURE_X = "touches per customer per week"
+PRESSURE_Y = "change in conversion rate (pp)"
+PP_INTERVAL = "{est} pp ({lo} to {hi})"
+PRESSURE_EST = "estimate (fixed effects)"
+PRESSURE_RAW = "raw cross-tab"
+PRESSURE_PEAK = "saturation"
+PRESSURE_TABLE = "Frequency beyond which an extra touch stops paying"
+H_SATURATION = "Saturation (touches/week)"
+H_PAST_PEAK = "Beyond it"
+H_AT_PEAK = "Change at saturation"
+H_RAW_PEAK = "Raw cross-tab would say"
+H_JOURNEY_PEAK = "Per journey (descriptive)"
+PRESSURE_NOTE = ("Saturation is the frequency with the highest estimated response; the interval "
+                 "comes from the model's sampling uncertainty. The per-journey column compares "
+                 "journeys, not customers: long journeys that end without a purchase carry many "
+                 "touches, so it is confounded and is never used for caps.")
+BEYOND = {"declines": "an extra touch reduces response", "flat": "an extra touch adds nothing",
+          "not_reached": "no saturation seen up to {top}+ touches"}
+
+CAPS_TITLE = "Frequency caps in the budget plan"
+CAPS_INTRO = ("Frequency caps become spend caps through the touches bought per unit of spend "
+              "(reach held fixed, the cautious case). A cap binds when the plan's spend stops "
+              "at it.")
+CAPS_TABLE = "Caps and whether they bind"
+CAPS_BIND = "Caps that bind: {channels}."
+CAPS_NONE_BIND = "No cap binds: the plan stays below every cap."
+CAPS_NOT_RUN = "No frequency caps were applied to the plan (no caps.csv)."
+H_FREQ_CAP = "Frequency cap (touches/week)"
+H_SOURCE = "Source"
+H_SPEND_CAP = "Spend cap (weekly)"
+H_CAP_RECOMMENDED = "Recommended (weekly)"
+H_BINDS = "Binds"
+CAP_SOURCES = {"pressure": "measured saturation", "user": "set by you"}
+YES, NO = "yes", "no"

@@ -18,7 +18,8 @@ out a random share of customers from a channel for a window, in the world itself
 
 Public API: :func:`simulate`, :class:`SimulationConfig`, :class:`World`,
 :func:`load_truth`, :func:`expected_sales`, :func:`channel_response`,
-:func:`optimal_allocation`, :func:`truth_frame`.
+:func:`optimal_allocation`, :func:`truth_frame`; a journey world with contact fatigue
+and a known peak frequency: :func:`simulate_fatigue` (:mod:`.fatigue`).
 """
 
 from attribution.data.simulator.config import (
@@ -27,6 +28,7 @@ from attribution.data.simulator.config import (
     LiftTestSpec,
     SimulationConfig,
 )
+from attribution.data.simulator.fatigue import FatigueConfig, simulate_fatigue
 from attribution.data.simulator.truth import (
     channel_response,
     expected_sales,
@@ -39,6 +41,7 @@ from attribution.data.simulator.world import World, simulate
 __all__ = [
     "DEFAULT_CHANNELS",
     "ChannelSpec",
+    "FatigueConfig",
     "LiftTestSpec",
     "SimulationConfig",
     "World",
@@ -47,5 +50,6 @@ __all__ = [
     "load_truth",
     "optimal_allocation",
     "simulate",
+    "simulate_fatigue",
     "truth_frame",
 ]
