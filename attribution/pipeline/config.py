@@ -100,6 +100,13 @@ class MMMConfig:
     chains: int = 4
     use_lift_tests: bool = True
     use_mta_priors: bool = True
+    # demand (docs/methods-demand.md): journey channels whose weekly touches form the
+    # demand control; journey channels without spend enter as activity channels
+    demand_channels: tuple[str, ...] = ("organic_search", "direct", "search_brand")
+    journey_demand: bool = True
+    journey_activity: bool = True
+    demand_r2: float = 0.5             # partial R^2 at which spend "follows demand"
+    adjacent_hours: float = 24.0       # touches this close before a purchase: not counted
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,12 @@ class OptimizeConfig:
     margin: float | None = None
     risk_quantile: float | None = None
     max_change_pct: float = 50.0
+    confounded_cap: float = 0.1        # max change of a channel whose spend follows demand
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.confounded_cap <= 10.0:
+            raise UsageError(f"[optimize] confounded_cap must be a share between 0 and 10 "
+                             f"(0.1 = +-10%), got {self.confounded_cap}")
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ class _State:
     mmm: Any = None
     combined: pd.DataFrame | None = None
     skipped: dict[str, str] = field(default_factory=dict)
+    confounded: tuple[str, ...] = ()  # spend follows demand, no lift test: capped change
 
 
 def run_pipeline(cfg: RunConfig) -> Path:
@@ -165,6 +166,18 @@ def _media(cfg: RunConfig, m: Manifest, st: _State) -> None:
         m.add_accounting("lift_tests", lift.accounting)
         m.add_findings(lift.findings, stage="inputs")
         st.lift = lift.frame
+    built = out / "journeys.parquet"
+    if inp.paths is None and built.exists() and (cfg.mmm.journey_demand
+                                                 or cfg.mmm.journey_activity):
+        from attribution.pipeline.activity import add_journey_signals
+
+        sig = add_journey_signals(st.media, pd.read_parquet(built), cfg.mmm.demand_channels,
+                                  activity=cfg.mmm.journey_activity,
+                                  demand=cfg.mmm.journey_demand,
+                                  adjacent_hours=cfg.mmm.adjacent_hours)
+        st.media = sig.frame
+        m.add_findings(sig.findings, stage="inputs")
+        m.extra["journey_signals"] = sig.to_dict()
 
 
 def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
@@ -172,8 +185,10 @@ def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
 
     from attribution.combine.priors import incrementality_ratio, priors_from_mta
     from attribution.mmm import MMM, load_spec, spec_from_dict
+    from attribution.mmm.demand import with_demand_controls
     from attribution.mmm.io import write_outputs
     from attribution.mmm.spec import needs_value_per_conversion
+    from attribution.pipeline.activity import confounding
 
     if st.media is None:
         return
@@ -181,6 +196,7 @@ def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
     columns = list(st.media.columns)
     spec = (load_spec(cfg.mmm.spec, columns) if cfg.mmm.spec is not None
             else spec_from_dict({}, columns))
+    spec = with_demand_controls(spec, columns)
     priors = None
     if cfg.mmm.use_mta_priors and st.mta_long is not None:
         ref = st.mta_long[st.mta_long["model"] == "markov"]
@@ -214,6 +230,14 @@ def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
         m.add_output(p)
     m.add_findings(res.findings, stage="mmm")
     st.mmm = res
+    tested = set() if lift is None else set(map(str, lift["channel"]))
+    tests, st.confounded, found = confounding(
+        st.media, {c.name: c.column for c in spec.channels if c.has_spend}, spec.target,
+        tested, r2_min=cfg.mmm.demand_r2, cap=cfg.optimize.confounded_cap, date=spec.date)
+    m.add_findings(found, stage="mmm")
+    m.extra["spend_follows_demand"] = {"tests": [t.to_dict() for t in tests],
+                                       "capped": list(st.confounded),
+                                       "cap": cfg.optimize.confounded_cap}
 
 
 def _average_order_value(cfg: RunConfig, st: _State) -> tuple[float, str] | None:
@@ -272,6 +296,7 @@ def _optimize(cfg: RunConfig, m: Manifest, st: _State) -> None:
     from attribution.optimize import BudgetOptimizer, read_bounds
     from attribution.optimize.adapters import as_response_model
     from attribution.optimize.scenarios import budget_sweep
+    from attribution.pipeline.activity import cap_bounds
 
     if st.mmm is None:
         st.skipped["optimize"] = "no media-mix model"
@@ -282,6 +307,7 @@ def _optimize(cfg: RunConfig, m: Manifest, st: _State) -> None:
     if budget <= 0:
         raise UsageError(f"optimize budget must be > 0, got {budget}")
     bounds = read_bounds(o.bounds, model.channels) if o.bounds is not None else None
+    bounds = cap_bounds(bounds, st.confounded, o.confounded_cap, model.channels)
     opt = BudgetOptimizer(objective=o.objective, margin=o.margin, risk_quantile=o.risk_quantile,
                           max_change_pct=o.max_change_pct, interval=cfg.run.interval,
                           seed=cfg.run.seed)
