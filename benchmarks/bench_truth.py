@@ -160,7 +160,7 @@ def one_world(args: argparse.Namespace, setting: str, seed: int, log_file: Path)
     world.write(work / "inputs")
     for variant in args.variants:
         t0 = time.perf_counter()
-        rec = {"setting": setting, "seed": seed, "variant": variant}
+        rec = {"setting": setting, "seed": seed, "variant": variant, "started": time.time()}
         try:
             raw = run_config(args, seed, variant)
             run_pipeline(config_from_dict(raw, base=work, source=str(work / "run.toml")))
@@ -169,6 +169,7 @@ def one_world(args: argparse.Namespace, setting: str, seed: int, log_file: Path)
             rec["error"] = f"{type(exc).__name__}: {exc}"
             rec["traceback"] = traceback.format_exc(limit=5)
         rec["seconds"] = round(time.perf_counter() - t0, 1)
+        rec["finished"] = time.time()
         rec["load_avg"] = os.getloadavg()[0]
         with log_file.open("a") as fh:
             fh.write(json.dumps(rec, default=float) + "\n")
@@ -353,26 +354,35 @@ def main() -> None:
     p.add_argument("--work", default="/tmp/bench_truth")
     p.add_argument("--log", default=None, help="JSON-lines file of per-run records")
     p.add_argument("--deadline", default=None, help="HH:MM UTC: start no world after it")
-    p.add_argument("--aggregate", action="store_true", help="only summarise the log")
+    p.add_argument("--aggregate", action="store_true", help="only summarise the logs")
+    p.add_argument(
+        "--shard",
+        default="0/1",
+        help="K/N: run worlds K, K+N, ... (parallel "
+        "workers write records-K.jsonl; --aggregate reads them all)",
+    )
     args = p.parse_args()
     args.variants = [v for v in args.variants.split(",") if v]
     settings = [s for s in args.settings.split(",") if s]
-    log_file = Path(args.log or Path(args.work) / "records.jsonl")
+    shard, n_shards = (int(x) for x in args.shard.split("/"))
+    log_file = Path(args.log or Path(args.work) / f"records-{shard}.jsonl")
     logging.basicConfig(level=logging.WARNING)
-    began, load0 = time.perf_counter(), os.getloadavg()[0]
+    load0 = os.getloadavg()[0]
     if not args.aggregate:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         log_file.unlink(missing_ok=True)
-        for k in range(args.seeds):  # interleave settings so a stopped run is balanced
-            for setting in settings:
-                if args.deadline and dt.datetime.now(dt.UTC).strftime("%H:%M") >= args.deadline:
-                    print("deadline reached; summarising what finished", flush=True)
-                    break
-                one_world(args, setting, args.first_seed + k, log_file)
-            else:
-                continue
-            break
-    records = [json.loads(line) for line in log_file.read_text().splitlines() if line]
+        worlds = [(s, args.first_seed + k) for k in range(args.seeds) for s in settings]
+        for setting, seed in worlds[shard::n_shards]:  # settings interleaved: balanced
+            if args.deadline and dt.datetime.now(dt.UTC).strftime("%H:%M") >= args.deadline:
+                print("deadline reached; summarising what finished", flush=True)
+                break
+            one_world(args, setting, seed, log_file)
+    records = [
+        json.loads(line)
+        for f in sorted(log_file.parent.glob("records-*.jsonl"))
+        for line in f.read_text().splitlines()
+        if line
+    ]
     summary = summarise(records)
     meta = {
         "worlds": len({(r["setting"], r["seed"]) for r in records}),
@@ -384,7 +394,10 @@ def main() -> None:
         "settings": sorted({r["setting"] for r in records}),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores (shared)",
         "load_avg_start": load0,
-        "wall_minutes": (time.perf_counter() - began) / 60,
+        "wall_minutes": (max(r["finished"] for r in records) - min(r["started"] for r in records))
+        / 60
+        if records
+        else 0.0,
         "load_avg_end": os.getloadavg()[0],
     }
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,10 @@ this module counts each channel's touches per panel week and
 - adds ``demand_intent_touches``: the weekly volume of unpaid intent touches (by
   default ``organic_search``, ``direct`` and brand-search clicks; ``[mmm]
   demand_channels``). It is a demand control (:mod:`attribution.mmm.demand`): paid
-  brand search is then identified conditional on demand (Chen et al. 2018);
+  brand search is then identified conditional on demand (Chen et al. 2018). A listed
+  channel that has spend in the panel is left out (its clicks are bought by the spend,
+  a mediator, not the confounder); touches less than ``adjacent_hours`` before a
+  purchase are left out of every count (they are the purchase's own steps);
 - adds ``activity_<channel>`` for every other journey channel that has neither a
   spend nor an activity column (store visits, call centre, e-mail sends without cost,
   ...), so that each channel the journeys see gets an incremental estimate. The
@@ -22,7 +25,7 @@ that follow demand and have no lift test (:func:`cap_bounds`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -35,6 +38,7 @@ from attribution.optimize.bounds import ChannelBounds
 
 STAGE = "inputs"
 ADJACENT_HOURS = 24.0
+NAVIGATIONAL_SHARE = 0.5
 NONE_PATH = "(none)"
 
 
@@ -48,6 +52,7 @@ class JourneySignals:
     touches_counted: int
     touches_outside: int
     findings: tuple[Finding, ...]
+    adjacent_share: Mapping[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for ``run.json``."""
@@ -158,12 +163,28 @@ def add_journey_signals(
         return JourneySignals(media, (), (), 0, 0, tuple(found))
     touches = touch_times(journeys)
     near = (touches["hours_before_purchase"] < adjacent_hours).to_numpy()
+    adjacent = adjacent_shares(touches, adjacent_hours)
     counts, outside = weekly_counts(touches[~near], media[date])
     counted = int(counts.to_numpy().sum())
     cols = set(map(str, media.columns))
     have = {c[len(p) :] for c in cols for p in (SPEND_PREFIX, ACTIVITY_PREFIX) if c.startswith(p)}
     wanted = tuple(dict.fromkeys(demand_channels))
-    used = tuple(c for c in wanted if c in counts.columns) if demand else ()
+    paid = {c[len(SPEND_PREFIX) :] for c in cols if c.startswith(SPEND_PREFIX)}
+    bought = [c for c in wanted if c in paid and c in counts.columns] if demand else []
+    used = tuple(c for c in wanted if c in counts.columns and c not in paid) if demand else ()
+    if bought:
+        found.append(
+            Finding(
+                "info",
+                "inputs.demand_paid_excluded",
+                f"{', '.join(bought)}: paid in the panel, so their clicks are "
+                "bought by their spend and would hide its effect as a control; "
+                "they are left out of the demand control (query volume, not paid "
+                "clicks, is the confounder: Chen et al. 2018)",
+                "add a query_volume column for brand searches",
+                STAGE,
+            )
+        )
     add: dict[str, np.ndarray] = {}
     by_week = counts.reindex(pd.to_datetime(media[date]).to_numpy())
     if used and JOURNEY_DEMAND not in cols:
@@ -253,7 +274,65 @@ def add_journey_signals(
             )
         )
     frame = media.assign(**{k: np.asarray(v, dtype=float) for k, v in add.items()})
-    return JourneySignals(frame, used, tuple(acts), counted, outside, tuple(found))
+    return JourneySignals(frame, used, tuple(acts), counted, outside, tuple(found), adjacent)
+
+
+def adjacent_shares(touches: pd.DataFrame, hours: float = ADJACENT_HOURS) -> dict[str, float]:
+    """Per channel: the share of its touches in purchase journeys that came less than
+    ``hours`` before the purchase (navigational search, in-store purchases: high;
+    channels that cause purchases days later: low).
+
+    Example
+    -------
+    >>> t = pd.DataFrame({"channel": ["a", "a", "b"], "hours_before_purchase": [1.0, 90, 1]})
+    >>> adjacent_shares(t)
+    {'a': 0.5, 'b': 1.0}
+    """
+    conv = touches[touches["hours_before_purchase"].notna()]
+    near = (conv["hours_before_purchase"] < hours).groupby(conv["channel"]).mean()
+    return {str(k): float(v) for k, v in near.items()}
+
+
+def intent_adjusted_credit(
+    credit: Mapping[str, float],
+    adjacent: Mapping[str, float],
+    max_share: float = NAVIGATIONAL_SHARE,
+) -> tuple[dict[str, float], tuple[Finding, ...]]:
+    """Path credit for the MMM's priors, adjusted for intent.
+
+    A touch just before a purchase is mostly the purchase's own step: path models
+    credit it fully, but it shows intent, not influence. Each channel's credit is
+    multiplied by the share of its purchase-journey touches that came earlier than
+    that; a channel whose touches are mostly purchase-adjacent (share above
+    ``max_share``) is navigational and gets no path-based prior at all.
+
+    Example
+    -------
+    >>> intent_adjusted_credit({"a": 100.0, "b": 100.0}, {"a": 0.1, "b": 0.7})[0]
+    {'a': 90.0}
+    """
+    out, dropped = {}, []
+    for ch, v in credit.items():
+        share = float(adjacent.get(ch, 0.0))
+        if share > max_share:
+            dropped.append(ch)
+            continue
+        out[ch] = float(v) * (1.0 - share)
+    found = ()
+    if dropped:
+        found = (
+            Finding(
+                "info",
+                "combine.navigational_no_prior",
+                f"{', '.join(dropped)}: most of their touches in purchase journeys "
+                f"came within hours of the purchase (navigational), so their path "
+                "credit shows intent, not influence, and sets no prior for the "
+                "media-mix model",
+                "run a lift test to measure them",
+                "combine",
+            ),
+        )
+    return out, found
 
 
 def confounding(

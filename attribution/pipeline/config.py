@@ -107,6 +107,7 @@ class MMMConfig:
     journey_activity: bool = True
     demand_r2: float = 0.5             # partial R^2 at which spend "follows demand"
     adjacent_hours: float = 24.0       # touches this close before a purchase: not counted
+    intent_adjusted_priors: bool = True  # MTA priors from credit adjusted for intent
 
 
 @dataclass(frozen=True)

@@ -202,6 +202,12 @@ def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
         ref = st.mta_long[st.mta_long["model"] == "markov"]
         if len(ref):
             credit = dict(zip(ref["channel"], ref["value"], strict=True))
+            adjacent = (m.extra.get("journey_signals") or {}).get("adjacent_share")
+            if adjacent and cfg.mmm.intent_adjusted_priors:
+                from attribution.pipeline.activity import intent_adjusted_credit
+
+                credit, nav = intent_adjusted_credit(credit, adjacent)
+                m.add_findings(nav, stage="combine")
             n_weeks = st.media["date"].nunique()
             ratio, per = incrementality_ratio(st.lift if cfg.mmm.use_lift_tests else None,
                                               credit, n_weeks)

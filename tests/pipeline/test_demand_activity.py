@@ -19,6 +19,7 @@ from attribution.pipeline.activity import (
     add_journey_signals,
     cap_bounds,
     confounding,
+    intent_adjusted_credit,
     touch_times,
     weekly_counts,
 )
@@ -127,14 +128,19 @@ def test_journey_signals_hand_counted():
     assert outside == 1  # the call-centre touch 20 days before 2024-01-10
     sig = add_journey_signals(media, j, ("organic_search", "direct", "search_brand"))
     f = sig.frame
-    # demand = organic + direct + brand clicks: week 1: 2 + 0 + 0, week 2: 0 + 1 + 1
-    assert f[JOURNEY_DEMAND].tolist() == [2.0, 2.0]
+    # demand = organic + direct (brand search is paid in the panel: its clicks are bought)
+    assert f[JOURNEY_DEMAND].tolist() == [2.0, 1.0]
     assert f["activity_email"].tolist() == [0.0, 1.0]
     assert sig.activity_channels == ("email",)
     # store visits: one a week, constant, so not modellable: path credit only, said so
     assert "activity_store_visit" not in f.columns
     assert "activity_search_brand" not in f.columns and "activity_organic_search" not in f
-    assert sig.demand_channels == ("organic_search", "direct", "search_brand")
+    assert sig.demand_channels == ("organic_search", "direct")
+    assert "inputs.demand_paid_excluded" in {x.code for x in sig.findings}
+    unpaid = add_journey_signals(
+        media.drop(columns="spend_search_brand"), j, ("organic_search", "direct", "search_brand")
+    )
+    assert unpaid.frame[JOURNEY_DEMAND].tolist() == [2.0, 2.0]
     assert sig.touches_outside == 1 and sig.touches_counted == 7
     codes = {x.code for x in sig.findings}
     assert {
@@ -170,5 +176,33 @@ def test_purchase_adjacent_touches_are_not_counted():
     # organic: only the non-purchase journey's touch (week 1)
     assert sig.frame[JOURNEY_DEMAND].tolist() == [1.0, 0.0]
     assert "inputs.purchase_adjacent_touches" in {f.code for f in sig.findings}
+    # store: 1 of 2 purchase-journey touches adjacent; organic: its one is (2 h)
+    assert sig.adjacent_share == {"organic_search": 1.0, "store_visit": 0.5}
     every = add_journey_signals(media, j, ("organic_search",), adjacent_hours=0.0)
     assert every.frame[JOURNEY_DEMAND].tolist() == [1.0, 1.0]
+
+
+def test_intent_adjusted_credit():
+    credit, found = intent_adjusted_credit(
+        {"brand": 500.0, "tv": 100.0, "x": 10.0}, {"brand": 0.72, "tv": 0.05}
+    )
+    assert credit == {"tv": 95.0, "x": 10.0}
+    assert found[0].code == "combine.navigational_no_prior" and "brand" in found[0].message
+
+
+def test_optimiser_keeps_a_capped_channel_within_the_cap():
+    from attribution.optimize import BudgetOptimizer
+    from attribution.optimize.response import ParametricResponse
+
+    m = ParametricResponse(
+        ("brand", "tv"),
+        np.array([5.0, 5.0]),
+        beta=np.array([9.0, 1.0]),
+        curve="log",
+        params={"k": np.array([1.0, 1.0])},
+    )
+    free = BudgetOptimizer(max_change_pct=50.0).fit(m, budget=10.0)
+    assert free.recommended_spend[0] == pytest.approx(7.5)  # +50%: the model loves brand
+    bounds = cap_bounds(None, ["brand"], 0.1, ["brand", "tv"])
+    capped = BudgetOptimizer(max_change_pct=50.0).fit(m, budget=10.0, bounds=bounds)
+    assert capped.recommended_spend.tolist() == pytest.approx([5.5, 4.5])
