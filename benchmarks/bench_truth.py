@@ -61,6 +61,7 @@ SETTINGS = {
 }
 VARIANTS = {"mmm_alone": {"use_mta_priors": False}, "mta_priors": {"use_mta_priors": True}}
 MAX_CHANGE = 50.0
+ZERO_TOL = 0.005  # share of total sales under which an interval's low end "reaches zero"
 INPUTS = (
     ("touchpoints", "touchpoints.parquet"),
     ("conversions", "conversions.parquet"),
@@ -112,7 +113,7 @@ def evaluate(run: Path, truth: dict) -> dict:
                 "abs_error": abs(est - real),
             }
         )
-    out: dict = {"channels": rows}
+    out: dict = {"channels": rows, "total_sales": float(truth["realised"]["sales"])}
     plan = pd.read_csv(run / "plan.csv")
     plan = plan[plan["channel"].isin(truth["channels"])]
     cur = dict(zip(plan["channel"], plan["current_spend"], strict=True))
@@ -184,8 +185,21 @@ def _share(x: list[bool]) -> float | None:
     return float(np.mean(x)) if x else None
 
 
-def summarise(records: list[dict]) -> dict:
+def _reaches(c: dict, total: float) -> bool:
+    """Covered, or the truth is (near) zero and so is the interval's low end: a positive
+    effect prior never puts the 5% quantile at exactly 0, so a low end under
+    ``ZERO_TOL`` of the world's sales counts as reaching zero."""
+    tol = ZERO_TOL * total
+    return bool(c["covered"] or (c["truth"] <= tol and c["low"] <= tol))
+
+
+def summarise(records: list[dict], work: Path | None = None) -> dict:
     """Aggregate per variant and setting."""
+    for r in records:  # older records: the world's total sales from its truth file
+        if "total_sales" not in r and work is not None:
+            f = work / f"{r['setting']}-{r['seed']}" / "inputs" / "truth.json"
+            if f.exists():
+                r["total_sales"] = float(json.loads(f.read_text())["realised"]["sales"])
     out: dict = {}
     for variant in sorted({r["variant"] for r in records}):
         rs = [r for r in records if r["variant"] == variant and "error" not in r]
@@ -195,6 +209,27 @@ def summarise(records: list[dict]) -> dict:
         }
         cov = [c["covered"] for r in rs for c in r["channels"] if c["estimated"]]
         v["coverage"] = _share(cov)
+        v["coverage_zero_tolerant"] = _share(
+            [
+                _reaches(c, r.get("total_sales", 0.0))
+                for r in rs
+                for c in r["channels"]
+                if c["estimated"]
+            ]
+        )
+        v["coverage_zero_tolerant_by_setting"] = {
+            s: _share(
+                [
+                    _reaches(c, r.get("total_sales", 0.0))
+                    for r in rs
+                    if r["setting"] == s
+                    for c in r["channels"]
+                    if c["estimated"]
+                ]
+            )
+            for s in SETTINGS
+            if any(r["setting"] == s for r in rs)
+        }
         v["coverage_expected"] = _share(
             [c["covered_expected"] for r in rs for c in r["channels"] if c["estimated"]]
         )
@@ -383,7 +418,7 @@ def main() -> None:
         for line in f.read_text().splitlines()
         if line
     ]
-    summary = summarise(records)
+    summary = summarise(records, Path(args.work))
     meta = {
         "worlds": len({(r["setting"], r["seed"]) for r in records}),
         "customers": args.customers,
