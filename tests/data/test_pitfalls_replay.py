@@ -121,3 +121,18 @@ def test_cli_flags_set_the_pitfalls():
     )
     r = pitfalls_from_args(p.parse_args(["--out", "x", "--realistic", "--no-query-volume"]))
     assert r == Pitfalls(True, True, True, True, True, 0.25, False)
+
+
+def test_simulate_command_writes_a_realistic_world(tmp_path):
+    import json
+
+    from attribution.cli import main
+
+    out = tmp_path / "w"
+    args = ["-q", "simulate", "--out", str(out), "--customers", "300", "--weeks", "8"]
+    assert main([*args, "--realistic"]) == 0
+    truth = json.loads((out / "truth.json").read_text())
+    assert truth["pitfalls"]["demand_search"] and truth["pitfalls"]["intent_strength"] == 0.25
+    assert (out / "query_volume.csv").is_file()
+    assert {"organic_search", "direct"} <= set(truth["channels"])
+    assert main([*args, "--intent-strength", "5"]) == 2  # out of range: one line, status 2
