@@ -317,6 +317,37 @@ def summarise(records: list[dict], work: Path | None = None) -> dict:
         }
         v["seconds_median"] = float(np.median([r["seconds"] for r in rs])) if rs else None
         out[variant] = v
+    out["join"] = _join(records)
+    return out
+
+
+def _join(records: list[dict]) -> dict:
+    """MMM alone vs MMM with MTA priors on the worlds where both ran (matched pairs)."""
+    ok = [r for r in records if "error" not in r]
+    by = {(r["setting"], r["seed"], r["variant"]): r for r in ok}
+    pairs = [
+        (by[(s, k, "mmm_alone")], by[(s, k, "mta_priors")])
+        for (s, k, v) in by
+        if v == "mmm_alone" and (s, k, "mta_priors") in by
+    ]
+    if not pairs:
+        return {"worlds": 0}
+    out: dict = {"worlds": len(pairs)}
+    for i, name in enumerate(("mmm_alone", "mta_priors")):
+        chans = [c for pr in pairs for c in pr[i]["channels"] if c["estimated"]]
+        out[name] = {
+            "coverage": _share([c["covered"] for c in chans]),
+            "mean_abs_error": float(np.mean([c["abs_error"] for c in chans])),
+            "median_share_of_best_gain": float(
+                np.median(
+                    [
+                        pr[i]["plan"]["share_of_best"]
+                        for pr in pairs
+                        if pr[i]["plan"]["share_of_best"] is not None
+                    ]
+                )
+            ),
+        }
     return out
 
 
@@ -335,7 +366,25 @@ def write_markdown(summary: dict, meta: dict, path: Path) -> None:
         "no true loss under P >= 0.9.",
         "",
     ]
+    j = summary.get("join", {})
+    if j.get("worlds"):
+        lines += [
+            "## The join: MMM alone vs MMM with MTA priors (matched worlds)",
+            "",
+            f"{j['worlds']} worlds with both variants.",
+            "",
+        ]
+        for name in ("mmm_alone", "mta_priors"):
+            x = j[name]
+            lines.append(
+                f"- {name}: coverage {_pct(x['coverage'])}, mean absolute error "
+                f"{x['mean_abs_error']:,.0f}, median share of the best gain "
+                f"{_pct(x['median_share_of_best_gain'])}"
+            )
+        lines.append("")
     for variant, v in summary.items():
+        if variant == "join":
+            continue
         lines += [
             f"## {variant}",
             "",
