@@ -424,3 +424,35 @@ def cap_bounds(
         hi = pct if b.max_pct is None else min(b.max_pct, pct)
         out[ch] = replace(b, min_pct=lo, max_pct=max(hi, lo))
     return out
+
+
+def navigational_caps(
+    adjacent: Mapping[str, float],
+    paid: Iterable[str],
+    tested: Iterable[str],
+    cap: float,
+    max_share: float = NAVIGATIONAL_SHARE,
+) -> tuple[tuple[str, ...], tuple[Finding, ...]]:
+    """Paid channels whose journey touches are mostly purchase-adjacent (navigational)
+    and have no lift test: the optimiser caps their change too.
+
+    Example
+    -------
+    >>> navigational_caps({"brand": 0.7, "tv": 0.05}, ["brand", "tv"], [], 0.1)[0]
+    ('brand',)
+    """
+    done = set(tested)
+    names = tuple(c for c in paid if adjacent.get(c, 0.0) > max_share and c not in done)
+    found = tuple(
+        Finding(
+            "warning",
+            "mmm.navigational",
+            f"{c}: {adjacent[c]:.0%} of its touches in purchase journeys came within hours of the "
+            f"purchase, so its clicks are mostly people already buying; the panel cannot show "
+            f"what its spend adds, so the plan changes it by at most {cap:.0%}",
+            f"run a lift test (geo or holdout) on {c} to measure it",
+            "mmm",
+        )
+        for c in names
+    )
+    return names, found

@@ -99,7 +99,8 @@ class MMMConfig:
     tune: int = 1000
     chains: int = 4
     use_lift_tests: bool = True
-    use_mta_priors: bool = True
+    # off by default: measured worse than the MMM alone (benchmarks/results/truth.md)
+    use_mta_priors: bool = False
     # demand (docs/methods-demand.md): journey channels whose weekly touches form the
     # demand control; journey channels without spend enter as activity channels
     demand_channels: tuple[str, ...] = ("organic_search", "direct", "search_brand")

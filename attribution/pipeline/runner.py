@@ -188,7 +188,7 @@ def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
     from attribution.mmm.demand import with_demand_controls
     from attribution.mmm.io import write_outputs
     from attribution.mmm.spec import needs_value_per_conversion
-    from attribution.pipeline.activity import confounding
+    from attribution.pipeline.activity import confounding, navigational_caps
 
     if st.media is None:
         return
@@ -240,6 +240,12 @@ def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
     tests, st.confounded, found = confounding(
         st.media, {c.name: c.column for c in spec.channels if c.has_spend}, spec.target,
         tested, r2_min=cfg.mmm.demand_r2, cap=cfg.optimize.confounded_cap, date=spec.date)
+    m.add_findings(found, stage="mmm")
+    adjacent = (m.extra.get("journey_signals") or {}).get("adjacent_share") or {}
+    nav, found = navigational_caps(adjacent, [c.name for c in spec.channels if c.has_spend
+                                              and c.name not in st.confounded], tested,
+                                   cfg.optimize.confounded_cap)
+    st.confounded += nav
     m.add_findings(found, stage="mmm")
     m.extra["spend_follows_demand"] = {"tests": [t.to_dict() for t in tests],
                                        "capped": list(st.confounded),

@@ -20,6 +20,7 @@ from attribution.pipeline.activity import (
     cap_bounds,
     confounding,
     intent_adjusted_credit,
+    navigational_caps,
     touch_times,
     weekly_counts,
 )
@@ -206,3 +207,11 @@ def test_optimiser_keeps_a_capped_channel_within_the_cap():
     bounds = cap_bounds(None, ["brand"], 0.1, ["brand", "tv"])
     capped = BudgetOptimizer(max_change_pct=50.0).fit(m, budget=10.0, bounds=bounds)
     assert capped.recommended_spend.tolist() == pytest.approx([5.5, 4.5])
+
+
+def test_navigational_paid_channels_are_capped_unless_tested():
+    adj = {"brand": 0.72, "store": 0.8, "tv": 0.05}
+    names, found = navigational_caps(adj, ["brand", "tv"], [], 0.1)
+    assert names == ("brand",) and found[0].code == "mmm.navigational"
+    assert "72%" in found[0].message and "10%" in found[0].message
+    assert navigational_caps(adj, ["brand", "tv"], ["brand"], 0.1) == ((), ())
