@@ -396,6 +396,10 @@ def write_markdown(summary: dict, meta: dict, path: Path) -> None:
             + ", ".join(f"{s} {_pct(c)}" for s, c in v["coverage_by_setting"].items()),
             "- by channel: "
             + ", ".join(f"{s} {_pct(c)}" for s, c in v["coverage_by_channel"].items()),
+            f"- counting an interval whose low end is under {ZERO_TOL:.1%} of sales as reaching "
+            f"a zero truth: {_pct(v['coverage_zero_tolerant'])} (by setting: "
+            + ", ".join(f"{k} {_pct(c)}" for k, c in v["coverage_zero_tolerant_by_setting"].items())
+            + ")",
             f"- channels without an MMM estimate: "
             f"{', '.join(v['channels_without_estimate']) or 'none'}",
             f"- mean absolute error of contributions: {v['mean_abs_error']:,.0f}"
