@@ -108,7 +108,16 @@ class MMMConfig:
     tune: int = 1000
     chains: int = 4
     use_lift_tests: bool = True
-    use_mta_priors: bool = True
+    # off by default: measured worse than the MMM alone (benchmarks/results/truth.md)
+    use_mta_priors: bool = False
+    # demand (docs/methods-demand.md): journey channels whose weekly touches form the
+    # demand control; journey channels without spend enter as activity channels
+    demand_channels: tuple[str, ...] = ("organic_search", "direct", "search_brand")
+    journey_demand: bool = True
+    journey_activity: bool = True
+    demand_r2: float = 0.5             # partial R^2 at which spend "follows demand"
+    adjacent_hours: float = 24.0       # touches this close before a purchase: not counted
+    intent_adjusted_priors: bool = True  # MTA priors from credit adjusted for intent
 
 
 @dataclass(frozen=True)
@@ -121,6 +130,12 @@ class OptimizeConfig:
     max_change_pct: float = DEFAULT_MAX_CHANGE_PCT
     # plan even when the model has error-level diagnostics (the plan is marked unsafe)
     allow_unconverged: bool = False
+    confounded_cap: float = 0.1        # max change of a channel whose spend follows demand
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.confounded_cap <= 10.0:
+            raise UsageError(f"[optimize] confounded_cap must be a share between 0 and 10 "
+                             f"(0.1 = +-10%), got {self.confounded_cap}")
 
 
 @dataclass(frozen=True)

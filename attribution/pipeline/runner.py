@@ -63,6 +63,7 @@ class _State:
     segments: Any = None  # SegmentData from the journey engine (pipeline/segments.py)
     pressure: pd.DataFrame | None = None
     weekly: pd.DataFrame | None = None
+    confounded: tuple[str, ...] = ()  # spend follows demand, no lift test: capped change
 
 
 StageFn = Callable[[RunConfig, Manifest, _State], "RunConfig | None"]
@@ -271,26 +272,62 @@ def _inputs(cfg: RunConfig, m: Manifest, st: _State) -> RunConfig:
     return cfg
 
 
+
+def _journey_signals(cfg: RunConfig, m: Manifest, st: _State) -> tuple[str, ...]:
+    """Add the journeys' weekly demand (unpaid intent touches) and activity counts to the
+    panel (attribution.pipeline.activity); returns the activity channels added."""
+    from attribution.pipeline.activity import add_journey_signals
+
+    built = Path(cfg.run.out) / R.JOURNEYS_PARQUET
+    if cfg.inputs.paths is not None or not built.exists() or not (
+            cfg.mmm.journey_demand or cfg.mmm.journey_activity):
+        return ()
+    sig = add_journey_signals(st.media, pd.read_parquet(built), cfg.mmm.demand_channels,
+                              activity=cfg.mmm.journey_activity, demand=cfg.mmm.journey_demand,
+                              adjacent_hours=cfg.mmm.adjacent_hours)
+    st.media = sig.frame
+    m.add_findings(sig.findings, stage="inputs")
+    m.extra["journey_signals"] = sig.to_dict()
+    return sig.activity_channels
+
 def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
     from dataclasses import replace
 
     from attribution.combine.priors import incrementality_ratio, priors_from_mta
     from attribution.mmm import MMM, load_spec, spec_from_dict
+    from attribution.mmm.demand import with_demand_controls
     from attribution.mmm.io import write_outputs
-    from attribution.mmm.spec import needs_value_per_conversion
+    from attribution.mmm.spec import ChannelSpec, needs_value_per_conversion
+    from attribution.pipeline.activity import confounding, navigational_caps
 
     if st.media is None:
         return
     out = Path(cfg.run.out)
     columns = list(st.media.columns)
-    spec = st.spec if st.spec is not None else (
-        load_spec(cfg.mmm.spec, columns) if cfg.mmm.spec is not None
-        else spec_from_dict({}, columns))
+    signals = _journey_signals(cfg, m, st)  # demand and activity columns from the journeys
+    columns = list(st.media.columns)
+    if st.spec is None or (signals and cfg.mmm.spec is None and cfg.mapping.panel is None):
+        # no spec read with the panel, or an automatic one: read it from the columns again
+        spec = (load_spec(cfg.mmm.spec, columns) if cfg.mmm.spec is not None
+                else spec_from_dict({}, columns))
+    else:
+        spec = st.spec
+        known = {c.column for c in spec.channels}
+        extra = tuple(ChannelSpec(ch, f"activity_{ch}", kind="activity")
+                      for ch in signals if f"activity_{ch}" not in known)
+        spec = replace(spec, channels=spec.channels + extra) if extra else spec
+    spec = with_demand_controls(spec, columns)
     priors = None
     if cfg.mmm.use_mta_priors and st.mta_long is not None:
         ref = st.mta_long[st.mta_long["model"] == "markov"]
         if len(ref):
             credit = dict(zip(ref["channel"], ref["value"], strict=True))
+            adjacent = (m.extra.get("journey_signals") or {}).get("adjacent_share")
+            if adjacent and cfg.mmm.intent_adjusted_priors:
+                from attribution.pipeline.activity import intent_adjusted_credit
+
+                credit, nav = intent_adjusted_credit(credit, adjacent)
+                m.add_findings(nav, stage="combine")
             n_weeks = st.media["date"].nunique()
             ratio, per = incrementality_ratio(st.lift if cfg.mmm.use_lift_tests else None,
                                               credit, n_weeks)
@@ -327,6 +364,20 @@ def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
         st.mmm_table = res.to_frame()
     m.add_findings(res.findings, stage="mmm")
     st.mmm = res
+    tested = set() if lift is None else set(map(str, lift["channel"]))
+    tests, st.confounded, found = confounding(
+        st.media, {c.name: c.column for c in spec.channels if c.has_spend}, spec.target,
+        tested, r2_min=cfg.mmm.demand_r2, cap=cfg.optimize.confounded_cap, date=spec.date)
+    m.add_findings(found, stage="mmm")
+    adjacent = (m.extra.get("journey_signals") or {}).get("adjacent_share") or {}
+    nav, found = navigational_caps(adjacent, [c.name for c in spec.channels if c.has_spend
+                                              and c.name not in st.confounded], tested,
+                                   cfg.optimize.confounded_cap)
+    st.confounded += nav
+    m.add_findings(found, stage="mmm")
+    m.extra["spend_follows_demand"] = {"tests": [t.to_dict() for t in tests],
+                                       "capped": list(st.confounded),
+                                       "cap": cfg.optimize.confounded_cap}
 
 
 def _average_order_value(cfg: RunConfig, st: _State) -> tuple[float, str] | None:
@@ -373,6 +424,7 @@ def _optimize(cfg: RunConfig, m: Manifest, st: _State) -> None:
     from attribution.optimize import BudgetOptimizer, read_bounds
     from attribution.optimize.adapters import as_response_model
     from attribution.optimize.scenarios import budget_sweep
+    from attribution.pipeline.activity import cap_bounds
 
     if st.mmm is None:
         st.skipped["optimize"] = "no media-mix model"
@@ -391,6 +443,7 @@ def _optimize(cfg: RunConfig, m: Manifest, st: _State) -> None:
     if budget <= 0:
         raise UsageError(f"optimize budget must be > 0, got {budget}")
     bounds = read_bounds(o.bounds, model.channels) if o.bounds is not None else None
+    bounds = cap_bounds(bounds, st.confounded, o.confounded_cap, model.channels)
     opt = BudgetOptimizer(objective=o.objective, margin=o.margin, risk_quantile=o.risk_quantile,
                           max_change_pct=o.max_change_pct, interval=cfg.run.interval,
                           seed=cfg.run.seed)

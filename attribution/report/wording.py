@@ -176,6 +176,13 @@ FINDING_LEADS = {
     "mta.shapley_rate.negative": "One method (rate-based Shapley) gives some channels negative "
                                  "credit.",
     "combine.mmm_uncertain": "The data cannot separate these channels' effects.",
+    "mmm.spend_follows_demand": "This channel's spend rose and fell with customer demand, so "
+                                "the model cannot fully tell its effect from the demand "
+                                "itself; the plan moves it only a little until a lift test "
+                                "measures it.",
+    "mmm.navigational": "Most clicks on this channel come from people already on their way "
+                        "to buy, so the data cannot show what its spend adds; the plan moves "
+                        "it only a little until a lift test measures it.",
     "optimize.not_converged": "The budget optimiser could not confirm its best plan.",
     "optimize.budget_scale": "The budget asked for is far from the current spend.",
     "data.rejected": "Some input rows were rejected.",

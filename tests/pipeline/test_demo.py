@@ -71,7 +71,10 @@ def test_truth_comparison_shows_selection_bias(demo_run):
     assert markov.estimate > 10 * markov.truth
     combined = pd.read_csv(demo_run / "combined.csv").set_index("channel")
     assert combined.loc["tv", "flag"] in ("mmm_only", "mmm_uncertain")  # never in journeys
-    assert combined.loc["store_visit", "flag"] == "path_only"             # no spend, not in MMM
+    # no spend, but its weekly journey touches enter the MMM as an activity channel
+    assert combined.loc["store_visit", "flag"] != "path_only"
+    mmm = pd.read_csv(demo_run / "mmm/channels.csv").set_index("channel")
+    assert mmm.loc["store_visit", "kind"] == "activity"
 
 
 def test_calibrated_paths_sum_to_mmm_contribution(demo_run):

@@ -3,6 +3,7 @@
 Example::
 
     attribution simulate --out data/world --seed 7 --customers 50000 --weeks 104
+    attribution simulate --out data/real --realistic --no-query-volume
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from __future__ import annotations
 import argparse
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 
+from attribution.data.simulator.config import Pitfalls
 from attribution.errors import UsageError
 
 log = logging.getLogger("attribution")
@@ -39,6 +42,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="first Monday of the period, YYYY-MM-DD (default 2024-01-01)")
     parser.add_argument("--format", choices=("parquet", "csv"), default="parquet",
                         help="format of the event logs (default parquet)")
+    pit = parser.add_argument_group(
+        "pitfalls", "what makes the world look like a real advertiser's data (each off or on; "
+        "--realistic switches all on)")
+    pit.add_argument("--realistic", action="store_true",
+                     help="every pitfall on, latent intent strength 0.25 unless given")
+    for flag, text in (
+            ("demand-search", "paid brand search bought on demand (spend = clicks x CPC)"),
+            ("seasonal-budgets", "TV, social and display budgets planned with the season"),
+            ("crm-past-buyers", "e-mail sent to past buyers"),
+            ("organic-touches", "unpaid organic_search and direct touches in the logs"),
+            ("store-touches", "offline store_visit touches in the logs (default on)"),
+            ("query-volume", "write query_volume.csv, a search-trends-like demand series")):
+        pit.add_argument(f"--{flag}", action=argparse.BooleanOptionalAction, default=None,
+                         help=text)
+    pit.add_argument("--intent-strength", type=float, default=None,
+                     help="sd of the latent weekly demand shock no control sees (0..2; "
+                          "default 0, or 0.25 with --realistic)")
+
+
+def pitfalls_from_args(args: argparse.Namespace) -> Pitfalls:
+    """The :class:`Pitfalls` of the command line (``--realistic`` then single flags)."""
+    base = Pitfalls.realistic() if getattr(args, "realistic", False) else Pitfalls()
+    changes = {}
+    for name in ("demand_search", "seasonal_budgets", "crm_past_buyers", "organic_touches",
+                 "store_touches", "query_volume", "intent_strength"):
+        value = getattr(args, name, None)
+        if value is not None:
+            changes[name] = value
+    return replace(base, **changes)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} exists and is not a directory")
     config = SimulationConfig(seed=args.seed, customers=args.customers, weeks=args.weeks,
-                              start=start)
+                              start=start, pitfalls=pitfalls_from_args(args))
     log.info("simulating %d customers x %d weeks (seed %d)", config.customers, config.weeks,
              config.seed)
     began = time.perf_counter()

@@ -8,7 +8,7 @@ with the number of customers while ROIs stay the same.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from attribution.errors import UsageError
 
@@ -117,6 +117,83 @@ DEFAULT_CHANNELS: tuple[ChannelSpec, ...] = (
 )
 
 
+#: unpaid intent touches added by ``Pitfalls.organic_touches``: searches and visits of
+#: customers already in the market; they follow demand and cause nothing
+ORGANIC_TOUCH_CHANNELS: tuple[ChannelSpec, ...] = (
+    ChannelSpec("organic_search", "organic", "click", "none", 1.0, "constant",
+                max_exposures=0.9, half_level=30.0, targeting=1.2, beta=0.0, decay=0.2,
+                saturation=1.0, triggered_share=0.2, campaigns=("organic",),
+                role="unpaid search clicks of in-market customers: follows demand; no "
+                     "causal effect"),
+    ChannelSpec("direct", "organic", "visit", "none", 1.0, "constant",
+                max_exposures=0.6, half_level=30.0, targeting=1.4, beta=0.0, decay=0.2,
+                saturation=1.0, triggered_share=0.15, campaigns=("direct",),
+                role="typed-in visits of customers who know the brand: follows demand; no "
+                     "causal effect"),
+)
+#: channels whose budgets follow the planned season under ``Pitfalls.seasonal_budgets``
+SEASONAL_CHANNELS = ("tv", "social_paid", "display")
+#: channels bought per click on demand under ``Pitfalls.demand_search``
+DEMAND_SEARCH_CHANNELS = ("search_brand",)
+#: CRM channels sent to past buyers under ``Pitfalls.crm_past_buyers``
+CRM_CHANNELS = ("email",)
+CRM_TARGETING = 2.2
+
+
+@dataclass(frozen=True)
+class Pitfalls:
+    """What makes a simulated world look like a real advertiser's data; each off or on.
+
+    The defaults reproduce the plain world (the demo): only the store touches are on.
+
+    Parameters
+    ----------
+    demand_search : paid brand search bought on demand: weekly clicks follow the
+        latent demand and spend = clicks x a noisy cost per click.
+    seasonal_budgets : TV, paid social and display budgets planned higher in the high
+        season (they follow the forecast baseline, not the latent shocks).
+    crm_past_buyers : e-mail is sent to past buyers: strongly targeted at high-intent
+        customers, its weekly volume following the last four weeks of demand.
+    organic_touches : unpaid ``organic_search`` and ``direct`` touches in the logs,
+        their volume following demand (no causal effect).
+    store_touches : offline ``store_visit`` touches in the logs.
+    intent_strength : log-scale sd of the latent weekly demand shock (AR(1), 0.8
+        autocorrelation) that moves every customer's baseline; no control sees it.
+        0 switches it off.
+    query_volume : also write ``query_volume.csv`` (date, query_volume): the demand a
+        search-trends export would show (demand x 5% measurement noise).
+    """
+
+    demand_search: bool = False
+    seasonal_budgets: bool = False
+    crm_past_buyers: bool = False
+    organic_touches: bool = False
+    store_touches: bool = True
+    intent_strength: float = 0.0
+    query_volume: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.intent_strength <= 2.0:
+            raise UsageError(f"intent_strength must be between 0 and 2, got "
+                             f"{self.intent_strength}")
+
+    @classmethod
+    def realistic(cls, intent_strength: float = 0.25) -> Pitfalls:
+        """Every pitfall on (a world built like a real advertiser's)."""
+        return cls(True, True, True, True, True, intent_strength, True)
+
+    def channels(self, channels: tuple[ChannelSpec, ...]) -> tuple[ChannelSpec, ...]:
+        """The channel list under these settings (idempotent)."""
+        out = [c for c in channels if self.store_touches or c.name != "store_visit"]
+        if self.crm_past_buyers:
+            out = [replace(c, targeting=CRM_TARGETING) if c.name in CRM_CHANNELS else c
+                   for c in out]
+        names = {c.name for c in out}
+        if self.organic_touches:
+            out += [c for c in ORGANIC_TOUCH_CHANNELS if c.name not in names]
+        return tuple(out)
+
+
 @dataclass(frozen=True)
 class SimulationConfig:
     """Settings of one simulated world.
@@ -137,6 +214,8 @@ class SimulationConfig:
     lift_tests : holdout experiments run in the world; None places the default three
         (search_generic, social_paid, display; 8 weeks, 30% holdout) across the period.
     chunk_size : customers simulated at once (bounds memory).
+    pitfalls : the settings that make the world realistic (:class:`Pitfalls`); they
+        edit the channel list on construction.
     """
 
     seed: int = 0
@@ -153,8 +232,10 @@ class SimulationConfig:
     alt_id_share: float = 0.3
     lift_tests: tuple[LiftTestSpec, ...] | None = None
     chunk_size: int = 10_000
+    pitfalls: Pitfalls = field(default_factory=Pitfalls)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "channels", self.pitfalls.channels(tuple(self.channels)))
         if self.customers < 1:
             raise UsageError("customers must be at least 1")
         if self.weeks < 2:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from attribution.data.simulator import engine, output, series
+from attribution.data.simulator import engine, output, pitfalls, series
 from attribution.data.simulator.config import SimulationConfig
 from attribution.data.simulator.truth import (
     carryover_weights,
@@ -52,6 +52,7 @@ class World:
     lift_tests: pd.DataFrame
     organic: pd.DataFrame
     truth: dict[str, Any]
+    query_volume: pd.DataFrame | None = None
 
     def write(self, out_dir: str | Path, fmt: str = "parquet") -> list[Path]:
         """Write all files into ``out_dir`` (event logs as ``parquet`` or ``csv``).
@@ -74,6 +75,8 @@ class World:
         paths.append(write_csv(out / "media.csv", _csv_ready(self.media)))
         paths.append(write_csv(out / "lift_tests.csv", _csv_ready(self.lift_tests)))
         paths.append(write_csv(out / "organic_social.csv", _csv_ready(self.organic)))
+        if self.query_volume is not None:
+            paths.append(write_csv(out / "query_volume.csv", _csv_ready(self.query_volume)))
         paths.append(write_json(out / "truth.json", self.truth))
         return paths
 
@@ -136,11 +139,20 @@ def _plans(cfg: SimulationConfig) -> tuple[list[engine.ChannelPlan], dict[str, A
     rng = engine.stream(cfg.seed, engine.STREAM_SERIES)
     weeks = series.week_starts(cfg.start, cfg.weeks)
     ctrl = series.controls(rng, weeks)
+    pit = cfg.pitfalls
+    planned = ctrl["multiplier"]
+    shock = pitfalls.latent_shock(engine.stream(cfg.seed, pitfalls.STREAM_INTENT), cfg.weeks,
+                                  pit.intent_strength)
+    demand = pitfalls.demand_index(planned, shock)
+    ctrl = {**ctrl, "multiplier": demand}  # the baseline follows the latent demand
     tests = {lt.channel: lt for lt in cfg.tests()}
     plans, drivers = [], {}
     for i, spec in enumerate(cfg.channels):
-        d = series.driver(engine.stream(cfg.seed, engine.STREAM_SERIES, engine.channel_key(
-            spec.name)), spec, cfg.weeks) * cfg.multiplier(spec.name)
+        key = engine.channel_key(spec.name)
+        d = series.driver(engine.stream(cfg.seed, engine.STREAM_SERIES, key), spec, cfg.weeks)
+        d = pitfalls.shape_driver(pit, spec, d, demand, planned,
+                                  engine.stream(cfg.seed, pitfalls.STREAM_PITFALL, key))
+        d = d * cfg.multiplier(spec.name)
         if spec.driver == "spend":  # whole cents of total weekly spend
             d = np.round(d * cfg.customers, 2) / cfg.customers
         drivers[spec.name] = d
@@ -156,7 +168,10 @@ def _plans(cfg: SimulationConfig) -> tuple[list[engine.ChannelPlan], dict[str, A
             np.array([], dtype=np.int64),
             holdout=lt.holdout if lt else 0.0))
     organic = series.organic_detail(rng, drivers.get("organic_social", np.zeros(cfg.weeks)))
-    return plans, {"weeks": weeks, "controls": ctrl, "drivers": drivers, "organic": organic}
+    query = (pitfalls.query_volume(engine.stream(cfg.seed, pitfalls.STREAM_QUERY), demand)
+             if pit.query_volume else None)
+    return plans, {"weeks": weeks, "controls": ctrl, "drivers": drivers, "organic": organic,
+                   "demand": demand, "shock": shock, "query_volume": query}
 
 
 def simulate(config: SimulationConfig | None = None) -> World:
@@ -240,7 +255,9 @@ def _assemble(cfg: SimulationConfig, plans: list[engine.ChannelPlan], ws: dict[s
     return World(config=cfg, touchpoints=output.to_pandas(touch),
                  conversions=output.to_pandas(conv),
                  id_map=output.to_pandas(output.id_map_table(cfg.customers, t_cust, alt, salts)),
-                 media=media, lift_tests=lift, organic=organic, truth=truth)
+                 media=media, lift_tests=lift, organic=organic, truth=truth,
+                 query_volume=None if ws["query_volume"] is None else pd.DataFrame(
+                     {"date": pd.to_datetime(ws["weeks"]), "query_volume": ws["query_volume"]}))
 
 
 def _panel(cfg: SimulationConfig, specs: list[Any], ws: dict[str, Any], spend: np.ndarray,
@@ -317,6 +334,8 @@ def _truth(cfg: SimulationConfig, plans: list[engine.ChannelPlan], ws: dict[str,
         "start": cfg.start.isoformat(), "segments": cfg.segments,
         "dates": [w.isoformat() for w in ws["weeks"]],
         "model": _MODEL_TEXT,
+        "pitfalls": asdict(cfg.pitfalls),
+        "demand": {"weekly_index": ws["demand"].tolist(), "latent_shock": ws["shock"].tolist()},
         "baseline": {"expected_sales": float(base_weekly.sum()),
                      "expected_conversions": float((acc.base_conv * mult).sum()),
                      "weekly_expected_sales": base_weekly.tolist(),
