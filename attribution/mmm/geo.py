@@ -37,7 +37,7 @@ from attribution.errors import InputError
 from attribution.mmm.priors import Prior
 
 # parameterisation of the geo terms (the same model either way)
-CENTRED = {"intercept": True, "beta": False, "control": True}
+CENTRED = {"intercept": True, "beta": False, "control": False}
 
 
 def population_by_geo(
