@@ -261,7 +261,10 @@ def _unused_impressions(columns: Any, spec: MMMSpec, used: set[str | None]) -> l
 
 def make_scaling(panel: Panel, n_train: int) -> Scaling:
     """Scales from the first ``n_train`` weeks: max |value| (1 where that is 0); for
-    impression-driven channels also impressions per unit of money (1 / cost per impression)."""
+    impression-driven channels also impressions per unit of money (1 / cost per impression).
+
+    Geo models first divide sales and media by each geo's relative size (``Scaling.geo``)
+    and scale each channel by the mean over geos of each geo's largest week."""
     G = len(panel.geos)
     w = geo_weights(panel.y[:n_train], panel.geos, panel.population) if G > 1 else np.ones(1)
     y = panel.y[:n_train] / w
@@ -274,7 +277,15 @@ def make_scaling(panel: Panel, n_train: int) -> Scaling:
                                                                           strict=True))
     c = panel.controls[:n_train]
     c = c.reshape(c.shape[0] * c.shape[1], c.shape[-1])  # (-1, 0) fails with no controls
-    ms = np.abs(m).max(0) if m.size else np.zeros(0)
+    if G > 1 and m.size:
+        # geo models: the typical geo's largest week (mean over geos of each geo's max,
+        # per size), so the saturation priors mean what they mean for one geo; the max
+        # over all geo-weeks is an extreme of thousands of values and would push every
+        # curve to look linear (a prior that pulls contributions into the baseline)
+        per_geo = np.abs(panel.model_input[:n_train] / w[:, None]).max(axis=0)  # (G, C)
+        ms = np.array([v[v > 0].mean() if (v > 0).any() else 0.0 for v in per_geo.T])
+    else:
+        ms = np.abs(m).max(0) if m.size else np.zeros(0)
     cs = np.abs(c).max(0) if c.size else np.zeros(0)
     scales = tuple(float(v or 1.0) for v in cs)
     center = tuple(float(v) for v in (c.mean(0) / np.asarray(scales))) if c.size else ()
