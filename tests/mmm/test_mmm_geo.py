@@ -14,6 +14,7 @@ from attribution.data.simulator.geo import GeoConfig, simulate_geo
 from attribution.errors import InputError, UsageError
 from attribution.mmm import MMM, spec_from_dict
 from attribution.mmm.geo import geo_weights
+from attribution.mmm.io import load, save
 from attribution.mmm.panel import Scaling, design, make_scaling, read_panel
 
 
@@ -115,3 +116,10 @@ def test_geo_response_is_in_sales_units(geo_fit):
     r = res.response(res.current_spend, per_channel=True).mean(0)
     weekly = truth.total / truth.spend.shape[0]
     np.testing.assert_allclose(r / weekly, 1.0, rtol=0.5)
+
+
+def test_geo_model_saves_and_loads_with_its_geo_sizes(geo_fit, tmp_path):
+    res, _ = geo_fit
+    back = load(save(res, tmp_path / "mmm"))
+    assert back.scaling.geo == res.scaling.geo
+    pd.testing.assert_frame_equal(back.to_frame(), res.to_frame())
