@@ -16,6 +16,9 @@ Each result records wall and CPU time, peak memory and the load average before a
 after (the machine is shared), into ``results/mmm_geo.json`` (one key per run) and
 ``results/mmm_geo.md``.
 
+- ``world_small``: the tests' geo world (6 geos x 70 weeks, two channels); run it with
+  ``--draws 300 --chains 2 --seed 1`` for the tests' settings.
+
 Usage: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_mmm_geo.py meridian world``
 """
 
@@ -87,11 +90,14 @@ def run_meridian(draws: int, chains: int, seed: int) -> dict:
     return out
 
 
-def run_world(draws: int, chains: int, seed: int) -> dict:
+def run_world(draws: int, chains: int, seed: int, small: bool = False) -> dict:
     from attribution.data.simulator.geo import GeoConfig, simulate_geo
     from attribution.mmm import spec_from_dict
 
-    df, truth = simulate_geo(GeoConfig(), seed=0)
+    if small:  # the tests' size: 6 geos x 70 weeks, two channels
+        df, truth = simulate_geo(GeoConfig(n_geos=6, n_weeks=70, channels=("tv", "search")), seed=3)
+    else:
+        df, truth = simulate_geo(GeoConfig(), seed=0)
     spec = spec_from_dict(
         {"model": {"geo": "geo", "population": "population", "controls": ["price"]}},
         list(df.columns),
@@ -182,14 +188,17 @@ def _markdown(out: dict) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("runs", nargs="+", choices=["meridian", "world"])
+    ap.add_argument("runs", nargs="+", choices=["meridian", "world", "world_small"])
     ap.add_argument("--draws", type=int, default=1000)
     ap.add_argument("--chains", type=int, default=4)
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     path = RESULTS / "mmm_geo.json"
     for name in a.runs:
-        r = (run_meridian if name == "meridian" else run_world)(a.draws, a.chains, a.seed)
+        if name == "meridian":
+            r = run_meridian(a.draws, a.chains, a.seed)
+        else:
+            r = run_world(a.draws, a.chains, a.seed, small=name == "world_small")
         print(json.dumps(r, indent=1), flush=True)
         out = json.loads(path.read_text()) if path.is_file() else {}
         out[name] = r
