@@ -159,7 +159,11 @@ def control_effects(pm: Any, priors: dict[str, Prior], n_controls: int) -> Any:
     gc = priors["control"].create(
         pm, "gamma_control", dims="control", initval=np.full(n_controls, 0.01)
     )
-    sd = priors["geo_control_sd"].create(pm, "geo_control_sd", dims="control")
+    # start the spread off its prior's support point: there, with z = 0, the gradient in
+    # log(sd) is exactly 0 (prior and Jacobian cancel), which nutpie rejects
+    sd = priors["geo_control_sd"].create(
+        pm, "geo_control_sd", dims="control", initval=np.full(n_controls, 0.1)
+    )
     if CENTRED["control"]:
         return pm.Normal("gamma_control_geo", gc[None, :], sd[None, :], dims=("geo", "control"))
     z = pm.Normal("geo_control_z", 0.0, 1.0, dims=("geo", "control"))
