@@ -144,7 +144,10 @@ def _markdown(out: dict) -> str:
     for name, r in out.items():
         if not isinstance(r, dict) or "rhat_max" not in r:
             continue
-        lines += [f"## {name}", "", "| quantity | value |", "|---|---|"]
+        lines += [f"## {name}", ""]
+        if r.get("note"):
+            lines += [r["note"], ""]
+        lines += ["| quantity | value |", "|---|---|"]
         for k in (
             "chains",
             "draws",
@@ -177,11 +180,16 @@ def _markdown(out: dict) -> str:
                 "|---|---|---|---|---|---|",
             ]
             for c in r["channels"]:
+                high = f"{c['high']:.4g}" if "high" in c else "(not recorded)"
                 lines.append(
                     f"| {c['channel']} | {c['truth']:.4g} | {c['estimate']:.4g} | "
-                    f"{c['low']:.4g} – {c['high']:.4g} | {c['rel_error']:+.1%} | "
+                    f"{c['low']:.4g} – {high} | {c['rel_error']:+.1%} | "
                     f"{c['inside_90']} |"
                 )
+        lines.append("")
+    if out.get("not_measured"):
+        lines += ["## Not measured", ""]
+        lines += [f"- {k}: {v}" for k, v in out["not_measured"].items()]
         lines.append("")
     return "\n".join(lines)
 
