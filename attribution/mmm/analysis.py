@@ -41,7 +41,8 @@ def media_contributions(res: MMMResults, draws: np.ndarray) -> np.ndarray:
     """Weekly channel contributions ``(D, T, G, C)`` in sales units, all panel weeks."""
     d = design(res.panel, res.scaling, res.spec)
     sat = media_effect(res.media_params(draws), d.stack, res.layout)
-    return sat * res.posterior["beta"][draws][:, None] * res.scaling.target
+    w = res.scaling.geo_weights(len(res.panel.geos))[:, None]  # geo sizes (G, 1)
+    return sat * (res.posterior["beta"][draws] * w)[:, None] * res.scaling.target
 
 
 def baseline_parts(res: MMMResults, draws: np.ndarray) -> dict[str, np.ndarray]:
@@ -53,8 +54,9 @@ def baseline_parts(res: MMMResults, draws: np.ndarray) -> dict[str, np.ndarray]:
     is zero in the first training week.
     """
     d = design(res.panel, res.scaling, res.spec)
-    p, s = res.posterior, res.scaling.target
+    p = res.posterior
     T, G = d.y.shape
+    s = res.scaling.target * res.scaling.geo_weights(G)  # sales units per geo (G,)
     D = len(draws)
     icpt = p["intercept_geo"][draws][:, None, :] * np.ones((1, T, G))
     out: dict[str, np.ndarray] = {}
@@ -70,8 +72,10 @@ def baseline_parts(res: MMMResults, draws: np.ndarray) -> dict[str, np.ndarray]:
     else:
         out["seasonality"] = np.zeros((D, T, G))
     if "gamma_control" in p:
+        geo_k = "gamma_control_geo" in p  # geo models: one effect per geo and control
         for k, name in enumerate(res.panel.control_names):
-            g = p["gamma_control"][draws][:, k, None, None]
+            g = p["gamma_control_geo"][draws][:, None, :, k] if geo_k else \
+                p["gamma_control"][draws][:, k, None, None]
             c = res.scaling.center_of(k)
             out[f"control:{name}"] = g * (d.controls[None, ..., k] + c) * s
             icpt = icpt - g * c
@@ -211,7 +215,9 @@ def fit_metrics(res: MMMResults, seed: int = 0, max_draws: int | None = None
     for ix in _chunks(res, res.panel.media.size, max_draws):
         mu = _mu(res, ix)
         mu_sum = mu_sum + mu.sum(0)
-        sig = res.posterior["sigma"][ix][:, None, None] * res.scaling.target
+        sig = res.posterior["sigma"][ix]  # (D,) or per geo (D, G)
+        sig = (sig[:, None, None] if sig.ndim == 1 else sig[:, None, :]) * \
+            res.scaling.target * res.scaling.geo_weights(len(res.panel.geos))
         preds.append(mu + sig * rng.standard_normal(mu.shape))
         D += len(ix)
     yrep = np.concatenate(preds)

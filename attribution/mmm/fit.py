@@ -216,11 +216,12 @@ _CACHE_SIZE = 4
 
 
 def _model_key(p: dict[str, Any], channel_priors: ChannelPriors | None) -> str:
+    from attribution.mmm import geo
     from attribution.mmm import model as mm
 
     h = hashlib.sha256()
     # the sampling coordinates are part of the compiled model
-    h.update(repr((mm.MEAN_EFFECT_BETA, mm.MEAN_LEVEL_INTERCEPT, mm.GEO_CENTRED)).encode())
+    h.update(repr((mm.MEAN_EFFECT_BETA, mm.MEAN_LEVEL_INTERCEPT, geo.CENTRED)).encode())
     h.update(json.dumps(p["spec"].to_dict(), sort_keys=True).encode())
     h.update(json.dumps(p["scaling"].to_dict(), sort_keys=True).encode())
     h.update(json.dumps(channel_priors.to_dict() if channel_priors else None).encode())

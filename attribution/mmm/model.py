@@ -1,12 +1,14 @@
 """Build the PyMC model (scaled units) and the shared media transform.
 
-mu[t, g] = intercept[g] + trend * t + fourier[t] @ gamma_f + controls[t, g] @ gamma_c
+mu[t, g] = intercept[g] + trend * t + fourier[t] @ gamma_f + controls[t, g] @ gamma_c[g]
            + sum_c beta[g, c] * saturation_c(adstock_c(media[:, g, c]))[t]
-sales[t, g] / scale ~ Normal(mu[t, g], sigma)
+sales[t, g] / (scale * w[g]) ~ Normal(mu[t, g], sigma[g])
 
-Geo models pool intercepts and channel effects across geos: ``intercept[g] ~
-Normal(mu, sd)`` (centred: each geo's weeks pin its level down) and ``beta[g, c] =
-beta[c] * exp(sd_c * z[g, c] - sd_c**2 / 2)`` (non-centred). With ROI or
+Geo models (see :mod:`attribution.mmm.geo`) put geos of different size on one scale
+(``w[g]``, relative population or mean sales; media is divided by it too), give each
+geo its own noise, and pool intercepts, control effects and channel effects across
+geos, with the national effects on top: ``beta[g, c] = beta[c] * exp(sd_c * z[g, c] -
+sd_c**2 / 2)`` (non-centred). One geo: ``w = 1`` and one ``sigma``. With ROI or
 contribution-share priors the channel effect ``beta[c]`` is a deterministic function
 of the ROI / share and the saturated media, so the prior is exactly on the reported
 quantity.
@@ -29,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from attribution.mmm import components as cp
+from attribution.mmm import geo
 from attribution.mmm.panel import Design, Panel, Scaling
 from attribution.mmm.priors import (
     DEFAULT_ROI,
@@ -43,10 +46,6 @@ ADSTOCK_PARAMS = {"geometric": ("alpha",), "delayed": ("delay_alpha", "theta"),
                   "weibull": ("weibull_shape", "weibull_scale")}
 SAT_PARAMS = {"logistic": ("lam",), "hill": ("hill_k", "hill_s")}
 PRIOR_OF = {"delay_alpha": "alpha"}
-# parameterisation of the geo effects (the same model either way): centred where each
-# geo has many weeks of data (its own intercept is pinned down by the data, so the
-# non-centred form would couple it to the spread), non-centred for the channel effects
-GEO_CENTRED = {"intercept": True, "beta": False}
 MEAN_EFFECT_BETA = True  # sample free channel effects via their mean effect (same model)
 MEAN_LEVEL_INTERCEPT = True  # one-geo models: sample the intercept via the mean level
 
@@ -178,7 +177,7 @@ def lift_data(tests: list[dict[str, Any]], panel: Panel, scaling: Scaling, layou
     them; the media driver there is known data.
     """
     L, G, C = layout.l_max, len(panel.geos), len(layout.channels)
-    media = panel.model_input / np.asarray(scaling.media)
+    media = panel.model_input / (np.asarray(scaling.media) * scaling.geo_weights(G)[:, None])
     stack = cp.lag_stack(media, L)
     dates = panel.dates
     off_rows = [np.flatnonzero((dates >= t["start"]) & (dates <= t["end"])) for t in tests]
@@ -307,6 +306,7 @@ def build_model(d: Design, spec: MMMSpec, panel: Panel, scaling: Scaling, *,
     pri = spec.prior_set
     T, G = d.y.shape
     C = len(spec.channels)
+    w = scaling.geo_weights(G)
     coords: dict[str, Any] = {"week": np.arange(T), "geo": list(panel.geos),
                               "channel": list(spec.channel_names),
                               "control": list(panel.control_names),
@@ -319,16 +319,9 @@ def build_model(d: Design, spec: MMMSpec, panel: Panel, scaling: Scaling, *,
         params = {p: pri[PRIOR_OF.get(p, p)].create(pm, p, dims=f"ch_{p}") for p in dims}
         sat = media_effect(params, pt.as_tensor(d.stack), layout, xp=pt)  # (T, G, C)
         # channel effect: coefficient prior, ROI prior or contribution-share prior
-        geo_mult = None
-        if G > 1:
-            sd = pri["geo_beta_sd"].create(pm, "geo_beta_sd", dims="channel")
-            if GEO_CENTRED["beta"]:  # log multiplier ~ Normal(-sd^2/2, sd): E[mult] = 1
-                lm = pm.Normal("geo_beta_log", -(sd**2) / 2, sd, dims=("geo", "channel"))
-                geo_mult = pt.exp(lm)
-            else:
-                z = pm.Normal("geo_beta_z", 0.0, 1.0, dims=("geo", "channel"))
-                geo_mult = pt.exp(sd * z - sd**2 / 2)
-        base = sat if geo_mult is None else sat * geo_mult
+        geo_mult = geo.channel_multipliers(pm, pt, pri) if G > 1 else None
+        # geo models: sales-unit weights of the geos (w = 1 for one geo)
+        base = sat if geo_mult is None else sat * (geo_mult * w[:, None])
         sat_sum = pt.sum(base, axis=(0, 1))  # (C,)
         beta_c = []
         for i, ch in enumerate(spec.channels):
@@ -336,7 +329,7 @@ def build_model(d: Design, spec: MMMSpec, panel: Panel, scaling: Scaling, *,
             if share is not None:
                 a, b = beta_from_moments(*share)
                 s = pm.Beta(f"share_{ch.name}", alpha=a, beta=b)
-                beta_c.append(s * float(d.y.sum()) / sat_sum[i])
+                beta_c.append(s * float((d.y * w).sum()) / sat_sum[i])
             elif spec.prior_mode == "roi" and ch.has_spend and spend_total is not None:
                 mu, sg = lognormal_from_moments(*(ch.roi_prior or DEFAULT_ROI))
                 r = pm.LogNormal(f"roi_{ch.name}", mu=mu, sigma=sg)
@@ -366,19 +359,11 @@ def build_model(d: Design, spec: MMMSpec, panel: Panel, scaling: Scaling, *,
             gf = pri["fourier"].create(pm, "gamma_fourier", dims="fourier")
             mu = mu + pt.dot(d.fourier, gf)[:, None]
         if d.controls.shape[-1]:
-            gc = pri["control"].create(pm, "gamma_control", dims="control")
+            gc = geo.control_effects(pm, pri, d.controls.shape[-1]) if G > 1 else \
+                pri["control"].create(pm, "gamma_control", dims="control")
             mu = mu + pt.sum(d.controls * gc, axis=-1)
         if G > 1:
-            # start at the data's levels: at the support point (all zero) the gradient
-            # in the intercept is exactly 0, which nutpie rejects as an initial point
-            intercept = pri["intercept"].create(pm, "intercept", initval=float(d.y.mean()))
-            isd = pri["geo_intercept_sd"].create(pm, "geo_intercept_sd")
-            if GEO_CENTRED["intercept"]:
-                icpt = pm.Normal("intercept_geo", intercept, isd, dims="geo",
-                                 initval=d.y.mean(0))
-            else:
-                iz = pm.Normal("geo_intercept_z", 0.0, 1.0, dims="geo")
-                icpt = pm.Deterministic("intercept_geo", intercept + isd * iz, dims="geo")
+            icpt = geo.intercepts(pm, pri, d.y)
         else:
             if observed and reparameterise and MEAN_LEVEL_INTERCEPT:
                 intercept = _intercept_by_level(pri["intercept"], mu, float(d.y.mean()))
@@ -386,10 +371,11 @@ def build_model(d: Design, spec: MMMSpec, panel: Panel, scaling: Scaling, *,
                 intercept = pri["intercept"].create(pm, "intercept")
             icpt = pm.Deterministic("intercept_geo", pt.stack([intercept]), dims="geo")
         mu = icpt[None, :] + mu
-        sigma = pri["sigma"].create(pm, "sigma")
+        sigma = geo.noise(pm, pri)[None, :] if G > 1 else pri["sigma"].create(pm, "sigma")
         pm.Normal("y", mu=mu, sigma=sigma, observed=d.y if observed else None,
                   dims=("week", "geo"))
         if lift is not None:  # measured lift ~ predicted effect over the outcome window
-            eff = lift_effect(params, beta_gc, lift, layout, xp=pt)
+            eff = lift_effect(params, beta_gc if G == 1 else beta_gc * w[:, None], lift,
+                              layout, xp=pt)
             pm.Normal("lift_obs", mu=eff, sigma=lift.se, observed=lift.lift)
     return model

@@ -23,6 +23,7 @@ from attribution.data.contracts import IMPRESSIONS_PREFIX
 from attribution.errors import InputError, UsageError
 from attribution.findings import Finding
 from attribution.mmm.components import fourier_features, lag_stack
+from attribution.mmm.geo import geo_weights, population_by_geo
 from attribution.mmm.spec import MMMSpec
 
 STAGE = "mmm"
@@ -40,6 +41,7 @@ class Panel:
     channels: tuple[str, ...]
     control_names: tuple[str, ...]
     driver: np.ndarray | None = None  # (T, G, C) media driver where it is not the spend
+    population: np.ndarray | None = None  # (G,) geo sizes from the spec's population column
 
     @property
     def n_weeks(self) -> int:
@@ -70,6 +72,17 @@ class Scaling:
     t_span: float    # weeks from first to last training week
     control_center: tuple[float, ...] = ()  # training mean of each scaled control
     driver_per_money: tuple[float, ...] = ()  # impressions per unit of spend (1: spend)
+    geo: tuple[float, ...] = ()  # relative geo sizes w (mean 1); () for one geo
+
+    def geo_weights(self, n_geos: int) -> np.ndarray:
+        """Relative size ``w`` of each geo ``(G,)``: sales and media are divided by it
+        before the global scales (ones for a one-geo model)."""
+        if not self.geo:
+            return np.ones(n_geos)
+        if len(self.geo) != n_geos:
+            raise UsageError(f"the stored scaling has {len(self.geo)} geos, this panel "
+                             f"{n_geos}; refit without scaling=")
+        return np.asarray(self.geo, dtype=float)
 
     def center_of(self, k: int) -> float:
         return self.control_center[k] if k < len(self.control_center) else 0.0
@@ -90,7 +103,8 @@ class Scaling:
         return cls(float(d["target"]), tuple(float(v) for v in d["media"]),
                    tuple(float(v) for v in d["controls"]), str(d["t0"]), float(d["t_span"]),
                    tuple(float(v) for v in d.get("control_center", ())),
-                   tuple(float(v) for v in d.get("driver_per_money", ())))
+                   tuple(float(v) for v in d.get("driver_per_money", ())),
+                   tuple(float(v) for v in d.get("geo", ())))
 
 
 @dataclass(frozen=True)
@@ -145,6 +159,8 @@ def read_panel(frame: pd.DataFrame, spec: MMMSpec, file: str = "media panel"
     need = [spec.date, spec.target, *(c.column for c in spec.channels), *drivers, *spec.events]
     if spec.geo:
         need.append(spec.geo)
+    if spec.population:
+        need.append(spec.population)
     for col in [*need, *(spec.controls or ())]:
         if col not in frame.columns:
             raise InputError(f"column '{col}' is missing", "add it or change the config "
@@ -177,8 +193,8 @@ def read_panel(frame: pd.DataFrame, spec: MMMSpec, file: str = "media panel"
         raise InputError(f"{len(frame)} rows but {len(week_list)} weeks x {len(geos)} geos",
                          "give every geo a row for every week", file, None, spec.geo,
                          "unbalanced_panel")
-    skip = {spec.date, spec.target, spec.geo, *(c.column for c in spec.channels), *drivers,
-            *spec.events}
+    skip = {spec.date, spec.target, spec.geo, spec.population,
+            *(c.column for c in spec.channels), *drivers, *spec.events}
     findings = _unused_impressions(frame.columns, spec, set(drivers))
     if spec.controls is None:  # impressions_<x> columns are never controls
         controls = [c for c in frame.columns if c not in skip
@@ -212,8 +228,10 @@ def read_panel(frame: pd.DataFrame, spec: MMMSpec, file: str = "media panel"
         ctrl = np.concatenate([ctrl, np.repeat(ind.any(1).astype(float)[:, None, None], G, 1)],
                               axis=-1)
         controls.append("holiday")
+    pop = population_by_geo(frame, spec.population, geo, geos, file) if spec.population \
+        else None
     panel = Panel(week_list, geos, y, media, ctrl, spec.channel_names, tuple(controls),
-                  driver)
+                  driver, pop)
     return panel, findings
 
 
@@ -243,9 +261,14 @@ def _unused_impressions(columns: Any, spec: MMMSpec, used: set[str | None]) -> l
 
 def make_scaling(panel: Panel, n_train: int) -> Scaling:
     """Scales from the first ``n_train`` weeks: max |value| (1 where that is 0); for
-    impression-driven channels also impressions per unit of money (1 / cost per impression)."""
-    y = panel.y[:n_train]
-    m = panel.model_input[:n_train].reshape(-1, panel.media.shape[-1])
+    impression-driven channels also impressions per unit of money (1 / cost per impression).
+
+    Geo models first divide sales and media by each geo's relative size (``Scaling.geo``)
+    and scale each channel by the mean over geos of each geo's largest week."""
+    G = len(panel.geos)
+    w = geo_weights(panel.y[:n_train], panel.geos, panel.population) if G > 1 else np.ones(1)
+    y = panel.y[:n_train] / w
+    m = (panel.model_input[:n_train] / w[:, None]).reshape(-1, panel.media.shape[-1])
     per_money: tuple[float, ...] = ()
     if panel.driver is not None:
         money = panel.media[:n_train].sum(axis=(0, 1))
@@ -254,12 +277,21 @@ def make_scaling(panel: Panel, n_train: int) -> Scaling:
                                                                           strict=True))
     c = panel.controls[:n_train]
     c = c.reshape(c.shape[0] * c.shape[1], c.shape[-1])  # (-1, 0) fails with no controls
-    ms = np.abs(m).max(0) if m.size else np.zeros(0)
+    if G > 1 and m.size:
+        # geo models: the typical geo's largest week (mean over geos of each geo's max,
+        # per size), so the saturation priors mean what they mean for one geo; the max
+        # over all geo-weeks is an extreme of thousands of values and would push every
+        # curve to look linear (a prior that pulls contributions into the baseline)
+        per_geo = np.abs(panel.model_input[:n_train] / w[:, None]).max(axis=0)  # (G, C)
+        ms = np.array([v[v > 0].mean() if (v > 0).any() else 0.0 for v in per_geo.T])
+    else:
+        ms = np.abs(m).max(0) if m.size else np.zeros(0)
     cs = np.abs(c).max(0) if c.size else np.zeros(0)
     scales = tuple(float(v or 1.0) for v in cs)
     center = tuple(float(v) for v in (c.mean(0) / np.asarray(scales))) if c.size else ()
     return Scaling(float(np.abs(y).max() or 1.0), tuple(float(v or 1.0) for v in ms),
-                   scales, str(panel.dates[0]), float(max(n_train - 1, 1)), center, per_money)
+                   scales, str(panel.dates[0]), float(max(n_train - 1, 1)), center, per_money,
+                   tuple(float(v) for v in w) if G > 1 else ())
 
 
 def design(panel: Panel, scaling: Scaling, spec: MMMSpec, rows: slice | None = None) -> Design:
@@ -269,7 +301,8 @@ def design(panel: Panel, scaling: Scaling, spec: MMMSpec, rows: slice | None = N
     if panel.driver is None and any(c.input == "impressions" for c in spec.channels):
         raise UsageError("this model is driven by impressions but its panel has none (a model "
                          "saved without them); refit it from the media panel")
-    media = panel.model_input / np.asarray(scaling.media)
+    w = scaling.geo_weights(len(panel.geos))
+    media = panel.model_input / (np.asarray(scaling.media) * w[:, None])
     stack = lag_stack(media, l_max)[:, rows]
     weeks = (panel.dates - np.datetime64(scaling.t0, "D")).astype(int) / 7.0
     doy = (panel.dates - panel.dates.astype("datetime64[Y]")).astype(int)
@@ -278,7 +311,7 @@ def design(panel: Panel, scaling: Scaling, spec: MMMSpec, rows: slice | None = N
         panel.controls
     if ctrl.shape[-1]:
         ctrl = ctrl - np.array([scaling.center_of(k) for k in range(ctrl.shape[-1])])
-    return Design(panel.y[rows] / scaling.target, stack, (weeks / scaling.t_span - 0.5)[rows],
+    return Design(panel.y[rows] / (scaling.target * w), stack, (weeks / scaling.t_span - 0.5)[rows],
                   four[rows], ctrl[rows])
 
 
@@ -318,5 +351,6 @@ def screen(panel: Panel, spec: MMMSpec, n_train: int) -> tuple[MMMSpec, Panel, l
     new_panel = Panel(panel.dates, panel.geos, panel.y, panel.media[..., keep_c],
                       panel.controls[..., keep_k], tuple(panel.channels[i] for i in keep_c),
                       tuple(panel.control_names[i] for i in keep_k),
-                      None if panel.driver is None else panel.driver[..., keep_c])
+                      None if panel.driver is None else panel.driver[..., keep_c],
+                      panel.population)
     return new_spec, new_panel, findings

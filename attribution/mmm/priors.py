@@ -23,6 +23,7 @@ hill_s             Gamma(3, 2)             Hill slope
 sigma              HalfNormal(1)           residual noise
 geo_intercept_sd   HalfNormal(0.5)         spread of geo baselines (partial pooling)
 geo_beta_sd        HalfNormal(0.5)         spread of log channel effects across geos
+geo_control_sd     HalfNormal(0.5)         spread of control effects across geos
 roi                LogNormal(mean 1, sd 2) channel ROI, used when ``prior_mode = "roi"``
 =================  ======================  ==============================================
 
@@ -116,6 +117,7 @@ DEFAULT_PRIORS: dict[str, Prior] = {
     "sigma": _p("HalfNormal", sigma=1),
     "geo_intercept_sd": _p("HalfNormal", sigma=0.5),
     "geo_beta_sd": _p("HalfNormal", sigma=0.5),
+    "geo_control_sd": _p("HalfNormal", sigma=0.5),
 }
 
 DEFAULT_ROI = (1.0, 2.0)  # mean, sd of a channel's ROI when prior_mode = "roi"

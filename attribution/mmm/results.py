@@ -129,7 +129,8 @@ class MMMResults:
         tot = m.sum(0)
         share = np.where(tot > 0, m / np.where(tot > 0, tot, 1.0), 1.0 / G)  # (G, C)
         units = self.scaling.per_money(C)  # money -> media driver (impressions)
-        x = spend[..., None, :] * share * units / np.asarray(self.scaling.media)  # (..., G, C)
+        w = self.scaling.geo_weights(G)[:, None]  # geo sizes: media and sales per size
+        x = spend[..., None, :] * share * units / (np.asarray(self.scaling.media) * w)
         n = x.size
         chunk = max(1, int(4e7 // max(n, 1)))
         out = []
@@ -140,7 +141,7 @@ class MMMResults:
             xs = x[None] * wsum.reshape(len(d), *([1] * (x.ndim - 1)), C)
             sat = saturate(xs, params, self.layout)  # (D, ..., G, C)
             beta = self.posterior["beta"][d].reshape(len(d), *([1] * len(lead)), G, C)
-            eff = (sat * beta).sum(-2) * self.scaling.target  # (D, ..., C)
+            eff = (sat * beta * w).sum(-2) * self.scaling.target  # (D, ..., C)
             out.append(eff if per_channel else eff.sum(-1))
         return np.concatenate(out, axis=0)
 

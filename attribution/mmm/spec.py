@@ -6,6 +6,7 @@ Example config (``data/mmm_config.toml`` is a complete one)::
     date = "date"            # week start column
     target = "sales"
     geo = "geo"              # optional: one row per (date, geo), partial pooling
+    population = "population"        # optional (geo models): geo size; default: mean sales
     trend = true
     fourier_modes = 2        # yearly seasonality
     controls = ["price"]     # default: every other numeric column
@@ -147,6 +148,7 @@ class MMMSpec:
     date: str = "date"
     target: str = "sales"
     geo: str | None = None
+    population: str | None = None  # geo models: column of each geo's size (constant per geo)
     trend: bool = True
     fourier_modes: int = 2
     controls: tuple[str, ...] | None = None  # None: every other numeric column
@@ -169,6 +171,9 @@ class MMMSpec:
             raise UsageError("prior_mode must be 'coefficient' or 'roi'")
         if not 0 < self.interval < 1:
             raise UsageError("interval must be between 0 and 1, e.g. 0.9")
+        if self.population is not None and self.geo is None:
+            raise UsageError(f"[model] population = {self.population!r} needs a geo column "
+                             "(geo = \"<column>\"): population sizes the geos of a geo model")
         if self.fourier_modes < 0 or self.holdout_weeks < 0:
             raise UsageError("fourier_modes and holdout_weeks must be >= 0")
         if self.value_per_conversion is not None:
@@ -234,8 +239,8 @@ def spec_from_dict(config: Mapping[str, Any], columns: Sequence[str] | None = No
     ('tv', 'posts')
     """
     model = dict(config.get("model", {}))
-    allowed = {"date", "target", "geo", "trend", "fourier_modes", "controls", "events",
-               "holidays", "holdout_weeks", "interval", "prior_mode"}
+    allowed = {"date", "target", "geo", "population", "trend", "fourier_modes", "controls",
+               "events", "holidays", "holdout_weeks", "interval", "prior_mode"}
     unknown = set(model) - allowed
     if unknown:
         raise UsageError(f"unknown [model] setting(s) {sorted(unknown)}; known: {sorted(allowed)}")
