@@ -66,8 +66,10 @@ class ChannelStyle:
     def __post_init__(self) -> None:
         for cid, c in self.colours.items():
             if not _HEX.match(str(c)):
-                raise UsageError(f"[report] channel_colours: '{cid}' = '{c}' is not a colour; "
-                                 "write it as #RRGGBB, e.g. \"#0072B2\"")
+                raise UsageError(
+                    f"[report] channel_colours: '{cid}' = '{c}' is not a colour; "
+                    'write it as #RRGGBB, e.g. "#0072B2"'
+                )
 
     def name(self, channel_id: object) -> str:
         """The display name of a channel id (configured, known default, or in words)."""
