@@ -291,7 +291,10 @@ def _combine(cfg: RunConfig, m: Manifest, st: _State) -> None:
             m.add_findings([Finding("warning" if row.flag == "mmm_uncertain" else "info",
                                     f"combine.{row.flag}", f"{row.channel}: {row.flag_text}",
                                     _FLAG_ACTION[row.flag], "combine")])
-    if cfg.inputs.truth is not None:
+    if cfg.inputs.truth is not None and any(_window(cfg)):
+        st.skipped["truth_comparison"] = ("the truth describes the whole simulated period, "
+                                          "not the reporting window")
+    elif cfg.inputs.truth is not None:
         from attribution.data.simulator import load_truth, truth_frame
 
         m.add_input("truth", cfg.inputs.truth)
