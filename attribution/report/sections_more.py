@@ -16,7 +16,14 @@ from attribution.report.analysis import (
 )
 from attribution.report.rundata import RunData
 from attribution.report.scale import find_scale
-from attribution.report.sections import Context, _f, _preferred_model, model_name, section
+from attribution.report.sections import (
+    Context,
+    _f,
+    _preferred_model,
+    model_name,
+    plan_horizon,
+    section,
+)
 from attribution.report.summary import merge_messages
 from attribution.report.viewmodels import (
     Block,
@@ -195,12 +202,6 @@ def _journeys(ctx: Context) -> list[Block]:
 
 
 # ------------------------------------------------------------------ budget
-def plan_horizon(ctx: Context) -> float:
-    """Weeks the plan's totals cover (``plan.json`` ``horizon_weeks``; 1 = a weekly plan)."""
-    h = ctx.run.plan_json.get("horizon_weeks", 1)
-    return float(h) if isinstance(h, int | float) and not isinstance(h, bool) and h > 0 else 1.0
-
-
 def budget(ctx: Context) -> Section:
     """The reallocation table and chart, and the budget sweep."""
     plan = ctx.run.get("plan.csv")

@@ -25,6 +25,7 @@ from attribution.report.sections import (
     _preferred_model,
     is_activity,
     model_name,
+    plan_horizon,
     section,
 )
 from attribution.report.viewmodels import (
@@ -74,8 +75,7 @@ def _plan_blocks(ctx: Context) -> tuple[list[str], list[Card], list[Block]]:
     if totals is None:
         return [], [], []
     f = ctx.fmt
-    horizon = ctx.run.plan_json.get("horizon_weeks", 1)
-    horizon = horizon if isinstance(horizon, int | float) and horizon > 0 else 1
+    horizon = plan_horizon(ctx)
     ps = plan_scale(
         totals["recommended_spend"],
         totals["gain"],

@@ -71,7 +71,7 @@ ACTIVITY_AMOUNT = "{amount} {unit}"
 # ---------------------------------------------------------------- executive summary
 SCALE_LINE_NO_DATES = ("The run does not record the dates of its data, so totals cover the "
                        "whole period of the inputs. Report generated {generated}.")
-THIS_PERIOD = "the period of the data"
+THIS_PERIOD = "the whole period of the data"
 SCALE_LINE_WINDOW = ("Figures cover the reporting window {report}; the media-mix model learned "
                      "from {data}. Report generated {generated}.")
 CARD_SALES = "Total sales, {period}"
