@@ -116,7 +116,7 @@ def test_comparison_beyond_uncertainty(tmp_path: Path) -> None:
                           highs=(6e5, 1.1e6))
     view = build_report(load_run(now), load_run(before))
     comp = next(s for s in view.sections if s.id == "comparison")
-    assert "1 of 2 channels changed beyond the uncertainty: search." in _texts(comp)
+    assert "1 of 2 channels changed beyond the uncertainty: Search." in _texts(comp)
     table = _table(comp, "compare-contribution")
     rows = {r[0]: r for r in table.rows}
     assert rows["Search"][1:] == ("€500K (€400–600K)", "€1.3M (€1.1–1.5M)", "+€800K", "+160%",
