@@ -156,9 +156,11 @@ def test_quarterly_tables_cover_one_stated_window(quarters: dict[str, Path]) -> 
     manifest = json.loads((run / "run.json").read_text(encoding="utf-8"))
     win = manifest["window"]
     media = pd.read_csv(run / "inputs" / "media.csv", parse_dates=["date"])
-    assert win["data_weeks"] == len(media) > 13 and win["report_weeks"] == 13
-    assert win["report_start"] >= Q4[0] and win["report_start"] < "2025-10-08"
     quarter = media[(media["date"] >= pd.Timestamp(Q4[0])) & (media["date"] <= pd.Timestamp(Q4[1]))]
+    # the sample panel ends on 22 Dec 2025: its Q4 holds 12 weeks (6 Oct ... 22 Dec)
+    assert len(quarter) == 12
+    assert win["data_weeks"] == len(media) > 12 and win["report_weeks"] == len(quarter)
+    assert (win["report_start"], win["report_end"]) == ("2025-10-06", "2025-12-28")
     ch = pd.read_csv(run / "mmm" / "channels.csv").set_index("channel")
     for c in ch.index:                     # spend of the quarter's 13 weeks, not of 52
         col = next(k for k in (f"spend_{c}", f"activity_{c}") if k in quarter.columns)
@@ -169,7 +171,7 @@ def test_quarterly_tables_cover_one_stated_window(quarters: dict[str, Path]) -> 
     for c in both.index:
         assert both.at[c, "calibrated_value"] == pytest.approx(ch.at[c, "contribution"], rel=1e-9)
     page = (run / "report.html").read_text(encoding="utf-8")
-    assert "Figures cover the reporting window" in page and "(13 weeks)" in page
+    assert "Figures cover the reporting window" in page and "(12 weeks)" in page
 
 
 def test_quarterly_compares_with_previous_run(quarters: dict[str, Path]) -> None:
