@@ -28,5 +28,5 @@ def test_window_totals_add_up_and_follow_the_weeks(fitted) -> None:
     assert (a.contribution_low <= a.contribution).all() and (
         a.contribution <= a.contribution_high
     ).all()
-    pd_all = channel_table(res, weeks=np.ones(T, dtype=bool))
+    pd_all = channel_table(res, weeks=np.arange(T) < n)   # the fitted weeks: the default
     assert pd_all.contribution.tolist() == pytest.approx(full.contribution.tolist(), rel=1e-12)
