@@ -95,13 +95,15 @@ def channel_table(res: MMMResults, weeks: np.ndarray | None = None) -> pd.DataFr
     Columns: channel, kind, spend, contribution (+ _low/_high), share (+ _low/_high),
     roi (+ _low/_high), mroi (+ _low/_high). ROI is NaN for activity channels.
     ``weeks`` (a boolean mask over the panel's weeks) restricts the totals, spend and
-    ROI to a reporting window (a quarter of a model fitted on two years); the
-    marginal ROI stays at the fitted weeks' mean weekly spend.
+    ROI to a reporting window (a quarter of a model fitted on two years). The window's
+    weeks count whether fitted or held out (the latest quarter often is the holdout:
+    its contributions are the posterior's, like every week's); the marginal ROI stays
+    at the fitted weeks' mean weekly spend.
     """
     C = len(res.channels)
     sel = np.arange(res.panel.n_weeks) < res.n_train
     if weeks is not None:
-        sel &= np.asarray(weeks, dtype=bool)
+        sel = np.asarray(weeks, dtype=bool)
     totals = np.concatenate([media_contributions(res, ix)[:, sel].sum(axis=(1, 2))
                              for ix in _chunks(res, res.panel.media.size)])  # (D, C)
     sales = res.panel.y[sel].sum()

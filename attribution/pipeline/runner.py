@@ -92,6 +92,10 @@ def run_pipeline(cfg: RunConfig, resume: bool = False) -> Path:
     PosixPath('runs/2026-Q3')
     """
     out = Path(cfg.run.out)
+    prev = cfg.report.previous
+    if prev is not None and Path(prev).resolve() == out.resolve():
+        raise UsageError(f"[report] previous = '{prev}' is this run's own folder; set it to last "
+                         "quarter's run folder")
     out.mkdir(parents=True, exist_ok=True)
     with RunLock(out) as lock:
         m = Manifest(run_dir=out, config=cfg.to_dict(), seed=cfg.run.seed)
@@ -411,7 +415,10 @@ def _combine(cfg: RunConfig, m: Manifest, st: _State) -> None:
         cal = calibrate_paths(st.journey_credit, mmm_table.set_index("channel")["contribution"])
         m.add_output(write_table(out, R.CALIBRATED_PATHS_CSV, cal))
     m.add_findings(res.findings, stage="combine")
-    if cfg.inputs.truth is not None:
+    if cfg.inputs.truth is not None and any(_window(cfg)):
+        st.skipped["truth_comparison"] = ("the truth describes the whole simulated period, "
+                                          "not the reporting window")
+    elif cfg.inputs.truth is not None:
         from attribution.data.simulator import load_truth, truth_frame
 
         truth = truth_frame(load_truth(cfg.inputs.truth)).set_index("channel")

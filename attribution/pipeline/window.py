@@ -30,8 +30,9 @@ def _parse(text: str | None, key: str) -> date | None:
     try:
         return date.fromisoformat(str(text).strip())
     except ValueError:
-        raise UsageError(f"[run] {key} = '{text}' is not a date; write it as YYYY-MM-DD, "
-                         "e.g. \"2025-10-01\"") from None
+        raise UsageError(
+            f"[run] {key} = '{text}' is not a date; write it as YYYY-MM-DD, e.g. \"2025-10-01\""
+        ) from None
 
 
 def check_window(start: str | None, end: str | None) -> tuple[date | None, date | None]:
@@ -42,8 +43,7 @@ def check_window(start: str | None, end: str | None) -> tuple[date | None, date 
     return a, b
 
 
-def week_mask(dates: pd.Series | np.ndarray, start: date | None, end: date | None
-              ) -> np.ndarray:
+def week_mask(dates: pd.Series | np.ndarray, start: date | None, end: date | None) -> np.ndarray:
     """Weeks (dated by their first day) that start inside ``[start, end]``.
 
     Example
@@ -63,12 +63,16 @@ def week_mask(dates: pd.Series | np.ndarray, start: date | None, end: date | Non
 
 def _period(dates: pd.Series) -> dict[str, object]:
     d = pd.to_datetime(dates).drop_duplicates().sort_values()
-    return {"start": d.iloc[0].date().isoformat(),
-            "end": (d.iloc[-1] + pd.Timedelta(days=6)).date().isoformat(), "weeks": len(d)}
+    return {
+        "start": d.iloc[0].date().isoformat(),
+        "end": (d.iloc[-1] + pd.Timedelta(days=6)).date().isoformat(),
+        "weeks": len(d),
+    }
 
 
-def window_record(media_dates: pd.Series, start: date | None, end: date | None
-                  ) -> dict[str, object]:
+def window_record(
+    media_dates: pd.Series, start: date | None, end: date | None
+) -> dict[str, object]:
     """The ``run.json`` window record: the media panel's weeks and the reporting weeks.
 
     Raises ``UsageError`` when no week of the panel falls in the window.
@@ -78,15 +82,18 @@ def window_record(media_dates: pd.Series, start: date | None, end: date | None
     out = {f"{R.WINDOW_DATA}_{k}": v for k, v in data.items()}
     inside = dates[week_mask(dates, start, end)]
     if inside.empty:
-        raise UsageError(f"[run] window {start or '…'} to {end or '…'} holds no week of the "
-                         f"media panel ({data['start']} to {data['end']}); set the window "
-                         "inside the panel's dates")
+        raise UsageError(
+            f"[run] window {start or '…'} to {end or '…'} holds no week of the "
+            f"media panel ({data['start']} to {data['end']}); set the window "
+            "inside the panel's dates"
+        )
     out.update({f"{R.WINDOW_REPORT}_{k}": v for k, v in _period(inside).items()})
     return out
 
 
-def restrict_events(frame: pd.DataFrame, start: date | None, end: date | None,
-                    lookback_days: float = 0.0) -> tuple[pd.DataFrame, dict[str, object]]:
+def restrict_events(
+    frame: pd.DataFrame, start: date | None, end: date | None, lookback_days: float = 0.0
+) -> tuple[pd.DataFrame, dict[str, object]]:
     """Rows whose ``timestamp`` lies in ``[start - lookback_days, end]`` (end's whole day).
 
     Returns the kept rows and their row accounting (read = used + outside the window).
@@ -98,6 +105,11 @@ def restrict_events(frame: pd.DataFrame, start: date | None, end: date | None,
     if end is not None:
         keep &= (ts < pd.Timestamp(end) + pd.Timedelta(days=1)).to_numpy()
     n, k = len(frame), int(keep.sum())
-    acc = {"source": "reporting window", "read": n, "used": k,
-           "rejected": {"outside_window": n - k} if n > k else {}, "rejected_total": n - k}
+    acc = {
+        "source": "reporting window",
+        "read": n,
+        "used": k,
+        "rejected": {"outside_window": n - k} if n > k else {},
+        "rejected_total": n - k,
+    }
     return frame[keep].reset_index(drop=True), acc

@@ -50,8 +50,7 @@ class Period:
 
     def label(self) -> str:
         """``"1 Jan 2024 – 28 Dec 2025 (104 weeks)"``."""
-        return W.PERIOD.format(start=day(self.start), end=day(self.end),
-                               weeks=W.weeks(self.weeks))
+        return W.PERIOD.format(start=day(self.start), end=day(self.end), weeks=W.weeks(self.weeks))
 
     def short(self) -> str:
         """``"104 weeks to 28 Dec 2025"``."""
@@ -141,8 +140,11 @@ def find_scale(run: RunData) -> Scale:
         inside = (d >= report.start) & (d <= report.end)
         sales = float(pd.to_numeric(dec.loc[inside, "sales"], errors="coerce").sum())
     ch = run.get(R.MMM_CHANNELS_CSV)
-    media = float(np.nansum(ch["contribution"].to_numpy(float))) if ch is not None and len(
-        ch) else float("nan")
+    media = (
+        float(np.nansum(ch["contribution"].to_numpy(float)))
+        if ch is not None and len(ch)
+        else float("nan")
+    )
     return Scale(data=data, report=report, sales=sales, media=media)
 
 
@@ -162,12 +164,15 @@ class PlanScale:
 
     def per(self, weeks: int) -> tuple[float, float, float, float]:
         """(budget, gain, gain_low, gain_high) over ``weeks`` weeks."""
-        return (self.budget_week * weeks, self.gain_week * weeks, self.gain_low_week * weeks,
-                self.gain_high_week * weeks)
+        return (
+            self.budget_week * weeks,
+            self.gain_week * weeks,
+            self.gain_low_week * weeks,
+            self.gain_high_week * weeks,
+        )
 
 
-def plan_scale(budget: float, gain: float, low: float, high: float, horizon: float
-               ) -> PlanScale:
+def plan_scale(budget: float, gain: float, low: float, high: float, horizon: float) -> PlanScale:
     """Per-week figures from totals over a ``horizon``-week plan.
 
     Example

@@ -94,6 +94,20 @@ def is_activity(ch: pd.DataFrame) -> np.ndarray:
     return ch["kind"].astype(str).str.lower().eq("activity").to_numpy()
 
 
+def plan_horizon(ctx: Context) -> float:
+    """Weeks the plan's totals cover (``plan.json`` ``horizon_weeks``; 1 = a weekly plan)."""
+    h = ctx.run.plan_json.get("horizon_weeks")
+    if isinstance(h, int | float) and not isinstance(h, bool) and h > 0:
+        return float(h)
+    plan = ctx.run.get("plan.csv")  # no plan.json: total spend / weekly spend, where written
+    if plan is not None and "current_weekly_spend" in plan.columns:
+        tot, wk = np.nansum(ctx.col(plan, "current_spend")), np.nansum(
+            ctx.col(plan, "current_weekly_spend"))
+        if wk > 0 and tot > 0:
+            return float(round(tot / wk, 6))
+    return 1.0
+
+
 def section(sid: str, blocks: list[Block]) -> Section:
     return Section(id=sid, title=W.SECTION_TITLES[sid], blocks=tuple(blocks))
 

@@ -36,6 +36,7 @@ from attribution.report.sections import (
     _preferred_model,
     is_activity,
     model_name,
+    plan_horizon,
     section,
 )
 from attribution.report.sections_experiments import page_one as page_one_tests
@@ -48,8 +49,10 @@ def _plan_totals(ctx: Context) -> dict[str, float] | None:
     plan = ctx.run.get("plan.csv")
     if plan is None or plan.empty:
         return None
-    out = {k: float(np.nansum(ctx.col(plan, k))) for k in
-           ("current_spend", "recommended_spend", "expected_current", "expected_recommended")}
+    out = {
+        k: float(np.nansum(ctx.col(plan, k)))
+        for k in ("current_spend", "recommended_spend", "expected_current", "expected_recommended")
+    }
     out.update(ctx.run.plan_summary())
     if R.PLAN_GAIN not in out:
         out[R.PLAN_GAIN] = out["expected_recommended"] - out["expected_current"]
@@ -74,10 +77,14 @@ def _plan_blocks(ctx: Context) -> tuple[list[str], list[Card], list[Block]]:
     if totals is None:
         return [], [], []
     f = ctx.fmt
-    horizon = ctx.run.plan_json.get("horizon_weeks", 1)
-    horizon = horizon if isinstance(horizon, int | float) and horizon > 0 else 1
-    ps = plan_scale(totals["recommended_spend"], totals["gain"],
-                    totals.get("gain_low", np.nan), totals.get("gain_high", np.nan), horizon)
+    horizon = plan_horizon(ctx)
+    ps = plan_scale(
+        totals["recommended_spend"],
+        totals["gain"],
+        totals.get("gain_low", np.nan),
+        totals.get("gain_high", np.nan),
+        horizon,
+    )
     cur_week = totals["current_spend"] / horizon
     _, g_year, lo_year, hi_year = ps.per(WEEKS_PER_YEAR)
     has_iv = np.isfinite(lo_year) and np.isfinite(hi_year)
@@ -91,12 +98,24 @@ def _plan_blocks(ctx: Context) -> tuple[list[str], list[Card], list[Block]]:
     if not moves and same:
         sentence = W.SUM_PLAN_NO_CHANGE
     elif same:
-        sentence = W.SUM_PLAN.format(budget=f.money(cur_week), moves=moves, gain_week=gain_week,
-                                     gain_year=gain_year, iv=iv, prob=prob)
+        sentence = W.SUM_PLAN.format(
+            budget=f.money(cur_week),
+            moves=moves,
+            gain_week=gain_week,
+            gain_year=gain_year,
+            iv=iv,
+            prob=prob,
+        )
     else:
         sentence = W.SUM_PLAN_BUDGET_CHANGE.format(
-            current=f.money(cur_week), recommended=f.money(ps.budget_week), moves=moves or "—",
-            gain_week=gain_week, gain_year=gain_year, iv=iv, prob=prob)
+            current=f.money(cur_week),
+            recommended=f.money(ps.budget_week),
+            moves=moves or "—",
+            gain_week=gain_week,
+            gain_year=gain_year,
+            iv=iv,
+            prob=prob,
+        )
     quarter = f.signed_money(ps.per(WEEKS_PER_QUARTER)[1])
     detail = (W.CARD_GAIN_DETAIL.format(week=gain_week, quarter=quarter, level=ctx.level,
                                         interval=f.money_interval(lo_year, hi_year), prob=prob)
@@ -108,11 +127,16 @@ def _plan_blocks(ctx: Context) -> tuple[list[str], list[Card], list[Block]]:
     rows.append((W.ROW_BUDGET, *(f.money(p[0]) for p in per)))
     rows.append((W.ROW_GAIN, *(f.signed_money(p[1]) for p in per)))
     if has_iv:
-        rows.append((W.ROW_GAIN_IV.format(level=ctx.level),
-                     *(f.money_interval(p[2], p[3]) for p in per)))
-    table = Table("plan-scale", W.TABLE_PLAN_SCALE,
-                  (W.H_PLAN_ITEM, W.H_PER_WEEK, W.H_PER_QUARTER, W.H_PER_YEAR), tuple(rows),
-                  (False, True, True, True))
+        rows.append(
+            (W.ROW_GAIN_IV.format(level=ctx.level), *(f.money_interval(p[2], p[3]) for p in per))
+        )
+    table = Table(
+        "plan-scale",
+        W.TABLE_PLAN_SCALE,
+        (W.H_PLAN_ITEM, W.H_PER_WEEK, W.H_PER_QUARTER, W.H_PER_YEAR),
+        tuple(rows),
+        (False, True, True, True),
+    )
     return [sentence], [card], [table]
 
 
@@ -130,17 +154,34 @@ def _media_blocks(ctx: Context, ch: pd.DataFrame) -> tuple[list[str], list[Card]
     sentences: list[str] = []
     cards: list[Card] = []
     if np.isfinite(sc.sales) and sc.sales > 0:
-        cards.append(Card(W.CARD_SALES.format(period=short), f.money(sc.sales),
-                          W.CARD_SALES_DETAIL.format(baseline=f.money(sc.baseline),
-                                                     media=f.money(sc.media),
-                                                     share=f.pct(sc.media_share, 0))))
-        sentences.append(W.SUM_SALES.format(period=period, sales=f.money(sc.sales),
-                                            baseline=f.money(sc.baseline),
-                                            media=f.money(sc.media),
-                                            share=f.pct(sc.media_share, 0)))
+        cards.append(
+            Card(
+                W.CARD_SALES.format(period=short),
+                f.money(sc.sales),
+                W.CARD_SALES_DETAIL.format(
+                    baseline=f.money(sc.baseline),
+                    media=f.money(sc.media),
+                    share=f.pct(sc.media_share, 0),
+                ),
+            )
+        )
+        sentences.append(
+            W.SUM_SALES.format(
+                period=period,
+                sales=f.money(sc.sales),
+                baseline=f.money(sc.baseline),
+                media=f.money(sc.media),
+                share=f.pct(sc.media_share, 0),
+            )
+        )
     else:
-        cards.append(Card(W.CARD_MEDIA.format(period=short), f.money(sc.media),
-                          W.CARD_MEDIA_DETAIL.format(n=len(ch))))
+        cards.append(
+            Card(
+                W.CARD_MEDIA.format(period=short),
+                f.money(sc.media),
+                W.CARD_MEDIA_DETAIL.format(n=len(ch)),
+            )
+        )
         sentences.append(W.SUM_MEDIA_ONLY.format(period=period, media=f.money(sc.media)))
     ranked = [i for i in np.flatnonzero(~too_uncertain(contrib, lo, hi))]
     if ranked:
@@ -148,13 +189,20 @@ def _media_blocks(ctx: Context, ch: pd.DataFrame) -> tuple[list[str], list[Card]
         second = ""
         if len(ranked) > 1:
             j = ranked[1]
-            second = W.SUM_DRIVERS_SECOND.format(name=ctx.name(ch["channel"][j]),
-                                                 value=f.money(contrib[j]),
-                                                 iv=f.money_interval(lo[j], hi[j]))
-        sentences.append(W.SUM_DRIVERS.format(top=ctx.name(ch["channel"][top]),
-                                              top_value=f.money(contrib[top]), level=ctx.level,
-                                              top_iv=f.money_interval(lo[top], hi[top]),
-                                              second=second))
+            second = W.SUM_DRIVERS_SECOND.format(
+                name=ctx.name(ch["channel"][j]),
+                value=f.money(contrib[j]),
+                iv=f.money_interval(lo[j], hi[j]),
+            )
+        sentences.append(
+            W.SUM_DRIVERS.format(
+                top=ctx.name(ch["channel"][top]),
+                top_value=f.money(contrib[top]),
+                level=ctx.level,
+                top_iv=f.money_interval(lo[top], hi[top]),
+                second=second,
+            )
+        )
     else:
         sentences.append(W.SUM_DRIVERS_NONE)
     roi_s, roi_c = _roi_headline(ctx, ch, short)
@@ -177,26 +225,53 @@ def _roi_headline(ctx: Context, ch: pd.DataFrame, short: str) -> tuple[list[str]
     if len(ok) == 0:
         test = W.TEST_GEO_LIFT_CAP.format(channel=ctx.name(r["channel"][0]))
         sentences.append(W.SUM_ROI_NONE.format(sym=ctx.sym, test=test))
-        card = Card(W.CARD_NO_RANK.format(sym=ctx.sym), W.CARD_NO_RANK_VALUE,
-                    W.CARD_NO_RANK_DETAIL.format(test=_test_for(ctx, r["channel"][0])))
+        card = Card(
+            W.CARD_NO_RANK.format(sym=ctx.sym),
+            W.CARD_NO_RANK_VALUE,
+            W.CARD_NO_RANK_DETAIL.format(test=_test_for(ctx, r["channel"][0])),
+        )
         return sentences, [card]
     b = ok[0]
-    second = W.SUM_ROI_SECOND.format(name=ctx.name(r["channel"][ok[1]]), roi=f.ratio(rv[ok[1]])) \
-        if len(ok) > 2 else ""
-    worst = W.SUM_ROI_WORST.format(name=ctx.name(r["channel"][ok[-1]]), roi=f.ratio(rv[ok[-1]])) \
-        if len(ok) > 1 else ""
-    sentences.append(W.SUM_ROI.format(sym=ctx.sym, period=short, best=ctx.name(r["channel"][b]),
-                                      best_roi=f.ratio(rv[b]), level=ctx.level,
-                                      best_iv=f.ratio_interval(rl[b], rh[b]), second=second,
-                                      worst=worst))
+    second = (
+        W.SUM_ROI_SECOND.format(name=ctx.name(r["channel"][ok[1]]), roi=f.ratio(rv[ok[1]]))
+        if len(ok) > 2
+        else ""
+    )
+    worst = (
+        W.SUM_ROI_WORST.format(name=ctx.name(r["channel"][ok[-1]]), roi=f.ratio(rv[ok[-1]]))
+        if len(ok) > 1
+        else ""
+    )
+    sentences.append(
+        W.SUM_ROI.format(
+            sym=ctx.sym,
+            period=short,
+            best=ctx.name(r["channel"][b]),
+            best_roi=f.ratio(rv[b]),
+            level=ctx.level,
+            best_iv=f.ratio_interval(rl[b], rh[b]),
+            second=second,
+            worst=worst,
+        )
+    )
     if len(shaky):
         top = r["channel"][shaky[0]]
-        sentences.append(W.SUM_ROI_UNRANKED.format(
-            names=", ".join(ctx.name(r["channel"][i]) for i in shaky), test=_test_for(ctx, top),
-            top=ctx.name(top)))
-    card = Card(W.CARD_BEST_ROI.format(sym=ctx.sym), f.ratio(rv[b]), W.CARD_BEST_ROI_DETAIL.format(
-        channel=ctx.name(r["channel"][b]), level=ctx.level,
-        interval=f.ratio_interval(rl[b], rh[b])))
+        sentences.append(
+            W.SUM_ROI_UNRANKED.format(
+                names=", ".join(ctx.name(r["channel"][i]) for i in shaky),
+                test=_test_for(ctx, top),
+                top=ctx.name(top),
+            )
+        )
+    card = Card(
+        W.CARD_BEST_ROI.format(sym=ctx.sym),
+        f.ratio(rv[b]),
+        W.CARD_BEST_ROI_DETAIL.format(
+            channel=ctx.name(r["channel"][b]),
+            level=ctx.level,
+            interval=f.ratio_interval(rl[b], rh[b]),
+        ),
+    )
     return sentences, [card]
 
 
@@ -210,12 +285,17 @@ def _paths_headline(ctx: Context) -> tuple[list[str], list[Card]]:
     sh = shares(ctx.col(m, "conversions"))
     order = np.argsort(-np.nan_to_num(sh), kind="stable")
     names = [ctx.name(c) for c in m["channel"]]
-    second = W.SUM_DRIVERS_MTA_SECOND.format(name=names[order[1]], share=f.pct(
-        sh[order[1]])) if len(order) > 1 else ""
-    sentence = W.SUM_DRIVERS_MTA.format(model=model_name(model), top=names[order[0]],
-                                        share=f.pct(sh[order[0]]), second=second)
-    return [sentence], [Card(W.CARD_TOP_PATH, names[order[0]],
-                             f"{model_name(model)}: {f.pct(sh[order[0]])}")]
+    second = (
+        W.SUM_DRIVERS_MTA_SECOND.format(name=names[order[1]], share=f.pct(sh[order[1]]))
+        if len(order) > 1
+        else ""
+    )
+    sentence = W.SUM_DRIVERS_MTA.format(
+        model=model_name(model), top=names[order[0]], share=f.pct(sh[order[0]]), second=second
+    )
+    return [sentence], [
+        Card(W.CARD_TOP_PATH, names[order[0]], f"{model_name(model)}: {f.pct(sh[order[0]])}")
+    ]
 
 
 def summary(ctx: Context) -> Section:
@@ -224,9 +304,13 @@ def summary(ctx: Context) -> Section:
     blocks: list[Block] = []
     today = day(ctx.settings.today)
     if sc.windowed:
-        blocks.append(Paragraph(W.SCALE_LINE_WINDOW.format(report=sc.report.label(),
-                                                           data=sc.data.label(),
-                                                           generated=today)))
+        blocks.append(
+            Paragraph(
+                W.SCALE_LINE_WINDOW.format(
+                    report=sc.report.label(), data=sc.data.label(), generated=today
+                )
+            )
+        )
     elif sc.data is None:  # (otherwise the subtitle states the data window and the date)
         blocks.append(Paragraph(W.SCALE_LINE_NO_DATES.format(generated=today)))
     ch = _channels_sorted(ctx)
@@ -242,17 +326,20 @@ def summary(ctx: Context) -> Section:
     flags = confidence_flags(ctx)
     if len(flags) > MAX_FLAGS:  # the summary stays on one page
         more = W.FLAGS_MORE.format(n=len(flags) - MAX_FLAGS + 1)
-        flags = [*flags[:MAX_FLAGS - 1], ("info", more)]
+        flags = [*flags[: MAX_FLAGS - 1], ("info", more)]
     blocks.append(Flags(W.FLAGS_TITLE, tuple(flags), W.FLAGS_NONE))
-    missing = [W.ANALYSIS_NAMES[k] for k, rel in (("mmm", "mmm/channels.csv"), ("mta", "mta.csv"),
-                                                   ("plan", "plan.csv"))
-               if ctx.run.get(rel) is None]
+    missing = [
+        W.ANALYSIS_NAMES[k]
+        for k, rel in (("mmm", "mmm/channels.csv"), ("mta", "mta.csv"), ("plan", "plan.csv"))
+        if ctx.run.get(rel) is None
+    ]
     if missing:
         blocks.append(Missing(W.ANALYSES_NOT_RUN.format(items=", ".join(missing))))
     skipped = ctx.run.manifest.get("skipped_stages")
     if isinstance(skipped, dict) and skipped:
-        items = "; ".join(W.STAGE_SKIPPED_ITEM.format(stage=k, reason=v)
-                          for k, v in sorted(skipped.items()))
+        items = "; ".join(
+            W.STAGE_SKIPPED_ITEM.format(stage=k, reason=v) for k, v in sorted(skipped.items())
+        )
         blocks.append(Missing(W.STAGES_SKIPPED.format(items=items)))
     return section("summary", blocks)
 
@@ -305,9 +392,11 @@ def finding_flags(findings: list[dict[str, str]]) -> list[tuple[str, str]]:
             msg = W.FLAG_CONCERNS.format(names=msg.split(": ", 1)[0])
         msg = msg if msg.endswith((".", "!", "?")) else msg + "."
         act = action.strip().rstrip(".")
-        text = W.FLAG_FINDING.format(lead=W.FLAG_LEAD.format(lead=lead) if lead else "",
-                                     message=msg,
-                                     action=W.FLAG_ACTION.format(action=act) if act else "")
+        text = W.FLAG_FINDING.format(
+            lead=W.FLAG_LEAD.format(lead=lead) if lead else "",
+            message=msg,
+            action=W.FLAG_ACTION.format(action=act) if act else "",
+        )
         out.append((_RANK[level], level, text))
     return [(level, text) for _, level, text in sorted(out, key=lambda t: t[0])]
 
@@ -320,25 +409,41 @@ def confidence_flags(ctx: Context) -> list[tuple[str, str]]:
     """Warnings and errors from the findings (channel ids shown by display name), then
     channels whose intervals are too uncertain (the one rule) or span break-even."""
     ids = ctx.channel_ids()
-    out = [(lvl, ctx.settings.style.rename_in(t, ids)) for lvl, t in finding_flags(
-        ctx.run.findings)]
+    out = [
+        (lvl, ctx.settings.style.rename_in(t, ids)) for lvl, t in finding_flags(ctx.run.findings)
+    ]
     ch = _channels_sorted(ctx)
     if ch is not None:
         f = ctx.fmt
         rl, rh = ctx.col(ch, "roi_low"), ctx.col(ch, "roi_high")
-        c, cl, chh = (ctx.col(ch, k) for k in ("contribution", "contribution_low",
-                                               "contribution_high"))
+        c, cl, chh = (
+            ctx.col(ch, k) for k in ("contribution", "contribution_low", "contribution_high")
+        )
         wide = too_uncertain(c, cl, chh)
         act = is_activity(ch)
-        flagged = " ".join(t for _, t in out)
+        # a channel the MMM/combine findings already name gets no second, interval flag
+        flagged = ctx.settings.style.rename_in(" ".join(
+            fd.get("message", "") for fd in ctx.run.findings
+            if fd.get("level") in _RANK and fd.get("code", "").startswith(("mmm.", "combine."))
+        ), ids)
         for i, cid in enumerate(ch["channel"]):
             name = ctx.name(cid)
             if _mentions(flagged, name):  # a finding already speaks about this channel
                 continue
             if not act[i] and includes(rl[i], rh[i], 1.0):
-                out.append(("warning", W.FLAG_ROI_SPANS_ONE.format(
-                    channel=name, iv=f.ratio_interval(rl[i], rh[i]))))
+                out.append(
+                    (
+                        "warning",
+                        W.FLAG_ROI_SPANS_ONE.format(
+                            channel=name, iv=f.ratio_interval(rl[i], rh[i])
+                        ),
+                    )
+                )
             elif wide[i] and np.isfinite(c[i]):
-                out.append(("warning", W.FLAG_WIDE.format(
-                    channel=name, iv=f.money_interval(cl[i], chh[i]))))
+                out.append(
+                    (
+                        "warning",
+                        W.FLAG_WIDE.format(channel=name, iv=f.money_interval(cl[i], chh[i])),
+                    )
+                )
     return out

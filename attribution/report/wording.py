@@ -72,7 +72,7 @@ ACTIVITY_AMOUNT = "{amount} {unit}"
 # ---------------------------------------------------------------- executive summary
 SCALE_LINE_NO_DATES = ("The run does not record the dates of its data, so totals cover the "
                        "whole period of the inputs. Report generated {generated}.")
-THIS_PERIOD = "the period of the data"
+THIS_PERIOD = "the whole period of the data"
 SCALE_LINE_WINDOW = ("Figures cover the reporting window {report}; the media-mix model learned "
                      "from {data}. Report generated {generated}.")
 CARD_SALES = "Total sales, {period}"
@@ -274,6 +274,7 @@ MOVEMENTS = {
     "offline_only": "Offline only",
 }
 TABLE_COMBINED = "Reconciled table per channel"
+TABLE_COMBINED_PERIOD = "Reconciled table per channel, {period}"
 H_FINAL = "Final contribution"
 H_CALIBRATED = "Calibrated path credit"
 H_BASIS = "Basis"
@@ -297,8 +298,9 @@ LEGEND_EXPECTED = "Expected"
 LEGEND_CURRENT_BUDGET = "Current budget"
 
 # ---------------------------------------------------------------- comparison
-COMPARE_INTRO = ("Compared with the previous run ({previous}). A change is called beyond the "
-                 "uncertainty when the two {level} intervals do not overlap.")
+COMPARE_INTRO = ("Compared with the previous run, {previous}, which covers {before}; this run "
+                 "covers {now}. A change is called beyond the uncertainty when the two {level} "
+                 "intervals do not overlap.")
 TABLE_COMPARE = "Change by channel: {quantity}"
 H_PREVIOUS = "Previous"
 H_NOW = "This run"

@@ -118,10 +118,17 @@ def test_quarterly_period_restricts_inputs(quarters: dict[str, Path]) -> None:
     conv = pd.read_parquet(SAMPLE / "conversions.parquet")
     in_period = (conv["timestamp"] >= start) & (conv["timestamp"] < end + pd.Timedelta(days=1))
     tp = pd.read_parquet(SAMPLE / "touchpoints.parquet")
-    tp_in = (tp["timestamp"] >= start) & (tp["timestamp"] < end + pd.Timedelta(days=1))
 
     manifest = json.loads((run / "run.json").read_text(encoding="utf-8"))
     acc = manifest["row_accounting"]
+    # the reporting window keeps the quarter's conversions and the touches from one
+    # look-back (30 days) before it; the rows outside are counted, never dropped silently
+    lookback = manifest["config"]["journeys"]["lookback_days"]
+    tp_in = (tp["timestamp"] >= start - pd.Timedelta(days=lookback)) & (
+        tp["timestamp"] < end + pd.Timedelta(days=1))
+    assert acc["window.conversions"]["used"] == int(in_period.sum())
+    assert acc["window.conversions"]["read"] == len(conv)
+    assert acc["window.touchpoints"]["used"] == int(tp_in.sum())
     assert acc["journeys.conversions"]["read"] == int(in_period.sum())
     assert acc["journeys.touchpoints"]["read"] == int(tp_in.sum())
     paths = pd.read_csv(run / "paths.csv")
@@ -141,6 +148,30 @@ def test_quarterly_period_restricts_inputs(quarters: dict[str, Path]) -> None:
     assert len(tests) >= 1
     assert (tests["start"] >= window["date"].min()).all()
     assert (tests["end"] <= window["date"].max() + pd.Timedelta(days=6)).all()
+
+
+def test_quarterly_tables_cover_one_stated_window(quarters: dict[str, Path]) -> None:
+    """The MMM learns from 52 weeks, but its table, the calibration and the report cover Q4."""
+    run = quarters["q4"]
+    manifest = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    win = manifest["window"]
+    media = pd.read_csv(run / "inputs" / "media.csv", parse_dates=["date"])
+    quarter = media[(media["date"] >= pd.Timestamp(Q4[0])) & (media["date"] <= pd.Timestamp(Q4[1]))]
+    # the sample panel ends on 22 Dec 2025: its Q4 holds 12 weeks (6 Oct ... 22 Dec)
+    assert len(quarter) == 12
+    assert win["data_weeks"] == len(media) > 12 and win["report_weeks"] == len(quarter)
+    assert (win["report_start"], win["report_end"]) == ("2025-10-06", "2025-12-28")
+    ch = pd.read_csv(run / "mmm" / "channels.csv").set_index("channel")
+    for c in ch.index:                     # spend of the quarter's 13 weeks, not of 52
+        col = next(k for k in (f"spend_{c}", f"activity_{c}") if k in quarter.columns)
+        assert ch.at[c, "spend"] == pytest.approx(quarter[col].sum(), rel=1e-9), c
+    comb = pd.read_csv(run / "combined.csv").set_index("channel")
+    both = comb[comb["flag"].isin(["both", "mmm_uncertain"]) & comb["calibrated_value"].notna()]
+    # calibrated path credit = the MMM's contribution over the same quarter
+    for c in both.index:
+        assert both.at[c, "calibrated_value"] == pytest.approx(ch.at[c, "contribution"], rel=1e-9)
+    page = (run / "report.html").read_text(encoding="utf-8")
+    assert "Figures cover the reporting window" in page and "(12 weeks)" in page
 
 
 def test_quarterly_compares_with_previous_run(quarters: dict[str, Path]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pandas as pd
@@ -45,3 +46,57 @@ def test_run_details_name_folder_and_remote_inputs(tmp_path: Path) -> None:
     assert "abababababababab…" in doc
     assert "3 files, each checksummed in run.json" in doc
     assert "URL or table: no checksum (not a local file)" in doc
+
+
+def _mmm_run(tmp_path: Path, report_cfg: dict) -> Path:
+    """A model-only run: tv (narrow interval), email (ROI best by estimate, far too wide),
+    organic_social (activity, counted in posts)."""
+    write_csv(tmp_path / "mmm" / "channels.csv", pd.DataFrame({
+        "channel": ["tv", "email", "organic_social"], "kind": ["paid", "paid", "activity"],
+        "spend": [200_000.0, 26_000.0, 2_080.0],
+        "contribution": [580_000.0, 160_000.0, 81_000.0],
+        "contribution_low": [400_000.0, 8_000.0, 3_000.0],
+        "contribution_high": [790_000.0, 490_000.0, 240_000.0],
+        "roi": [2.9, 6.15, float("nan")], "roi_low": [2.0, 0.32, float("nan")],
+        "roi_high": [3.95, 18.97, float("nan")], "mroi": [2.5, 3.5, float("nan")]}))
+    write_json(tmp_path / "run.json", {"findings": [], "config": {
+        "run": {"name": "2026-Q3"}, "report": report_cfg}})
+    return tmp_path
+
+
+def test_names_units_and_reliable_headline(tmp_path: Path) -> None:
+    cfg = {"channel_names": {"tv": "Television"}, "channel_units": {"organic_social": "posts"}}
+    view = build_report(load_run(_mmm_run(tmp_path, cfg)))
+    doc = render_html(view)
+    assert view.title == "Marketing effectiveness report: 2026-Q3"     # [run] name, not folder
+    assert "Television contributed most" in doc and "tv contributed" not in doc
+    assert "2,080 posts" in doc and "€2,080" not in doc and "no ROI (activity)" in doc
+    assert "nan" not in doc.lower().replace("nana", "")
+    cards = next(b for b in view.sections[0].blocks if b.kind == "cards").cards
+    best = next(c for c in cards if c.label.startswith("Best return"))
+    # e-mail's 6.15 (0.32–18.97) is too uncertain to head the page: TV's 2.90 does
+    assert best.value == "2.90" and "Television" in best.detail
+    assert "a geo lift test on E-mail would show whether E-mail really returns the most" in doc
+
+
+def test_no_channel_ranked_when_every_interval_is_too_wide(tmp_path: Path) -> None:
+    root = _mmm_run(tmp_path, {})
+    ch = pd.read_csv(root / "mmm" / "channels.csv")
+    ch.loc[0, ["roi_low", "roi_high", "contribution_low", "contribution_high"]] = [
+        0.1, 9.0, 10_000.0, 2_000_000.0]
+    write_csv(root / "mmm" / "channels.csv", ch)
+    view = build_report(load_run(root))
+    cards = next(b for b in view.sections[0].blocks if b.kind == "cards").cards
+    best = next(c for c in cards if c.label.startswith("Best return"))
+    assert best.value == "Not yet known" and "a geo lift test on E-mail" in best.detail
+    doc = html.unescape(render_html(view))
+    assert "No channel's contribution can be ranked yet" in doc
+
+
+def test_bad_colour_in_config_is_a_usage_error(tmp_path: Path) -> None:
+    import pytest
+
+    from attribution.errors import UsageError
+
+    with pytest.raises(UsageError, match="not a colour"):
+        build_report(load_run(_mmm_run(tmp_path, {"channel_colours": {"tv": "blue"}})))

@@ -1,0 +1,155 @@
+"""The configuration reference (``docs/configuration.md``), generated from the config dataclasses.
+
+Every key of every ``[section]`` of a run config, with its type, default and meaning,
+straight from :mod:`attribution.pipeline.config`, so the page cannot drift from the
+code (a test compares them). Regenerate after adding a key::
+
+    python -m attribution.pipeline.config_doc > docs/configuration.md
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import typing
+from pathlib import Path
+from typing import Any
+
+from attribution.pipeline.config import RunConfig
+
+#: one line per key; a key without an entry shows "—" (add it here when adding a key)
+MEANING: dict[str, str] = {
+    "run.name": "name of the run, used as the report's title (e.g. `2026-Q3`)",
+    "run.out": "run directory the run writes (relative to the config file)",
+    "run.seed": "random seed of every stage; same seed and inputs, same numbers",
+    "run.lenient": "quarantine bad input rows to `rejected*.csv` instead of stopping",
+    "run.interval": "width of every interval (0.9 = 90%)",
+    "run.window_start": "first day (`YYYY-MM-DD`) of the reporting window, e.g. a quarter: "
+    "journeys, path credit, MMM contributions and calibration are "
+    "summarised over it; the MMM still learns from the whole panel",
+    "run.window_end": "last day (included) of the reporting window",
+    "inputs.touchpoints": "touchpoints: file, folder, glob, object-store URL or table",
+    "inputs.conversions": "conversions: file, folder, glob, object-store URL or table",
+    "inputs.id_map": "optional id-map stitching cookies, devices and CRM ids into customers",
+    "inputs.paths": "an aggregated path table instead of touchpoints and conversions",
+    "inputs.media": "weekly media panel (sales, spend and activity per channel, controls)",
+    "inputs.lift_tests": "lift tests that calibrate the MMM",
+    "inputs.truth": "simulated worlds only: `truth.json`, for the truth comparison",
+    "journeys.engine": "`duckdb` (embedded) or `spark` (cluster)",
+    "journeys.lookback_days": "days of touches before a conversion that count toward it",
+    "journeys.inactivity_days": "a gap this long ends a journey (non-converting)",
+    "journeys.collapse_repeats": "merge consecutive touches of one channel into one",
+    "journeys.drop_impressions": "ignore touches whose interaction is `impression`",
+    "journeys.granularity": "`channel` or `campaign` as the unit of the paths",
+    "journeys.memory_limit": "DuckDB memory limit",
+    "journeys.threads": "DuckDB threads (default: all cores)",
+    "journeys.spark_master": "Spark master URL (default: `$SPARK_MASTER`, local mode)",
+    "journeys.spark_conf": 'any Spark setting, e.g. `{"spark.executor.memory" = "8g"}`',
+    "mta.models": "path attribution models to run",
+    "mta.order": "Markov order (1, 2, 3 …) or `auto` (chosen by held-out fit)",
+    "mta.bootstrap": "bootstrap replicates for the intervals (0: none)",
+    "mta.half_life": "time-decay half-life: a duration (`7D`) or a number of path steps",
+    "mmm.spec": "MMM spec TOML (channels, adstock, saturation, priors); default: inferred",
+    "mmm.draws": "posterior draws per chain",
+    "mmm.tune": "tuning steps per chain",
+    "mmm.chains": "sampler chains",
+    "mmm.use_lift_tests": "calibrate the MMM with the lift tests",
+    "mmm.use_mta_priors": "set the MMM's contribution-share priors from the path credit",
+    "optimize.budget": "weekly total budget; default: the current weekly total",
+    "optimize.bounds": "CSV of per-channel bounds (channel, min, max, min_pct, max_pct, locked)",
+    "optimize.objective": "`sales`, `conversions` or `profit`",
+    "optimize.margin": 'profit per unit of sales (for `objective = "profit"`)',
+    "optimize.risk_quantile": "maximise this lower posterior quantile instead of the mean",
+    "optimize.max_change_pct": "keep every channel within ±this % of its current spend",
+    "report.formats": "report formats: `html`, `pdf`",
+    "report.currency": "ISO currency code of the money figures",
+    "report.locale": "number format: `en`, `de`, `fr`, `es`, `it`, `nl`",
+    "report.previous": "last quarter's run directory, for the quarter-over-quarter section",
+    "report.channel_names": 'display name per channel id, e.g. `{tv = "TV"}`',
+    "report.channel_colours": 'chart colour per channel id, e.g. `{tv = "#0072B2"}`',
+    "report.channel_units": 'unit of an activity channel, e.g. `{organic_social = "posts"}` '
+    "(default: activity units; never currency)",
+}
+
+
+def _type_name(tp: Any) -> str:
+    text = str(tp).replace("typing.", "").replace("pathlib.", "").replace("<class '", "")
+    return text.replace("'>", "")
+
+
+def _default(f: dataclasses.Field) -> str:
+    if f.default is not dataclasses.MISSING:
+        v = f.default
+    elif f.default_factory is not dataclasses.MISSING:
+        v = f.default_factory()
+    else:
+        return "required"
+    if v is None:
+        return "unset"
+    if isinstance(v, Path):
+        return f'`"{v}"`'
+    if isinstance(v, tuple | list):
+        return "`[" + ", ".join(f'"{x}"' for x in v) + "]`"
+    if isinstance(v, dict):
+        return "`{}`"
+    if isinstance(v, bool):
+        return f"`{str(v).lower()}`"
+    if isinstance(v, str):
+        return f'`"{v}"`'
+    return f"`{v}`"
+
+
+def config_keys() -> list[tuple[str, str]]:
+    """Every ``(section, key)`` of a run config, in the dataclasses' order."""
+    hints = typing.get_type_hints(RunConfig)
+    return [
+        (sec.name, f.name)
+        for sec in dataclasses.fields(RunConfig)
+        for f in dataclasses.fields(hints[sec.name])
+    ]
+
+
+def reference() -> str:
+    """The Markdown page listing every key with type, default and meaning."""
+    hints = typing.get_type_hints(RunConfig)
+    lines = [
+        "# Configuration reference",
+        "",
+        "A run is described by one TOML file (`attribution run --config run.toml`). Every",
+        "key is listed below with its default; unknown keys are errors (the closest valid",
+        "name is suggested), and relative paths resolve against the config file's folder.",
+        "This page is generated from `attribution/pipeline/config.py`:",
+        "`python -m attribution.pipeline.config_doc > docs/configuration.md`.",
+        "",
+        "```toml",
+        "[run]",
+        'name = "2026-Q3"',
+        'out = "runs/2026-Q3"',
+        'window_start = "2026-07-01"   # the quarter the tables summarise',
+        'window_end = "2026-09-30"',
+        "",
+        "[inputs]",
+        'touchpoints = "data/touchpoints.parquet"',
+        'conversions = "data/conversions.parquet"',
+        'media = "data/media.csv"',
+        "",
+        "[report]",
+        'channel_names = {tv = "TV", social_paid = "Paid social"}',
+        'channel_units = {organic_social = "posts"}',
+        "```",
+        "",
+    ]
+    for sec in dataclasses.fields(RunConfig):
+        cls = hints[sec.name]
+        lines += [f"## [{sec.name}]", "", "| key | type | default | meaning |", "|---|---|---|---|"]
+        sub = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            meaning = MEANING.get(f"{sec.name}.{f.name}", "—").replace("|", "\\|")
+            typ = _type_name(sub[f.name]).replace("|", "or")
+            lines.append(f"| `{f.name}` | {typ} | {_default(f)} | {meaning} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(reference())
