@@ -327,7 +327,7 @@ def comparison(ctx: Context, previous: RunData) -> Section:
         return section("comparison", blocks)
     table, beyond = _compare_table(ctx, "compare-contribution", q_now, now, before, money=True)
     common = [c for c in now if c in before]
-    names = (": " + ", ".join(beyond)) if beyond else ""
+    names = (": " + ", ".join(ctx.name(c) for c in beyond)) if beyond else ""
     blocks.append(Paragraph(W.COMPARE_SUMMARY.format(n=len(beyond), total=len(common),
                                                      names=names)))
     blocks.append(table)

@@ -66,19 +66,28 @@ def test_summary_sentences_carry_numbers(tmp_path: Path, write_small) -> None:
     summary = view.sections[0]
     assert summary.id == "summary"
     text = " ".join(_texts(summary))
-    # total 1.3M + 0.91M = 2.21M; search first (largest contribution)
-    assert "Media drove an estimated €2.2M of sales" in text
-    assert "search contributed most (€1.3M, 90% interval €1.1–1.5M)" in text
-    assert "followed by tv (€910K, €0.6–1.2M)" in text
-    assert "search returned the most (3.10, 90% interval 2.73–3.47)" in text
-    # plan: same budget 1.07M, gain = 2.26M - 2.21M = +50K, from the manifest interval/probability
-    assert "keep the total budget at €1.1M and move money from tv to search" in text
-    assert "Expected gain: +€50K per period (90% interval €10–90K)" in text
+    # no dates in the run: page 1 says so and gives the generation date
+    assert W.SCALE_LINE_NO_DATES.split("{")[0] in text
+    # total 1.3M + 0.91M = 2.21M over the data's period; Search first (largest contribution);
+    # display names ("Search", "TV"), never the raw ids
+    assert "Over the period of the data, media drove an estimated €2.2M of sales." in text
+    assert "Search contributed most (€1.3M, 90% interval €1.1–1.5M), " \
+           "followed by TV (€910K, €0.6–1.2M)." in text
+    assert "Search returned the most (3.10, 90% interval 2.73–3.47); " \
+           "TV returned the least (1.40)" in text
+    # plan (a one-week horizon): same budget 1.07M per week, gain = 2.26M - 2.21M = +50K per
+    # week, x52 = +2.6M per year; the manifest's interval 10–90K per week x52 = 0.52–4.68M
+    assert "keep the budget at €1.1M per week and move money from TV to Search" in text
+    assert "Expected gain: +€50K per week, +€2.6M per year " \
+           "(90% interval €0.5–4.7M per year)" in text
     assert "probability it beats the current plan: 87%" in text
-    # flags: the warning finding, and tv whose ROI interval spans break-even
-    assert "R-hat 1.04. Action: sample longer" in text
-    assert "tv: the return interval (0.98–1.82) includes break-even" in text
-    assert "search: the return interval" not in text
+    # the gain card: per year, with week and quarter (x13 = +650K) in its detail
+    assert "Expected gain of the plan, per year|+€2.6M|+€50K per week, +€650K per quarter" in text
+    # flags: the warning finding, and TV whose ROI interval spans break-even
+    assert "R-hat 1.04. Action: sample longer." in text
+    assert "TV: the return interval (0.98–1.82) includes break-even" in text
+    assert "Search: the return interval" not in text
+    assert " tv " not in f" {text} " and "search " not in text  # no raw channel ids
     assert "fine" not in text                       # info findings are not flags
 
 
@@ -92,22 +101,25 @@ def test_sections_order_and_missing_analyses(tmp_path: Path) -> None:
     assert [s.id for s in view.sections] == ["summary", "contribution", "roi", "attribution",
                                              "budget", "appendix"]
     summary = " ".join(_texts(view.sections[0]))
-    assert "Path attribution (Markov) credits search with the largest share of conversions " \
-           "(75.0%), followed by email (25.0%)" in summary
+    assert "Path attribution (Markov) credits Search with the largest share of conversions " \
+           "(75.0%), followed by E-mail (25.0%)" in summary
     assert W.ANALYSES_NOT_RUN.format(items="media-mix model, budget optimiser") in summary
     assert _texts(view.sections[1]) == [W.NOT_RUN["mmm"]]
     assert _texts(view.sections[4]) == [W.NOT_RUN["plan"]]
     methods = _table(view.sections[3], "methods")
     assert methods.headers == ("Channel", "Markov", "Last touch")
-    assert methods.rows == (("search", "30", "20"), ("email", "10", "20"))
+    assert methods.rows == (("Search", "30", "20"), ("E-mail", "10", "20"))
 
 
 def test_plan_table_and_totals(tmp_path: Path, write_small) -> None:
     view = build_report(load_run(write_small(tmp_path / "r")))
     budget = next(s for s in view.sections if s.id == "budget")
     plan = _table(budget, "plan")
-    assert plan.rows[0][:4] == ("tv", "€650K", "€550K", "−15%")
-    assert plan.rows[1][:4] == ("search", "€420K", "€520K", "+24%")
+    # a one-week plan: the table's figures are per week; display names
+    assert plan.headers[1:3] == (W.H_CURRENT, W.H_RECOMMENDED)
+    assert "per week" in W.H_CURRENT and "per week" in W.H_EXP_CURRENT
+    assert plan.rows[0][:4] == ("TV", "€650K", "€550K", "−15%")
+    assert plan.rows[1][:4] == ("Search", "€420K", "€520K", "+24%")
     # the optimiser's own totals, with their intervals (±10% in this plan)
     assert plan.rows[-1] == ("Total", "€1.1M", "€1.1M", "0%", "€2.2M (€2.0–2.4M)",
                              "€2.3M (€2.0–2.5M)")
@@ -120,12 +132,12 @@ def test_comparison_beyond_uncertainty(tmp_path: Path, write_small) -> None:
                           highs=(6e5, 1.1e6))
     view = build_report(load_run(now), load_run(before))
     comp = next(s for s in view.sections if s.id == "comparison")
-    assert "1 of 2 channels changed beyond the uncertainty: search." in _texts(comp)
+    assert "1 of 2 channels changed beyond the uncertainty: Search." in _texts(comp)
     table = _table(comp, "compare-contribution")
     rows = {r[0]: r for r in table.rows}
-    assert rows["search"][1:] == ("€500K (€400–600K)", "€1.3M (€1.1–1.5M)", "+€800K", "+160%",
+    assert rows["Search"][1:] == ("€500K (€400–600K)", "€1.3M (€1.1–1.5M)", "+€800K", "+160%",
                                   "yes")
-    assert rows["tv"][-1] == "no"
+    assert rows["TV"][-1] == "no"
 
 
 def test_appendix_accounting_and_findings(tmp_path: Path, write_small) -> None:
@@ -153,7 +165,7 @@ def test_fixture_run_has_every_section_filled(run_dir: Path, previous_dir: Path)
     kinds = {s.id: {b.kind for b in s.blocks} for s in view.sections}
     assert "missing" not in kinds["contribution"] | kinds["roi"] | kinds["budget"]
     charts = [b.id for s in view.sections for b in s.blocks if b.kind == "chart"]
-    assert charts == ["chart-waterfall", "chart-over-time", "chart-roi", "chart-curves",
+    assert charts == ["chart-contribution", "chart-over-time", "chart-roi", "chart-curves",
                       "chart-methods", "chart-plan", "chart-sweep"]
 
 
@@ -162,12 +174,18 @@ def test_plan_total_row_uses_optimiser_totals(run_dir: Path) -> None:
     budget = next(s for s in build_report(run).sections if s.id == "budget")
     total = _table(budget, "plan").rows[-1]
     t = run.totals["plan.csv"]
+    h = run.plan_json["horizon_weeks"]            # the plan covers 13 weeks: shown per week
+    assert h == 13
     f = ReportSettings().formatter()
     assert total[0] == "Total" and total[3] == "0%"
-    assert total[4] == f.money_with_interval(t["expected_current"], t["expected_current_low"],
-                                             t["expected_current_high"])
+    # 1.63M / 13 = 125.4K per week; 3.071M (2.764–3.378M) / 13 = 236K (213–260K)
+    assert total[1] == total[2] == "€125K"
+    assert total[4] == f.money_with_interval(t["expected_current"] / h,
+                                             t["expected_current_low"] / h,
+                                             t["expected_current_high"] / h)
+    assert total[4] == "€236K (€213–260K)"
     rows = {r[0]: r for r in _table(budget, "plan").rows}
-    assert rows["search"][3] == "+28%"        # recomputed from spend, whatever change_pct's unit
+    assert rows["Search"][3] == "+28%"        # recomputed from spend, whatever change_pct's unit
 
 
 def test_many_findings_keep_the_summary_short(tmp_path: Path, write_small) -> None:
@@ -175,9 +193,11 @@ def test_many_findings_keep_the_summary_short(tmp_path: Path, write_small) -> No
         Finding("warning", f"c{i}", f"issue {i}", "", "mmm") for i in range(12)))
     flags = next(b for b in build_report(load_run(root)).sections[0].blocks
                  if b.kind == "flags")
-    assert len(flags.items) == 8
-    # 12 findings + 1 break-even flag (tv) = 13; 7 shown, the 8th line counts the other 6
-    assert flags.items[-1] == ("info", W.FLAGS_MORE.format(n=6))
+    # page 1 also carries the scale lines, so at most 6 flag lines (summary.MAX_FLAGS):
+    # 12 findings + 1 break-even flag (TV) = 13; 5 shown, the 6th line counts the other 8
+    assert len(flags.items) == 6
+    assert flags.items[:5] == tuple(("warning", f"issue {i}.") for i in range(5))
+    assert flags.items[-1] == ("info", W.FLAGS_MORE.format(n=8))
 
 
 def test_truth_tables_hand_computed(tmp_path: Path) -> None:
@@ -194,4 +214,4 @@ def test_truth_tables_hand_computed(tmp_path: Path) -> None:
     assert summary.rows == (("final", "incremental_sales", "3", "10.0%"),
                             ("path_last", "incremental_sales", "3", "50.0%"))
     detail = _table(appx, "truth")
-    assert detail.rows[1] == ("search", "incremental_sales", "90.00", "100.00", "−10.0%")
+    assert detail.rows[1] == ("Search", "incremental_sales", "90.00", "100.00", "−10.0%")
