@@ -162,9 +162,15 @@ class MMMResults:
                     if fm.get("holdout_r2") is not None else ""),
                  f"channel: contribution [{pct}% interval], ROI [{pct}% interval]"]
         for _, r in t.iterrows():
+            # an activity channel (posts, sends) has no spend, hence no ROI: say so, no "nan"
+            if np.isfinite(r["roi"]):
+                roi = f"ROI {r['roi']:.2f} [{r['roi_low']:.2f}, {r['roi_high']:.2f}]"
+            elif r["kind"] == "activity":
+                roi = f"no ROI (activity channel: {r['spend']:,.0f} units, not money)"
+            else:
+                roi = "no ROI (no spend in the fitted weeks)"
             lines.append(f"  {r['channel']}: {r['contribution']:,.0f} "
-                         f"[{r['contribution_low']:,.0f}, {r['contribution_high']:,.0f}], "
-                         f"ROI {r['roi']:.2f} [{r['roi_low']:.2f}, {r['roi_high']:.2f}]")
+                         f"[{r['contribution_low']:,.0f}, {r['contribution_high']:,.0f}], {roi}")
         for f in self.findings:
             lines.append(f"{f.level}: {f.message}")
         return "\n".join(lines)

@@ -28,6 +28,7 @@ from attribution.report import wording as W
 from attribution.report.charts import OKABE_ITO
 
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
+_IDENT = re.compile(r"[a-z0-9]+(?:[_\-][a-z0-9]+)*")
 _ACRONYMS = {"tv", "sms", "ooh", "seo", "sem", "crm", "ctv", "dm", "pr", "vod", "mmm", "mta"}
 
 
@@ -74,7 +75,11 @@ class ChannelStyle:
         cid = str(channel_id)
         if cid in self.names:
             return str(self.names[cid])
-        return W.CHANNEL_NAMES.get(cid.lower(), words(cid))
+        if cid.lower() in W.CHANNEL_NAMES:
+            return W.CHANNEL_NAMES[cid.lower()]
+        # only identifier-like ids (snake_case) are put into words; a name that already
+        # reads as text ("Cost $5 to $10", "Store Visits") is shown as it is
+        return words(cid) if _IDENT.fullmatch(cid) else cid
 
     def unit(self, channel_id: object) -> str:
         """The unit an activity channel is counted in (``"activity units"`` by default)."""

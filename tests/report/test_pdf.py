@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import io
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -32,17 +33,44 @@ def pages(run_dir: Path, previous_dir: Path) -> list[str]:
     return [" ".join((p.extract_text() or "").split()) for p in reader.pages]
 
 
-def test_sections_start_new_pages_in_order(pages: list[str]) -> None:
-    assert W.REPORT_TITLE in pages[0] and W.SECTION_TITLES["summary"] in pages[0]
-    firsts = []
-    for sid in ("contribution", "roi", "attribution", "budget", "comparison", "appendix"):
-        title = W.SECTION_TITLES[sid]
-        hits = [i for i, text in enumerate(pages) if text.startswith(title)]
-        assert hits, f"section '{title}' does not start a page"
-        firsts.append(hits[0])
-    assert firsts == sorted(firsts) and firsts[0] >= 1
-    assert all(f"{W.SECTION_TITLES['summary']}" not in p for p in pages[1:])
+PAGE1 = re.compile(r"Data \d{1,2} \w{3} \d{4} – \d{1,2} \w{3} \d{4} \(\d+ weeks\) · "
+                   r"Generated \d{1,2} \w{3} \d{4}")
+SAMPLE_PDF = Path(__file__).resolve().parents[2] / "reports" / "sample" / "report.pdf"
+
+
+def test_pdf_structure(pages: list[str]) -> None:
+    """Structural snapshot: page count, page 1's key lines, section order, no blank pages."""
+    assert 5 <= len(pages) <= 10, len(pages)
+    p1 = pages[0]
+    assert "Marketing effectiveness report: " in p1 and PAGE1.search(p1)
+    for line in (W.SECTION_TITLES["summary"], W.FLAGS_TITLE, W.TABLE_PLAN_SCALE, W.H_PER_WEEK,
+                 W.H_PER_QUARTER, W.H_PER_YEAR, "per year"):
+        assert line in p1, line
+    assert "Wording is in English" not in " ".join(pages)      # no developer note
+    assert all(W.SECTION_TITLES["summary"] not in p for p in pages[1:])   # page 1 stands alone
+    assert pages[1].startswith(W.SECTION_TITLES["contribution"])
+    text = " ".join(pages)
+    at = [text.index(W.SECTION_TITLES[sid]) for sid in
+          ("contribution", "roi", "attribution", "budget", "comparison", "appendix")]
+    assert at == sorted(at)
+    assert all(len(p) > 600 for p in pages[:-1])             # no page left mostly blank
     assert pages[-1].rstrip().endswith(f"{len(pages)} / {len(pages)}")   # page numbers
+
+
+@pytest.mark.skipif(not SAMPLE_PDF.exists(), reason="no checked-in sample report")
+def test_checked_in_sample_pdf() -> None:
+    """The sample a visitor opens: A4, 8-12 pages, scale stated on page 1, no blank page."""
+    reader = pypdf.PdfReader(SAMPLE_PDF)
+    pages = [" ".join((p.extract_text() or "").split()) for p in reader.pages]
+    assert 8 <= len(pages) <= 12, len(pages)
+    p1 = pages[0]
+    assert "Marketing effectiveness report: demo" in p1 and PAGE1.search(p1)
+    for line in ("Total sales, 104 weeks to", "baseline (without media)", "of sales",
+                 "Expected gain of the plan, per year", "per week", "per quarter",
+                 W.TABLE_PLAN_SCALE):
+        assert line in p1, line
+    assert "ROI nan" not in " ".join(pages) and "tv contributed" not in " ".join(pages)
+    assert all(len(p) > 600 for p in pages[:-1])
 
 
 def test_numbers_match_the_run_tables(run_dir: Path, pages: list[str]) -> None:
@@ -54,7 +82,7 @@ def test_numbers_match_the_run_tables(run_dir: Path, pages: list[str]) -> None:
         assert f.money_interval(r["contribution_low"], r["contribution_high"]) in text
         if pd.notna(r["roi"]):
             assert f.ratio_interval(r["roi_low"], r["roi_high"]) in text
-    assert f"Media drove an estimated {f.money(ch['contribution'].sum())} of sales" in text
+    assert f"media drove an estimated {f.money(ch['contribution'].sum())} of sales" in text
     plan = pd.read_csv(run_dir / "plan.csv")
     for _, r in plan.iterrows():
         assert f.money(r["recommended_spend"]) in text
