@@ -77,6 +77,10 @@ def run_pipeline(cfg: RunConfig, resume: bool = False) -> Path:
     PosixPath('runs/2026-Q3')
     """
     out = Path(cfg.run.out)
+    prev = cfg.report.previous
+    if prev is not None and Path(prev).resolve() == out.resolve():
+        raise UsageError(f"[report] previous = '{prev}' is this run's own folder; set it to last "
+                         "quarter's run folder")
     out.mkdir(parents=True, exist_ok=True)
     with RunLock(out) as lock:
         m = Manifest(run_dir=out, config=cfg.to_dict(), seed=cfg.run.seed)

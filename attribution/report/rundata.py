@@ -269,3 +269,10 @@ def load_run(root: str | Path) -> RunData:
                          " point --run at a directory written by 'attribution run' or 'demo'")
     return RunData(root=root, manifest=manifest, tables=tables, totals=totals,
                    plan_json=plan_json)
+
+
+def run_name(run: RunData) -> str:
+    """The run's ``[run] name`` from its config; the folder name when the run has none."""
+    cfg = run.manifest.get(R.CONFIG)
+    name = (cfg.get(R.CONFIG_RUN) or {}).get(R.CONFIG_NAME) if isinstance(cfg, dict) else None
+    return str(name) if name else run.name

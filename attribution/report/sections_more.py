@@ -25,7 +25,8 @@ from attribution.report.blocks import (
     Section,
     Table,
 )
-from attribution.report.rundata import RunData
+from attribution.report.rundata import RunData, run_name
+from attribution.report.scale import find_scale
 from attribution.report.sections import Context, _f, _preferred_model, model_name, section
 from attribution.report.summary import merge_messages
 
@@ -117,7 +118,8 @@ def _combined_table(ctx: Context, comb: pd.DataFrame) -> Table:
                      f.ratio_interval(_f(r.get("final_roi_low")), _f(r.get("final_roi_high"))),
                      f.money(_f(r.get("calibrated_value"))),
                      str(r.get("flag_text", r.get("flag", "")) or "")))
-    return Table("combined", W.TABLE_COMBINED,
+    period = ctx.scale.report.short() if ctx.scale.report else W.THIS_PERIOD
+    return Table("combined", W.TABLE_COMBINED_PERIOD.format(period=period),
                  (W.H_CHANNEL, W.H_FINAL, iv, W.H_ROI, iv, W.H_CALIBRATED, W.H_BASIS),
                  tuple(rows), (False, True, True, True, True, True, False))
 
@@ -318,8 +320,11 @@ def _with_iv(value: str, interval: str) -> str:
 
 def comparison(ctx: Context, previous: RunData) -> Section:
     """Quarter-over-quarter: per channel, previous vs this run and whether intervals overlap."""
-    blocks: list[Block] = [Paragraph(W.COMPARE_INTRO.format(previous=previous.name,
-                                                            level=ctx.level))]
+    p_now, p_before = ctx.scale.report, find_scale(previous).report
+    blocks: list[Block] = [Paragraph(W.COMPARE_INTRO.format(
+        previous=run_name(previous), level=ctx.level,
+        before=p_before.label() if p_before else W.THIS_PERIOD,
+        now=p_now.label() if p_now else W.THIS_PERIOD))]
     q_now, now, roi_now = _estimates(ctx, ctx.run)
     q_before, before, roi_before = _estimates(ctx, previous)
     if not now or not before or q_now != q_before:

@@ -38,7 +38,7 @@ from attribution.report.blocks import (  # re-exported: the view-model's public 
     Table,
 )
 from attribution.report.names import ChannelStyle
-from attribution.report.rundata import RunData
+from attribution.report.rundata import RunData, run_name
 from attribution.report.scale import day
 
 __all__ = ["Banner", "Block", "Card", "Cards", "Chart", "Flags", "Heading", "Missing",
@@ -104,13 +104,6 @@ def build_report(run: RunData, previous: RunData | None = None,
         lang="en",
         banner=run_banner(run),
     )
-
-
-def run_name(run: RunData) -> str:
-    """The run's ``[run] name`` from its config; the folder name when the run has none."""
-    cfg = run.manifest.get("config")
-    name = (cfg.get("run") or {}).get("name") if isinstance(cfg, dict) else None
-    return str(name) if name else run.name
 
 
 def _version() -> str:

@@ -266,6 +266,7 @@ MOVEMENTS = {
     "offline_only": "Offline only",
 }
 TABLE_COMBINED = "Reconciled table per channel"
+TABLE_COMBINED_PERIOD = "Reconciled table per channel, {period}"
 H_FINAL = "Final contribution"
 H_CALIBRATED = "Calibrated path credit"
 H_BASIS = "Basis"
@@ -289,8 +290,9 @@ LEGEND_EXPECTED = "Expected"
 LEGEND_CURRENT_BUDGET = "Current budget"
 
 # ---------------------------------------------------------------- comparison
-COMPARE_INTRO = ("Compared with the previous run ({previous}). A change is called beyond the "
-                 "uncertainty when the two {level} intervals do not overlap.")
+COMPARE_INTRO = ("Compared with the previous run, {previous}, which covers {before}; this run "
+                 "covers {now}. A change is called beyond the uncertainty when the two {level} "
+                 "intervals do not overlap.")
 TABLE_COMPARE = "Change by channel: {quantity}"
 H_PREVIOUS = "Previous"
 H_NOW = "This run"

@@ -84,8 +84,11 @@ def test_numbers_match_the_run_tables(run_dir: Path, pages: list[str]) -> None:
             assert f.ratio_interval(r["roi_low"], r["roi_high"]) in text
     assert f"media drove an estimated {f.money(ch['contribution'].sum())} of sales" in text
     plan = pd.read_csv(run_dir / "plan.csv")
-    for _, r in plan.iterrows():
-        assert f.money(r["recommended_spend"]) in text
+    for _, r in plan.iterrows():             # a 13-week plan is shown per week
+        assert f.money(r["recommended_spend"] / 13) in text
+        assert f.money(r["recommended_weekly_spend"]) in text
+    # gain 53,740 over 13 weeks: 4,134 a week, 53,740 a quarter, 214,960 a year (hand-computed)
+    assert "+€4,134 per week" in text and "+€215K per year" in text and "+€54K" in text
     assert "probability it beats the current plan: 87%" in text
     assert "Rows rejected" in text and "120,450" in text and "bad_timestamp" in text
 
