@@ -327,7 +327,11 @@ def confidence_flags(ctx: Context) -> list[tuple[str, str]]:
                                                "contribution_high"))
         wide = too_uncertain(c, cl, chh)
         act = is_activity(ch)
-        flagged = " ".join(t for _, t in out)
+        # a channel the MMM/combine findings already name gets no second, interval flag
+        flagged = ctx.settings.style.rename_in(" ".join(
+            fd.get("message", "") for fd in ctx.run.findings
+            if fd.get("level") in _RANK and fd.get("code", "").startswith(("mmm.", "combine."))
+        ), ids)
         for i, cid in enumerate(ch["channel"]):
             name = ctx.name(cid)
             if _mentions(flagged, name):  # a finding already speaks about this channel
