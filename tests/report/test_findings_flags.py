@@ -35,9 +35,10 @@ def test_flags_group_by_code_put_errors_first_and_carry_the_action():
     ])
     assert flags == [
         ("error", W.FINDING_LEADS["mmm.ess"] + " bulk ESS only 12 for beta. Action: draw more "
-                  "samples"),
-        ("warning", W.FINDING_LEADS["combine.mmm_uncertain"] + " tv, radio: cannot separate. "
-                    "Action: run a lift test"),
+                  "samples."),
+        # the lead already says what "cannot separate" says: the flag names the channels
+        ("warning", W.FINDING_LEADS["combine.mmm_uncertain"] + " Concerns: tv, radio. "
+                    "Action: run a lift test."),
         ("warning", "no lead here."),
     ]
 
@@ -93,8 +94,10 @@ def test_finding_about_a_channel_replaces_its_interval_flag(tmp_path):
     flags = next(b for b in build_report(load_run(root)).sections[0].blocks
                  if b.kind == "flags").items
     texts = " ".join(t for _, t in flags)
-    assert "tv: the return interval" not in texts          # tv: already named by the finding
-    assert "tvx: the return interval" in texts             # a different name is still flagged
+    # channels by display name: tv reads "TV", tvx (no configured name) "Tvx"
+    assert "Concerns: TV. Action: lift test." in texts
+    assert "TV: the return interval" not in texts          # tv: already named by the finding
+    assert "Tvx: the return interval" in texts             # a different name is still flagged
 
 
 def pd_channels():
