@@ -21,7 +21,16 @@ def test_interval_shares_one_unit(en: Formatter) -> None:
     assert en.money_interval(420e3, 1.1e6) == "€0.4–1.1M"       # unit of the larger end
     assert en.money_interval(12e3, 15e3) == "€12.0–15.0K"
     assert en.money_interval(2.73, 3.47) == "€2.73–3.47"
-    assert en.money_interval(-2e5, 1.1e6) == f"{MINUS}€200K to €1.1M"
+    assert en.money_interval(-2e5, 1.1e6) == f"{MINUS}€0.2M to €1.1M"   # both ends in one unit
+    assert en.money_interval(-5112, 24e3) == f"{MINUS}€5.1K to €24K"
+
+
+def test_axis_ticks_share_one_unit_and_decimals(en: Formatter) -> None:
+    assert en.money_ticks().labels([5000, 15000, 25000]) == ["€5K", "€15K", "€25K"]
+    assert en.money_ticks().labels([0, 5000, 10000, 15000]) == ["€0", "€5K", "€10K", "€15K"]
+    assert en.money_ticks().labels([0, 2.5e5, 5e5]) == ["€0", "€250K", "€500K"]
+    assert en.money_ticks().labels([0, 0.2e6, 1.4e6]) == ["€0", "€0.2M", "€1.4M"]
+    assert en.number_ticks().labels([0, 15, 30]) == ["0", "15", "30"]
     assert en.money_interval(math.nan, 1.0) == "–"
 
 
