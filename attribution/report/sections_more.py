@@ -188,7 +188,7 @@ def _journeys(ctx: Context) -> list[Block]:
 # ------------------------------------------------------------------ budget
 def plan_horizon(ctx: Context) -> float:
     """Weeks the plan's totals cover (``plan.json`` ``horizon_weeks``; 1 = a weekly plan)."""
-    h = ctx.run.plan_json.get("horizon_weeks", 1)
+    h = ctx.run.plan_json.get(R.PLAN_HORIZON_WEEKS, 1)
     return float(h) if isinstance(h, int | float) and not isinstance(h, bool) and h > 0 else 1.0
 
 

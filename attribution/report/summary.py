@@ -73,7 +73,7 @@ def _plan_blocks(ctx: Context) -> tuple[list[str], list[Card], list[Block]]:
     if totals is None:
         return [], [], []
     f = ctx.fmt
-    horizon = ctx.run.plan_json.get("horizon_weeks", 1)
+    horizon = ctx.run.plan_json.get(R.PLAN_HORIZON_WEEKS, 1)
     horizon = horizon if isinstance(horizon, int | float) and horizon > 0 else 1
     ps = plan_scale(totals["recommended_spend"], totals["gain"],
                     totals.get("gain_low", np.nan), totals.get("gain_high", np.nan), horizon)
