@@ -288,6 +288,6 @@ def load_run(root: str | Path) -> RunData:
 
 def run_name(run: RunData) -> str:
     """The run's ``[run] name`` from its config; the folder name when the run has none."""
-    cfg = run.manifest.get("config")
-    name = (cfg.get("run") or {}).get("name") if isinstance(cfg, dict) else None
+    cfg = run.manifest.get(R.CONFIG)
+    name = (cfg.get(R.CONFIG_RUN) or {}).get(R.CONFIG_NAME) if isinstance(cfg, dict) else None
     return str(name) if name else run.name

@@ -78,8 +78,9 @@ def test_the_report_uses_the_same_rule(tmp_path) -> None:
     write_csv(tmp_path / "mmm" / "channels.csv", MMM)
     summary = build_report(load_run(tmp_path)).sections[0]
     flags = next(b for b in summary.blocks if b.kind == "flags")
-    wide = [t for _, t in flags.items if t.startswith(tuple("abcd"))]
+    # the report shows channels by display name: ids a-d read "A"-"D"
+    wide = [t for _, t in flags.items if t.startswith(tuple("ABCD"))]
     # d (1.5x) was "too wide" under the report's old 1x rule; only c is, by the one rule
-    assert [t.split(":")[0] for t in wide] == ["c"]
+    assert [t.split(":")[0] for t in wide] == ["C"]
     f = ReportSettings().formatter()
-    assert wide[0] == W.FLAG_WIDE.format(channel="c", iv=f.money_interval(-10.0, 210.0))
+    assert wide[0] == W.FLAG_WIDE.format(channel="C", iv=f.money_interval(-10.0, 210.0))

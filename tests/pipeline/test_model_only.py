@@ -65,7 +65,8 @@ def test_unconverged_model_only_run_is_gated_end_to_end(tmp_path: Path, capsys) 
     errors = [f for f in m["findings"] if f["level"] == "error"]
     assert errors and all(f["stage"] == "mmm" for f in errors)
     assert m["stages"]["mmm"]["outputs"][R.MMM_CHANNELS_CSV]["sha256"]
-    assert m["data_window"]["weeks"] == 40
+    # the data window under the contract's key (rundir.RUN_WINDOW, "data" prefix): 40 weeks
+    assert m[R.RUN_WINDOW][f"{R.WINDOW_DATA}_weeks"] == 40
 
     # the optimiser refuses, naming the failed diagnostics and the way out
     plan = out / R.PLAN_CSV

@@ -82,7 +82,11 @@ def test_never_converting_channel_is_in_the_report_escaped(never_converts):
     lead = "Channels that never appear before a sale in the tracked journeys get no credit."
     flags = re.search(r'<div class="flags">(.*?)</div>', text, flags=re.S).group(1)
     assert lead in flags
-    assert _esc(f["message"]) in flags     # what to watch: detail ...
+    # what to watch: the detail, with channel ids shown by their display names on page 1
+    # ("display" reads "Display"; "<ghost & co" is not an identifier, so it stays verbatim)
+    shown = f["message"].replace(", display", ", Display")
+    assert shown != f["message"] and "display:" not in flags
+    assert _esc(shown) in flags
     assert _esc("Action: " + f["action"]) in flags   # ... and its action
     appendix = text[text.index('id="table-findings"'):]
     assert _esc(f["action"]) in appendix.split("</table>")[0]

@@ -94,7 +94,8 @@ def test_finding_about_a_channel_replaces_its_interval_flag(tmp_path):
     flags = next(b for b in build_report(load_run(root)).sections[0].blocks
                  if b.kind == "flags").items
     texts = " ".join(t for _, t in flags)
-    assert "Concerns: TV." in texts                         # shown by its display name
+    # channels by display name: tv reads "TV", tvx (no configured name) "Tvx"
+    assert "Concerns: TV. Action: lift test." in texts
     assert "TV: the return interval" not in texts          # tv: already named by the finding
     assert "Tvx: the return interval" in texts             # a different name is still flagged
 

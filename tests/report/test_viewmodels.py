@@ -66,23 +66,28 @@ def test_summary_sentences_carry_numbers(tmp_path: Path, write_small) -> None:
     summary = view.sections[0]
     assert summary.id == "summary"
     text = " ".join(_texts(summary))
-    # total 1.3M + 0.91M = 2.21M; search first (largest contribution); no dates recorded
-    assert "The run does not record the dates of its data" in text
-    assert "media drove an estimated €2.2M of sales" in text
-    assert "Search contributed most (€1.3M, 90% interval €1.1–1.5M)" in text
-    assert "followed by TV (€910K, €0.6–1.2M)" in text
-    assert "Search returned the most (3.10, 90% interval 2.73–3.47)" in text
-    # plan (weekly: no horizon recorded): same budget, gain = 2.26M - 2.21M = +50K a week,
-    # 52 x 50K = 2.6M a year, interval 52 x (10K, 90K) = (0.52M, 4.68M)
+    # no dates in the run: page 1 says so and gives the generation date
+    assert W.SCALE_LINE_NO_DATES.split("{")[0] in text
+    # total 1.3M + 0.91M = 2.21M over the data's period; Search first (largest contribution);
+    # display names ("Search", "TV"), never the raw ids
+    assert "Over the period of the data, media drove an estimated €2.2M of sales." in text
+    assert "Search contributed most (€1.3M, 90% interval €1.1–1.5M), " \
+           "followed by TV (€910K, €0.6–1.2M)." in text
+    assert "Search returned the most (3.10, 90% interval 2.73–3.47); " \
+           "TV returned the least (1.40)" in text
+    # plan (a one-week horizon): same budget 1.07M per week, gain = 2.26M - 2.21M = +50K per
+    # week, x52 = +2.6M per year; the manifest's interval 10–90K per week x52 = 0.52–4.68M
     assert "keep the budget at €1.1M per week and move money from TV to Search" in text
-    assert "Expected gain: +€50K per week, +€2.6M per year (90% interval €0.5–4.7M per year)" \
-        in text
-    assert "+€650K per quarter" in text
+    assert "Expected gain: +€50K per week, +€2.6M per year " \
+           "(90% interval €0.5–4.7M per year)" in text
     assert "probability it beats the current plan: 87%" in text
-    # flags: the warning finding, and tv whose ROI interval spans break-even
-    assert "R-hat 1.04. Action: sample longer" in text
+    # the gain card: per year, with week and quarter (x13 = +650K) in its detail
+    assert "Expected gain of the plan, per year|+€2.6M|+€50K per week, +€650K per quarter" in text
+    # flags: the warning finding, and TV whose ROI interval spans break-even
+    assert "R-hat 1.04. Action: sample longer." in text
     assert "TV: the return interval (0.98–1.82) includes break-even" in text
     assert "Search: the return interval" not in text
+    assert " tv " not in f" {text} " and "search " not in text  # no raw channel ids
     assert "fine" not in text                       # info findings are not flags
 
 
@@ -110,6 +115,9 @@ def test_plan_table_and_totals(tmp_path: Path, write_small) -> None:
     view = build_report(load_run(write_small(tmp_path / "r")))
     budget = next(s for s in view.sections if s.id == "budget")
     plan = _table(budget, "plan")
+    # a one-week plan: the table's figures are per week; display names
+    assert plan.headers[1:3] == (W.H_CURRENT, W.H_RECOMMENDED)
+    assert "per week" in W.H_CURRENT and "per week" in W.H_EXP_CURRENT
     assert plan.rows[0][:4] == ("TV", "€650K", "€550K", "−15%")
     assert plan.rows[1][:4] == ("Search", "€420K", "€520K", "+24%")
     # the optimiser's own totals, with their intervals (±10% in this plan)
@@ -166,6 +174,8 @@ def test_plan_total_row_uses_optimiser_totals(run_dir: Path) -> None:
     budget = next(s for s in build_report(run).sections if s.id == "budget")
     total = _table(budget, "plan").rows[-1]
     t = run.totals["plan.csv"]
+    h = run.plan_json["horizon_weeks"]            # the plan covers 13 weeks: shown per week
+    assert h == 13
     f = ReportSettings().formatter()
     assert total[0] == "Total" and total[3] == "0%"
     h = run.plan_json["horizon_weeks"]        # a 13-week plan, shown per week
@@ -173,6 +183,9 @@ def test_plan_total_row_uses_optimiser_totals(run_dir: Path) -> None:
     assert total[4] == f.money_with_interval(t["expected_current"] / h,
                                              t["expected_current_low"] / h,
                                              t["expected_current_high"] / h)
+    # 1.63M / 13 = 125.4K per week; 3.071M (2.764–3.378M) / 13 = 236K (213–260K)
+    assert total[1] == total[2] == "€125K"
+    assert total[4] == "€236K (€213–260K)"
     rows = {r[0]: r for r in _table(budget, "plan").rows}
     assert rows["Search"][3] == "+28%"        # recomputed from spend, whatever change_pct's unit
 
@@ -182,8 +195,10 @@ def test_many_findings_keep_the_summary_short(tmp_path: Path, write_small) -> No
         Finding("warning", f"c{i}", f"issue {i}", "", "mmm") for i in range(12)))
     flags = next(b for b in build_report(load_run(root)).sections[0].blocks
                  if b.kind == "flags")
+    # page 1 also carries the scale lines, so at most 6 flag lines (summary.MAX_FLAGS):
+    # 12 findings + 1 break-even flag (TV) = 13; 5 shown, the 6th line counts the other 8
     assert len(flags.items) == 6
-    # 12 findings + 1 break-even flag (tv) = 13; 5 shown, the 6th line counts the other 8
+    assert flags.items[:5] == tuple(("warning", f"issue {i}.") for i in range(5))
     assert flags.items[-1] == ("info", W.FLAGS_MORE.format(n=8))
 
 
