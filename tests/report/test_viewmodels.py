@@ -70,7 +70,7 @@ def test_summary_sentences_carry_numbers(tmp_path: Path, write_small) -> None:
     assert W.SCALE_LINE_NO_DATES.split("{")[0] in text
     # total 1.3M + 0.91M = 2.21M over the data's period; Search first (largest contribution);
     # display names ("Search", "TV"), never the raw ids
-    assert "Over the period of the data, media drove an estimated €2.2M of sales." in text
+    assert "Over the whole period of the data, media drove an estimated €2.2M of sales." in text
     assert "Search contributed most (€1.3M, 90% interval €1.1–1.5M), " \
            "followed by TV (€910K, €0.6–1.2M)." in text
     assert "Search returned the most (3.10, 90% interval 2.73–3.47); " \
