@@ -43,10 +43,13 @@ class _Parser(argparse.ArgumentParser):
 def build_parser(command: str | None = None) -> tuple[argparse.ArgumentParser, object | None]:
     """The parser; only ``command``'s module is imported (so ``--help`` and each
     subcommand start fast). Returns the parser and that module."""
-    parser = _Parser(prog="attribution", description=__doc__.splitlines()[0],
-                     epilog="exit status: 0 success; 1 internal error; 2 bad input or usage; "
-                            "3 finished but not for decisions (error-level diagnostics: "
-                            "run, mmm with --strict; optimize refused)")
+    parser = _Parser(
+        prog="attribution",
+        description=__doc__.splitlines()[0],
+        epilog="exit status: 0 success; 1 internal error; 2 bad input or usage; "
+        "3 finished but not for decisions (error-level diagnostics: "
+        "run, mmm with --strict; optimize refused)",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -104,6 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if debug:
             raise
-        print(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the "
-              "traceback and report it)", file=sys.stderr)
+        print(
+            f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the "
+            "traceback and report it)",
+            file=sys.stderr,
+        )
         return 1

@@ -33,11 +33,15 @@ class InputError(Exception):
     reason: str = "invalid"
 
     def __str__(self) -> str:
-        where = [p for p in (
-            self.file,
-            f"row {self.row}" if self.row is not None else None,
-            f"column '{self.column}'" if self.column is not None else None,
-        ) if p]
+        where = [
+            p
+            for p in (
+                self.file,
+                f"row {self.row}" if self.row is not None else None,
+                f"column '{self.column}'" if self.column is not None else None,
+            )
+            if p
+        ]
         head = ", ".join(where)
         msg = f"{head}: {self.what}" if head else self.what
         if self.fix:

@@ -116,8 +116,9 @@ def _quote_cell(v: Any) -> Any:
 def write_csv(path: str | Path, frame: pd.DataFrame, float_format: str = "%.10g") -> Path:
     """Write a table as CSV atomically, deterministic float format, formulas neutralised."""
     with atomic_path(path) as tmp:
-        neutralise_formulas(frame).to_csv(tmp, index=False, float_format=float_format,
-                                          lineterminator="\n")
+        neutralise_formulas(frame).to_csv(
+            tmp, index=False, float_format=float_format, lineterminator="\n"
+        )
     return Path(path)
 
 

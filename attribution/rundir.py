@@ -24,7 +24,7 @@ REJECTED_JOURNEYS_CSV = "rejected_journeys.csv"
 
 # ----------------------------------------------------------------------------- path attribution
 MTA_CSV = "mta.csv"
-MTA_DIR = "mta"                    # mta/<table>.csv: each model's detail tables
+MTA_DIR = "mta"  # mta/<table>.csv: each model's detail tables
 MTA_JOURNEY_CREDIT_CSV = "mta/journey_credit.csv"  # Markov credit per path (for calibration)
 SHAPLEY_BY_POSITION_CSV = "shapley_by_position.csv"
 
@@ -37,16 +37,64 @@ SEGMENT_PATHS_CSV = "segment_paths.csv"
 OFFLINE_CHANNELS_KEY = "offline_channels"  # run.json: the channels counted as offline
 # columns of each file (attribution/mta/segments.py, pressure.py, online_offline.py,
 # attribution/optimize/caps.py write them in this order)
-MTA_BY_SEGMENT_COLUMNS = ("segment", "value", "model", "channel", "conversions", "ci_low",
-                          "ci_high", "value_credit", "share", "share_low", "share_high",
-                          "segment_conversions", "segment_journeys", "mix_differs")
-PRESSURE_COLUMNS = ("level", "channel", "frequency", "label", "rows", "conversions",
-                    "raw_rate", "raw_change", "effect", "effect_low", "effect_high",
-                    "peak", "peak_low", "peak_high", "beyond", "method")
-ONLINE_OFFLINE_COLUMNS = ("segment", "value", "direction", "role", "channel", "journeys",
-                          "base", "share", "share_low", "share_high")
-CAPS_COLUMNS = ("channel", "frequency_cap", "source", "touches_per_week", "reached_per_week",
-                "weekly_spend", "touches_per_spend", "spend_cap", "recommended_spend", "binds")
+MTA_BY_SEGMENT_COLUMNS = (
+    "segment",
+    "value",
+    "model",
+    "channel",
+    "conversions",
+    "ci_low",
+    "ci_high",
+    "value_credit",
+    "share",
+    "share_low",
+    "share_high",
+    "segment_conversions",
+    "segment_journeys",
+    "mix_differs",
+)
+PRESSURE_COLUMNS = (
+    "level",
+    "channel",
+    "frequency",
+    "label",
+    "rows",
+    "conversions",
+    "raw_rate",
+    "raw_change",
+    "effect",
+    "effect_low",
+    "effect_high",
+    "peak",
+    "peak_low",
+    "peak_high",
+    "beyond",
+    "method",
+)
+ONLINE_OFFLINE_COLUMNS = (
+    "segment",
+    "value",
+    "direction",
+    "role",
+    "channel",
+    "journeys",
+    "base",
+    "share",
+    "share_low",
+    "share_high",
+)
+CAPS_COLUMNS = (
+    "channel",
+    "frequency_cap",
+    "source",
+    "touches_per_week",
+    "reached_per_week",
+    "weekly_spend",
+    "touches_per_spend",
+    "spend_cap",
+    "recommended_spend",
+    "binds",
+)
 
 # ----------------------------------------------------------------------------- media-mix model
 MMM_DIR = "mmm"
@@ -124,14 +172,34 @@ ROI_HIGH = "roi_high"
 MROI = "mroi"
 MROI_LOW = "mroi_low"
 MROI_HIGH = "mroi_high"
-MMM_CHANNELS_COLUMNS = (CHANNEL, KIND, SPEND, CONTRIBUTION, CONTRIBUTION_LOW, CONTRIBUTION_HIGH,
-                        "share", "share_low", "share_high", ROI, ROI_LOW, ROI_HIGH, MROI,
-                        MROI_LOW, MROI_HIGH)
+MMM_CHANNELS_COLUMNS = (
+    CHANNEL,
+    KIND,
+    SPEND,
+    CONTRIBUTION,
+    CONTRIBUTION_LOW,
+    CONTRIBUTION_HIGH,
+    "share",
+    "share_low",
+    "share_high",
+    ROI,
+    ROI_LOW,
+    ROI_HIGH,
+    MROI,
+    MROI_LOW,
+    MROI_HIGH,
+)
 
 # mmm/contributions.csv (weekly, summed over geos)
 FITTED = "fitted"
-MMM_CONTRIBUTIONS_COLUMNS = (DATE, CHANNEL, CONTRIBUTION, CONTRIBUTION_LOW, CONTRIBUTION_HIGH,
-                             FITTED)
+MMM_CONTRIBUTIONS_COLUMNS = (
+    DATE,
+    CHANNEL,
+    CONTRIBUTION,
+    CONTRIBUTION_LOW,
+    CONTRIBUTION_HIGH,
+    FITTED,
+)
 
 # mmm/decomposition.csv (weekly; then one column per component)
 SALES = "sales"
@@ -159,16 +227,40 @@ CALIBRATED_VALUE = "calibrated_value"
 TOO_UNCERTAIN = "too_uncertain"
 PATH_VALUE_PREFIX = "path_value_"
 PATH_CONVERSIONS_PREFIX = "path_conversions_"
-COMBINED_COLUMNS = (CHANNEL, FLAG, SPEND, FINAL_CONTRIBUTION, FINAL_CONTRIBUTION_LOW,
-                    FINAL_CONTRIBUTION_HIGH, FINAL_ROI, FINAL_ROI_LOW, FINAL_ROI_HIGH,
-                    TOO_UNCERTAIN, FLAG_TEXT, MMM_CONTRIBUTION, "mmm_contribution_low",
-                    "mmm_contribution_high", "mmm_roi", "mmm_roi_low", "mmm_roi_high",
-                    "mmm_mroi", CALIBRATION_FACTOR, CALIBRATED_VALUE)
+COMBINED_COLUMNS = (
+    CHANNEL,
+    FLAG,
+    SPEND,
+    FINAL_CONTRIBUTION,
+    FINAL_CONTRIBUTION_LOW,
+    FINAL_CONTRIBUTION_HIGH,
+    FINAL_ROI,
+    FINAL_ROI_LOW,
+    FINAL_ROI_HIGH,
+    TOO_UNCERTAIN,
+    FLAG_TEXT,
+    MMM_CONTRIBUTION,
+    "mmm_contribution_low",
+    "mmm_contribution_high",
+    "mmm_roi",
+    "mmm_roi_low",
+    "mmm_roi_high",
+    "mmm_mroi",
+    CALIBRATION_FACTOR,
+    CALIBRATED_VALUE,
+)
 
 # calibrated_paths.csv
 CALIBRATED = "calibrated"
-CALIBRATED_PATHS_COLUMNS = (PATH, CHANNEL, CONVERSIONS, VALUE, CALIBRATED, CALIBRATION_FACTOR,
-                            CALIBRATED_VALUE)
+CALIBRATED_PATHS_COLUMNS = (
+    PATH,
+    CHANNEL,
+    CONVERSIONS,
+    VALUE,
+    CALIBRATED,
+    CALIBRATION_FACTOR,
+    CALIBRATED_VALUE,
+)
 
 # truth_comparison.csv (simulated worlds only)
 QUANTITY = "quantity"
@@ -191,11 +283,28 @@ EXPECTED_RECOMMENDED_HIGH = "expected_recommended_high"
 CURRENT_WEEKLY_SPEND = "current_weekly_spend"
 RECOMMENDED_WEEKLY_SPEND = "recommended_weekly_spend"
 PROB_BEATS_CURRENT = "prob_beats_current"
-PLAN_COLUMNS = (CHANNEL, CURRENT_SPEND, RECOMMENDED_SPEND, CHANGE_PCT, EXPECTED_CURRENT,
-                EXPECTED_CURRENT_LOW, EXPECTED_CURRENT_HIGH, EXPECTED_RECOMMENDED,
-                EXPECTED_RECOMMENDED_LOW, EXPECTED_RECOMMENDED_HIGH, MROI, MROI_LOW, MROI_HIGH,
-                "min_spend", "max_spend", "locked", "status", CURRENT_WEEKLY_SPEND,
-                RECOMMENDED_WEEKLY_SPEND, PROB_BEATS_CURRENT)
+PLAN_COLUMNS = (
+    CHANNEL,
+    CURRENT_SPEND,
+    RECOMMENDED_SPEND,
+    CHANGE_PCT,
+    EXPECTED_CURRENT,
+    EXPECTED_CURRENT_LOW,
+    EXPECTED_CURRENT_HIGH,
+    EXPECTED_RECOMMENDED,
+    EXPECTED_RECOMMENDED_LOW,
+    EXPECTED_RECOMMENDED_HIGH,
+    MROI,
+    MROI_LOW,
+    MROI_HIGH,
+    "min_spend",
+    "max_spend",
+    "locked",
+    "status",
+    CURRENT_WEEKLY_SPEND,
+    RECOMMENDED_WEEKLY_SPEND,
+    PROB_BEATS_CURRENT,
+)
 
 # sweep.csv (then spend_<channel>)
 BUDGET = "budget"
@@ -258,7 +367,7 @@ UPDATED_AT = "updated_at"
 FINISHED_AT = "finished_at"
 INPUT_CHECKSUM = "input_checksum"  # one sha256 over every input's checksum (resume check)
 CONFIG_CHECKSUM = "config_checksum"
-DECISIONS = "decisions"            # {"safe": bool, "reasons": [...], "fix": [...]}
+DECISIONS = "decisions"  # {"safe": bool, "reasons": [...], "fix": [...]}
 DECISIONS_SAFE = "safe"
 DECISIONS_REASONS = "reasons"
 DECISIONS_FIX = "fix"
@@ -278,18 +387,18 @@ STAGE_REPORT = "report"
 # keys of one stage's entry in ``stages``
 STAGE_STATUS = "status"
 STAGE_SECONDS = "seconds"
-STAGE_OUTPUTS = "outputs"          # relative path -> {"bytes", "sha256"}
-STAGE_REASON = "reason"            # why a stage was skipped
-STAGE_ORDER = "order"              # its place in the run (run.json's keys are sorted)
+STAGE_OUTPUTS = "outputs"  # relative path -> {"bytes", "sha256"}
+STAGE_REASON = "reason"  # why a stage was skipped
+STAGE_ORDER = "order"  # its place in the run (run.json's keys are sorted)
 
 # keys of one input's entry in row_accounting (attribution.data.accounting.RowAccounting)
 ACC_SOURCE = "source"
 ACC_READ = "read"
 ACC_USED = "used"
-ACC_REJECTED = "rejected"          # reason -> rows
+ACC_REJECTED = "rejected"  # reason -> rows
 ACC_REJECTED_TOTAL = "rejected_total"
 ACC_BLANK = "blank"
-ACC_NOTES = "notes"                # what a reader noticed and did (e.g. epoch timestamps)
+ACC_NOTES = "notes"  # what a reader noticed and did (e.g. epoch timestamps)
 
 # keys of findings_summary
 SUMMARY_ERROR = "error"
@@ -302,14 +411,14 @@ FINDING_KEYS = ("level", "code", "message", "action", "stage")
 
 # ----------------------------------------------------------------------------- statuses
 #: run.json ``status``
-STATUS_RUNNING = "running"                  # started, not finished (or killed: see pid)
-STATUS_OK = "ok"                            # finished; no error-level finding
+STATUS_RUNNING = "running"  # started, not finished (or killed: see pid)
+STATUS_OK = "ok"  # finished; no error-level finding
 STATUS_NOT_FOR_DECISIONS = "not_for_decisions"  # finished with error-level findings
-STATUS_FAILED = "failed"                    # stopped by an error (see ``error``)
+STATUS_FAILED = "failed"  # stopped by an error (see ``error``)
 RUN_STATUSES = (STATUS_RUNNING, STATUS_OK, STATUS_NOT_FOR_DECISIONS, STATUS_FAILED)
 
 #: a stage's ``status`` in ``stages``
-STAGE_PENDING = "pending"          # planned, not started
+STAGE_PENDING = "pending"  # planned, not started
 STAGE_RUNNING = "running"
 STAGE_DONE = "done"
 STAGE_SKIPPED = "skipped"
@@ -319,17 +428,17 @@ STAGE_FAILED = "failed"
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
-EXIT_NOT_FOR_DECISIONS = 3          # finished, but error-level diagnostics: not for decisions
+EXIT_NOT_FOR_DECISIONS = 3  # finished, but error-level diagnostics: not for decisions
 
 # ============================================================================ plan.json keys
 PLAN_BUDGET = "budget"
 PLAN_HORIZON_WEEKS = "horizon_weeks"
 PLAN_INTERVAL = "interval"
-PLAN_GAIN = "gain"                  # expected gain of the plan over the current one
+PLAN_GAIN = "gain"  # expected gain of the plan over the current one
 PLAN_GAIN_LOW = "gain_low"
 PLAN_GAIN_HIGH = "gain_high"
 PLAN_PROB_BEATS_CURRENT = PROB_BEATS_CURRENT
-PLAN_SAFE = "safe"                  # False: made from a model with error-level diagnostics
+PLAN_SAFE = "safe"  # False: made from a model with error-level diagnostics
 PLAN_UNSAFE_REASON = "unsafe_reason"
 PLAN_FINDINGS = FINDINGS
 #: what the report reads of plan.json as the plan's summary

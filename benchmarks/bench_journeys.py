@@ -36,8 +36,20 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 HERE = Path(__file__).resolve().parent
-CHANNELS = ["search_brand", "search_generic", "display", "social_paid", "social_organic",
-            "email", "sms", "affiliate", "video", "direct_mail", "call_centre", "store_visit"]
+CHANNELS = [
+    "search_brand",
+    "search_generic",
+    "display",
+    "social_paid",
+    "social_organic",
+    "email",
+    "sms",
+    "affiliate",
+    "video",
+    "direct_mail",
+    "call_centre",
+    "store_visit",
+]
 INTERACTIONS = ["impression", "click", "visit"]
 CHUNK = 5_000_000
 T0 = np.datetime64("2024-01-01T00:00:00", "s")
@@ -48,8 +60,13 @@ def _ids(numbers: np.ndarray) -> pa.Array:
     return pc.binary_join_element_wise("C", pa.array(numbers).cast(pa.string()), "")
 
 
-def generate(rows: int, out: Path, seed: int = 0, touches_per_customer: int = 20,
-             conversion_rate: float = 0.02) -> Path:
+def generate(
+    rows: int,
+    out: Path,
+    seed: int = 0,
+    touches_per_customer: int = 20,
+    conversion_rate: float = 0.02,
+) -> Path:
     """Write ``rows`` touchpoints (and ~2% as many conversions) as Parquet chunks."""
     done = out / "_SUCCESS"
     if done.exists():
@@ -66,24 +83,32 @@ def generate(rows: int, out: Path, seed: int = 0, touches_per_customer: int = 20
         n = min(CHUNK, rows - start)
         cust = rng.integers(0, customers, n)
         secs = rng.integers(0, DAYS * 86_400, n)
-        table = pa.table({
-            "customer_id": _ids(cust),
-            "timestamp": pa.array(T0 + secs.astype("timedelta64[s]")),
-            "channel": pa.DictionaryArray.from_arrays(
-                pa.array(rng.choice(len(CHANNELS), n, p=p_ch).astype(np.int32)), ch_dict),
-            "interaction": pa.DictionaryArray.from_arrays(
-                pa.array(rng.choice(3, n, p=[0.5, 0.4, 0.1]).astype(np.int32)), in_dict),
-        })
-        pq.write_table(table, out / "touchpoints" / f"part-{i:05d}.parquet",
-                       row_group_size=1_000_000)
+        table = pa.table(
+            {
+                "customer_id": _ids(cust),
+                "timestamp": pa.array(T0 + secs.astype("timedelta64[s]")),
+                "channel": pa.DictionaryArray.from_arrays(
+                    pa.array(rng.choice(len(CHANNELS), n, p=p_ch).astype(np.int32)), ch_dict
+                ),
+                "interaction": pa.DictionaryArray.from_arrays(
+                    pa.array(rng.choice(3, n, p=[0.5, 0.4, 0.1]).astype(np.int32)), in_dict
+                ),
+            }
+        )
+        pq.write_table(
+            table, out / "touchpoints" / f"part-{i:05d}.parquet", row_group_size=1_000_000
+        )
         m = int(n * conversion_rate)
-        conv = pa.table({
-            "customer_id": _ids(rng.integers(0, customers, m)),
-            "timestamp": pa.array(T0 + rng.integers(0, DAYS * 86_400, m).astype(
-                "timedelta64[s]")),
-            "value": pa.array(np.round(rng.gamma(2.0, 30.0, m), 2)),
-            "order_id": _ids(np.arange(start, start + m) + 10**12),
-        })
+        conv = pa.table(
+            {
+                "customer_id": _ids(rng.integers(0, customers, m)),
+                "timestamp": pa.array(
+                    T0 + rng.integers(0, DAYS * 86_400, m).astype("timedelta64[s]")
+                ),
+                "value": pa.array(np.round(rng.gamma(2.0, 30.0, m), 2)),
+                "order_id": _ids(np.arange(start, start + m) + 10**12),
+            }
+        )
         pq.write_table(conv, out / "conversions" / f"part-{i:05d}.parquet")
         print(f"  generated {start + n:,} touchpoints", file=sys.stderr, flush=True)
     done.write_text("ok\n")
@@ -123,16 +148,23 @@ def run_one(engine: str, data: Path, memory_limit: str, threads: int | None) -> 
     opts = JourneyOptions(lookback_days=30, inactivity_days=30)
     conf = {"spark.driver.memory": "6g", "spark.sql.shuffle.partitions": "32"}
     t = time.perf_counter()
-    b = JourneyBuilder(opts, engine=engine, memory_limit=memory_limit, threads=threads,
-                       spark_conf=conf)
+    b = JourneyBuilder(
+        opts, engine=engine, memory_limit=memory_limit, threads=threads, spark_conf=conf
+    )
     res = b.fit(str(data / "touchpoints"), str(data / "conversions"))
     secs = time.perf_counter() - t
     if engine == "spark":
         from attribution.journeys.spark_engine import spark_session
+
         spark_session().stop()
-    return {"engine": engine, "seconds": round(secs, 2), "cpu_seconds": round(_cpu(), 1),
-            "peak_rss_mb": round(_peak_rss_mb()),
-            "distinct_paths": len(res.paths), "accounting": res.accounting}
+    return {
+        "engine": engine,
+        "seconds": round(secs, 2),
+        "cpu_seconds": round(_cpu(), 1),
+        "peak_rss_mb": round(_peak_rss_mb()),
+        "distinct_paths": len(res.paths),
+        "accounting": res.accounting,
+    }
 
 
 def _cpu() -> float:
@@ -156,15 +188,19 @@ def run_floor(data: Path, memory_limit: str, threads: int | None) -> dict:
     src = f"read_parquet('{data / 'touchpoints'}/*.parquet')"
     queries = {
         "scan": f"SELECT count(customer_id), max(timestamp), count(channel) FROM {src}",
-        "window_pass": (f"SELECT max(r) FROM (SELECT row_number() OVER (PARTITION BY "
-                        f"customer_id ORDER BY timestamp, channel) AS r FROM {src})"),
+        "window_pass": (
+            f"SELECT max(r) FROM (SELECT row_number() OVER (PARTITION BY "
+            f"customer_id ORDER BY timestamp, channel) AS r FROM {src})"
+        ),
     }
     out = {}
     for name, sql in queries.items():
         c, t = _cpu(), time.perf_counter()
         con.execute(sql).fetchall()
-        out[name] = {"seconds": round(time.perf_counter() - t, 2),
-                     "cpu_seconds": round(_cpu() - c, 1)}
+        out[name] = {
+            "seconds": round(time.perf_counter() - t, 2),
+            "cpu_seconds": round(_cpu() - c, 1),
+        }
     return {"engine": "duckdb-floor", "floor": out, "peak_rss_mb": round(_peak_rss_mb())}
 
 
@@ -172,8 +208,16 @@ def measure(engine: str, rows: int, seed: int, memory_limit: str, threads: int |
     """Generate (once) and time one engine (or ``floor``) in a fresh subprocess."""
     data = generate(rows, HERE / "data" / f"journeys_{rows}_s{seed}", seed)
     load_before = [round(x, 2) for x in os.getloadavg()]
-    cmd = [sys.executable, __file__, "--_run", engine, "--_data", str(data),
-           "--memory-limit", memory_limit] + (["--threads", str(threads)] if threads else [])
+    cmd = [
+        sys.executable,
+        __file__,
+        "--_run",
+        engine,
+        "--_data",
+        str(data),
+        "--memory-limit",
+        memory_limit,
+    ] + (["--threads", str(threads)] if threads else [])
     print(f"running {engine} on {rows:,} touchpoints ...", file=sys.stderr, flush=True)
     with tempfile.TemporaryFile("w+") as so, tempfile.TemporaryFile("w+") as se:
         proc = subprocess.Popen(cmd, stdout=so, stderr=se, text=True)
@@ -191,8 +235,12 @@ def measure(engine: str, rows: int, seed: int, memory_limit: str, threads: int |
     out["date"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if "seconds" in out:
         out["touchpoints_per_second"] = round(rows / out["seconds"])
-        print(f"  {engine}: {out['seconds']} s, {out['cpu_seconds']} CPU s, "
-              f"peak RSS {out['peak_rss_mb']} MB", file=sys.stderr, flush=True)
+        print(
+            f"  {engine}: {out['seconds']} s, {out['cpu_seconds']} CPU s, "
+            f"peak RSS {out['peak_rss_mb']} MB",
+            file=sys.stderr,
+            flush=True,
+        )
     return out
 
 
@@ -220,8 +268,11 @@ def merge_report(old: dict, new_results: list[dict]) -> tuple[list[dict], list[d
 
 def verdict(results: list[dict], targets: dict) -> str:
     """One line: the DuckDB run at the target size against the time and memory targets."""
-    runs = [r for r in results if r.get("engine") == "duckdb" and r.get("rows") == targets["rows"]
-            and "seconds" in r]
+    runs = [
+        r
+        for r in results
+        if r.get("engine") == "duckdb" and r.get("rows") == targets["rows"] and "seconds" in r
+    ]
     if not runs:
         return "no DuckDB run at the target size yet"
     r = runs[0]
@@ -230,9 +281,11 @@ def verdict(results: list[dict], targets: dict) -> str:
     load = r.get("load_average_before", [float("nan")])[0]
     mem = "met" if peak <= targets["peak_rss_gb"] else "not met"
     wall = "met" if r["seconds"] <= targets["seconds"] else "not met"
-    return (f"memory target {mem} (peak {peak:.1f} GB); time target {wall} as measured "
-            f"({r['seconds']:.0f} s wall at load {load:.1f}); "
-            f"{r['cpu_seconds']:.0f} CPU-seconds, i.e. ~{quiet:.0f} s on two idle cores")
+    return (
+        f"memory target {mem} (peak {peak:.1f} GB); time target {wall} as measured "
+        f"({r['seconds']:.0f} s wall at load {load:.1f}); "
+        f"{r['cpu_seconds']:.0f} CPU-seconds, i.e. ~{quiet:.0f} s on two idle cores"
+    )
 
 
 def main() -> None:
@@ -240,15 +293,21 @@ def main() -> None:
     p.add_argument("--rows", type=float, default=100e6, help="DuckDB size (default 100M)")
     p.add_argument("--spark-rows", type=float, default=10e6, help="Spark size (0 = skip)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--memory-limit", default="5GB",
-                   help="DuckDB memory limit (5GB keeps the whole process under 6 GB)")
+    p.add_argument(
+        "--memory-limit",
+        default="5GB",
+        help="DuckDB memory limit (5GB keeps the whole process under 6 GB)",
+    )
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--out", default=str(HERE / "results" / "journeys.json"))
     p.add_argument("--_run", help=argparse.SUPPRESS)
     p.add_argument("--_data", help=argparse.SUPPRESS)
     p.add_argument("--what", default="", help="what this run measures (kept in the history)")
-    p.add_argument("--floor", action="store_true",
-                   help="also time one bare scan + sort of the touchpoints (DuckDB)")
+    p.add_argument(
+        "--floor",
+        action="store_true",
+        help="also time one bare scan + sort of the touchpoints (DuckDB)",
+    )
     a = p.parse_args()
     if a._run:  # child process
         run = run_floor if a._run == "floor" else partial(run_one, a._run)
@@ -269,16 +328,21 @@ def main() -> None:
     targets = old.get("targets", {"rows": 100_000_000, "seconds": 120, "peak_rss_gb": 6})
     report = {
         "benchmark": "journeys: touchpoints + conversions (Parquet) -> path table",
-        "settings": {"lookback_days": 30, "inactivity_days": 30,
-                     "touches_per_customer": 20, "conversion_rate": 0.02,
-                     "duckdb_memory_limit": a.memory_limit, "spark": "local[2], driver 6g"},
+        "settings": {
+            "lookback_days": 30,
+            "inactivity_days": 30,
+            "touches_per_customer": 20,
+            "conversion_rate": 0.02,
+            "duckdb_memory_limit": a.memory_limit,
+            "spark": "local[2], driver 6g",
+        },
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "note": "2-core machine shared with other engineers' processes while measuring "
-                "(see each run's load averages); wall times are upper bounds. cpu_seconds "
-                "and peak_rss_mb come from getrusage (process + reaped children: they miss "
-                "Spark's JVM); peak_rss_mb_sampled is the whole process tree incl. the JVM. "
-                "engine duckdb-floor: one bare scan and one sort (window pass) of the "
-                "touchpoints, the least any path builder does.",
+        "(see each run's load averages); wall times are upper bounds. cpu_seconds "
+        "and peak_rss_mb come from getrusage (process + reaped children: they miss "
+        "Spark's JVM); peak_rss_mb_sampled is the whole process tree incl. the JVM. "
+        "engine duckdb-floor: one bare scan and one sort (window pass) of the "
+        "touchpoints, the least any path builder does.",
         "targets": targets,
         "verdict": verdict(merged, targets),
         "results": merged,

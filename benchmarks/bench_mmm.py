@@ -48,9 +48,13 @@ sys.path.insert(0, str(ROOT))
 DATA = Path(os.environ.get("MMM_BENCH_DATA", "/work/shared/data/pymc_marketing_example"))
 RESULTS = ROOT / "benchmarks" / "results"
 PARAMS = {  # the free parameters both models share (ours -> pymc-marketing name)
-    "alpha": "adstock_alpha", "lam": "saturation_lam", "beta_free": "saturation_beta",
-    "intercept": "intercept_contribution", "gamma_control": "gamma_control",
-    "gamma_fourier": "gamma_fourier", "sigma": "y_sigma",
+    "alpha": "adstock_alpha",
+    "lam": "saturation_lam",
+    "beta_free": "saturation_beta",
+    "intercept": "intercept_contribution",
+    "gamma_control": "gamma_control",
+    "gamma_fourier": "gamma_fourier",
+    "sigma": "y_sigma",
 }
 
 
@@ -76,11 +80,20 @@ def run_ours(draws: int, tune: int, chains: int, seed: int, backend: str) -> dic
     from attribution.mmm.fit import AUTO_JAX_STEPS
 
     df = pd.read_csv(DATA / "mmm_example.csv")
-    cfg = {"model": {"date": "date_week", "target": "y", "trend": False, "fourier_modes": 2,
-                     "controls": ["event_1", "event_2", "t"]},
-           "channels": [{"name": "x1", "column": "x1", "l_max": 8},
-                        {"name": "x2", "column": "x2", "l_max": 8}],
-           "priors": {"sigma": {"dist": "HalfNormal", "sigma": 2}}}  # pymc-marketing's
+    cfg = {
+        "model": {
+            "date": "date_week",
+            "target": "y",
+            "trend": False,
+            "fourier_modes": 2,
+            "controls": ["event_1", "event_2", "t"],
+        },
+        "channels": [
+            {"name": "x1", "column": "x1", "l_max": 8},
+            {"name": "x2", "column": "x2", "l_max": 8},
+        ],
+        "priors": {"sigma": {"dist": "HalfNormal", "sigma": 2}},
+    }  # pymc-marketing's
     spec = spec_from_dict(cfg)
     t0, c0 = time.perf_counter(), time.process_time()
     res = MMM(spec, draws=draws, tune=tune, chains=chains, seed=seed, backend=backend).fit(df)
@@ -94,20 +107,28 @@ def run_ours(draws: int, tune: int, chains: int, seed: int, backend: str) -> dic
     st = res.idata["sample_stats"]
     if backend == "auto":
         backend = "auto: numba" if chains * (draws + tune) > AUTO_JAX_STEPS else "auto: jax"
-    return {"tool": "attribution.mmm", "backend": backend, "wall_s": round(wall, 2),
-            "cpu_s": round(cpu, 2), "sampling_s": res.settings.get("sampling_seconds"),
-            "mean_steps_per_draw": round(float(np.asarray(st["n_steps"]).mean()), 2),
-            "min_bulk_ess": round(ess, 1), "min_ess_var": ess_var,
-            "min_ess_per_s": round(ess / wall, 2), "divergences": div,
-            "contribution": dict(zip(["x1", "x2"], est.round(1).tolist(), strict=True)),
-            "contribution_error": dict(zip(["x1", "x2"],
-                                           (est / truth - 1).round(4).tolist(), strict=True)),
-            "alpha_mean": res.posterior["alpha"].mean(0).round(3).tolist(),
-            "lam_mean": res.posterior["lam"].mean(0).round(3).tolist(),
-            "findings": [f.code for f in res.findings]}
+    return {
+        "tool": "attribution.mmm",
+        "backend": backend,
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "sampling_s": res.settings.get("sampling_seconds"),
+        "mean_steps_per_draw": round(float(np.asarray(st["n_steps"]).mean()), 2),
+        "min_bulk_ess": round(ess, 1),
+        "min_ess_var": ess_var,
+        "min_ess_per_s": round(ess / wall, 2),
+        "divergences": div,
+        "contribution": dict(zip(["x1", "x2"], est.round(1).tolist(), strict=True)),
+        "contribution_error": dict(
+            zip(["x1", "x2"], (est / truth - 1).round(4).tolist(), strict=True)
+        ),
+        "alpha_mean": res.posterior["alpha"].mean(0).round(3).tolist(),
+        "lam_mean": res.posterior["lam"].mean(0).round(3).tolist(),
+        "findings": [f.code for f in res.findings],
+    }
 
 
-PMM_SCRIPT = textwrap.dedent('''
+PMM_SCRIPT = textwrap.dedent("""
     import json, sys, time, warnings
     import numpy as np, pandas as pd
     warnings.filterwarnings("ignore")
@@ -143,35 +164,52 @@ PMM_SCRIPT = textwrap.dedent('''
                "alpha_mean": post["adstock_alpha"].mean(("chain", "draw")).values.tolist(),
                "lam_mean": post["saturation_lam"].mean(("chain", "draw")).values.tolist()},
               open(out, "w"))
-''')
+""")
 
 
 def run_pmm(python: str, draws: int, tune: int, chains: int, seed: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         script, out = Path(tmp) / "pmm.py", Path(tmp) / "out.json"
         script.write_text(PMM_SCRIPT)
-        proc = subprocess.run([python, str(script), str(DATA), str(out), str(draws), str(tune),
-                               str(chains), str(seed)], capture_output=True, text=True,
-                              timeout=1800)
+        proc = subprocess.run(
+            [
+                python,
+                str(script),
+                str(DATA),
+                str(out),
+                str(draws),
+                str(tune),
+                str(chains),
+                str(seed),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
         if proc.returncode != 0:
             return {"tool": "pymc-marketing", "error": proc.stderr[-2000:]}
         r = json.loads(out.read_text())
     truth = _truth()
     est = np.array(r["contribution"])
-    return {"tool": f"pymc-marketing {r['version']}", "backend": "nutpie (numba)",
-            "wall_s": round(r["wall_s"], 2), "cpu_s": round(r["cpu_s"], 2),
-            "mean_steps_per_draw": round(r["mean_steps_per_draw"], 2),
-            "min_bulk_ess": round(r["min_bulk_ess"], 1),
-            "min_ess_per_s": round(r["min_bulk_ess"] / r["wall_s"], 2),
-            "divergences": r["divergences"],
-            "contribution": dict(zip(["x1", "x2"], est.round(1).tolist(), strict=True)),
-            "contribution_error": dict(zip(["x1", "x2"], (est / truth - 1).round(4).tolist(),
-                                           strict=True)),
-            "alpha_mean": np.round(r["alpha_mean"], 3).tolist(),
-            "lam_mean": np.round(r["lam_mean"], 3).tolist()}
+    return {
+        "tool": f"pymc-marketing {r['version']}",
+        "backend": "nutpie (numba)",
+        "wall_s": round(r["wall_s"], 2),
+        "cpu_s": round(r["cpu_s"], 2),
+        "mean_steps_per_draw": round(r["mean_steps_per_draw"], 2),
+        "min_bulk_ess": round(r["min_bulk_ess"], 1),
+        "min_ess_per_s": round(r["min_bulk_ess"] / r["wall_s"], 2),
+        "divergences": r["divergences"],
+        "contribution": dict(zip(["x1", "x2"], est.round(1).tolist(), strict=True)),
+        "contribution_error": dict(
+            zip(["x1", "x2"], (est / truth - 1).round(4).tolist(), strict=True)
+        ),
+        "alpha_mean": np.round(r["alpha_mean"], 3).tolist(),
+        "lam_mean": np.round(r["lam_mean"], 3).tolist(),
+    }
 
 
-SCALE_SCRIPT = textwrap.dedent('''
+SCALE_SCRIPT = textwrap.dedent("""
     # the scale run: sampled in the background so that a run stopped at the deadline
     # still reports what it completed (draws per chain, cost per draw) honestly
     import json, resource, sys, time
@@ -244,16 +282,29 @@ SCALE_SCRIPT = textwrap.dedent('''
             tab["channel"], np.round(est_c / truth.total - 1, 4).tolist(), strict=True))
     state["wall_s"] = round(time.perf_counter() - t0, 1)
     dump()
-''')
+""")
 
 
 def run_scale(draws: int, tune: int, chains: int, deadline: float, backend: str) -> dict:
     """Run the scale fit in a subprocess until done or ``deadline`` (epoch seconds)."""
     out = RESULTS / "mmm_scale.json"
     RESULTS.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run([sys.executable, "-c", SCALE_SCRIPT, str(ROOT), str(draws),
-                           str(tune), str(chains), str(deadline), str(out), backend],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            SCALE_SCRIPT,
+            str(ROOT),
+            str(draws),
+            str(tune),
+            str(chains),
+            str(deadline),
+            str(out),
+            backend,
+        ],
+        capture_output=True,
+        text=True,
+    )
     r = json.loads(out.read_text()) if out.is_file() else {}
     if proc.returncode != 0:
         r["error"] = proc.stderr[-2000:]
@@ -262,10 +313,26 @@ def run_scale(draws: int, tune: int, chains: int, deadline: float, backend: str)
 
 def _ours_fresh(a: argparse.Namespace) -> dict:
     """:func:`run_ours` in a fresh process (no in-process compile cache), like pymc-marketing."""
-    proc = subprocess.run([sys.executable, __file__, "--one-ours", "--draws", str(a.draws),
-                           "--tune", str(a.tune), "--chains", str(a.chains), "--seed",
-                           str(a.seed), "--backend", a.backend], capture_output=True,
-                          text=True, timeout=1800)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--one-ours",
+            "--draws",
+            str(a.draws),
+            "--tune",
+            str(a.tune),
+            "--chains",
+            str(a.chains),
+            "--seed",
+            str(a.seed),
+            "--backend",
+            a.backend,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     if proc.returncode != 0:
         return {"tool": "attribution.mmm", "error": proc.stderr[-2000:]}
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -278,9 +345,12 @@ def _median_run(runs: list[dict]) -> dict:
         return runs[-1] if runs else {}
     med = sorted(ok, key=lambda r: r["min_ess_per_s"])[len(ok) // 2]
     keys = ("wall_s", "cpu_s", "min_bulk_ess", "min_ess_per_s", "divergences", "load")
-    return {**med, "repeats": [{k: r.get(k) for k in keys} for r in ok],
-            "median_wall_s": float(np.median([r["wall_s"] for r in ok])),
-            "median_cpu_s": float(np.median([r["cpu_s"] for r in ok]))}
+    return {
+        **med,
+        "repeats": [{k: r.get(k) for k in keys} for r in ok],
+        "median_wall_s": float(np.median([r["wall_s"] for r in ok])),
+        "median_cpu_s": float(np.median([r["cpu_s"] for r in ok])),
+    }
 
 
 def compare(a: argparse.Namespace) -> dict:
@@ -289,8 +359,9 @@ def compare(a: argparse.Namespace) -> dict:
     runs: dict[str, list[dict]] = {"attribution": [], "pymc_marketing": []}
     load_before = os.getloadavg()
     for i in range(a.repeats):
-        for key in (("attribution", "pymc_marketing") if i % 2 == 0 else
-                    ("pymc_marketing", "attribution")):
+        for key in (
+            ("attribution", "pymc_marketing") if i % 2 == 0 else ("pymc_marketing", "attribution")
+        ):
             if key == "attribution" and not a.skip_ours:
                 r = _ours_fresh(a)
             elif key == "pymc_marketing" and not a.skip_pmm:
@@ -299,13 +370,31 @@ def compare(a: argparse.Namespace) -> dict:
                 continue
             r["load"] = round(os.getloadavg()[0], 1)
             runs[key].append(r)
-            print(key, json.dumps({k: r.get(k) for k in ("wall_s", "cpu_s", "min_bulk_ess",
-                                                          "min_ess_per_s", "error")}),
-                  flush=True)
-    out: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                             "load_before": load_before, "load_after": os.getloadavg()},
-                 "settings": {"draws": a.draws, "tune": a.tune, "chains": a.chains,
-                              "seed": a.seed, "repeats": a.repeats}}
+            print(
+                key,
+                json.dumps(
+                    {
+                        k: r.get(k)
+                        for k in ("wall_s", "cpu_s", "min_bulk_ess", "min_ess_per_s", "error")
+                    }
+                ),
+                flush=True,
+            )
+    out: dict = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_before": load_before,
+            "load_after": os.getloadavg(),
+        },
+        "settings": {
+            "draws": a.draws,
+            "tune": a.tune,
+            "chains": a.chains,
+            "seed": a.seed,
+            "repeats": a.repeats,
+        },
+    }
     for key, rs in runs.items():
         if rs:
             out[key] = _median_run(rs)
@@ -313,7 +402,8 @@ def compare(a: argparse.Namespace) -> dict:
     if "min_ess_per_s" in o and "min_ess_per_s" in p:
         out["speedup_min_ess_per_s"] = round(o["min_ess_per_s"] / p["min_ess_per_s"], 2)
         out["speedup_min_ess_per_cpu_s"] = round(
-            (o["min_bulk_ess"] / o["cpu_s"]) / (p["min_bulk_ess"] / p["cpu_s"]), 2)
+            (o["min_bulk_ess"] / o["cpu_s"]) / (p["min_bulk_ess"] / p["cpu_s"]), 2
+        )
     return out
 
 
@@ -335,8 +425,12 @@ def main() -> None:
     ap.add_argument("--chains", type=int, default=4)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--backend", default="auto")
-    ap.add_argument("--repeats", type=int, default=3,
-                    help="repetitions of the comparison (fresh processes, alternating tools)")
+    ap.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="repetitions of the comparison (fresh processes, alternating tools)",
+    )
     ap.add_argument("--skip-ours", action="store_true")
     ap.add_argument("--skip-pmm", action="store_true")
     ap.add_argument("--skip-scale", action="store_true")
@@ -344,8 +438,11 @@ def main() -> None:
     ap.add_argument("--scale-tune", type=int, default=1000)
     ap.add_argument("--scale-chains", type=int, default=4)
     ap.add_argument("--scale-backend", default="numba")
-    ap.add_argument("--scale-deadline", default=None,
-                    help="HH:MM UTC: stop the scale run there and report what it completed")
+    ap.add_argument(
+        "--scale-deadline",
+        default=None,
+        help="HH:MM UTC: stop the scale run there and report what it completed",
+    )
     ap.add_argument("--one-ours", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.one_ours:
@@ -356,8 +453,13 @@ def main() -> None:
     if not (a.skip_ours and a.skip_pmm):
         sections.update(compare(a))
     if not a.skip_scale:
-        sections["scale"] = run_scale(a.scale_draws, a.scale_tune, a.scale_chains,
-                                      _deadline(a.scale_deadline), a.scale_backend)
+        sections["scale"] = run_scale(
+            a.scale_draws,
+            a.scale_tune,
+            a.scale_chains,
+            _deadline(a.scale_deadline),
+            a.scale_backend,
+        )
         print(json.dumps(sections["scale"], indent=1), flush=True)
     # sections not rerun (--skip-*) are kept from the results file, read just before
     # writing (a scale run in the background may have written it meanwhile)
@@ -373,37 +475,52 @@ def main() -> None:
 
 def _markdown(out: dict) -> str:
     m = out.get("machine", {"cpus": os.cpu_count(), "load_before": [0], "load_after": [0]})
-    lines = ["# MMM benchmark", "",
-             f"{m['cpus']} CPUs, shared machine: load average before "
-             f"{m['load_before'][0]:.1f}, after {m['load_after'][0]:.1f}. "
-             f"Settings: {out.get('settings')}. Each tool fitted in a fresh process per "
-             "repetition, alternating; the row is the repetition with the median min ESS/s "
-             "(all repetitions below).", "",
-             "| tool | wall s | CPU s | grads/draw | min bulk ESS | min ESS/s | divergences "
-             "| x1 error | x2 error |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "# MMM benchmark",
+        "",
+        f"{m['cpus']} CPUs, shared machine: load average before "
+        f"{m['load_before'][0]:.1f}, after {m['load_after'][0]:.1f}. "
+        f"Settings: {out.get('settings')}. Each tool fitted in a fresh process per "
+        "repetition, alternating; the row is the repetition with the median min ESS/s "
+        "(all repetitions below).",
+        "",
+        "| tool | wall s | CPU s | grads/draw | min bulk ESS | min ESS/s | divergences "
+        "| x1 error | x2 error |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for key in ("attribution", "pymc_marketing"):
         r = out.get(key)
         if r and "wall_s" in r:
             e = r["contribution_error"]
-            lines.append(f"| {r['tool']} ({r['backend']}) | {r['wall_s']} | {r.get('cpu_s')} "
-                         f"| {r.get('mean_steps_per_draw')} | {r['min_bulk_ess']} "
-                         f"| {r['min_ess_per_s']} | {r['divergences']} | {e['x1']:+.1%} | "
-                         f"{e['x2']:+.1%} |")
+            lines.append(
+                f"| {r['tool']} ({r['backend']}) | {r['wall_s']} | {r.get('cpu_s')} "
+                f"| {r.get('mean_steps_per_draw')} | {r['min_bulk_ess']} "
+                f"| {r['min_ess_per_s']} | {r['divergences']} | {e['x1']:+.1%} | "
+                f"{e['x2']:+.1%} |"
+            )
         elif r:
             lines.append(f"| {key} | failed: {r.get('error', '')[-200:]} |||||||| ")
     if "speedup_min_ess_per_s" in out:
-        lines += ["", f"Speed-up in minimum ESS per second (wall): "
-                  f"{out['speedup_min_ess_per_s']}x; per CPU second: "
-                  f"{out.get('speedup_min_ess_per_cpu_s')}x"]
+        lines += [
+            "",
+            f"Speed-up in minimum ESS per second (wall): "
+            f"{out['speedup_min_ess_per_s']}x; per CPU second: "
+            f"{out.get('speedup_min_ess_per_cpu_s')}x",
+        ]
     for key in ("attribution", "pymc_marketing"):
         r = out.get(key) or {}
         if r.get("repeats"):
             lines += ["", f"Repetitions, {key}:", ""]
             lines += [f"- {json.dumps(x)}" for x in r["repeats"]]
     if "scale" in out:
-        lines += ["", "## Scale run (10 channels, 156 weeks, 50 geos, partial pooling)", "",
-                  "```", json.dumps(out["scale"], indent=1), "```"]
+        lines += [
+            "",
+            "## Scale run (10 channels, 156 weeks, 50 geos, partial pooling)",
+            "",
+            "```",
+            json.dumps(out["scale"], indent=1),
+            "```",
+        ]
     return "\n".join(lines) + "\n" + NOTES
 
 

@@ -61,8 +61,7 @@ def simulate_journeys(n: int, n_channels: int = 12, seed: int = 0) -> pd.DataFra
         u = rng.random(n)
         conv |= active & (u < p_conv[np.maximum(cur, 0)])
         active &= ~(u < p_conv[np.maximum(cur, 0)] + 0.33)
-        nxt = np.minimum((rng.random(n)[:, None] > cum[np.maximum(cur, 0)]).sum(1),
-                         n_channels - 1)
+        nxt = np.minimum((rng.random(n)[:, None] > cum[np.maximum(cur, 0)]).sum(1), n_channels - 1)
         cur = np.where(active, nxt, -1)
         cols.append(cur.copy())
     mat = np.stack(cols, axis=1).astype(np.int16)
@@ -71,12 +70,14 @@ def simulate_journeys(n: int, n_channels: int = 12, seed: int = 0) -> pd.DataFra
     inv = inv.ravel()
     names = np.array([f"ch{i:02d}" for i in range(n_channels)], dtype=object)
     paths = [SEP.join(names[r[r >= 0]]) for r in uniq]
-    return pd.DataFrame({
-        "path": paths,
-        "total_conversions": np.bincount(inv, weights=conv, minlength=len(uniq)),
-        "total_conversion_value": np.bincount(inv, weights=value, minlength=len(uniq)),
-        "total_null": np.bincount(inv, weights=~conv, minlength=len(uniq)),
-    })
+    return pd.DataFrame(
+        {
+            "path": paths,
+            "total_conversions": np.bincount(inv, weights=conv, minlength=len(uniq)),
+            "total_conversion_value": np.bincount(inv, weights=value, minlength=len(uniq)),
+            "total_null": np.bincount(inv, weights=~conv, minlength=len(uniq)),
+        }
+    )
 
 
 def random_rows(n: int, n_channels: int = 200, seed: int = 1) -> pd.DataFrame:
@@ -89,25 +90,32 @@ def random_rows(n: int, n_channels: int = 200, seed: int = 1) -> pd.DataFrame:
     names = np.array([f"c{i:03d}" for i in range(n_channels)], dtype=object)
     paths = [SEP.join(names[steps[a:b]]) for a, b in itertools.pairwise(offsets)]
     frame = pd.DataFrame({"path": paths}).drop_duplicates("path").iloc[:n]
-    frame = frame.assign(total_conversions=rng.poisson(0.3, len(frame)).astype(float),
-                         total_null=rng.poisson(3.0, len(frame)).astype(float))
-    frame["total_conversion_value"] = frame["total_conversions"] * rng.gamma(2.0, 40.0,
-                                                                             len(frame))
+    frame = frame.assign(
+        total_conversions=rng.poisson(0.3, len(frame)).astype(float),
+        total_null=rng.poisson(3.0, len(frame)).astype(float),
+    )
+    frame["total_conversion_value"] = frame["total_conversions"] * rng.gamma(2.0, 40.0, len(frame))
     return frame.reset_index(drop=True)
 
 
 def make_data(folder: Path, scale: int) -> None:
     """Write the three data sets as Parquet plus ``info.json`` into ``folder``."""
     journeys = simulate_journeys(1_000_000 // scale)
-    data = {"1m_journeys": journeys,
-            "10k": journeys.sample(n=min(10_000, len(journeys)), random_state=0),
-            "1m_rows_200ch": random_rows(1_000_000 // scale)}
+    data = {
+        "1m_journeys": journeys,
+        "10k": journeys.sample(n=min(10_000, len(journeys)), random_state=0),
+        "1m_rows_200ch": random_rows(1_000_000 // scale),
+    }
     for name, frame in data.items():
         frame.reset_index(drop=True).to_parquet(folder / f"{name}.parquet")
-    info = {name: {"rows": len(f), "journeys": float(f.total_conversions.sum()
-                                                       + f.total_null.sum()),
-                   "conversions": float(f.total_conversions.sum())}
-            for name, f in data.items()}
+    info = {
+        name: {
+            "rows": len(f),
+            "journeys": float(f.total_conversions.sum() + f.total_null.sum()),
+            "conversions": float(f.total_conversions.sum()),
+        }
+        for name, f in data.items()
+    }
     (folder / "info.json").write_text(json.dumps(info))
 
 
@@ -141,87 +149,161 @@ def worker(spec: dict) -> dict:
         import mam
     t0 = time.perf_counter()
     if tool == "attribution":
-        table = PathTable.from_strings(frame["path"], frame["total_conversions"],
-                                       frame["total_conversion_value"], frame["total_null"])
+        table = PathTable.from_strings(
+            frame["path"],
+            frame["total_conversions"],
+            frame["total_conversion_value"],
+            frame["total_null"],
+        )
         t_enc = time.perf_counter() - t0
-        models = ("markov",) if task == "markov" else (
-            ("first", "last", "linear", "position", "time_decay") if task == "heuristics"
-            else ("markov",))
-        est = PathAttribution(models=models, order=spec.get("order_setting", order),
-                              bootstrap=spec.get("bootstrap", 0), seed=spec.get("seed", 0))
+        models = (
+            ("markov",)
+            if task == "markov"
+            else (
+                ("first", "last", "linear", "position", "time_decay")
+                if task == "heuristics"
+                else ("markov",)
+            )
+        )
+        est = PathAttribution(
+            models=models,
+            order=spec.get("order_setting", order),
+            bootstrap=spec.get("bootstrap", 0),
+            seed=spec.get("seed", 0),
+        )
         res = est.fit(table)
         frame_out = res.to_frame()
-        extra = {"encode_seconds": t_enc, "n_paths": table.n_paths,
-                 "n_channels": table.n_channels, "order": res.order}
+        extra = {
+            "encode_seconds": t_enc,
+            "n_paths": table.n_paths,
+            "n_channels": table.n_channels,
+            "order": res.order,
+        }
         if res.markov_fit is not None:
             extra["n_states"] = res.markov_fit.structure.n_states
-            extra["removal_effects"] = dict(zip(table.channels,
-                                                res.markov_fit.effects[:, 0].tolist(),
-                                                strict=True))
-        credit = {f"{m}|{c}": v for m, c, v in
-                  frame_out[["model", "channel", "conversions"]].itertuples(index=False)}
+            extra["removal_effects"] = dict(
+                zip(table.channels, res.markov_fit.effects[:, 0].tolist(), strict=True)
+            )
+        credit = {
+            f"{m}|{c}": v
+            for m, c, v in frame_out[["model", "channel", "conversions"]].itertuples(index=False)
+        }
         if spec.get("bootstrap"):
             extra["ci_width_mean"] = float((frame_out.ci_high - frame_out.ci_low).mean())
     elif tool == "channelattribution":
         if task == "markov":
-            out = ca.markov_model(frame, "path", "total_conversions",
-                                  var_value="total_conversion_value", var_null="total_null",
-                                  order=order, sep=">", seed=spec.get("seed", 0), ncore=1,
-                                  verbose=False, flg_pro=False)
-            credit = {f"markov|{c}": v for c, v in
-                      zip(out["channel_name"], out["total_conversions"], strict=True)}
+            out = ca.markov_model(
+                frame,
+                "path",
+                "total_conversions",
+                var_value="total_conversion_value",
+                var_null="total_null",
+                order=order,
+                sep=">",
+                seed=spec.get("seed", 0),
+                ncore=1,
+                verbose=False,
+                flg_pro=False,
+            )
+            credit = {
+                f"markov|{c}": v
+                for c, v in zip(out["channel_name"], out["total_conversions"], strict=True)
+            }
         else:
-            out = ca.heuristic_models(frame, "path", "total_conversions",
-                                      var_value="total_conversion_value", sep=">",
-                                      flg_pro=False)
-            credit = {f"{m}|{c}": v for m in ("first_touch", "last_touch", "linear_touch")
-                      for c, v in zip(out["channel_name"], out[f"{m}_conversions"], strict=True)}
+            out = ca.heuristic_models(
+                frame,
+                "path",
+                "total_conversions",
+                var_value="total_conversion_value",
+                sep=">",
+                flg_pro=False,
+            )
+            credit = {
+                f"{m}|{c}": v
+                for m in ("first_touch", "last_touch", "linear_touch")
+                for c, v in zip(out["channel_name"], out[f"{m}_conversions"], strict=True)
+            }
     elif tool == "mam":
         conv_rows = frame[frame.total_conversions > 0]
         null_rows = frame[frame.total_null > 0]
-        grouped = pd.concat([
-            pd.DataFrame({"channels": conv_rows.path, "has_transaction": True,
-                          "occurrences": conv_rows.total_conversions.astype(int),
-                          "conversion_value": conv_rows.total_conversions}),
-            pd.DataFrame({"channels": null_rows.path, "has_transaction": False,
-                          "occurrences": null_rows.total_null.astype(int),
-                          "conversion_value": 0.0})], ignore_index=True)
-        m = mam.MAM(grouped, format_type="grouped_journey", channels_colname="channels",
-                    journey_with_conv_colname="has_transaction",
-                    occurrences_colname="occurrences", path_separator=SEP,
-                    conversion_value_colname="conversion_value")
+        grouped = pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "channels": conv_rows.path,
+                        "has_transaction": True,
+                        "occurrences": conv_rows.total_conversions.astype(int),
+                        "conversion_value": conv_rows.total_conversions,
+                    }
+                ),
+                pd.DataFrame(
+                    {
+                        "channels": null_rows.path,
+                        "has_transaction": False,
+                        "occurrences": null_rows.total_null.astype(int),
+                        "conversion_value": 0.0,
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+        m = mam.MAM(
+            grouped,
+            format_type="grouped_journey",
+            channels_colname="channels",
+            journey_with_conv_colname="has_transaction",
+            occurrences_colname="occurrences",
+            path_separator=SEP,
+            conversion_value_colname="conversion_value",
+        )
         if task == "markov":
             res = m.run_markov()
             re = res.metadata["removal_effect"]["removal_effect"]
             extra["removal_effects"] = {str(k): float(v) for k, v in re.items()}
             agg = res.to_pandas()
-            credit = {f"markov|{c}": float(v) for c, v in
-                      zip(agg.iloc[:, 0], agg.iloc[:, 1], strict=True)}
+            credit = {
+                f"markov|{c}": float(v) for c, v in zip(agg.iloc[:, 0], agg.iloc[:, 1], strict=True)
+            }
         else:
             credit = {}
-            for name, fn in (("last", m.run_last_click), ("first", m.run_first_click),
-                             ("linear", m.run_linear)):
+            for name, fn in (
+                ("last", m.run_last_click),
+                ("first", m.run_first_click),
+                ("linear", m.run_linear),
+            ):
                 agg = fn().to_pandas()
-                credit.update({f"{name}|{c}": float(v) for c, v in
-                               zip(agg.iloc[:, 0], agg.iloc[:, 1], strict=True)})
+                credit.update(
+                    {
+                        f"{name}|{c}": float(v)
+                        for c, v in zip(agg.iloc[:, 0], agg.iloc[:, 1], strict=True)
+                    }
+                )
     else:
         raise ValueError(tool)
     seconds = time.perf_counter() - t0
     if spec.get("check_solvers"):  # after the timing
         extra["solver_max_rel_diff"] = _solver_check(table, order)
-    return {"seconds": seconds, "peak_rss_mb": _hwm_mb() or _rss_mb(), "ru_maxrss_mb": _rss_mb(),
-            "rss_loaded_mb": loaded,
-            "credit": credit, **extra}
+    return {
+        "seconds": seconds,
+        "peak_rss_mb": _hwm_mb() or _rss_mb(),
+        "ru_maxrss_mb": _rss_mb(),
+        "rss_loaded_mb": loaded,
+        "credit": credit,
+        **extra,
+    }
 
 
 def _solver_check(table, order: int) -> float:
     """Largest relative difference between our three exact solvers (and a direct solve)."""
     from attribution.mta.markov import ChainStructure, removal_outcomes
+
     s = ChainStructure.from_table(table, order)
     q, r = s.matrices(*s.counts(table.conversions, table.nulls, table.value))
     c = s.contains()
-    outs = [removal_outcomes(q, r, c, m)[1] for m in ("iterative", "sparse") +
-            (("dense",) if s.n_states <= 3000 else ())]
+    outs = [
+        removal_outcomes(q, r, c, m)[1]
+        for m in ("iterative", "sparse") + (("dense",) if s.n_states <= 3000 else ())
+    ]
     ref = outs[-1]
     return float(max(np.abs(o - ref).max() / np.abs(ref).max() for o in outs))
 
@@ -260,8 +342,12 @@ def spread(runs: list[dict]) -> dict:
     mat = np.array([[r[k] for k in keys] for r in runs])
     rel = (mat.max(0) - mat.min(0)) / np.abs(mat.mean(0))
     worst = int(np.argmax(rel))
-    return {"max_rel_spread": float(rel[worst]), "worst_channel": keys[worst],
-            "mean_rel_spread": float(rel.mean()), "seeds": len(runs)}
+    return {
+        "max_rel_spread": float(rel[worst]),
+        "worst_channel": keys[worst],
+        "mean_rel_spread": float(rel.mean()),
+        "seeds": len(runs),
+    }
 
 
 def main() -> None:
@@ -282,13 +368,19 @@ def main() -> None:
         path = Path(args.out) / "mta.json"
         report = json.loads(path.read_text())
         for row in report["summary"]:
-            run = next(r for r in report["runs"] if r["dataset"] == row["dataset"]
-                       and r["tool"] == "attribution" and r["task"] == "markov"
-                       and r.get("order") == row["order"])
+            run = next(
+                r
+                for r in report["runs"]
+                if r["dataset"] == row["dataset"]
+                and r["tool"] == "attribution"
+                and r["task"] == "markov"
+                and r.get("order") == row["order"]
+            )
             row["ours_encode_seconds"] = run.get("encode_seconds")
             if "ca_seconds_median" in row:
                 row["speedup_excl_parsing"] = row["ca_seconds_median"] / (
-                    run["seconds"] - (run.get("encode_seconds") or 0.0))
+                    run["seconds"] - (run.get("encode_seconds") or 0.0)
+                )
         path.write_text(json.dumps(report, indent=2, sort_keys=True, default=float) + "\n")
         (Path(args.out) / "mta.md").write_text(markdown(report))
         return
@@ -300,8 +392,9 @@ def main() -> None:
     t0 = time.time()
     # the data are made in a child process, so this parent stays small: a forked
     # worker's ru_maxrss starts at the parent's size
-    subprocess.run([sys.executable, __file__, "--make-data", str(tmp), "--scale", str(scale)],
-                   check=True)
+    subprocess.run(
+        [sys.executable, __file__, "--make-data", str(tmp), "--scale", str(scale)], check=True
+    )
     names = ("10k", "1m_journeys", "1m_rows_200ch")
     files = {name: str(tmp / f"{name}.parquet") for name in names}
     info = json.loads((tmp / "info.json").read_text())
@@ -313,10 +406,13 @@ def main() -> None:
         res = run_worker(spec, args.timeout)
         row = {"dataset": name, **{k: v for k, v in spec.items() if k != "data"}, **res}
         runs.append(row)
-        print(f"{name:14s} {spec['tool']:18s} {spec['task']:10s} order={spec.get('order', '-')}"
-              f" seed={spec.get('seed', '-')}: {res.get('status')} "
-              f"{res.get('seconds', float('nan')):.2f} s "
-              f"{res.get('peak_rss_mb', float('nan')):.0f} MB", flush=True)
+        print(
+            f"{name:14s} {spec['tool']:18s} {spec['task']:10s} order={spec.get('order', '-')}"
+            f" seed={spec.get('seed', '-')}: {res.get('status')} "
+            f"{res.get('seconds', float('nan')):.2f} s "
+            f"{res.get('peak_rss_mb', float('nan')):.0f} MB",
+            flush=True,
+        )
         return row
 
     for name in ("10k", "1m_journeys", "1m_rows_200ch"):
@@ -335,16 +431,23 @@ def main() -> None:
     go("1m_journeys", tool="attribution", task="auto", order_setting="auto")
     go("1m_journeys", tool="attribution", task="bootstrap", order=1, bootstrap=200, seed=0)
     summary = summarise(runs)
-    report = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                          "load_before": os.getloadavg()[0] if hasattr(os, "getloadavg")
-                          else None, "platform": platform.platform()},
-              "datasets": info, "summary": summary,
-              "runs": [{k: v for k, v in r.items() if k != "credit"} for r in runs]}
+    report = {
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "load_before": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+            "platform": platform.platform(),
+        },
+        "datasets": info,
+        "summary": summary,
+        "runs": [{k: v for k, v in r.items() if k != "credit"} for r in runs],
+    }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = "mta.quick" if args.quick else "mta"
-    (out / f"{stem}.json").write_text(json.dumps(report, indent=2, sort_keys=True,
-                                                 default=float) + "\n")
+    (out / f"{stem}.json").write_text(
+        json.dumps(report, indent=2, sort_keys=True, default=float) + "\n"
+    )
     (out / f"{stem}.md").write_text(markdown(report))
     print((out / f"{stem}.md").read_text())
 
@@ -353,17 +456,35 @@ def summarise(runs: list[dict]) -> list[dict]:
     rows = []
     for name in sorted({r["dataset"] for r in runs}):
         for k in (1, 2, 3):
-            ours = [r for r in runs if r["dataset"] == name and r["tool"] == "attribution"
-                    and r["task"] == "markov" and r.get("order") == k and r["status"] == "ok"]
-            ca = [r for r in runs if r["dataset"] == name and r["tool"] == "channelattribution"
-                  and r["task"] == "markov" and r.get("order") == k]
+            ours = [
+                r
+                for r in runs
+                if r["dataset"] == name
+                and r["tool"] == "attribution"
+                and r["task"] == "markov"
+                and r.get("order") == k
+                and r["status"] == "ok"
+            ]
+            ca = [
+                r
+                for r in runs
+                if r["dataset"] == name
+                and r["tool"] == "channelattribution"
+                and r["task"] == "markov"
+                and r.get("order") == k
+            ]
             if not ours:
                 continue
             o = ours[0]
-            row = {"dataset": name, "order": k, "ours_seconds": o["seconds"],
-                   "ours_encode_seconds": o.get("encode_seconds"),
-                   "ours_peak_mb": o["peak_rss_mb"], "ours_states": o.get("n_states"),
-                   "ours_solver_max_rel_diff": o.get("solver_max_rel_diff")}
+            row = {
+                "dataset": name,
+                "order": k,
+                "ours_seconds": o["seconds"],
+                "ours_encode_seconds": o.get("encode_seconds"),
+                "ours_peak_mb": o["peak_rss_mb"],
+                "ours_states": o.get("n_states"),
+                "ours_solver_max_rel_diff": o.get("solver_max_rel_diff"),
+            }
             ok = [r for r in ca if r["status"] == "ok"]
             if ok:
                 row["ca_seconds_median"] = float(np.median([r["seconds"] for r in ok]))
@@ -375,12 +496,16 @@ def summarise(runs: list[dict]) -> list[dict]:
                 row["ca_max_rel_error"] = max(e["max_rel_error"] for e in errs)
                 row["ca_mean_rel_error"] = float(np.mean([e["mean_rel_error"] for e in errs]))
                 if len(ok) > 1:
-                    row.update({f"ca_{k2}": v for k2, v in
-                                spread([r["credit"] for r in ok]).items()})
+                    row.update(
+                        {f"ca_{k2}": v for k2, v in spread([r["credit"] for r in ok]).items()}
+                    )
             elif ca:
                 row["ca_status"] = ca[0]["status"]
-            mam_run = [r for r in runs if r["dataset"] == name and r["tool"] == "mam"
-                       and r["task"] == "markov"]
+            mam_run = [
+                r
+                for r in runs
+                if r["dataset"] == name and r["tool"] == "mam" and r["task"] == "markov"
+            ]
             if k == 1 and mam_run:
                 m = mam_run[0]
                 row["mam_status"] = m["status"]
@@ -402,40 +527,77 @@ def _fmt(v: object) -> str:
 
 
 def markdown(report: dict) -> str:
-    lines = ["# MTA benchmark", "",
-             f"Machine: {report['machine']['cpus']} CPUs, Python {report['machine']['python']}, "
-             f"load average at start {_fmt(report['machine']['load_before'])} (shared machine).",
-             "", "Data sets: " + "; ".join(
-                 f"`{k}`: {v['rows']:,} path rows, {v['journeys']:,.0f} journeys"
-                 for k, v in report["datasets"].items()), "",
-             "## Markov: ours (exact) vs ChannelAttribution (simulated)", ""]
-    cols = ["dataset", "order", "ours_states", "ours_seconds", "ours_encode_seconds",
-            "ca_seconds_median", "speedup", "speedup_excl_parsing",
-            "ours_peak_mb", "ca_peak_mb", "ours_solver_max_rel_diff", "ca_max_rel_error",
-            "ca_max_rel_spread", "ca_worst_channel", "ca_seeds", "ca_status", "mam_seconds",
-            "mam_peak_mb", "mam_removal_effect_max_rel_diff", "mam_status"]
+    lines = [
+        "# MTA benchmark",
+        "",
+        f"Machine: {report['machine']['cpus']} CPUs, Python {report['machine']['python']}, "
+        f"load average at start {_fmt(report['machine']['load_before'])} (shared machine).",
+        "",
+        "Data sets: "
+        + "; ".join(
+            f"`{k}`: {v['rows']:,} path rows, {v['journeys']:,.0f} journeys"
+            for k, v in report["datasets"].items()
+        ),
+        "",
+        "## Markov: ours (exact) vs ChannelAttribution (simulated)",
+        "",
+    ]
+    cols = [
+        "dataset",
+        "order",
+        "ours_states",
+        "ours_seconds",
+        "ours_encode_seconds",
+        "ca_seconds_median",
+        "speedup",
+        "speedup_excl_parsing",
+        "ours_peak_mb",
+        "ca_peak_mb",
+        "ours_solver_max_rel_diff",
+        "ca_max_rel_error",
+        "ca_max_rel_spread",
+        "ca_worst_channel",
+        "ca_seeds",
+        "ca_status",
+        "mam_seconds",
+        "mam_peak_mb",
+        "mam_removal_effect_max_rel_diff",
+        "mam_status",
+    ]
     lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for row in report["summary"]:
         lines.append("| " + " | ".join(_fmt(row.get(c)) for c in cols) + " |")
-    lines += ["", "## All runs", "", "| dataset | tool | task | order | seed | status | seconds "
-              "| peak MB | ru_maxrss MB | MB after load |", "|" + "---|" * 10]
+    lines += [
+        "",
+        "## All runs",
+        "",
+        "| dataset | tool | task | order | seed | status | seconds "
+        "| peak MB | ru_maxrss MB | MB after load |",
+        "|" + "---|" * 10,
+    ]
     for r in report["runs"]:
-        lines.append(f"| {r['dataset']} | {r['tool']} | {r['task']} | {_fmt(r.get('order'))} | "
-                     f"{_fmt(r.get('seed'))} | {r['status']} | {_fmt(r.get('seconds'))} | "
-                     f"{_fmt(r.get('peak_rss_mb'))} | {_fmt(r.get('ru_maxrss_mb'))} | "
-                     f"{_fmt(r.get('rss_loaded_mb'))} |")
-    lines += ["", "Speed-up = ChannelAttribution median seconds / ours. `ca_max_rel_error`: "
-              "largest per-channel relative error of ChannelAttribution's credit against the "
-              "exact credit over its seeds; `ca_max_rel_spread`: largest per-channel "
-              "(max - min) / mean across seeds. MAM's order-1 Markov is exact too; its removal "
-              "effects are compared with ours (its channel totals use a per-journey split, a "
-              "different convention). `ours_encode_seconds`: the part of our time spent "
-              "parsing the path strings into the integer CSR table; `speedup_excl_parsing` "
-              "compares "
-              "ChannelAttribution's total with our time after parsing. "
-              "`ours_solver_max_rel_diff`: largest relative difference between our dense "
-              "(Woodbury), sparse-LU and Neumann solvers (exactness check). Timings come from "
-              "one run on a shared 2-core machine and are noisy.", ""]
+        lines.append(
+            f"| {r['dataset']} | {r['tool']} | {r['task']} | {_fmt(r.get('order'))} | "
+            f"{_fmt(r.get('seed'))} | {r['status']} | {_fmt(r.get('seconds'))} | "
+            f"{_fmt(r.get('peak_rss_mb'))} | {_fmt(r.get('ru_maxrss_mb'))} | "
+            f"{_fmt(r.get('rss_loaded_mb'))} |"
+        )
+    lines += [
+        "",
+        "Speed-up = ChannelAttribution median seconds / ours. `ca_max_rel_error`: "
+        "largest per-channel relative error of ChannelAttribution's credit against the "
+        "exact credit over its seeds; `ca_max_rel_spread`: largest per-channel "
+        "(max - min) / mean across seeds. MAM's order-1 Markov is exact too; its removal "
+        "effects are compared with ours (its channel totals use a per-journey split, a "
+        "different convention). `ours_encode_seconds`: the part of our time spent "
+        "parsing the path strings into the integer CSR table; `speedup_excl_parsing` "
+        "compares "
+        "ChannelAttribution's total with our time after parsing. "
+        "`ours_solver_max_rel_diff`: largest relative difference between our dense "
+        "(Woodbury), sparse-LU and Neumann solvers (exactness check). Timings come from "
+        "one run on a shared 2-core machine and are noisy.",
+        "",
+    ]
     return "\n".join(lines)
 
 

@@ -47,10 +47,15 @@ def hill(n_ch: int, draws: int, seed: int = 0) -> ParametricResponse:
     rng = np.random.default_rng(seed)
     scale = rng.uniform(50, 300, n_ch)
     return ParametricResponse(
-        tuple(f"ch{i}" for i in range(n_ch)), rng.uniform(20, 200, n_ch),
-        beta=rng.lognormal(np.log(scale * 2), 0.2, (draws, n_ch)), curve="hill",
-        params={"half": rng.lognormal(np.log(scale), 0.2, (draws, n_ch)),
-                "shape": np.full((draws, n_ch), 1.5)})
+        tuple(f"ch{i}" for i in range(n_ch)),
+        rng.uniform(20, 200, n_ch),
+        beta=rng.lognormal(np.log(scale * 2), 0.2, (draws, n_ch)),
+        curve="hill",
+        params={
+            "half": rng.lognormal(np.log(scale), 0.2, (draws, n_ch)),
+            "shape": np.full((draws, n_ch), 1.5),
+        },
+    )
 
 
 def timed(fn: Any, repeat: int) -> tuple[Any, float, float]:
@@ -72,26 +77,44 @@ def main() -> None:
         budget = float(m.current_spend.sum())
         ref = BudgetOptimizer(n_starts=40).fit(m, budget).objective_recommended
         for label, model in (("analytic", m), ("finite_diff", Bare(m))):
-            res, tmin, tmed = timed(lambda model=model, b=budget: BudgetOptimizer().fit(model, b),
-                                    args.repeat)
-            cases.append({"case": f"hill_{n_ch}ch_{draws}draws_{label}", "channels": n_ch,
-                          "draws": draws, "seconds_min": round(tmin, 3),
-                          "seconds_median": round(tmed, 3),
-                          "gap_to_40_start_reference": (ref - res.objective_recommended) / ref,
-                          "uplift_vs_current_pct": 100 * (res.objective_recommended
-                                                          / res.objective_current - 1)})
+            res, tmin, tmed = timed(
+                lambda model=model, b=budget: BudgetOptimizer().fit(model, b), args.repeat
+            )
+            cases.append(
+                {
+                    "case": f"hill_{n_ch}ch_{draws}draws_{label}",
+                    "channels": n_ch,
+                    "draws": draws,
+                    "seconds_min": round(tmin, 3),
+                    "seconds_median": round(tmed, 3),
+                    "gap_to_40_start_reference": (ref - res.objective_recommended) / ref,
+                    "uplift_vs_current_pct": 100
+                    * (res.objective_recommended / res.objective_current - 1),
+                }
+            )
     # closed form, 10 log curves
     rng = np.random.default_rng(1)
     beta, k = rng.uniform(100, 500, 10), rng.uniform(5, 50, 10)
     noise = rng.lognormal(0, 0.3, (1000, 10))
-    m = ParametricResponse(tuple(f"ch{i}" for i in range(10)), np.full(10, 50.0),
-                           beta=beta * noise / noise.mean(0), curve="log", params={"k": k})
+    m = ParametricResponse(
+        tuple(f"ch{i}" for i in range(10)),
+        np.full(10, 50.0),
+        beta=beta * noise / noise.mean(0),
+        curve="log",
+        params={"k": k},
+    )
     res, tmin, tmed = timed(lambda: BudgetOptimizer().fit(m, 500.0), args.repeat)
     exact = beta / (beta.sum() / (500.0 + k.sum())) - k
-    cases.append({"case": "log_10ch_closed_form", "channels": 10, "draws": 1000,
-                  "seconds_min": round(tmin, 3), "seconds_median": round(tmed, 3),
-                  "max_rel_spend_error": float(np.max(np.abs(res.recommended_spend - exact)
-                                                      / exact))})
+    cases.append(
+        {
+            "case": "log_10ch_closed_form",
+            "channels": 10,
+            "draws": 1000,
+            "seconds_min": round(tmin, 3),
+            "seconds_median": round(tmed, 3),
+            "max_rel_spend_error": float(np.max(np.abs(res.recommended_spend - exact) / exact)),
+        }
+    )
     # the simulated world's truth
     from attribution.data.simulator import truth as T
     from attribution.data.simulator.config import SimulationConfig
@@ -107,28 +130,47 @@ def main() -> None:
         zero = {c: 0.0 for c in tm.channels}
         base = T.expected_sales(truth, zero)
         best = T.expected_sales(truth, T.optimal_allocation(truth, budget, list(tm.channels)))
-        ours = T.expected_sales(truth, dict(zip(tm.channels, res.recommended_spend,
-                                                strict=True)))
-        cases.append({"case": f"simulated_world_budget_x{mult}", "channels": len(tm.channels),
-                      "seconds_min": round(tmin, 3), "seconds_median": round(tmed, 3),
-                      "true_incremental_optimum": best - base,
-                      "optimiser_incremental": ours - base,
-                      "gap_to_true_optimum": (best - ours) / (best - base)})
+        ours = T.expected_sales(truth, dict(zip(tm.channels, res.recommended_spend, strict=True)))
+        cases.append(
+            {
+                "case": f"simulated_world_budget_x{mult}",
+                "channels": len(tm.channels),
+                "seconds_min": round(tmin, 3),
+                "seconds_median": round(tmed, 3),
+                "true_incremental_optimum": best - base,
+                "optimiser_incremental": ours - base,
+                "gap_to_true_optimum": (best - ours) / (best - base),
+            }
+        )
     m = hill(5, 1000)
     b = float(m.current_spend.sum())
     sw, tmin, tmed = timed(lambda: budget_sweep(m, sweep_budgets(b)), 1)
-    cases.append({"case": "sweep_11_budgets_5ch_1000draws", "seconds_min": round(tmin, 3),
-                  "seconds_median": round(tmed, 3),
-                  "monotone": bool(np.all(np.diff(sw.to_frame().expected) > 0))})
-    meta = {"python": platform.python_version(), "machine": platform.machine(),
-            "cpus": os.cpu_count(), "repeat": args.repeat}
+    cases.append(
+        {
+            "case": "sweep_11_budgets_5ch_1000draws",
+            "seconds_min": round(tmin, 3),
+            "seconds_median": round(tmed, 3),
+            "monotone": bool(np.all(np.diff(sw.to_frame().expected) > 0)),
+        }
+    )
+    meta = {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "repeat": args.repeat,
+    }
     write_json(RESULTS / "optimize.json", {"meta": meta, "cases": cases})
     keys = sorted({k for c in cases for k in c} - {"case"})
-    lines = ["# Budget optimiser benchmark", "", f"{meta}", "",
-             "| case | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
+    lines = [
+        "# Budget optimiser benchmark",
+        "",
+        f"{meta}",
+        "",
+        "| case | " + " | ".join(keys) + " |",
+        "|---" * (len(keys) + 1) + "|",
+    ]
     for c in cases:
-        cells = [f"{c[k]:.4g}" if isinstance(c.get(k), float) else str(c.get(k, ""))
-                 for k in keys]
+        cells = [f"{c[k]:.4g}" if isinstance(c.get(k), float) else str(c.get(k, "")) for k in keys]
         lines.append(f"| {c['case']} | " + " | ".join(cells) + " |")
     write_text(RESULTS / "optimize.md", "\n".join(lines) + "\n")
     print("\n".join(lines))

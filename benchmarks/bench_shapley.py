@@ -68,12 +68,19 @@ def main() -> None:
     args = parser.parse_args()
     cases = []
 
-    def record(name: str, table: PathTable, fn: Callable[[], object], target: float | None,
-               extra: dict | None = None) -> object:
+    def record(
+        name: str,
+        table: PathTable,
+        fn: Callable[[], object],
+        target: float | None,
+        extra: dict | None = None,
+    ) -> object:
         times, credit = timed(fn, args.repeat)
         total = float(np.sum(credit.conversions))  # type: ignore[attr-defined]
         row = {
-            "case": name, "channels": table.n_channels, "path_rows": table.n_paths,
+            "case": name,
+            "channels": table.n_channels,
+            "path_rows": table.n_paths,
             "journeys": int(table.conversions.sum() + table.nulls.sum()),
             "conversions": float(table.conversions.sum()),
             "credited_conversions": round(total, 6),
@@ -98,32 +105,48 @@ def main() -> None:
     record("count_closed_form_200ch_1M_rows", t200, lambda: shapley_count(t200), None)
     record("ordered_stage_200ch_1M_rows", t200, lambda: shapley_ordered(t200), None)
     t40 = synthetic_table(40, 100_000, 1_000_000, seed=3)
-    record("rate_monte_carlo_40ch_100k_rows_2000perm", t40,
-           lambda: shapley_rate(t40, n_permutations=2000, seed=0), None)
+    record(
+        "rate_monte_carlo_40ch_100k_rows_2000perm",
+        t40,
+        lambda: shapley_rate(t40, n_permutations=2000, seed=0),
+        None,
+    )
     t100 = synthetic_table(100, 1_000_000, 10_000_000, seed=5)
-    record("rate_monte_carlo_100ch_1M_rows_200perm", t100,
-           lambda: shapley_rate(t100, n_permutations=200, seed=0), None)
+    record(
+        "rate_monte_carlo_100ch_1M_rows_200perm",
+        t100,
+        lambda: shapley_rate(t100, n_permutations=200, seed=0),
+        None,
+    )
 
     load = os.getloadavg()
     meta = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}, "
-                   f"numpy {np.__version__}",
+        f"numpy {np.__version__}",
         "load_average_1_5_15": [round(x, 2) for x in load],
         "note": "shared 2-core machine with other engineers' jobs running; timings are "
-                "wall-clock and noisy (min of repeats is the best estimate)",
+        "wall-clock and noisy (min of repeats is the best estimate)",
         "repeat": args.repeat,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     write_json(RESULTS / "shapley.json", {"meta": meta, "cases": cases})
-    lines = ["# Shapley benchmark", "", f"Machine: {meta['machine']}. {meta['note']}. "
-             f"Load average at the end: {meta['load_average_1_5_15']}.", "",
-             "| case | channels | path rows | journeys | min s | median s | target s | ok "
-             "| max MC s.e. (conv.) |", "|---|---:|---:|---:|---:|---:|---:|---|---:|"]
+    lines = [
+        "# Shapley benchmark",
+        "",
+        f"Machine: {meta['machine']}. {meta['note']}. "
+        f"Load average at the end: {meta['load_average_1_5_15']}.",
+        "",
+        "| case | channels | path rows | journeys | min s | median s | target s | ok "
+        "| max MC s.e. (conv.) |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---:|",
+    ]
     for c in cases:
         ok = "" if c["meets_target"] is None else ("yes" if c["meets_target"] else "NO")
-        lines.append(f"| {c['case']} | {c['channels']} | {c['path_rows']:,} | {c['journeys']:,} "
-                     f"| {c['seconds_min']} | {c['seconds_median']} | {c['target_seconds'] or ''} "
-                     f"| {ok} | {c.get('max_se_conversions', '')} |")
+        lines.append(
+            f"| {c['case']} | {c['channels']} | {c['path_rows']:,} | {c['journeys']:,} "
+            f"| {c['seconds_min']} | {c['seconds_median']} | {c['target_seconds'] or ''} "
+            f"| {ok} | {c.get('max_se_conversions', '')} |"
+        )
     write_text(RESULTS / "shapley.md", "\n".join(lines) + "\n")
 
 

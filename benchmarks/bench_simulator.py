@@ -28,13 +28,18 @@ def main() -> None:
     world = simulate(cfg)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     result = {
-        "customers": cfg.customers, "weeks": cfg.weeks, "seed": cfg.seed,
+        "customers": cfg.customers,
+        "weeks": cfg.weeks,
+        "seed": cfg.seed,
         "chunk_size": cfg.chunk_size,
-        "simulate_wall_s": round(wall, 2), "simulate_cpu_s": round(cpu, 2),
-        "touchpoints": len(world.touchpoints), "conversions": len(world.conversions),
+        "simulate_wall_s": round(wall, 2),
+        "simulate_cpu_s": round(cpu, 2),
+        "touchpoints": len(world.touchpoints),
+        "conversions": len(world.conversions),
         "id_map_rows": len(world.id_map),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "python": platform.python_version(), "machine": platform.machine(),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
         "cpus": __import__("os").cpu_count(),
     }
     if args.write:

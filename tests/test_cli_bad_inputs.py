@@ -25,15 +25,29 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD = ROOT / "tests" / "data" / "bad"
-MODELS = ("first", "last", "last_non_direct", "linear", "position", "time_decay", "markov",
-          "shapley")
+MODELS = (
+    "first",
+    "last",
+    "last_non_direct",
+    "linear",
+    "position",
+    "time_decay",
+    "markov",
+    "shapley",
+)
 
 
 def run_process(*args: object, timeout: float = 180) -> tuple[int, str, str]:
     """Run ``python -m attribution`` in a subprocess; return (exit status, stdout, stderr)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "ignore"}
-    proc = subprocess.run([sys.executable, "-m", "attribution", *map(str, args)],
-                          capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "attribution", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=ROOT,
+    )
     return proc.returncode, proc.stdout, proc.stderr
 
 
@@ -53,8 +67,11 @@ def cli(*args: object, timeout: int = 180) -> tuple[int, str, str]:
     old = signal.signal(signal.SIGALRM, alarm)
     signal.alarm(timeout)
     try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(out), \
-                contextlib.redirect_stderr(err):
+        with (
+            warnings.catch_warnings(),
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
             warnings.simplefilter("ignore")
             code = main([str(a) for a in args])
     finally:
@@ -81,11 +98,15 @@ def credit(path: Path) -> pd.DataFrame:
     return pd.read_csv(path).set_index(["model", "channel"])
 
 
-TOUCH = ("customer_id,timestamp,channel\n"
-         "c1,2024-03-01 10:00:00,search\nc1,2024-03-02 11:00:00,email\n"
-         "c2,2024-03-01 09:30:00,social\nc3,2024-03-03 18:00:00,search\n")
-CONV = ("customer_id,timestamp,value,order_id\n"
-        "c1,2024-03-05 10:00:00,25.00,o1\nc3,2024-03-06 10:00:00,40,o2\n")
+TOUCH = (
+    "customer_id,timestamp,channel\n"
+    "c1,2024-03-01 10:00:00,search\nc1,2024-03-02 11:00:00,email\n"
+    "c2,2024-03-01 09:30:00,social\nc3,2024-03-03 18:00:00,search\n"
+)
+CONV = (
+    "customer_id,timestamp,value,order_id\n"
+    "c1,2024-03-05 10:00:00,25.00,o1\nc3,2024-03-06 10:00:00,40,o2\n"
+)
 
 
 @pytest.fixture
@@ -96,6 +117,7 @@ def events(tmp_path: Path) -> tuple[Path, Path]:
 
 
 # ---- path attribution -------------------------------------------------------------------
+
 
 def test_single_channel_gets_all_credit_under_every_model(tmp_path: Path) -> None:
     out = tmp_path / "mta.csv"
@@ -129,13 +151,17 @@ def test_only_none_paths_credit_none(tmp_path: Path) -> None:
     np.testing.assert_allclose(c["value"], 100.0)
 
 
-@pytest.mark.parametrize(("name", "words"), [
-    ("paths_conv_1e308.csv", ("row 2", "'total_conversions'", "implausibly large")),
-    ("paths_negative.csv", ("row 3", "negative")),
-    ("paths_empty_step.csv", ("row 3", "empty step")),
-])
-def test_bad_path_tables_are_clear_errors(tmp_path: Path, name: str,
-                                          words: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("paths_conv_1e308.csv", ("row 2", "'total_conversions'", "implausibly large")),
+        ("paths_negative.csv", ("row 3", "negative")),
+        ("paths_empty_step.csv", ("row 3", "empty step")),
+    ],
+)
+def test_bad_path_tables_are_clear_errors(
+    tmp_path: Path, name: str, words: tuple[str, ...]
+) -> None:
     out = tmp_path / "mta.csv"
     run = run_process if name == "paths_conv_1e308.csv" else cli  # once as a real process
     code, _, err = run("mta", "--paths", BAD / name, "--out", out)
@@ -147,12 +173,26 @@ def test_one_megabyte_path_is_attributed_in_full(tmp_path: Path) -> None:
     steps = ["search", "email", "display", "social"] * 30_000  # ~ 1 MB of path text
     path = " > ".join(steps)
     assert len(path) > 1_000_000
-    pd.DataFrame({"path": [path, "social"], "total_conversions": [2, 1],
-                  "total_conversion_value": [30.0, 5.0],
-                  "total_null": [0, 4]}).to_csv(tmp_path / "p.csv", index=False)
+    pd.DataFrame(
+        {
+            "path": [path, "social"],
+            "total_conversions": [2, 1],
+            "total_conversion_value": [30.0, 5.0],
+            "total_null": [0, 4],
+        }
+    ).to_csv(tmp_path / "p.csv", index=False)
     out = tmp_path / "mta.csv"
-    code, _, err = cli("mta", "--paths", tmp_path / "p.csv", "--out", out,
-                       "--models", "first,last,linear,markov,shapley", "--order", "1")
+    code, _, err = cli(
+        "mta",
+        "--paths",
+        tmp_path / "p.csv",
+        "--out",
+        out,
+        "--models",
+        "first,last,linear,markov,shapley",
+        "--order",
+        "1",
+    )
     assert code == 0, err
     c = credit(out)
     for model, g in c.groupby(level="model"):
@@ -167,10 +207,18 @@ def test_one_megabyte_path_is_attributed_in_full(tmp_path: Path) -> None:
 
 # ---- journeys ---------------------------------------------------------------------------
 
+
 def _single_channel(tmp_path: Path, conv: Path) -> tuple[int, str, Path]:
     paths = tmp_path / "paths.csv"
-    code, _, err = cli("journeys", "--touchpoints", BAD / "ok_tp_single_channel.csv",
-                       "--conversions", conv, "--out", paths)
+    code, _, err = cli(
+        "journeys",
+        "--touchpoints",
+        BAD / "ok_tp_single_channel.csv",
+        "--conversions",
+        conv,
+        "--out",
+        paths,
+    )
     return code, err, paths
 
 
@@ -202,8 +250,9 @@ def test_no_conversions_at_all_gives_null_journeys(tmp_path: Path, events) -> No
     tp, _ = events
     (tmp_path / "none.csv").write_text("customer_id,timestamp,value,order_id\n")
     paths = tmp_path / "paths.csv"
-    code, _, err = cli("journeys", "--touchpoints", tp, "--conversions", tmp_path / "none.csv",
-                       "--out", paths)
+    code, _, err = cli(
+        "journeys", "--touchpoints", tp, "--conversions", tmp_path / "none.csv", "--out", paths
+    )
     assert code == 0, err
     p = pd.read_csv(paths).set_index("path")
     assert p["total_conversions"].sum() == 0 and p["total_null"].sum() == 3  # c1, c2, c3
@@ -216,18 +265,27 @@ def test_customer_with_100k_touches(tmp_path: Path) -> None:
     secs = np.sort(rng.choice(10 * 86400, n, replace=False))  # distinct: order is defined
     ts = pd.Timestamp("2024-03-01") + pd.to_timedelta(secs, unit="s")
     ch = np.array(["search", "email", "social"])[rng.integers(0, 3, n)]
-    pd.DataFrame({"customer_id": "c1", "timestamp": ts.strftime("%Y-%m-%d %H:%M:%S"),
-                  "channel": ch}).to_csv(tmp_path / "tp.csv", index=False)
+    pd.DataFrame(
+        {"customer_id": "c1", "timestamp": ts.strftime("%Y-%m-%d %H:%M:%S"), "channel": ch}
+    ).to_csv(tmp_path / "tp.csv", index=False)
     (tmp_path / "conv.csv").write_text("customer_id,timestamp,value\nc1,2024-03-12,50\n")
     paths, out = tmp_path / "paths.csv", tmp_path / "mta.csv"
-    code, _, err = cli("journeys", "--touchpoints", tmp_path / "tp.csv", "--conversions",
-                       tmp_path / "conv.csv", "--out", paths)
+    code, _, err = cli(
+        "journeys",
+        "--touchpoints",
+        tmp_path / "tp.csv",
+        "--conversions",
+        tmp_path / "conv.csv",
+        "--out",
+        paths,
+    )
     assert code == 0, err
     p = pd.read_csv(paths)
     assert len(p) == 1 and p["total_conversions"].tolist() == [1]
     assert p["path"].iloc[0].split(" > ") == ch.tolist()  # every touch, in time order
-    code, _, err = cli("mta", "--paths", paths, "--out", out, "--models", "linear,markov",
-                       "--order", "1")
+    code, _, err = cli(
+        "mta", "--paths", paths, "--out", out, "--models", "linear,markov", "--order", "1"
+    )
     assert code == 0, err
     c = credit(out)
     counts = pd.Series(ch).value_counts() / n
@@ -237,16 +295,27 @@ def test_customer_with_100k_touches(tmp_path: Path) -> None:
     assert c.loc["markov", "conversions"].sum() == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize(("name", "words"), [
-    ("tp_missing_column.csv", ("channel",)),
-    ("tp_empty.csv", ()),
-])
-def test_bad_touchpoints_stop_journeys_clearly(tmp_path: Path, events, name: str,
-                                               words: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("tp_missing_column.csv", ("channel",)),
+        ("tp_empty.csv", ()),
+    ],
+)
+def test_bad_touchpoints_stop_journeys_clearly(
+    tmp_path: Path, events, name: str, words: tuple[str, ...]
+) -> None:
     _, conv = events
     run = run_process if name == "tp_empty.csv" else cli  # once as a real process
-    code, _, err = run("journeys", "--touchpoints", BAD / name, "--conversions", conv,
-                       "--out", tmp_path / "paths.csv")
+    code, _, err = run(
+        "journeys",
+        "--touchpoints",
+        BAD / name,
+        "--conversions",
+        conv,
+        "--out",
+        tmp_path / "paths.csv",
+    )
     assert_clear_error(code, err, name, *words)
 
 
@@ -255,8 +324,15 @@ def test_bad_touchpoints_stop_journeys_clearly(tmp_path: Path, events, name: str
 @pytest.mark.parametrize("name", ["ok_tp_utf16_bom.csv", "tp_latin1.csv", "tp_nul_byte.csv"])
 def test_journeys_encoding_problems_are_clear(tmp_path: Path, events, name: str) -> None:
     _, conv = events
-    code, _, err = cli("journeys", "--touchpoints", BAD / name,
-                       "--conversions", conv, "--out", tmp_path / "paths.csv")
+    code, _, err = cli(
+        "journeys",
+        "--touchpoints",
+        BAD / name,
+        "--conversions",
+        conv,
+        "--out",
+        tmp_path / "paths.csv",
+    )
     if code == 2:
         assert_clear_error(code, err, name)
     else:  # UTF-16 with a BOM may also be read correctly
@@ -264,21 +340,30 @@ def test_journeys_encoding_problems_are_clear(tmp_path: Path, events, name: str)
 
 
 @pytest.mark.parametrize("name", ["conv_future.csv", "conv_epoch_zero.csv"])
-def test_journeys_rejects_implausible_conversion_dates(tmp_path: Path, events,
-                                                       name: str) -> None:
+def test_journeys_rejects_implausible_conversion_dates(tmp_path: Path, events, name: str) -> None:
     tp, _ = events
-    code, _, err = cli("journeys", "--touchpoints", tp, "--conversions", BAD / name,
-                       "--out", tmp_path / "paths.csv")
+    code, _, err = cli(
+        "journeys",
+        "--touchpoints",
+        tp,
+        "--conversions",
+        BAD / name,
+        "--out",
+        tmp_path / "paths.csv",
+    )
     assert_clear_error(code, err, name, "timestamp")
 
 
 # ---- validate: huge lines ---------------------------------------------------------------
 
+
 def test_two_megabyte_line_is_read_whole(tmp_path: Path) -> None:
     camp = "x" * 2_000_000
-    (tmp_path / "tp.csv").write_text("customer_id,timestamp,channel,campaign\n"
-                                     f"c1,2024-03-01 10:00:00,search,{camp}\n"
-                                     "c2,2024-03-01 11:00:00,email,spring\n")
+    (tmp_path / "tp.csv").write_text(
+        "customer_id,timestamp,channel,campaign\n"
+        f"c1,2024-03-01 10:00:00,search,{camp}\n"
+        "c2,2024-03-01 11:00:00,email,spring\n"
+    )
     code, out, err = cli("validate", "--kind", "touchpoints", tmp_path / "tp.csv")
     assert code == 0, err
     assert "2 rows read = 2 used + 0 rejected" in out
@@ -288,29 +373,49 @@ def test_two_megabyte_line_is_read_whole(tmp_path: Path) -> None:
     assert frame["campaign"].str.len().tolist() == [2_000_000, 6]
 
 
-@pytest.mark.parametrize(("name", "kind", "words"), [
-    ("tp_nul_byte.csv", "touchpoints", ("row 3", "NUL")),
-    ("tp_year_9999.csv", "touchpoints", ("row 3", "'timestamp'", "future")),
-    ("media_single_week.csv", "media", ("1 week",)),
-    ("media_nan_control.csv", "media", ("'price'", "no values")),
-    ("idmap_empty.csv", "id-map", ("no data rows",)),
-])
+@pytest.mark.parametrize(
+    ("name", "kind", "words"),
+    [
+        ("tp_nul_byte.csv", "touchpoints", ("row 3", "NUL")),
+        ("tp_year_9999.csv", "touchpoints", ("row 3", "'timestamp'", "future")),
+        ("media_single_week.csv", "media", ("1 week",)),
+        ("media_nan_control.csv", "media", ("'price'", "no values")),
+        ("idmap_empty.csv", "id-map", ("no data rows",)),
+    ],
+)
 def test_validate_subprocess_one_line(name: str, kind: str, words: tuple[str, ...]) -> None:
     code, out, err = (run_process if name == "tp_nul_byte.csv" else cli)(
-        "validate", "--kind", kind, BAD / name)
+        "validate", "--kind", kind, BAD / name
+    )
     assert_clear_error(code, err, name, *words)
     assert out == ""
 
 
 # ---- media-mix model --------------------------------------------------------------------
 
-@pytest.mark.parametrize(("name", "words"), [
-    ("media_single_week.csv", ("week",)),
-    ("media_nan_control.csv", ("'price'",)),
-])
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("media_single_week.csv", ("week",)),
+        ("media_nan_control.csv", ("'price'",)),
+    ],
+)
 def test_mmm_refuses_unusable_panels(tmp_path: Path, name: str, words: tuple[str, ...]) -> None:
-    code, _, err = cli("-q", "mmm", "--media", BAD / name, "--out", tmp_path, "--draws", "20",
-                       "--tune", "20", "--chains", "1")
+    code, _, err = cli(
+        "-q",
+        "mmm",
+        "--media",
+        BAD / name,
+        "--out",
+        tmp_path,
+        "--draws",
+        "20",
+        "--tune",
+        "20",
+        "--chains",
+        "1",
+    )
     assert_clear_error(code, err, name, *words)
     assert not (tmp_path / "mmm" / "channels.csv").exists()
 
@@ -321,10 +426,22 @@ def test_mmm_collinear_channels_give_a_finding_not_a_crash(tmp_path: Path) -> No
 
     df, _ = simulate_panel(30, 2, seed=3, collinear=True)
     df.to_csv(tmp_path / "media.csv", index=False)
-    code, _, err = run_process("-q", "mmm", "--media", tmp_path / "media.csv", "--out",
-                               tmp_path, "--draws", "50", "--tune", "50", "--chains", "1",
-                               timeout=400)
-    assert code in (0, 3), err     # 3: finished, but its short sampling is not for decisions
+    code, _, err = run_process(
+        "-q",
+        "mmm",
+        "--media",
+        tmp_path / "media.csv",
+        "--out",
+        tmp_path,
+        "--draws",
+        "50",
+        "--tune",
+        "50",
+        "--chains",
+        "1",
+        timeout=400,
+    )
+    assert code in (0, 3), err  # 3: finished, but its short sampling is not for decisions
     assert ("NOT FOR DECISIONS" in err) is (code == 3)
     assert "Traceback" not in err and "move together" in err
     ch = pd.read_csv(tmp_path / "mmm" / "channels.csv")
@@ -334,10 +451,13 @@ def test_mmm_collinear_channels_give_a_finding_not_a_crash(tmp_path: Path) -> No
 
 # ---- the whole pipeline -----------------------------------------------------------------
 
+
 def _config(tmp_path: Path, media: Path, lenient: bool = False) -> Path:
     cfg = tmp_path / "run.toml"
-    cfg.write_text(f'[run]\nname = "bad"\nout = "out"\nlenient = {str(lenient).lower()}\n'
-                   f'[inputs]\nmedia = "{media.as_posix()}"\n')
+    cfg.write_text(
+        f'[run]\nname = "bad"\nout = "out"\nlenient = {str(lenient).lower()}\n'
+        f'[inputs]\nmedia = "{media.as_posix()}"\n'
+    )
     return cfg
 
 
@@ -357,7 +477,16 @@ def test_simulate_refuses_a_world_that_ends_in_the_future(tmp_path: Path) -> Non
     import datetime as dt
 
     monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())
-    code, _, err = cli("simulate", "--out", tmp_path, "--start", monday.isoformat(),
-                       "--weeks", "4", "--customers", "10")
+    code, _, err = cli(
+        "simulate",
+        "--out",
+        tmp_path,
+        "--start",
+        monday.isoformat(),
+        "--weeks",
+        "4",
+        "--customers",
+        "10",
+    )
     assert code == 2 and len(err.strip().splitlines()) == 1 and "future dates" in err
     assert not any(tmp_path.iterdir())

@@ -4,5 +4,12 @@ from attribution.combine.reconcile import calibrate_paths, path_credit_wide, rec
 from attribution.combine.results import CombineResults, combine
 from attribution.combine.truth import compare_with_truth, error_summary
 
-__all__ = ["CombineResults", "calibrate_paths", "combine", "compare_with_truth", "error_summary",
-           "path_credit_wide", "reconcile"]
+__all__ = [
+    "CombineResults",
+    "calibrate_paths",
+    "combine",
+    "compare_with_truth",
+    "error_summary",
+    "path_credit_wide",
+    "reconcile",
+]

@@ -31,8 +31,9 @@ DEFAULT_RATIO = 0.5
 DEFAULT_CV = 1.0
 
 
-def incrementality_ratio(lift_tests: pd.DataFrame | None, path_value: Mapping[str, float],
-                         n_weeks: float) -> tuple[float | None, dict[str, float]]:
+def incrementality_ratio(
+    lift_tests: pd.DataFrame | None, path_value: Mapping[str, float], n_weeks: float
+) -> tuple[float | None, dict[str, float]]:
     """Median of ``lift / (path credit pro-rated to the test window)`` over tested channels.
 
     Returns ``(ratio or None, per-channel ratios)``. Only sales-metric tests of
@@ -62,9 +63,14 @@ def incrementality_ratio(lift_tests: pd.DataFrame | None, path_value: Mapping[st
     return max(float(np.median(list(ratios.values()))), 0.0), ratios
 
 
-def priors_from_mta(path_value: Mapping[str, float], total_sales: float,
-                    mmm_channels: Sequence[str], *, ratio: float | None = None,
-                    cv: float = DEFAULT_CV) -> tuple[ChannelPriors, tuple[Finding, ...]]:
+def priors_from_mta(
+    path_value: Mapping[str, float],
+    total_sales: float,
+    mmm_channels: Sequence[str],
+    *,
+    ratio: float | None = None,
+    cv: float = DEFAULT_CV,
+) -> tuple[ChannelPriors, tuple[Finding, ...]]:
     """Contribution-share priors for the MMM channels that also appear in journeys.
 
     Parameters
@@ -93,10 +99,15 @@ def priors_from_mta(path_value: Mapping[str, float], total_sales: float,
             sd = cap
         shares[ch] = (mean, sd)
     if shares:
-        findings.append(Finding(
-            "info", "combine.mta_priors",
-            f"path attribution set contribution-share priors for {len(shares)} MMM channels "
-            f"(incrementality ratio {r:.2f}, "
-            f"{'from lift tests' if ratio is not None else 'default'})",
-            "", "combine"))
+        findings.append(
+            Finding(
+                "info",
+                "combine.mta_priors",
+                f"path attribution set contribution-share priors for {len(shares)} MMM channels "
+                f"(incrementality ratio {r:.2f}, "
+                f"{'from lift tests' if ratio is not None else 'default'})",
+                "",
+                "combine",
+            )
+        )
     return ChannelPriors(shares, source="mta"), tuple(findings)

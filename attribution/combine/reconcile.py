@@ -38,7 +38,7 @@ FLAG_TEXT = {
     "mmm_only": "not visible in journeys; MMM estimate only",
     "path_only": "not in the media-mix model; path credit only (not incremental, an upper bound)",
     "mmm_uncertain": "MMM interval spans more than ±100% of the estimate: the data cannot "
-                     "separate this channel",
+    "separate this channel",
     "no_touch": "conversions with no recorded touch: baseline or untracked demand, not a channel",
 }
 
@@ -83,17 +83,26 @@ def reconcile(
     """
     value = path_credit_wide(mta_long, "value") if mta_long is not None else pd.DataFrame()
     conv = path_credit_wide(mta_long, "conversions") if mta_long is not None else pd.DataFrame()
-    mmm = (mmm_channels.set_index("channel") if mmm_channels is not None
-           else pd.DataFrame(columns=["spend", "contribution"], dtype=float))
+    mmm = (
+        mmm_channels.set_index("channel")
+        if mmm_channels is not None
+        else pd.DataFrame(columns=["spend", "contribution"], dtype=float)
+    )
     channels = sorted(set(value.index) | set(mmm.index))
     out = pd.DataFrame(index=pd.Index(channels, name="channel"))
     for model in value.columns:
         out[f"path_value_{model}"] = value[model]
         out[f"path_conversions_{model}"] = conv[model]
-    mmm_cols = {"spend": "spend", "contribution": "mmm_contribution",
-                "contribution_low": "mmm_contribution_low",
-                "contribution_high": "mmm_contribution_high", "roi": "mmm_roi",
-                "roi_low": "mmm_roi_low", "roi_high": "mmm_roi_high", "mroi": "mmm_mroi"}
+    mmm_cols = {
+        "spend": "spend",
+        "contribution": "mmm_contribution",
+        "contribution_low": "mmm_contribution_low",
+        "contribution_high": "mmm_contribution_high",
+        "roi": "mmm_roi",
+        "roi_low": "mmm_roi_low",
+        "roi_high": "mmm_roi_high",
+        "mroi": "mmm_mroi",
+    }
     for src, dst in mmm_cols.items():
         out[dst] = mmm[src] if src in mmm.columns else np.nan
 
@@ -102,16 +111,19 @@ def reconcile(
     ref = f"path_value_{reference_model}"
     ref_credit = out[ref] if ref in out.columns else pd.Series(np.nan, index=out.index)
     with np.errstate(divide="ignore", invalid="ignore"):
-        factor = np.where(in_paths & in_mmm & (ref_credit > 0),
-                          out["mmm_contribution"] / ref_credit, np.nan)
+        factor = np.where(
+            in_paths & in_mmm & (ref_credit > 0), out["mmm_contribution"] / ref_credit, np.nan
+        )
     out["calibration_factor"] = factor
     out["calibrated_value"] = np.where(in_paths & in_mmm, ref_credit * factor, np.nan)
     out.loc[in_paths & in_mmm & (ref_credit <= 0), "calibrated_value"] = 0.0
 
-    flag = np.select([in_paths & in_mmm, in_mmm, in_paths], ["both", "mmm_only", "path_only"],
-                     "none")
-    uncertain = in_mmm & too_uncertain(out["mmm_contribution"], out["mmm_contribution_low"],
-                                       out["mmm_contribution_high"])
+    flag = np.select(
+        [in_paths & in_mmm, in_mmm, in_paths], ["both", "mmm_only", "path_only"], "none"
+    )
+    uncertain = in_mmm & too_uncertain(
+        out["mmm_contribution"], out["mmm_contribution_low"], out["mmm_contribution_high"]
+    )
     flag = np.where(uncertain, "mmm_uncertain", flag)
     flag = np.where(out.index == NO_TOUCH_PATH, "no_touch", flag)
     out["flag"] = flag
@@ -124,13 +136,27 @@ def reconcile(
     for q in ("", "_low", "_high"):
         out[f"final_roi{q}"] = out[f"mmm_roi{q}"].where(in_mmm, np.nan)
     # path-only credit has no interval: an upper bound, never ranked as a measured effect
-    out[TOO_UNCERTAIN] = too_uncertain(out["final_contribution"], out["final_contribution_low"],
-                                       out["final_contribution_high"]) | ~in_mmm
-    out = out.reset_index().sort_values(["final_contribution", "channel"],
-                                        ascending=[False, True], kind="stable")
-    lead = ["channel", "flag", "spend", "final_contribution", "final_contribution_low",
-            "final_contribution_high", "final_roi", "final_roi_low", "final_roi_high",
-            TOO_UNCERTAIN]
+    out[TOO_UNCERTAIN] = (
+        too_uncertain(
+            out["final_contribution"], out["final_contribution_low"], out["final_contribution_high"]
+        )
+        | ~in_mmm
+    )
+    out = out.reset_index().sort_values(
+        ["final_contribution", "channel"], ascending=[False, True], kind="stable"
+    )
+    lead = [
+        "channel",
+        "flag",
+        "spend",
+        "final_contribution",
+        "final_contribution_low",
+        "final_contribution_high",
+        "final_roi",
+        "final_roi_low",
+        "final_roi_high",
+        TOO_UNCERTAIN,
+    ]
     rest = [c for c in out.columns if c not in lead]
     return out[lead + rest].reset_index(drop=True)
 

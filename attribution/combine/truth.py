@@ -22,31 +22,58 @@ def compare_with_truth(combined: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFr
     """
     rows: list[dict[str, object]] = []
     c = combined.set_index("channel")
-    methods = {f"path_{col.removeprefix('path_value_')}": col for col in c.columns
-               if col.startswith("path_value_")}
-    methods |= {"mmm": "mmm_contribution", "calibrated": "calibrated_value",
-                "final": "final_contribution"}
+    methods = {
+        f"path_{col.removeprefix('path_value_')}": col
+        for col in c.columns
+        if col.startswith("path_value_")
+    }
+    methods |= {
+        "mmm": "mmm_contribution",
+        "calibrated": "calibrated_value",
+        "final": "final_contribution",
+    }
     for channel in truth.index:
         if channel not in c.index:
             continue
         for method, col in methods.items():
-            _add(rows, channel, "incremental_sales", method, c.at[channel, col],
-                 truth.at[channel, "incremental_sales"])
+            _add(
+                rows,
+                channel,
+                "incremental_sales",
+                method,
+                c.at[channel, col],
+                truth.at[channel, "incremental_sales"],
+            )
         if "roi" in truth.columns:
             for method, col in (("mmm", "mmm_roi"), ("final", "final_roi")):
                 _add(rows, channel, "roi", method, c.at[channel, col], truth.at[channel, "roi"])
-    out = pd.DataFrame(rows, columns=["channel", "quantity", "method", "estimate", "truth",
-                                      "rel_error"])
+    out = pd.DataFrame(
+        rows, columns=["channel", "quantity", "method", "estimate", "truth", "rel_error"]
+    )
     return out.sort_values(["quantity", "channel", "method"], kind="stable").reset_index(drop=True)
 
 
-def _add(rows: list[dict[str, object]], channel: str, quantity: str, method: str,
-         estimate: float, truth: float) -> None:
+def _add(
+    rows: list[dict[str, object]],
+    channel: str,
+    quantity: str,
+    method: str,
+    estimate: float,
+    truth: float,
+) -> None:
     if estimate is None or truth is None or pd.isna(estimate) or pd.isna(truth):
         return
     rel = (estimate - truth) / abs(truth) if truth != 0 else np.nan
-    rows.append({"channel": channel, "quantity": quantity, "method": method,
-                 "estimate": float(estimate), "truth": float(truth), "rel_error": rel})
+    rows.append(
+        {
+            "channel": channel,
+            "quantity": quantity,
+            "method": method,
+            "estimate": float(estimate),
+            "truth": float(truth),
+            "rel_error": rel,
+        }
+    )
 
 
 def error_summary(comparison: pd.DataFrame) -> pd.DataFrame:
@@ -56,7 +83,8 @@ def error_summary(comparison: pd.DataFrame) -> pd.DataFrame:
     has a huge relative error under every method and would dominate a mean.
     """
     ok = comparison.dropna(subset=["rel_error"]).assign(
-        abs_rel_error=lambda d: d["rel_error"].abs())
+        abs_rel_error=lambda d: d["rel_error"].abs()
+    )
     g = ok.groupby(["quantity", "method"], as_index=False)["abs_rel_error"]
     out = g.median().rename(columns={"abs_rel_error": "median_abs_rel_error"})
     out["mean_abs_rel_error"] = g.mean()["abs_rel_error"].to_numpy()

@@ -64,14 +64,20 @@ class RowAccounting:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for ``run.json`` (reasons sorted by name)."""
-        return {R.ACC_SOURCE: self.source, R.ACC_READ: self.read, R.ACC_USED: self.used,
-                R.ACC_REJECTED: dict(sorted(self.rejected.items())),
-                R.ACC_REJECTED_TOTAL: self.n_rejected, R.ACC_BLANK: self.blank,
-                **({R.ACC_NOTES: dict(sorted(self.notes.items()))} if self.notes else {})}
+        return {
+            R.ACC_SOURCE: self.source,
+            R.ACC_READ: self.read,
+            R.ACC_USED: self.used,
+            R.ACC_REJECTED: dict(sorted(self.rejected.items())),
+            R.ACC_REJECTED_TOTAL: self.n_rejected,
+            R.ACC_BLANK: self.blank,
+            **({R.ACC_NOTES: dict(sorted(self.notes.items()))} if self.notes else {}),
+        }
 
     def __str__(self) -> str:
-        text = (f"{self.source}: {self.read} rows read = {self.used} used + "
-                f"{self.n_rejected} rejected")
+        text = (
+            f"{self.source}: {self.read} rows read = {self.used} used + {self.n_rejected} rejected"
+        )
         if self.rejected:
             text += " (" + ", ".join(f"{k}: {v}" for k, v in sorted(self.rejected.items())) + ")"
         if self.blank:
@@ -143,8 +149,14 @@ def write_rejected(path: str | Path, rejected_frame: pd.DataFrame) -> Path:
     return write_csv(path, out)
 
 
-def rejected_rows(raw: pd.DataFrame, rows: np.ndarray, bad: np.ndarray, assigned: np.ndarray,
-                  labels: list[tuple[str, str]], bad_lines: pd.DataFrame) -> pd.DataFrame:
+def rejected_rows(
+    raw: pd.DataFrame,
+    rows: np.ndarray,
+    bad: np.ndarray,
+    assigned: np.ndarray,
+    labels: list[tuple[str, str]],
+    bad_lines: pd.DataFrame,
+) -> pd.DataFrame:
     """The rejected rows: raw values + ``_row``, ``_reason``, ``_column`` (sorted by row).
 
     ``assigned[i]`` indexes ``labels`` ((reason, column) per issue) for each bad row;
@@ -157,8 +169,13 @@ def rejected_rows(raw: pd.DataFrame, rows: np.ndarray, bad: np.ndarray, assigned
     out[REASON_COL] = pd.Series(reasons[assigned[bad]], dtype="str")
     out[COLUMN_COL] = pd.Series(columns[assigned[bad]], dtype="str")
     if len(bad_lines):
-        extra = pd.DataFrame({ROW_COL: bad_lines["_row"].to_numpy(),
-                              REASON_COL: "field_count", COLUMN_COL: "",
-                              "_raw": bad_lines["_raw"].to_numpy()})
+        extra = pd.DataFrame(
+            {
+                ROW_COL: bad_lines["_row"].to_numpy(),
+                REASON_COL: "field_count",
+                COLUMN_COL: "",
+                "_raw": bad_lines["_raw"].to_numpy(),
+            }
+        )
         out = pd.concat([out, extra], ignore_index=True).sort_values(ROW_COL, kind="stable")
     return out.reset_index(drop=True)

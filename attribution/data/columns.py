@@ -29,8 +29,9 @@ def _norm(name: str) -> str:
     return re.sub(r"[\s\-]+", "_", str(name).strip().lower())
 
 
-def resolve_columns(raw: pd.DataFrame, contract: C.Contract, source: str,
-                     rename: dict[str, str] | None) -> tuple[pd.DataFrame, dict[str, str]]:
+def resolve_columns(
+    raw: pd.DataFrame, contract: C.Contract, source: str, rename: dict[str, str] | None
+) -> tuple[pd.DataFrame, dict[str, str]]:
     """Rename configured and case/space variants to contract names; missing -> InputError."""
     cols = [str(c) for c in raw.columns]
     mapping: dict[str, str] = {}
@@ -42,9 +43,14 @@ def resolve_columns(raw: pd.DataFrame, contract: C.Contract, source: str,
         else:
             close = difflib.get_close_matches(user, cols, n=1, cutoff=0.6)
             hint = f"did you mean '{close[0]}'?" if close else f"the columns are {_list(cols)}"
-            raise InputError(f"column '{user}' (configured for '{target}') is missing; {hint}",
-                             fix="pass the right column name", file=source, row=1, column=user,
-                             reason="missing_column")
+            raise InputError(
+                f"column '{user}' (configured for '{target}') is missing; {hint}",
+                fix="pass the right column name",
+                file=source,
+                row=1,
+                column=user,
+                reason="missing_column",
+            )
     present = {mapping.get(c, c) for c in cols}
     for col in contract.columns:
         if col.name in present:
@@ -59,14 +65,19 @@ def resolve_columns(raw: pd.DataFrame, contract: C.Contract, source: str,
         sep = _guess_sep(cols[0]) if len(cols) == 1 and len(contract.required) > 1 else None
         if sep:
             seems = f"; it seems to use {sep} as delimiter"
-            raise InputError(f"the file reads as a single column {show(cols[0], 60)}{seems}",
-                             fix="save it with one of these delimiters: comma, semicolon, tab "
-                                 "or '|' (or pass the delimiter explicitly)",
-                             file=source, row=1, reason="wrong_delimiter")
+            raise InputError(
+                f"the file reads as a single column {show(cols[0], 60)}{seems}",
+                fix="save it with one of these delimiters: comma, semicolon, tab "
+                "or '|' (or pass the delimiter explicitly)",
+                file=source,
+                row=1,
+                reason="wrong_delimiter",
+            )
         names = {c.name for c in contract.columns}
         unclaimed = [c for c in cols if c not in mapping and c not in names]
-        close = difflib.get_close_matches(name, unclaimed, n=1, cutoff=0.6) or \
-            difflib.get_close_matches(name, [_norm(c) for c in unclaimed], n=1, cutoff=0.6)
+        close = difflib.get_close_matches(
+            name, unclaimed, n=1, cutoff=0.6
+        ) or difflib.get_close_matches(name, [_norm(c) for c in unclaimed], n=1, cutoff=0.6)
         if close:
             orig = next(c for c in unclaimed if c == close[0] or _norm(c) == close[0])
             what = f"required column '{name}' is missing, but there is a column '{orig}'"

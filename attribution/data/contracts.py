@@ -23,16 +23,16 @@ from enum import StrEnum
 class Kind(StrEnum):
     """What a column holds; decides how it is parsed and checked."""
 
-    ID = "id"                  # non-empty text identifier
-    TEXT = "text"              # free text (may be empty)
-    CHANNEL = "channel"        # non-empty channel name
-    TIMESTAMP = "timestamp"    # date/time, one consistent time zone
-    DATE = "date"              # calendar date (week start for panels)
-    AMOUNT = "amount"          # finite number >= 0 (spend, value, cost)
-    COUNT = "count"            # finite number >= 0 (conversions, nulls; may be fractional)
-    NUMBER = "number"          # any finite number (controls, lift estimates)
-    POSITIVE = "positive"      # finite number > 0 (standard errors)
-    PATH = "path"              # non-empty channel sequence joined by a separator
+    ID = "id"  # non-empty text identifier
+    TEXT = "text"  # free text (may be empty)
+    CHANNEL = "channel"  # non-empty channel name
+    TIMESTAMP = "timestamp"  # date/time, one consistent time zone
+    DATE = "date"  # calendar date (week start for panels)
+    AMOUNT = "amount"  # finite number >= 0 (spend, value, cost)
+    COUNT = "count"  # finite number >= 0 (conversions, nulls; may be fractional)
+    NUMBER = "number"  # any finite number (controls, lift estimates)
+    POSITIVE = "positive"  # finite number > 0 (standard errors)
+    PATH = "path"  # non-empty channel sequence joined by a separator
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ PATHS = Contract(
 MEDIA = Contract(
     name="media panel",
     description="weekly panel: date, spend_<channel>, activity_<channel>, "
-                "[impressions_<channel>], controls, sales",
+    "[impressions_<channel>], controls, sales",
     columns=(
         Column("date", Kind.DATE),
         Column("sales", Kind.AMOUNT),
@@ -123,9 +123,11 @@ MEDIA = Contract(
     ),
     key=("date", "geo"),
     extra_columns="numeric",
-    notes=("spend_<channel>, activity_<channel> and impressions_<channel> are amounts "
-           "(numbers >= 0, no empty cells)",
-           "impressions_<channel> needs a spend_<channel> column of the same channel"),
+    notes=(
+        "spend_<channel>, activity_<channel> and impressions_<channel> are amounts "
+        "(numbers >= 0, no empty cells)",
+        "impressions_<channel> needs a spend_<channel> column of the same channel",
+    ),
 )
 
 LIFT_TESTS = Contract(
@@ -139,14 +141,22 @@ LIFT_TESTS = Contract(
         Column("lift_se", Kind.POSITIVE, description="standard error of the lift"),
         Column("metric", Kind.TEXT, required=False, choices=("sales", "conversions")),
         Column("geo", Kind.ID, required=False),
-        Column("value_per_conversion", Kind.POSITIVE, required=False,
-               description="sales value of one conversion (metric = conversions); default: "
-                           "the MMM config's [calibration], else the conversions' average "
-                           "order value"),
-        Column("measured_until", Kind.DATE, required=False,
-               description="last day of the outcome window over which the lift was "
-                           "measured (>= end; includes carry-over after the test); "
-                           "default: end"),
+        Column(
+            "value_per_conversion",
+            Kind.POSITIVE,
+            required=False,
+            description="sales value of one conversion (metric = conversions); default: "
+            "the MMM config's [calibration], else the conversions' average "
+            "order value",
+        ),
+        Column(
+            "measured_until",
+            Kind.DATE,
+            required=False,
+            description="last day of the outcome window over which the lift was "
+            "measured (>= end; includes carry-over after the test); "
+            "default: end",
+        ),
     ),
     key=("channel", "start", "end", "geo"),
 )

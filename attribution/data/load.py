@@ -53,9 +53,15 @@ class RawTable:
     frame: pd.DataFrame
     rows: np.ndarray
     source: str
-    bad_lines: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
-        {"_row": pd.Series(dtype="int64"), "_raw": pd.Series(dtype="str"),
-         "_fields": pd.Series(dtype="int64")}))
+    bad_lines: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            {
+                "_row": pd.Series(dtype="int64"),
+                "_raw": pd.Series(dtype="str"),
+                "_fields": pd.Series(dtype="int64"),
+            }
+        )
+    )
     blank: int = 0
     delimiter: str | None = None
 
@@ -83,22 +89,32 @@ def read_table(path: str | Path, *, delimiter: str | None = None) -> RawTable:
     p = Path(path)
     source = str(path)
     if not p.exists():
-        raise InputError("file not found", fix="check the path", file=source,
-                         reason="missing_file")
+        raise InputError("file not found", fix="check the path", file=source, reason="missing_file")
     if p.is_dir():
-        raise InputError("is a folder, not a file", fix="give the path of a CSV or Parquet file",
-                         file=source, reason="missing_file")
+        raise InputError(
+            "is a folder, not a file",
+            fix="give the path of a CSV or Parquet file",
+            file=source,
+            reason="missing_file",
+        )
     data = p.read_bytes()
     if data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError) as exc:
-            raise InputError(f"the gzip file is damaged ({exc})", fix="compress it again",
-                             file=source, reason="unreadable") from None
+            raise InputError(
+                f"the gzip file is damaged ({exc})",
+                fix="compress it again",
+                file=source,
+                reason="unreadable",
+            ) from None
     if p.suffix.lower() in (".xlsx", ".xls", ".xlsm") or data[:4] == b"PK\x03\x04":
-        raise InputError("is a spreadsheet workbook, not a CSV file",
-                         fix="save the sheet as 'CSV UTF-8' or Parquet", file=source,
-                         reason="unreadable")
+        raise InputError(
+            "is a spreadsheet workbook, not a CSV file",
+            fix="save the sheet as 'CSV UTF-8' or Parquet",
+            file=source,
+            reason="unreadable",
+        )
     if p.suffix.lower() in PARQUET_SUFFIXES or data[:4] == b"PAR1":
         return _read_parquet(data, source)
     return _read_csv(data, source, delimiter)
@@ -109,22 +125,30 @@ def _read_parquet(data: bytes, source: str) -> RawTable:
     import pyarrow.parquet as pq
 
     if not data:
-        raise InputError("is empty (0 bytes)", fix="export the table again", file=source,
-                         reason="empty_file")
+        raise InputError(
+            "is empty (0 bytes)", fix="export the table again", file=source, reason="empty_file"
+        )
     try:
         table = pq.read_table(pa.BufferReader(data))
     except Exception as exc:  # pyarrow raises several types for damaged files
-        raise InputError(f"is not a readable Parquet file ({type(exc).__name__})",
-                         fix="write it again with pandas.DataFrame.to_parquet or save it as CSV",
-                         file=source, reason="unreadable") from None
+        raise InputError(
+            f"is not a readable Parquet file ({type(exc).__name__})",
+            fix="write it again with pandas.DataFrame.to_parquet or save it as CSV",
+            file=source,
+            reason="unreadable",
+        ) from None
     frame = table.to_pandas()
     named_index = any(n is not None for n in frame.index.names)
     frame = frame.reset_index(drop=not named_index)  # a named index is a column
     frame.columns = [str(c).strip() for c in frame.columns]
     _check_header(list(frame.columns), source)
     if len(frame) == 0:
-        raise InputError("has columns but no data rows", fix="export the table with its rows",
-                         file=source, reason="no_rows")
+        raise InputError(
+            "has columns but no data rows",
+            fix="export the table with its rows",
+            file=source,
+            reason="no_rows",
+        )
     return RawTable(frame=frame, rows=np.arange(2, len(frame) + 2), source=source)
 
 
@@ -134,30 +158,43 @@ def decode(data: bytes, source: str) -> tuple[str, bytes]:
     Raises ``InputError`` naming the byte offset and line of the first byte that is
     not UTF-8 (and says "save it as UTF-8").
     """
-    for bom, enc in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-                     (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                     (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, enc in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             try:
                 text = data.decode(enc)
             except UnicodeDecodeError as exc:
-                raise InputError(f"starts with a {enc.upper()} byte-order mark but byte offset "
-                                 f"{exc.start} is not valid {enc.upper()}", fix=_SAVE_UTF8,
-                                 file=source, reason="encoding") from None
+                raise InputError(
+                    f"starts with a {enc.upper()} byte-order mark but byte offset "
+                    f"{exc.start} is not valid {enc.upper()}",
+                    fix=_SAVE_UTF8,
+                    file=source,
+                    reason="encoding",
+                ) from None
             _check_nul(text, source)
             return text, text.encode("utf-8")
     head = data[:4096]
     if head.count(b"\x00") > len(head) // 4:
-        raise InputError("looks like UTF-16 without a byte-order mark (every other byte is zero)",
-                         fix=_SAVE_UTF8, file=source, reason="encoding")
+        raise InputError(
+            "looks like UTF-16 without a byte-order mark (every other byte is zero)",
+            fix=_SAVE_UTF8,
+            file=source,
+            reason="encoding",
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        what = (f"byte 0x{data[exc.start]:02X} at byte offset {exc.start} (line {line}) is "
-                "not valid UTF-8 (perhaps Latin-1/Windows-1252)")
-        raise InputError(what, fix=_SAVE_UTF8, file=source, row=line,
-                         reason="encoding") from None
+        what = (
+            f"byte 0x{data[exc.start]:02X} at byte offset {exc.start} (line {line}) is "
+            "not valid UTF-8 (perhaps Latin-1/Windows-1252)"
+        )
+        raise InputError(what, fix=_SAVE_UTF8, file=source, row=line, reason="encoding") from None
     _check_nul(text, source)
     return text, data
 
@@ -167,10 +204,14 @@ def _check_nul(text: str, source: str) -> None:
     at = text.find("\x00")
     if at >= 0:
         line = text.count("\n", 0, at) + 1
-        raise InputError("contains a NUL byte (character code 0), which text files never hold "
-                         "(a damaged or binary export?)",
-                         fix="export the table again as CSV UTF-8, or remove the NUL bytes",
-                         file=source, row=line, reason="nul_byte")
+        raise InputError(
+            "contains a NUL byte (character code 0), which text files never hold "
+            "(a damaged or binary export?)",
+            fix="export the table again as CSV UTF-8, or remove the NUL bytes",
+            file=source,
+            row=line,
+            reason="nul_byte",
+        )
 
 
 def sniff_text(path: str | Path, limit: int = 1 << 20) -> None:
@@ -192,15 +233,22 @@ def sniff_text(path: str | Path, limit: int = 1 << 20) -> None:
     with p.open("rb") as fh:
         data = fh.read(limit)
     if not data:
-        raise InputError("is empty (0 bytes)", fix="export the table again with its header row",
-                         file=source, reason="empty_file")
+        raise InputError(
+            "is empty (0 bytes)",
+            fix="export the table again with its header row",
+            file=source,
+            reason="empty_file",
+        )
     if data[:4] == b"PAR1" or data[:2] == b"\x1f\x8b":
         return
-    for bom in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE,
-                codecs.BOM_UTF16_BE):
+    for bom in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         if data.startswith(bom):
-            raise InputError("is UTF-16/UTF-32 encoded (it starts with a byte-order mark)",
-                             fix=_SAVE_UTF8, file=source, reason="encoding")
+            raise InputError(
+                "is UTF-16/UTF-32 encoded (it starts with a byte-order mark)",
+                fix=_SAVE_UTF8,
+                file=source,
+                reason="encoding",
+            )
     if len(data) == limit:  # do not cut a multi-byte character at the end of the sample
         cut = len(data)
         while cut > len(data) - 4 and cut > 0 and (data[cut - 1] & 0xC0) == 0x80:
@@ -215,30 +263,44 @@ def _check_header(names: list[str], source: str) -> None:
     seen: dict[str, int] = {}
     for i, name in enumerate(names):
         if name in seen:
-            raise InputError(f"column '{name}' appears twice in the header (columns "
-                             f"{seen[name] + 1} and {i + 1})", fix="rename or remove one of them",
-                             file=source, row=1, column=name, reason="duplicate_column")
+            raise InputError(
+                f"column '{name}' appears twice in the header (columns "
+                f"{seen[name] + 1} and {i + 1})",
+                fix="rename or remove one of them",
+                file=source,
+                row=1,
+                column=name,
+                reason="duplicate_column",
+            )
         seen[name] = i
 
 
-def _unclosed_quote(frame: pd.DataFrame, source: str, lead_lines: int,
-                    bad_row: int | None) -> None:
+def _unclosed_quote(frame: pd.DataFrame, source: str, lead_lines: int, bad_row: int | None) -> None:
     """Odd number of double quotes: if a value swallowed lines after it, raise naming the row.
 
     A stray quote inside an unquoted value (``12" screen``) swallows nothing and passes.
     """
-    hits = [int(np.flatnonzero(m)[0]) for m in (
-        frame[c].str.contains("\n", regex=False).fillna(False).to_numpy(bool)
-        for c in frame.columns) if m.any()]
+    hits = [
+        int(np.flatnonzero(m)[0])
+        for m in (
+            frame[c].str.contains("\n", regex=False).fillna(False).to_numpy(bool)
+            for c in frame.columns
+        )
+        if m.any()
+    ]
     # rows are approximate when lines were skipped before the hit; good enough to look at
     row = min(hits) + 2 + lead_lines if hits else None
     if row is None and bad_row is None:
         return
     row = bad_row if row is None else row
-    raise InputError("a double quote opens a value that is never closed, so the lines after it "
-                     "are read as part of one value", fix="close the quote, or write a quote "
-                     "inside a value as two quotes (\"\")", file=source, row=row,
-                     reason="unclosed_quote")
+    raise InputError(
+        "a double quote opens a value that is never closed, so the lines after it "
+        "are read as part of one value",
+        fix='close the quote, or write a quote inside a value as two quotes ("")',
+        file=source,
+        row=row,
+        reason="unclosed_quote",
+    )
 
 
 def _read_csv(data: bytes, source: str, delimiter: str | None) -> RawTable:
@@ -246,19 +308,26 @@ def _read_csv(data: bytes, source: str, delimiter: str | None) -> RawTable:
     import pyarrow.csv as pacsv
 
     if not data:
-        raise InputError("is empty (0 bytes)", fix="export the table again with its header row",
-                         file=source, reason="empty_file")
+        raise InputError(
+            "is empty (0 bytes)",
+            fix="export the table again with its header row",
+            file=source,
+            reason="empty_file",
+        )
     text, utf8 = decode(data, source)
     if not text.strip():
-        raise InputError("contains no header and no rows (only blank space)",
-                         fix="export the table again with its header row", file=source,
-                         reason="empty_file")
+        raise InputError(
+            "contains no header and no rows (only blank space)",
+            fix="export the table again with its header row",
+            file=source,
+            reason="empty_file",
+        )
     if delimiter is not None and len(delimiter) != 1:
         raise UsageError(f"the delimiter must be one character, not {delimiter!r}")
     lead = len(text) - len(text.lstrip("\r\n"))
     lead_lines = text[:lead].count("\n") or (1 if lead else 0)  # blank lines before the header
     delim = delimiter or detect_delimiter(text[lead:])
-    first = text[lead:lead + 65536].splitlines()[0]
+    first = text[lead : lead + 65536].splitlines()[0]
     names = [c.strip() for c in next(csv.reader([first], delimiter=delim))]
     _check_header(names, source)
     bad: list[tuple[int | None, str, int]] = []
@@ -271,23 +340,33 @@ def _read_csv(data: bytes, source: str, delimiter: str | None) -> RawTable:
     try:
         table = pacsv.read_csv(
             io.BytesIO(utf8.lstrip(b"\r\n")),
-            read_options=pacsv.ReadOptions(use_threads=False, skip_rows=1,
-                                           column_names=tmp_names),
-            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True,
-                                             ignore_empty_lines=False, invalid_row_handler=on_bad),
+            read_options=pacsv.ReadOptions(use_threads=False, skip_rows=1, column_names=tmp_names),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delim,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_bad,
+            ),
             convert_options=pacsv.ConvertOptions(
                 column_types={c: pa.string() for c in tmp_names},
-                strings_can_be_null=False, quoted_strings_can_be_null=False))
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
     except pa.ArrowInvalid as exc:
-        raise InputError(f"cannot be read as CSV ({str(exc).splitlines()[0]})",
-                         fix="check quoting: a field that starts with a quote must end with one",
-                         file=source, reason="unreadable") from None
+        raise InputError(
+            f"cannot be read as CSV ({str(exc).splitlines()[0]})",
+            fix="check quoting: a field that starts with a quote must end with one",
+            file=source,
+            reason="unreadable",
+        ) from None
     frame = table.to_pandas()
     frame.columns = names
     if text.count('"') % 2:
         quoted_bad = [b[0] for b in bad if '"' in b[1] and b[0] is not None]
-        _unclosed_quote(frame, source, lead_lines, quoted_bad[0] + lead_lines
-                        if quoted_bad else None)
+        _unclosed_quote(
+            frame, source, lead_lines, quoted_bad[0] + lead_lines if quoted_bad else None
+        )
     # spreadsheet row numbers: records are numbered from 2; skipped records take their number
     n_total = len(frame) + len(bad)
     bad_rows = np.array([b[0] if b[0] is not None else -1 for b in bad], dtype=np.int64)
@@ -312,38 +391,79 @@ def _read_csv(data: bytes, source: str, delimiter: str | None) -> RawTable:
         if (frame[name] == "").all():
             frame = frame.drop(columns=[name])
         else:
-            raise InputError(f"column {names.index(name) + 1} has values but no name in the "
-                             "header", fix="give every column a name in row 1", file=source,
-                             row=1, reason="unnamed_column")
-    bad_frame = pd.DataFrame({"_row": bad_rows, "_raw": pd.Series([b[1] for b in bad],
-                                                                   dtype="str"),
-                              "_fields": np.array([b[2] for b in bad], dtype=np.int64)})
+            raise InputError(
+                f"column {names.index(name) + 1} has values but no name in the header",
+                fix="give every column a name in row 1",
+                file=source,
+                row=1,
+                reason="unnamed_column",
+            )
+    bad_frame = pd.DataFrame(
+        {
+            "_row": bad_rows,
+            "_raw": pd.Series([b[1] for b in bad], dtype="str"),
+            "_fields": np.array([b[2] for b in bad], dtype=np.int64),
+        }
+    )
     if len(frame) == 0 and len(bad_frame) == 0:
-        raise InputError("has a header but no data rows", fix="export the table with its rows",
-                         file=source, reason="no_rows")
-    return RawTable(frame=frame, rows=rows.astype(np.int64), source=source,
-                    bad_lines=bad_frame, blank=n_blank, delimiter=delim)
+        raise InputError(
+            "has a header but no data rows",
+            fix="export the table with its rows",
+            file=source,
+            reason="no_rows",
+        )
+    return RawTable(
+        frame=frame,
+        rows=rows.astype(np.int64),
+        source=source,
+        bad_lines=bad_frame,
+        blank=n_blank,
+        delimiter=delim,
+    )
 
 
 # ---- public loaders ----------------------------------------------------------------------
 
-def _load(kind: str, path: str | Path, *, lenient: bool, rejected: str | Path | None,
-          delimiter: str | None = None, tz: str = "UTC", sep: str | None = None,
-          rename: dict[str, str] | None = None) -> Loaded:
+
+def _load(
+    kind: str,
+    path: str | Path,
+    *,
+    lenient: bool,
+    rejected: str | Path | None,
+    delimiter: str | None = None,
+    tz: str = "UTC",
+    sep: str | None = None,
+    rename: dict[str, str] | None = None,
+) -> Loaded:
 
     raw = read_table(path, delimiter=delimiter)
-    loaded = validate_frame(raw.frame, kind, source=raw.source, lenient=lenient, tz=tz,
-                            sep=sep or PATH_SEP, rename=rename, rows=raw.rows,
-                            bad_lines=raw.bad_lines, blank=raw.blank)
+    loaded = validate_frame(
+        raw.frame,
+        kind,
+        source=raw.source,
+        lenient=lenient,
+        tz=tz,
+        sep=sep or PATH_SEP,
+        rename=rename,
+        rows=raw.rows,
+        bad_lines=raw.bad_lines,
+        blank=raw.blank,
+    )
     if rejected is not None:
         write_rejected(rejected, loaded.rejected_frame)
     log.debug("%s", loaded.accounting)
     return loaded
 
 
-def load_touchpoints(path: str | Path, *, lenient: bool = False,
-                     rejected: str | Path | None = None, tz: str = "UTC",
-                     delimiter: str | None = None) -> Loaded:
+def load_touchpoints(
+    path: str | Path,
+    *,
+    lenient: bool = False,
+    rejected: str | Path | None = None,
+    tz: str = "UTC",
+    delimiter: str | None = None,
+) -> Loaded:
     """Load and validate touchpoints (customer_id, timestamp, channel [, campaign, ...]).
 
     Parameters
@@ -362,13 +482,19 @@ def load_touchpoints(path: str | Path, *, lenient: bool = False,
     -------
     >>> load_touchpoints("touchpoints.csv").accounting.used   # doctest: +SKIP
     """
-    return _load("touchpoints", path, lenient=lenient, rejected=rejected, tz=tz,
-                 delimiter=delimiter)
+    return _load(
+        "touchpoints", path, lenient=lenient, rejected=rejected, tz=tz, delimiter=delimiter
+    )
 
 
-def load_conversions(path: str | Path, *, lenient: bool = False,
-                     rejected: str | Path | None = None, tz: str = "UTC",
-                     delimiter: str | None = None) -> Loaded:
+def load_conversions(
+    path: str | Path,
+    *,
+    lenient: bool = False,
+    rejected: str | Path | None = None,
+    tz: str = "UTC",
+    delimiter: str | None = None,
+) -> Loaded:
     """Load and validate conversions (customer_id, timestamp, value [, order_id]).
 
     order_id, when present, must be unique. Parameters as ``load_touchpoints``.
@@ -377,12 +503,18 @@ def load_conversions(path: str | Path, *, lenient: bool = False,
     -------
     >>> load_conversions("conversions.csv").frame["value"].sum()   # doctest: +SKIP
     """
-    return _load("conversions", path, lenient=lenient, rejected=rejected, tz=tz,
-                 delimiter=delimiter)
+    return _load(
+        "conversions", path, lenient=lenient, rejected=rejected, tz=tz, delimiter=delimiter
+    )
 
 
-def load_id_map(path: str | Path, *, lenient: bool = False,
-                rejected: str | Path | None = None, delimiter: str | None = None) -> Loaded:
+def load_id_map(
+    path: str | Path,
+    *,
+    lenient: bool = False,
+    rejected: str | Path | None = None,
+    delimiter: str | None = None,
+) -> Loaded:
     """Load and validate an id-map (id, customer_id [, id_type]); each id maps to one customer.
 
     Example
@@ -393,11 +525,18 @@ def load_id_map(path: str | Path, *, lenient: bool = False,
     return _load("id-map", path, lenient=lenient, rejected=rejected, delimiter=delimiter)
 
 
-def load_paths(path: str | Path, *, sep: str = " > ", path_col: str = "path",
-               conv_col: str = "total_conversions",
-               value_col: str = "total_conversion_value", null_col: str = "total_null",
-               lenient: bool = False, rejected: str | Path | None = None,
-               delimiter: str | None = None) -> Loaded:
+def load_paths(
+    path: str | Path,
+    *,
+    sep: str = " > ",
+    path_col: str = "path",
+    conv_col: str = "total_conversions",
+    value_col: str = "total_conversion_value",
+    null_col: str = "total_null",
+    lenient: bool = False,
+    rejected: str | Path | None = None,
+    delimiter: str | None = None,
+) -> Loaded:
     """Load an aggregated path table, renaming configured columns to the contract's names.
 
     Parameters
@@ -418,16 +557,33 @@ def load_paths(path: str | Path, *, sep: str = " > ", path_col: str = "path",
     ... # doctest: +SKIP
     ['path', 'total_conversions']
     """
-    rename = {path_col: "path", conv_col: "total_conversions",
-              value_col: "total_conversion_value", null_col: "total_null"}
-    return _load("paths", path, lenient=lenient, rejected=rejected, delimiter=delimiter,
-                 sep=sep, rename=rename)
+    rename = {
+        path_col: "path",
+        conv_col: "total_conversions",
+        value_col: "total_conversion_value",
+        null_col: "total_null",
+    }
+    return _load(
+        "paths",
+        path,
+        lenient=lenient,
+        rejected=rejected,
+        delimiter=delimiter,
+        sep=sep,
+        rename=rename,
+    )
 
 
-def load_media(path: str | Path, *, lenient: bool = False,
-               rejected: str | Path | None = None, date_col: str = "date",
-               sales_col: str = "sales", geo_col: str = "geo",
-               delimiter: str | None = None) -> Loaded:
+def load_media(
+    path: str | Path,
+    *,
+    lenient: bool = False,
+    rejected: str | Path | None = None,
+    date_col: str = "date",
+    sales_col: str = "sales",
+    geo_col: str = "geo",
+    delimiter: str | None = None,
+) -> Loaded:
     """Load a weekly media panel: date, sales, spend_<ch>, activity_<ch>, [geo], controls.
 
     Weeks must be 7 days apart on the same weekday, without gaps or duplicates (per geo,
@@ -444,16 +600,22 @@ def load_media(path: str | Path, *, lenient: bool = False,
     """
 
     rename = {date_col: "date", sales_col: "sales", geo_col: "geo"}
-    loaded = _load("media", path, lenient=lenient, rejected=rejected, delimiter=delimiter,
-                   rename=rename)
+    loaded = _load(
+        "media", path, lenient=lenient, rejected=rejected, delimiter=delimiter, rename=rename
+    )
     check_min_weeks(loaded.frame, loaded.accounting.source)
     found = panel_findings(loaded.frame, loaded.accounting.source)
     return replace(loaded, findings=loaded.findings + tuple(found)) if found else loaded
 
 
-def load_lift_tests(path: str | Path, *, lenient: bool = False,
-                    rejected: str | Path | None = None, delimiter: str | None = None,
-                    rename: dict[str, str] | None = None) -> Loaded:
+def load_lift_tests(
+    path: str | Path,
+    *,
+    lenient: bool = False,
+    rejected: str | Path | None = None,
+    delimiter: str | None = None,
+    rename: dict[str, str] | None = None,
+) -> Loaded:
     """Load lift tests: channel, start, end, lift, lift_se [, metric, geo].
 
     ``rename``: {column in the file: contract column} for files in other names.
@@ -467,7 +629,8 @@ def load_lift_tests(path: str | Path, *, lenient: bool = False,
     True
     """
 
-    loaded = _load("lift-tests", path, lenient=lenient, rejected=rejected, delimiter=delimiter,
-                   rename=rename)
+    loaded = _load(
+        "lift-tests", path, lenient=lenient, rejected=rejected, delimiter=delimiter, rename=rename
+    )
     found = lift_findings(loaded.frame, loaded.rows, loaded.accounting.source)
     return replace(loaded, findings=loaded.findings + tuple(found)) if found else loaded

@@ -32,10 +32,15 @@ def check_min_weeks(frame: pd.DataFrame, source: str, min_weeks: int = MIN_WEEKS
     """
     n = int(frame["date"].nunique()) if "date" in frame.columns else 0
     if n < min_weeks:
-        raise InputError(f"has {n} week{'s' if n != 1 else ''} of data; a weekly media panel "
-                         f"needs at least {min_weeks} (and a media-mix model about two years)",
-                         fix="export the panel over a longer period, one row per week",
-                         file=source, row=None, column="date", reason="too_few_weeks")
+        raise InputError(
+            f"has {n} week{'s' if n != 1 else ''} of data; a weekly media panel "
+            f"needs at least {min_weeks} (and a media-mix model about two years)",
+            fix="export the panel over a longer period, one row per week",
+            file=source,
+            row=None,
+            column="date",
+            reason="too_few_weeks",
+        )
 
 
 def check_has_values(s: pd.Series, name: str, source: str) -> None:
@@ -51,9 +56,14 @@ def check_has_values(s: pd.Series, name: str, source: str) -> None:
     else:
         empty = s.isna().to_numpy(dtype=bool)
     if len(s) and empty.all():
-        raise InputError(f"column '{name}' has no values (every cell is empty or NaN)",
-                         fix="remove the column, or fill it in (0 where nothing happened)",
-                         file=source, row=1, column=name, reason="empty_column")
+        raise InputError(
+            f"column '{name}' has no values (every cell is empty or NaN)",
+            fix="remove the column, or fill it in (0 where nothing happened)",
+            file=source,
+            row=1,
+            column=name,
+            reason="empty_column",
+        )
 
 
 def constant_columns(values: np.ndarray) -> np.ndarray:
@@ -69,8 +79,9 @@ def constant_columns(values: np.ndarray) -> np.ndarray:
     return ~(hi > lo)
 
 
-def collinear_pairs(values: np.ndarray, threshold: float = COLLINEAR_R
-                    ) -> list[tuple[int, int, float]]:
+def collinear_pairs(
+    values: np.ndarray, threshold: float = COLLINEAR_R
+) -> list[tuple[int, int, float]]:
     """Pairs (i, j, r) of columns whose Pearson correlation satisfies ``|r| >= threshold``.
 
     Constant columns are skipped (their correlation is undefined).
@@ -115,8 +126,13 @@ def panel_findings(frame: pd.DataFrame, source: str) -> list[Finding]:
     """
     out: list[Finding] = []
     media = [c for c in frame.columns if str(c).lower().startswith(_MEDIA)]
-    controls = [c for c in frame.columns if c not in media and str(c).lower() not in _NOT_CONTROLS
-                and pd.api.types.is_float_dtype(frame[c])]
+    controls = [
+        c
+        for c in frame.columns
+        if c not in media
+        and str(c).lower() not in _NOT_CONTROLS
+        and pd.api.types.is_float_dtype(frame[c])
+    ]
     if len(frame) < 2:
         return out
     if media:
@@ -126,33 +142,64 @@ def panel_findings(frame: pd.DataFrame, source: str) -> list[Finding]:
             if not const[k]:
                 continue
             if np.nanmax(np.abs(x[:, k])) == 0:
-                out.append(Finding("warning", "data.zero_channel",
-                                   f"{source}: '{col}' is 0 in every week; its effect cannot be "
-                                   "estimated (the model will report it as unidentified)",
-                                   "drop the column or give a period in which it ran", "data"))
+                out.append(
+                    Finding(
+                        "warning",
+                        "data.zero_channel",
+                        f"{source}: '{col}' is 0 in every week; its effect cannot be "
+                        "estimated (the model will report it as unidentified)",
+                        "drop the column or give a period in which it ran",
+                        "data",
+                    )
+                )
             else:
-                out.append(Finding("warning", "data.constant_channel",
-                                   f"{source}: '{col}' has the same value in every week; its "
-                                   "effect cannot be told apart from the baseline",
-                                   "give weeks with different levels or drop the column", "data"))
+                out.append(
+                    Finding(
+                        "warning",
+                        "data.constant_channel",
+                        f"{source}: '{col}' has the same value in every week; its "
+                        "effect cannot be told apart from the baseline",
+                        "give weeks with different levels or drop the column",
+                        "data",
+                    )
+                )
         for i, j, r in collinear_pairs(x):
-            out.append(Finding("warning", "data.collinear_channels",
-                               f"{source}: '{media[i]}' and '{media[j]}' move together "
-                               f"(correlation {r:.3f}); their separate effects are poorly "
-                               "identified", "vary their spend independently, add a lift test, "
-                               "or merge them", "data"))
+            out.append(
+                Finding(
+                    "warning",
+                    "data.collinear_channels",
+                    f"{source}: '{media[i]}' and '{media[j]}' move together "
+                    f"(correlation {r:.3f}); their separate effects are poorly "
+                    "identified",
+                    "vary their spend independently, add a lift test, or merge them",
+                    "data",
+                )
+            )
     if controls:
         const = constant_columns(frame[controls].to_numpy(dtype=float))
         for k, col in enumerate(controls):
             if const[k]:
-                out.append(Finding("warning", "data.constant_control",
-                                   f"{source}: control '{col}' has the same value in every week; "
-                                   "it carries no information", "drop the column", "data"))
-    if "sales" in frame.columns and constant_columns(
-            frame[["sales"]].to_numpy(dtype=float))[0]:
-        out.append(Finding("warning", "data.constant_sales",
-                           f"{source}: 'sales' has the same value in every week; there is "
-                           "nothing for media to explain", "check the sales column", "data"))
+                out.append(
+                    Finding(
+                        "warning",
+                        "data.constant_control",
+                        f"{source}: control '{col}' has the same value in every week; "
+                        "it carries no information",
+                        "drop the column",
+                        "data",
+                    )
+                )
+    if "sales" in frame.columns and constant_columns(frame[["sales"]].to_numpy(dtype=float))[0]:
+        out.append(
+            Finding(
+                "warning",
+                "data.constant_sales",
+                f"{source}: 'sales' has the same value in every week; there is "
+                "nothing for media to explain",
+                "check the sales column",
+                "data",
+            )
+        )
     return out
 
 
@@ -176,7 +223,13 @@ def lift_findings(frame: pd.DataFrame, rows: np.ndarray | None, source: str) -> 
     if not len(same):
         return []
     listed = ", ".join(str(int(rows[i])) for i in same[:5]) + (" ..." if len(same) > 5 else "")
-    return [Finding("warning", "data.lift_one_day",
-                    f"{source}: {len(same)} lift test(s) last a single day (start = end; rows "
-                    f"{listed}); the panel is weekly, so each is compared with its whole week",
-                    "check start and end (end is the test's last day, inclusive)", "data")]
+    return [
+        Finding(
+            "warning",
+            "data.lift_one_day",
+            f"{source}: {len(same)} lift test(s) last a single day (start = end; rows "
+            f"{listed}); the panel is weekly, so each is compared with its whole week",
+            "check start and end (end is the test's last day, inclusive)",
+            "data",
+        )
+    ]

@@ -93,8 +93,14 @@ class ColumnChecker:
         self.notes: dict[str, int] = {}  # counted in the row accounting (e.g. epoch units)
         self.n = len(raw)
 
-    def add(self, reason: str, column: str | None, mask: np.ndarray,
-            what: Callable[[int], str], fix: str | Callable[[int], str] = "") -> None:
+    def add(
+        self,
+        reason: str,
+        column: str | None,
+        mask: np.ndarray,
+        what: Callable[[int], str],
+        fix: str | Callable[[int], str] = "",
+    ) -> None:
         mask = np.asarray(mask, dtype=bool)
         if mask.any():
             self.issues.append(Issue(reason, column, mask, what, fix))
@@ -107,24 +113,38 @@ class ColumnChecker:
         t = _text(self.raw[col])
         blank = is_blank(t)
         if required:
-            self.add("missing_value", col, blank, lambda i: f"{label} is empty",
-                     f"fill in the {label} or remove the row")
+            self.add(
+                "missing_value",
+                col,
+                blank,
+                lambda i: f"{label} is empty",
+                f"fill in the {label} or remove the row",
+            )
         return t.where(~blank)
 
     def choices(self, col: str, allowed: tuple[str, ...]) -> pd.Series:
         t = _text(self.raw[col]).str.lower()
         blank = is_blank(t)
         bad = ~blank & ~t.isin(allowed).to_numpy(dtype=bool)
-        self.add("invalid_value", col, bad, lambda i: f"value {self.val(col, i)} is not allowed",
-                 f"use one of {', '.join(allowed)} (or leave it empty)")
+        self.add(
+            "invalid_value",
+            col,
+            bad,
+            lambda i: f"value {self.val(col, i)} is not allowed",
+            f"use one of {', '.join(allowed)} (or leave it empty)",
+        )
         return t.where(~blank)
 
     def numbers(self, col: str, kind: C.Kind, required: bool) -> pd.Series:
         s = self.raw[col]
         if pd.api.types.is_bool_dtype(s):
-            self.add("not_a_number", col, np.ones(self.n, bool),
-                     lambda i: f"value {self.val(col, i)} is true/false, not a number",
-                     "write numbers")
+            self.add(
+                "not_a_number",
+                col,
+                np.ones(self.n, bool),
+                lambda i: f"value {self.val(col, i)} is true/false, not a number",
+                "write numbers",
+            )
             return pd.Series(np.nan, index=s.index)
         if is_text(s):
             t = s.astype("str").str.strip()
@@ -132,38 +152,68 @@ class ColumnChecker:
             v = pd.to_numeric(t.where(~blank), errors="coerce").astype("float64")
             nan_word = t.str.lower().isin(_NAN_WORDS).to_numpy(dtype=bool)
             notnum = ~blank & ~nan_word & np.isnan(v.to_numpy())
-            self.add("not_a_number", col, notnum,
-                     lambda i: f"value {self.val(col, i)} is not a number",
-                     lambda i: _number_fix(str(t.iloc[i])))
+            self.add(
+                "not_a_number",
+                col,
+                notnum,
+                lambda i: f"value {self.val(col, i)} is not a number",
+                lambda i: _number_fix(str(t.iloc[i])),
+            )
         else:
             v = s.astype("float64")
             blank = np.isnan(v.to_numpy()) & s.isna().to_numpy()
             nan_word = np.isnan(v.to_numpy()) & ~blank
         arr = v.to_numpy()
         if required:
-            self.add("missing_value", col, blank, lambda i: "value is empty",
-                     "fill in a number (0 if there was none) or remove the row")
-            self.add("not_finite", col, nan_word | np.isinf(arr),
-                     lambda i: f"value {self.val(col, i)} is not a finite number",
-                     "replace NaN/inf with a real number")
+            self.add(
+                "missing_value",
+                col,
+                blank,
+                lambda i: "value is empty",
+                "fill in a number (0 if there was none) or remove the row",
+            )
+            self.add(
+                "not_finite",
+                col,
+                nan_word | np.isinf(arr),
+                lambda i: f"value {self.val(col, i)} is not a finite number",
+                "replace NaN/inf with a real number",
+            )
         else:
-            self.add("not_finite", col, np.isinf(arr),
-                     lambda i: f"value {self.val(col, i)} is not a finite number",
-                     "replace inf with a real number or leave the cell empty")
+            self.add(
+                "not_finite",
+                col,
+                np.isinf(arr),
+                lambda i: f"value {self.val(col, i)} is not a finite number",
+                "replace inf with a real number or leave the cell empty",
+            )
         with np.errstate(invalid="ignore"):
             if kind in (C.Kind.AMOUNT, C.Kind.COUNT):
-                self.add("negative", col, arr < 0,
-                         lambda i: f"value {self.val(col, i)} is negative",
-                         "amounts and counts must be 0 or more; correct or remove the row")
+                self.add(
+                    "negative",
+                    col,
+                    arr < 0,
+                    lambda i: f"value {self.val(col, i)} is negative",
+                    "amounts and counts must be 0 or more; correct or remove the row",
+                )
             elif kind is C.Kind.POSITIVE:
-                self.add("not_positive", col, arr <= 0,
-                         lambda i: f"value {self.val(col, i)} is not greater than 0",
-                         f"'{col}' must be a number greater than 0")
-            self.add("too_large", col, np.isfinite(arr) & (np.abs(arr) > LARGEST),
-                     lambda i: f"value {self.val(col, i)} is implausibly large (more than "
-                               f"{LARGEST:.0e} in absolute value; sums of such values overflow)",
-                     "correct the value (a typo or a placeholder such as 9.99e+307?) or "
-                     "remove the row")
+                self.add(
+                    "not_positive",
+                    col,
+                    arr <= 0,
+                    lambda i: f"value {self.val(col, i)} is not greater than 0",
+                    f"'{col}' must be a number greater than 0",
+                )
+            self.add(
+                "too_large",
+                col,
+                np.isfinite(arr) & (np.abs(arr) > LARGEST),
+                lambda i: (
+                    f"value {self.val(col, i)} is implausibly large (more than "
+                    f"{LARGEST:.0e} in absolute value; sums of such values overflow)"
+                ),
+                "correct the value (a typo or a placeholder such as 9.99e+307?) or remove the row",
+            )
         return pd.Series(np.where(np.isinf(arr), np.nan, arr), index=s.index, dtype="float64")
 
     def timestamps(self, col: str, required: bool) -> pd.Series:
@@ -172,8 +222,13 @@ class ColumnChecker:
             ts = s if s.dt.tz is not None else self._localize(s, col)
             out = ts.dt.tz_convert("UTC")
             if required:
-                self.add("missing_value", col, s.isna().to_numpy(), lambda i: "timestamp is empty",
-                         "fill in the timestamp or remove the row")
+                self.add(
+                    "missing_value",
+                    col,
+                    s.isna().to_numpy(),
+                    lambda i: "timestamp is empty",
+                    "fill in the timestamp or remove the row",
+                )
             out = out.astype(TS_UNIT)
             self._in_range(col, out.dt.tz_localize(None), "timestamp")
             return out
@@ -182,8 +237,9 @@ class ColumnChecker:
         epoch = _regex(t, _EPOCH)  # Unix epoch s / ms / us (UTC), counted by unit
         has_off = _regex(t, _HAS_OFFSET.pattern) | epoch
         naive_idx = ~blank & ~has_off
-        aware = pd.to_datetime(t.where(has_off & ~epoch), format="ISO8601", utc=True,
-                               errors="coerce")
+        aware = pd.to_datetime(
+            t.where(has_off & ~epoch), format="ISO8601", utc=True, errors="coerce"
+        )
         naive = pd.to_datetime(t.where(naive_idx), format="ISO8601", errors="coerce")
         if naive.dt.tz is not None:  # e.g. " UTC" suffixes parsed as aware
             naive = naive.dt.tz_convert("UTC").dt.tz_localize(None)
@@ -192,10 +248,20 @@ class ColumnChecker:
         if epoch.any():
             out = out.where(~epoch, self._epoch(col, t, epoch))
         if required:
-            self.add("missing_value", col, blank, lambda i: "timestamp is empty",
-                     "fill in the timestamp or remove the row")
-        self.add("bad_timestamp", col, ~blank & out.isna().to_numpy(),
-                 lambda i: f"value {self.val(col, i)} is not a timestamp", _ISO_TS)
+            self.add(
+                "missing_value",
+                col,
+                blank,
+                lambda i: "timestamp is empty",
+                "fill in the timestamp or remove the row",
+            )
+        self.add(
+            "bad_timestamp",
+            col,
+            ~blank & out.isna().to_numpy(),
+            lambda i: f"value {self.val(col, i)} is not a timestamp",
+            _ISO_TS,
+        )
         self._mixed_zones(col, t, has_off, naive_idx)
         self._in_range(col, out.dt.tz_localize(None), "timestamp")
         return out
@@ -210,9 +276,16 @@ class ColumnChecker:
             k = int((epoch & (n == digits)).sum())
             if k:
                 self.notes[f"epoch_{unit}"] = self.notes.get(f"epoch_{unit}", 0) + k
-                self.findings.append(Finding(
-                    "info", "data.epoch_timestamps", f"{self.source}: {k} values in '{col}' "
-                    f"are Unix epoch {unit} (UTC) and were read as such", "", "data"))
+                self.findings.append(
+                    Finding(
+                        "info",
+                        "data.epoch_timestamps",
+                        f"{self.source}: {k} values in '{col}' "
+                        f"are Unix epoch {unit} (UTC) and were read as such",
+                        "",
+                        "data",
+                    )
+                )
         ts = pd.to_datetime(pd.Series(us, index=t.index), unit="us", utc=True)
         return ts.astype(TS_UNIT)
 
@@ -223,44 +296,69 @@ class ColumnChecker:
         ok = ~np.isnat(v)
         early = ok & (v < EARLIEST.to_datetime64())
         late = ok & (v > (now + pd.Timedelta(days=1)).to_datetime64())
-        self.add("implausible_date", col, early,
-                 lambda i: f"{what} {self.val(col, i)} is before {EARLIEST.year} (a placeholder "
-                           "such as 1900-01-01 or 1970-01-01, or a typo?)",
-                 "correct the date or remove the row")
-        self.add("future_date", col, late,
-                 lambda i: f"{what} {self.val(col, i)} is in the future (after "
-                           f"{now.date()})", "correct the date (a placeholder such as 9999-12-31, "
-                           "a wrong year or a day/month swap?) or remove the row")
+        self.add(
+            "implausible_date",
+            col,
+            early,
+            lambda i: (
+                f"{what} {self.val(col, i)} is before {EARLIEST.year} (a placeholder "
+                "such as 1900-01-01 or 1970-01-01, or a typo?)"
+            ),
+            "correct the date or remove the row",
+        )
+        self.add(
+            "future_date",
+            col,
+            late,
+            lambda i: f"{what} {self.val(col, i)} is in the future (after {now.date()})",
+            "correct the date (a placeholder such as 9999-12-31, "
+            "a wrong year or a day/month swap?) or remove the row",
+        )
 
     def _localize(self, s: pd.Series, col: str) -> pd.Series:
         if self.tz == "UTC":
             return s.dt.tz_localize("UTC")
         out = s.dt.tz_localize(self.tz, ambiguous="NaT", nonexistent="shift_forward")
-        self.add("ambiguous_time", col, (out.isna() & s.notna()).to_numpy(),
-                 lambda i: f"local time {self.val(col, i)} happens twice in {self.tz} "
-                           "(clocks go back)", "write the timestamp with its offset, e.g. +01:00")
+        self.add(
+            "ambiguous_time",
+            col,
+            (out.isna() & s.notna()).to_numpy(),
+            lambda i: f"local time {self.val(col, i)} happens twice in {self.tz} (clocks go back)",
+            "write the timestamp with its offset, e.g. +01:00",
+        )
         return out
 
-    def _mixed_zones(self, col: str, t: pd.Series, has_off: np.ndarray,
-                     naive: np.ndarray) -> None:
+    def _mixed_zones(self, col: str, t: pd.Series, has_off: np.ndarray, naive: np.ndarray) -> None:
         n_off, n_naive = int(has_off.sum()), int(naive.sum())
         if n_off and n_naive:
             minority = has_off if n_off < n_naive else naive
             example = int(np.flatnonzero(~minority & (has_off | naive))[0])
             kind = "has a time-zone offset" if n_off < n_naive else "has no time-zone offset"
-            self.add("mixed_timezone", col, minority,
-                     lambda i: f"timestamp {self.val(col, i)} {kind}, unlike "
-                               f"{max(n_off, n_naive)} other rows (e.g. row "
-                               f"{self.rows[example]}: {self.val(col, example)})",
-                     "export every timestamp the same way, all with an offset (UTC preferred) "
-                     "or all without")
+            self.add(
+                "mixed_timezone",
+                col,
+                minority,
+                lambda i: (
+                    f"timestamp {self.val(col, i)} {kind}, unlike "
+                    f"{max(n_off, n_naive)} other rows (e.g. row "
+                    f"{self.rows[example]}: {self.val(col, example)})"
+                ),
+                "export every timestamp the same way, all with an offset (UTC preferred) "
+                "or all without",
+            )
             return
         if not n_off:
             if n_naive:
-                self.findings.append(Finding(
-                    "info", "data.naive_timestamps",
-                    f"{self.source}: timestamps in '{col}' have no time zone; read as {self.tz}",
-                    "pass tz=... (--tz) if they are local times of another zone", "data"))
+                self.findings.append(
+                    Finding(
+                        "info",
+                        "data.naive_timestamps",
+                        f"{self.source}: timestamps in '{col}' have no time zone; "
+                        f"read as {self.tz}",
+                        "pass tz=... (--tz) if they are local times of another zone",
+                        "data",
+                    )
+                )
             return
         minutes = _offset_minutes(t, has_off)
         counts = pd.Series(minutes[has_off]).value_counts()
@@ -270,14 +368,27 @@ class ColumnChecker:
             partner = next(int(m) for m in counts.index if int(m) != main and int(m) in ok)
             ok = {main, partner}
         bad = has_off & ~np.isin(minutes, list(ok))
-        self.add("mixed_timezone", col, bad,
-                 lambda i: f"timestamp {self.val(col, i)} has offset {_fmt_offset(minutes[i])} "
-                           f"but most rows use {_fmt_offset(main)}",
-                 "export all timestamps in one time zone (UTC preferred)")
+        self.add(
+            "mixed_timezone",
+            col,
+            bad,
+            lambda i: (
+                f"timestamp {self.val(col, i)} has offset {_fmt_offset(minutes[i])} "
+                f"but most rows use {_fmt_offset(main)}"
+            ),
+            "export all timestamps in one time zone (UTC preferred)",
+        )
         if len(ok) > 1 or main != 0:
-            self.findings.append(Finding(
-                "info", "data.offsets", f"{self.source}: timestamps in '{col}' carry offsets "
-                f"{', '.join(_fmt_offset(m) for m in sorted(ok))}; converted to UTC", "", "data"))
+            self.findings.append(
+                Finding(
+                    "info",
+                    "data.offsets",
+                    f"{self.source}: timestamps in '{col}' carry offsets "
+                    f"{', '.join(_fmt_offset(m) for m in sorted(ok))}; converted to UTC",
+                    "",
+                    "data",
+                )
+            )
 
     def dates(self, col: str, required: bool) -> pd.Series:
         s = self.raw[col]
@@ -290,11 +401,21 @@ class ColumnChecker:
             d = pd.to_datetime(t.where(~blank), format="ISO8601", errors="coerce", utc=False)
             if getattr(d.dt, "tz", None) is not None:
                 d = d.dt.tz_localize(None)
-            self.add("bad_date", col, ~blank & d.isna().to_numpy(),
-                     lambda i: f"value {self.val(col, i)} is not a date", _ISO_DATE)
+            self.add(
+                "bad_date",
+                col,
+                ~blank & d.isna().to_numpy(),
+                lambda i: f"value {self.val(col, i)} is not a date",
+                _ISO_DATE,
+            )
         if required:
-            self.add("missing_value", col, blank, lambda i: "date is empty",
-                     "fill in the date or remove the row")
+            self.add(
+                "missing_value",
+                col,
+                blank,
+                lambda i: "date is empty",
+                "fill in the date or remove the row",
+            )
         out = d.dt.normalize().astype(DATE_UNIT)
         self._in_range(col, out, "date")
         return out
@@ -304,35 +425,56 @@ class ColumnChecker:
         blank = is_blank(t)
         core = sep.strip() or sep
         c = re.escape(core)
-        self.add("empty_path", col, blank, lambda i: "path is empty",
-                 "remove the row or fill in its channels")
+        self.add(
+            "empty_path",
+            col,
+            blank,
+            lambda i: "path is empty",
+            "remove the row or fill in its channels",
+        )
         empty_step = _regex(t, rf"^\s*{c}|{c}\s*{c}|{c}\s*$")
-        self.add("empty_step", col, empty_step & ~blank,
-                 lambda i: f"path {self.val(col, i)} has an empty step (two separators "
-                           f"{core!r} in a row, or one at an end)",
-                 "remove the empty step; every step must name a channel")
+        self.add(
+            "empty_step",
+            col,
+            empty_step & ~blank,
+            lambda i: (
+                f"path {self.val(col, i)} has an empty step (two separators "
+                f"{core!r} in a row, or one at an end)"
+            ),
+            "remove the empty step; every step must name a channel",
+        )
         if core != PATH_SEP.strip():  # the canonical separator inside a step would split it
             clash = _regex(t, r"\s>\s")
-            self.add("separator_in_channel", col, clash & ~blank,
-                     lambda i: f"path {self.val(col, i)} has a step containing ' > ', which is "
-                               "the separator paths are rewritten with",
-                     "rename that channel (no ' > ' inside channel names)")
+            self.add(
+                "separator_in_channel",
+                col,
+                clash & ~blank,
+                lambda i: (
+                    f"path {self.val(col, i)} has a step containing ' > ', which is "
+                    "the separator paths are rewritten with"
+                ),
+                "rename that channel (no ' > ' inside channel names)",
+            )
         pattern = r"\s*" + c + r"\s*" if sep.strip() else c + "+"
         return _regex_replace(t, pattern, PATH_SEP).where(~blank)
 
 
-DECIMAL_COMMA_FIX = ("the values use decimal commas: write 1234.5 (save the file with '.' as "
-                     "the decimal mark, e.g. a CSV export in English number format)")
+DECIMAL_COMMA_FIX = (
+    "the values use decimal commas: write 1234.5 (save the file with '.' as "
+    "the decimal mark, e.g. a CSV export in English number format)"
+)
 
 
 def _number_fix(text: str) -> str:
-    if re.fullmatch(r"[-+]?\d+,\d{1,2}", text) or re.fullmatch(r"[-+]?\d{1,3}(\.\d{3})+,\d+",
-                                                              text):
+    if re.fullmatch(r"[-+]?\d+,\d{1,2}", text) or re.fullmatch(r"[-+]?\d{1,3}(\.\d{3})+,\d+", text):
         return DECIMAL_COMMA_FIX
     if re.fullmatch(r"[-+]?\d{1,3}([,.' ]\d{3})+([.,]\d+)?", text) or re.fullmatch(
-            r"[-+]?\d+,\d+", text):
-        return ("write plain numbers with '.' as the decimal mark and no thousands "
-                "separators, e.g. 1234.50")
+        r"[-+]?\d+,\d+", text
+    ):
+        return (
+            "write plain numbers with '.' as the decimal mark and no thousands "
+            "separators, e.g. 1234.50"
+        )
     if re.search(r"[$€£¥%]", text):
         return "write plain numbers without currency or percent signs, e.g. 1234.50"
     return "write a plain number such as 12.50"

@@ -33,8 +33,12 @@ from attribution.errors import InputError, UsageError
 from attribution.findings import Finding
 
 KINDS: dict[str, C.Contract] = {
-    "touchpoints": C.TOUCHPOINTS, "conversions": C.CONVERSIONS, "id-map": C.ID_MAP,
-    "paths": C.PATHS, "media": C.MEDIA, "lift-tests": C.LIFT_TESTS,
+    "touchpoints": C.TOUCHPOINTS,
+    "conversions": C.CONVERSIONS,
+    "id-map": C.ID_MAP,
+    "paths": C.PATHS,
+    "media": C.MEDIA,
+    "lift-tests": C.LIFT_TESTS,
 }
 
 
@@ -46,7 +50,6 @@ def contract_for(kind: str | C.Contract) -> C.Contract:
     if found is None:
         raise ValueError(f"unknown input kind {kind!r}; one of {', '.join(KINDS)}")
     return found
-
 
 
 def _parse(ck: ColumnChecker, contract: C.Contract, sep: str) -> dict[str, pd.Series]:
@@ -82,12 +85,17 @@ def _parse(ck: ColumnChecker, contract: C.Contract, sep: str) -> dict[str, pd.Se
                 if nonblank.any() and pd.to_numeric(t[nonblank], errors="coerce").isna().all():
                     j = int(np.flatnonzero(nonblank)[0])
                     commas = t[nonblank].str.fullmatch(r"[-+]?[0-9.' ]*[0-9],[0-9]+").all()
-                    raise InputError(f"column '{name}' holds text ({ck.val(name, j)}), but every "
-                                     "column other than date and geo must be numeric",
-                                     fix=DECIMAL_COMMA_FIX if commas else
-                                     "remove the column or encode it as numbers (e.g. 0/1)",
-                                     file=ck.source, row=int(ck.rows[j]), column=name,
-                                     reason="not_numeric_column")
+                    raise InputError(
+                        f"column '{name}' holds text ({ck.val(name, j)}), but every "
+                        "column other than date and geo must be numeric",
+                        fix=DECIMAL_COMMA_FIX
+                        if commas
+                        else "remove the column or encode it as numbers (e.g. 0/1)",
+                        file=ck.source,
+                        row=int(ck.rows[j]),
+                        column=name,
+                        reason="not_numeric_column",
+                    )
             paid = lower.startswith((C.SPEND_PREFIX, C.ACTIVITY_PREFIX, C.IMPRESSIONS_PREFIX))
             clean[name] = ck.numbers(name, C.Kind.AMOUNT if paid else C.Kind.NUMBER, True)
         elif is_text(s):
@@ -102,8 +110,7 @@ def _parse(ck: ColumnChecker, contract: C.Contract, sep: str) -> dict[str, pd.Se
     return clean
 
 
-def _duplicated(frame: pd.DataFrame, subset: list[str] | None,
-                keep: str | bool) -> np.ndarray:
+def _duplicated(frame: pd.DataFrame, subset: list[str] | None, keep: str | bool) -> np.ndarray:
     """``DataFrame.duplicated`` made fast: hash rows, then compare exactly only hash twins."""
     cols = frame if subset is None else frame[subset]
     if len(cols) == 0:
@@ -116,13 +123,18 @@ def _duplicated(frame: pd.DataFrame, subset: list[str] | None,
     return out
 
 
-_KEY_REASON = {"conversions": "duplicate_order_id", "id-map": "conflicting_id",
-               "path table": "duplicate_path", "media panel": "duplicate_week",
-               "lift tests": "duplicate_test"}
+_KEY_REASON = {
+    "conversions": "duplicate_order_id",
+    "id-map": "conflicting_id",
+    "path table": "duplicate_path",
+    "media panel": "duplicate_week",
+    "lift tests": "duplicate_test",
+}
 
 
-def _key_checks(ck: ColumnChecker, contract: C.Contract, clean: pd.DataFrame,
-                valid: np.ndarray) -> None:
+def _key_checks(
+    ck: ColumnChecker, contract: C.Contract, clean: pd.DataFrame, valid: np.ndarray
+) -> None:
     """Exact duplicate rows (later copies) and duplicate keys (all copies) among valid rows."""
     idx = np.flatnonzero(valid)
     dup = _duplicated(clean.iloc[idx], None, "first")
@@ -133,8 +145,13 @@ def _key_checks(ck: ColumnChecker, contract: C.Contract, clean: pd.DataFrame,
         same = (clean.iloc[idx] == clean.iloc[i]) | (clean.iloc[idx].isna() & clean.iloc[i].isna())
         return int(ck.rows[idx[np.flatnonzero(same.all(axis=1).to_numpy())[0]]])
 
-    ck.add("duplicate_row", None, mask, lambda i: f"row repeats row {first_copy(i)} exactly",
-           "remove the duplicate row")
+    ck.add(
+        "duplicate_row",
+        None,
+        mask,
+        lambda i: f"row repeats row {first_copy(i)} exactly",
+        "remove the duplicate row",
+    )
     key = [k for k in contract.key if k in clean.columns]
     if contract.name == "id-map":
         key = ["id"]
@@ -155,30 +172,37 @@ def _key_checks(ck: ColumnChecker, contract: C.Contract, clean: pd.DataFrame,
     def other(i: int) -> int:
         same = (clean.iloc[rest][key] == clean.iloc[i][key]).all(axis=1).to_numpy()
         if contract.name == "id-map":
-            same = same & (clean.iloc[rest]["customer_id"]
-                           != clean["customer_id"].iloc[i]).to_numpy()
+            same = (
+                same & (clean.iloc[rest]["customer_id"] != clean["customer_id"].iloc[i]).to_numpy()
+            )
         rows = [int(ck.rows[j]) for j in rest[same] if j != i]
         return rows[0]
 
     def what(i: int) -> str:
         vals = ", ".join(f"{k}={show(clean[k].iloc[i])}" for k in key)
         if contract.name == "id-map":
-            return (f"id {show(clean['id'].iloc[i])} is mapped to customer "
-                    f"{show(clean['customer_id'].iloc[i])} here and to another customer in "
-                    f"row {other(i)}")
+            return (
+                f"id {show(clean['id'].iloc[i])} is mapped to customer "
+                f"{show(clean['customer_id'].iloc[i])} here and to another customer in "
+                f"row {other(i)}"
+            )
         return f"{vals} also appears in row {other(i)} with different values"
 
-    fixes = {"id-map": "map every id to exactly one customer_id",
-             "media panel": "keep one row per week (and geo); sum or correct the duplicates"}
+    fixes = {
+        "id-map": "map every id to exactly one customer_id",
+        "media panel": "keep one row per week (and geo); sum or correct the duplicates",
+    }
     before = len(ck.issues)
-    ck.add(reason, key[0], kmask, what, fixes.get(contract.name, "keep one row per "
-                                                  + ", ".join(key)))
+    ck.add(
+        reason, key[0], kmask, what, fixes.get(contract.name, "keep one row per " + ", ".join(key))
+    )
     if contract.name == "media panel" and len(ck.issues) > before:
         ck.issues[-1].file_level = True  # a panel cannot lose a week: error even in lenient
 
 
-def sum_duplicate_paths(used: pd.DataFrame, rows: np.ndarray
-                        ) -> tuple[pd.DataFrame, np.ndarray, dict[str, int]]:
+def sum_duplicate_paths(
+    used: pd.DataFrame, rows: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray, dict[str, int]]:
     """Rows of a path table with the same path summed into the first (its row number kept).
 
     Example
@@ -203,8 +227,9 @@ def _check_settings(tz: str, sep: str) -> None:
     try:
         pd.Timestamp("2024-01-01").tz_localize(tz)
     except Exception:
-        raise UsageError(f"unknown time zone {tz!r} (use a name such as 'UTC' or "
-                         "'Europe/Paris')") from None
+        raise UsageError(
+            f"unknown time zone {tz!r} (use a name such as 'UTC' or 'Europe/Paris')"
+        ) from None
     if not sep:
         raise UsageError("the path separator must not be empty")
 
@@ -212,8 +237,9 @@ def _check_settings(tz: str, sep: str) -> None:
 def _error(ck: ColumnChecker, issue: Issue, i: int, names: dict[str, str]) -> InputError:
     fix = issue.fix(i) if callable(issue.fix) else issue.fix
     col = names.get(issue.column, issue.column) if issue.column else None
-    return InputError(issue.what(i), fix=fix, file=ck.source, row=int(ck.rows[i]), column=col,
-                      reason=issue.reason)
+    return InputError(
+        issue.what(i), fix=fix, file=ck.source, row=int(ck.rows[i]), column=col, reason=issue.reason
+    )
 
 
 def _assign(issues: list[Issue], assigned: np.ndarray, first: int = 0) -> None:
@@ -225,17 +251,30 @@ def _assign(issues: list[Issue], assigned: np.ndarray, first: int = 0) -> None:
 
 def _bad_line_error(bad_lines: pd.DataFrame, source: str, n_cols: int) -> InputError:
     row = bad_lines.iloc[0]
-    return InputError(f"row has {int(row['_fields'])} fields but the header has {n_cols} "
-                      f"(line {show(row['_raw'], 60)})",
-                      fix="check the delimiter and quoting: a value that contains the delimiter "
-                          "must be in double quotes", file=source, row=int(row["_row"]),
-                      reason="field_count")
+    return InputError(
+        f"row has {int(row['_fields'])} fields but the header has {n_cols} "
+        f"(line {show(row['_raw'], 60)})",
+        fix="check the delimiter and quoting: a value that contains the delimiter "
+        "must be in double quotes",
+        file=source,
+        row=int(row["_row"]),
+        reason="field_count",
+    )
 
 
-def validate_frame(frame: pd.DataFrame, contract: str | C.Contract, *, source: str = "table",
-                   lenient: bool = False, tz: str = "UTC", sep: str = PATH_SEP,
-                   rename: dict[str, str] | None = None, rows: np.ndarray | None = None,
-                   bad_lines: pd.DataFrame | None = None, blank: int = 0) -> Loaded:
+def validate_frame(
+    frame: pd.DataFrame,
+    contract: str | C.Contract,
+    *,
+    source: str = "table",
+    lenient: bool = False,
+    tz: str = "UTC",
+    sep: str = PATH_SEP,
+    rename: dict[str, str] | None = None,
+    rows: np.ndarray | None = None,
+    bad_lines: pd.DataFrame | None = None,
+    blank: int = 0,
+) -> Loaded:
     """Check a table against its contract and return clean, typed rows with accounting.
 
     Parameters
@@ -272,34 +311,58 @@ def validate_frame(frame: pd.DataFrame, contract: str | C.Contract, *, source: s
     raw.columns = [str(c).strip() for c in raw.columns]
     n = len(raw)
     rows = np.arange(2, n + 2) if rows is None else np.asarray(rows, dtype=np.int64)
-    bad_lines = bad_lines if bad_lines is not None else pd.DataFrame(
-        {"_row": pd.Series(dtype="int64"), "_raw": pd.Series(dtype="str"),
-         "_fields": pd.Series(dtype="int64")})
+    bad_lines = (
+        bad_lines
+        if bad_lines is not None
+        else pd.DataFrame(
+            {
+                "_row": pd.Series(dtype="int64"),
+                "_raw": pd.Series(dtype="str"),
+                "_fields": pd.Series(dtype="int64"),
+            }
+        )
+    )
     raw, names = resolve_columns(raw, contract, source, rename)
     ck = ColumnChecker(raw, source, rows, tz)
     clean = pd.DataFrame(_parse(ck, contract, sep))
     if contract.name == "lift tests":
         with np.errstate(invalid="ignore"):
-            ck.add("end_before_start", "end", (clean["end"] < clean["start"]).to_numpy(bool),
-                   lambda i: f"end {show(clean['end'].iloc[i].date())} is before start "
-                             f"{show(clean['start'].iloc[i].date())}",
-                   "swap start and end, or correct the dates")
+            ck.add(
+                "end_before_start",
+                "end",
+                (clean["end"] < clean["start"]).to_numpy(bool),
+                lambda i: (
+                    f"end {show(clean['end'].iloc[i].date())} is before start "
+                    f"{show(clean['start'].iloc[i].date())}"
+                ),
+                "swap start and end, or correct the dates",
+            )
         if "measured_until" in clean.columns:
             with np.errstate(invalid="ignore"):
-                ck.add("measured_before_end", "measured_until",
-                       (clean["measured_until"] < clean["end"]).to_numpy(bool),
-                       lambda i: f"measured_until {show(clean['measured_until'].iloc[i].date())}"
-                                 f" is before the test's end {show(clean['end'].iloc[i].date())}",
-                       "leave measured_until empty (outcome measured over the test window) "
-                       "or give the last day the outcome was measured, on or after end")
+                ck.add(
+                    "measured_before_end",
+                    "measured_until",
+                    (clean["measured_until"] < clean["end"]).to_numpy(bool),
+                    lambda i: (
+                        f"measured_until {show(clean['measured_until'].iloc[i].date())}"
+                        f" is before the test's end {show(clean['end'].iloc[i].date())}"
+                    ),
+                    "leave measured_until empty (outcome measured over the test window) "
+                    "or give the last day the outcome was measured, on or after end",
+                )
     if contract.name == "media panel":
-        chans = [c for c in clean.columns if c.lower().startswith((C.SPEND_PREFIX,
-                                                                   C.ACTIVITY_PREFIX))]
+        chans = [
+            c for c in clean.columns if c.lower().startswith((C.SPEND_PREFIX, C.ACTIVITY_PREFIX))
+        ]
         if not chans:
-            raise InputError("has no channel columns (spend_<channel> or activity_<channel>)",
-                             fix="name each media column spend_<channel> (money) or "
-                                 "activity_<channel> (posts, impressions ...)", file=source,
-                             row=1, reason="no_channels")
+            raise InputError(
+                "has no channel columns (spend_<channel> or activity_<channel>)",
+                fix="name each media column spend_<channel> (money) or "
+                "activity_<channel> (posts, impressions ...)",
+                file=source,
+                row=1,
+                reason="no_channels",
+            )
         check_impression_columns(clean.columns, source)
     assigned = np.full(n, -1, dtype=np.int64)
     _assign(ck.issues, assigned)
@@ -319,8 +382,7 @@ def validate_frame(frame: pd.DataFrame, contract: str | C.Contract, *, source: s
     used = clean.loc[~bad].reset_index(drop=True)
     used_rows = rows[~bad]
     if contract.name == "media panel":
-        check_panel_weeks(clean, ~bad, rows, source,
-                          lambda j: ck.issues[int(assigned[j])].reason)
+        check_panel_weeks(clean, ~bad, rows, source, lambda j: ck.issues[int(assigned[j])].reason)
         order = [c for c in ("geo", "date") if c in used.columns]
         perm = np.lexsort([used[c].to_numpy() for c in reversed(order)])
         used, used_rows = used.iloc[perm].reset_index(drop=True), used_rows[perm]
@@ -329,20 +391,39 @@ def validate_frame(frame: pd.DataFrame, contract: str | C.Contract, *, source: s
         used, used_rows, summed = sum_duplicate_paths(used, used_rows)
         notes.update(summed)
         if summed:
-            ck.findings.append(Finding(
-                "info", "data.duplicate_paths_summed",
-                f"{source}: {notes['duplicate_paths_summed']} rows repeat an earlier path and "
-                "were added to it (a path table counts journeys; several files, partitions "
-                "or periods add up)", "", "data"))
+            ck.findings.append(
+                Finding(
+                    "info",
+                    "data.duplicate_paths_summed",
+                    f"{source}: {notes['duplicate_paths_summed']} rows repeat an earlier path and "
+                    "were added to it (a path table counts journeys; several files, partitions "
+                    "or periods add up)",
+                    "",
+                    "data",
+                )
+            )
     labels = [(i.reason, names.get(i.column, i.column) if i.column else "") for i in ck.issues]
-    rejected_frame = rejected_rows(raw.rename(columns=names), rows, bad, assigned, labels,
-                                   bad_lines)
+    rejected_frame = rejected_rows(
+        raw.rename(columns=names), rows, bad, assigned, labels, bad_lines
+    )
     counts = rejected_frame[REASON_COL].value_counts()
-    acc = RowAccounting(source=source, read=n + len(bad_lines), used=int((~bad).sum()),
-                        rejected={str(k): int(v) for k, v in counts.items()}, blank=blank,
-                        notes=notes)
+    acc = RowAccounting(
+        source=source,
+        read=n + len(bad_lines),
+        used=int((~bad).sum()),
+        rejected={str(k): int(v) for k, v in counts.items()},
+        blank=blank,
+        notes=notes,
+    )
     if len(rejected_frame):
-        ck.findings.append(Finding(
-            "warning", "data.rejected", f"{acc}", "see the rejected rows file", "data"))
-    return Loaded(frame=used, accounting=acc, rejected_frame=rejected_frame,
-                  contract=contract.name, findings=tuple(ck.findings), rows=used_rows)
+        ck.findings.append(
+            Finding("warning", "data.rejected", f"{acc}", "see the rejected rows file", "data")
+        )
+    return Loaded(
+        frame=used,
+        accounting=acc,
+        rejected_frame=rejected_frame,
+        contract=contract.name,
+        findings=tuple(ck.findings),
+        rows=used_rows,
+    )

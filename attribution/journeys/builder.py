@@ -40,25 +40,43 @@ from attribution.journeys.sources import read_error, resolve_source
 log = logging.getLogger("attribution")
 
 PATH_COLUMNS = ["path", "total_conversions", "total_conversion_value", "total_null"]
-JOURNEY_COLUMNS = ["customer_id", "journey_id", "path", "n_touches", "first_ts", "last_ts",
-                   "converted", "value", "conversion_ts", "step_ages"]
+JOURNEY_COLUMNS = [
+    "customer_id",
+    "journey_id",
+    "path",
+    "n_touches",
+    "first_ts",
+    "last_ts",
+    "converted",
+    "value",
+    "conversion_ts",
+    "step_ages",
+]
 #: ``step_ages`` (hours from each path step's touch to the journey's end, one per step) is
 #: a list in Parquet and these numbers joined by ``AGES_SEP`` in CSV
 AGES_SEP = ";"
 
 # raw view -> (contract, {raw column: contract column})
 _RAW = {
-    "j_raw_touch": (TOUCHPOINTS, {"r_cid": "customer_id", "r_ts": "timestamp",
-                                  "r_channel": "channel", "r_campaign": "campaign",
-                                  "r_interaction": "interaction", "r_cost": "cost"}),
-    "j_raw_conv": (CONVERSIONS, {"r_cid": "customer_id", "r_ts": "timestamp",
-                                 "r_value": "value", "r_order": "order_id"}),
+    "j_raw_touch": (
+        TOUCHPOINTS,
+        {
+            "r_cid": "customer_id",
+            "r_ts": "timestamp",
+            "r_channel": "channel",
+            "r_campaign": "campaign",
+            "r_interaction": "interaction",
+            "r_cost": "cost",
+        },
+    ),
+    "j_raw_conv": (
+        CONVERSIONS,
+        {"r_cid": "customer_id", "r_ts": "timestamp", "r_value": "value", "r_order": "order_id"},
+    ),
     "j_raw_idmap": (ID_MAP, {"r_id": "id", "r_cid": "customer_id"}),
 }
-_MAP_TABLE = {"j_raw_touch": "touchpoints", "j_raw_conv": "conversions",
-              "j_raw_idmap": "id_map"}
-_CHECKED = {"j_raw_touch": "j_chk_touch", "j_raw_conv": "j_chk_conv",
-            "j_raw_idmap": "j_chk_idmap"}
+_MAP_TABLE = {"j_raw_touch": "touchpoints", "j_raw_conv": "conversions", "j_raw_idmap": "id_map"}
+_CHECKED = {"j_raw_touch": "j_chk_touch", "j_raw_conv": "j_chk_conv", "j_raw_idmap": "j_chk_idmap"}
 
 
 @dataclass(frozen=True)
@@ -92,16 +110,18 @@ class JourneyResult:
         """A few lines for logs and notebooks."""
         a = self.accounting
         t, c, j = a["touchpoints"], a["conversions"], a["journeys"]
-        return "\n".join([
-            f"journeys ({self.engine}): {j['total']} journeys, {j['converting']} converting, "
-            f"{j['null']} null, {len(self.paths)} distinct paths",
-            f"touchpoints: read {t['read']} = used {t['used']} + rejected "
-            f"{sum(t['rejected'].values())} + excluded impressions {t['excluded_impressions']}"
-            f" (collapsed repeats {t['collapsed']})",
-            f"conversions: read {c['read']} = used {c['used']} + rejected "
-            f"{sum(c['rejected'].values())}; without any touch ({NO_TOUCH_PATH}): "
-            f"{c['without_touch']}",
-        ])
+        return "\n".join(
+            [
+                f"journeys ({self.engine}): {j['total']} journeys, {j['converting']} converting, "
+                f"{j['null']} null, {len(self.paths)} distinct paths",
+                f"touchpoints: read {t['read']} = used {t['used']} + rejected "
+                f"{sum(t['rejected'].values())} + excluded impressions {t['excluded_impressions']}"
+                f" (collapsed repeats {t['collapsed']})",
+                f"conversions: read {c['read']} = used {c['used']} + rejected "
+                f"{sum(c['rejected'].values())}; without any touch ({NO_TOUCH_PATH}): "
+                f"{c['without_touch']}",
+            ]
+        )
 
     def _repr_html_(self) -> str:
         lines = "".join(f"<li>{html.escape(s)}</li>" for s in self.summary().splitlines())
@@ -136,12 +156,21 @@ class JourneyBuilder:
     ['path', 'total_conversions']
     """
 
-    def __init__(self, options: JourneyOptions | None = None, *, engine: str = "duckdb",
-                 memory_limit: str | None = "5GB", threads: int | None = None,
-                 spark_master: str | None = None, spark_conf: Mapping[str, str] | None = None,
-                 spark_session: Any = None, channel_map: Any = None,
-                 columns: Mapping[str, Mapping[str, str]] | None = None,
-                 max_reject_share: float = 1.0, **settings: Any) -> None:
+    def __init__(
+        self,
+        options: JourneyOptions | None = None,
+        *,
+        engine: str = "duckdb",
+        memory_limit: str | None = "5GB",
+        threads: int | None = None,
+        spark_master: str | None = None,
+        spark_conf: Mapping[str, str] | None = None,
+        spark_session: Any = None,
+        channel_map: Any = None,
+        columns: Mapping[str, Mapping[str, str]] | None = None,
+        max_reject_share: float = 1.0,
+        **settings: Any,
+    ) -> None:
         if engine not in ENGINES:
             raise UsageError(f"engine must be one of {', '.join(ENGINES)}, got '{engine}'")
         self.options = options if options is not None else JourneyOptions(**settings)
@@ -159,13 +188,22 @@ class JourneyBuilder:
     def _runner(self) -> Any:
         if self.engine == "spark":
             from attribution.journeys.spark_engine import SparkRunner
+
             return SparkRunner(self.spark_master, self.spark_conf, self.spark_session)
         from attribution.journeys.duckdb_engine import DuckDBRunner
+
         return DuckDBRunner(self.memory_limit, self.threads)
 
-    def fit(self, touchpoints: Source, conversions: Source, id_map: Source | None = None, *,
-            journeys_out: str | Path | None = None, keep_journeys: bool = False,
-            segments: SegmentRequest | None = None) -> JourneyResult:
+    def fit(
+        self,
+        touchpoints: Source,
+        conversions: Source,
+        id_map: Source | None = None,
+        *,
+        journeys_out: str | Path | None = None,
+        keep_journeys: bool = False,
+        segments: SegmentRequest | None = None,
+    ) -> JourneyResult:
         """Build the journeys.
 
         Parameters
@@ -185,15 +223,19 @@ class JourneyBuilder:
         """
         t0 = time.perf_counter()
         inputs = Inputs(touchpoints, conversions, id_map)
-        for what, src in (("touchpoints", touchpoints), ("conversions", conversions),
-                          ("id-map", id_map)):
+        for what, src in (
+            ("touchpoints", touchpoints),
+            ("conversions", conversions),
+            ("id-map", id_map),
+        ):
             if src is not None and not isinstance(src, pd.DataFrame):
                 resolve_source(src, what, self.engine)  # bad sources fail before an engine starts
         runner = self._runner()
         with tempfile.TemporaryDirectory(prefix="attribution-journeys-") as tmp:
             try:
-                return self._fit(runner, inputs, Path(tmp), journeys_out, keep_journeys, t0,
-                                 segments)
+                return self._fit(
+                    runner, inputs, Path(tmp), journeys_out, keep_journeys, t0, segments
+                )
             finally:
                 runner.close()
 
@@ -220,23 +262,34 @@ class JourneyBuilder:
                 raise
             raise read_error(source, contract.name, self.engine, exc) from None
         user = dict(self.columns.get(_MAP_TABLE[view], {}))
-        _check_columns(contract, [next((k for k, v in user.items() if v == c), c)
-                                  for c in cols], name)
-        select = {raw: (user.get(c, c) if user.get(c, c) in cols else None)
-                  for raw, c in mapping.items()}
+        _check_columns(
+            contract, [next((k for k, v in user.items() if v == c), c) for c in cols], name
+        )
+        select = {
+            raw: (user.get(c, c) if user.get(c, c) in cols else None) for raw, c in mapping.items()
+        }
         mapped = view == "j_raw_touch" and self.channel_map is not None
         runner.create_raw(view + "_src" if mapped else view, files, fmt, select)
         if mapped:
             self.channel_changes = map_channels(runner, self.channel_map, view)
         return files if len(files) > 1 else [name], name
 
-    def _fit(self, runner: Any, inputs: Inputs, tmp: Path, journeys_out: str | Path | None,
-             keep_journeys: bool, t0: float, segments: SegmentRequest | None = None
-             ) -> JourneyResult:
+    def _fit(
+        self,
+        runner: Any,
+        inputs: Inputs,
+        tmp: Path,
+        journeys_out: str | Path | None,
+        keep_journeys: bool,
+        t0: float,
+        segments: SegmentRequest | None = None,
+    ) -> JourneyResult:
         opts, d = self.options, runner.dialect
         has_map = inputs.id_map is not None
-        names = {"j_raw_touch": self._raw(runner, "j_raw_touch", inputs.touchpoints, tmp),
-                 "j_raw_conv": self._raw(runner, "j_raw_conv", inputs.conversions, tmp)}
+        names = {
+            "j_raw_touch": self._raw(runner, "j_raw_touch", inputs.touchpoints, tmp),
+            "j_raw_conv": self._raw(runner, "j_raw_conv", inputs.conversions, tmp),
+        }
         if has_map:
             names["j_raw_idmap"] = self._raw(runner, "j_raw_idmap", inputs.id_map, tmp)
         for name, sql in jd.check_steps(d, has_map):
@@ -244,8 +297,11 @@ class JourneyBuilder:
 
         log.info("checking %s", ", ".join(display for _, display in names.values()))
         prof = runner.fetch(jd.touch_profile_query(opts, d))
-        by = runner.fetch(" UNION ALL ".join(
-            jd.reasons_query(_CHECKED[raw], raw) for raw in names if raw != "j_raw_touch"))
+        by = runner.fetch(
+            " UNION ALL ".join(
+                jd.reasons_query(_CHECKED[raw], raw) for raw in names if raw != "j_raw_touch"
+            )
+        )
         counts: dict[str, dict[str, int]] = {raw: {} for raw in names}
         for src, r, n in zip(by["src"], by["reason"], by["n"], strict=True):
             counts[str(src)]["ok" if pd.isna(r) else str(r)] = int(n)
@@ -265,12 +321,15 @@ class JourneyBuilder:
                     fix=fix + "; or rerun with --lenient to exclude bad rows",
                     file=files[int(bad["_fidx"])] if len(files) > 1 else display,
                     row=runner.exact_row(raw, int(bad["_fidx"]), int(bad["_row"])),
-                    column=col, reason=str(bad["reason"]))
+                    column=col,
+                    reason=str(bad["reason"]),
+                )
         rejected = self._rejected(runner, names) if opts.lenient else None
         for raw, (_files, display) in names.items():  # lenient: not everything rejected
             n_read = sum(counts[raw].values())
-            reject_share_error(display, n_read, n_read - counts[raw].get("ok", 0),
-                               self.max_reject_share)
+            reject_share_error(
+                display, n_read, n_read - counts[raw].get("ok", 0), self.max_reject_share
+            )
 
         good = prof[ok]
         impressions = int(good["n_impr"].sum()) if opts.drop_impressions else 0
@@ -280,8 +339,10 @@ class JourneyBuilder:
         for name, sql in jd.touch_steps(opts, d, has_map, all_valid):
             runner.create_view(name, sql)
         if len(tokens) >= jd.MAX_TOKENS:
-            raise UsageError(f"{len(tokens)} distinct path steps is more than this tool handles "
-                             f"({jd.MAX_TOKENS - 1}); use --granularity channel")
+            raise UsageError(
+                f"{len(tokens)} distinct path steps is more than this tool handles "
+                f"({jd.MAX_TOKENS - 1}); use --granularity channel"
+            )
         runner.create_view("j_tokens", jd.tokens_view(tokens, d))
         for name, sql in jd.journey_steps(opts, d, tokens):
             runner.create_view(name, sql)
@@ -302,14 +363,20 @@ class JourneyBuilder:
         if getattr(self, "channel_changes", None):
             accounting["channel_map"] = dict(self.channel_changes)
         for raw, key in (("j_raw_touch", "touchpoints"), ("j_raw_conv", "conversions")):
-            fmt = timestamp_format(runner.fetch(  # Unix epoch numbers: say which unit
-                f"SELECT CAST(r_ts AS STRING) AS v FROM {raw} LIMIT 1000")["v"])
+            fmt = timestamp_format(
+                runner.fetch(  # Unix epoch numbers: say which unit
+                    f"SELECT CAST(r_ts AS STRING) AS v FROM {raw} LIMIT 1000"
+                )["v"]
+            )
             if fmt:
                 accounting[key]["timestamp_format"] = fmt
         accounting["seconds"] = round(time.perf_counter() - t0, 3)
         accounting["engine"] = self.engine
-        seg = (run_segments(runner, segments, opts, tokens, source, tmp)
-               if segments is not None else None)
+        seg = (
+            run_segments(runner, segments, opts, tokens, source, tmp)
+            if segments is not None
+            else None
+        )
         res = JourneyResult(paths, accounting, opts, self.engine, journeys, rejected, seg)
         for line in res.summary().splitlines():
             log.info("%s", line)
@@ -321,10 +388,13 @@ class JourneyBuilder:
             r = runner.fetch(jd.rejected_query(_CHECKED[raw]))
             if len(r):
                 r.insert(0, "input", _RAW[raw][0].name)
-                r.insert(1, "file", [files[int(i)] if len(files) > 1 else display
-                                     for i in r["_fidx"]])
-                r["row"] = [runner.exact_row(raw, int(f), int(x))
-                            for f, x in zip(r["_fidx"], r["_row"], strict=True)]
+                r.insert(
+                    1, "file", [files[int(i)] if len(files) > 1 else display for i in r["_fidx"]]
+                )
+                r["row"] = [
+                    runner.exact_row(raw, int(f), int(x))
+                    for f, x in zip(r["_fidx"], r["_row"], strict=True)
+                ]
                 frames.append(r[["input", "file", "row", "reason"]])
         if not frames:
             return pd.DataFrame({"input": [], "file": [], "row": [], "reason": []})
@@ -337,7 +407,10 @@ def _check_columns(contract: Contract, cols: list[str], name: str) -> None:
         raise InputError(
             f"required column '{missing[0]}' is missing (found: {', '.join(cols) or 'none'})",
             fix=f"the {contract.name} need columns {', '.join(contract.required)}",
-            file=name, column=missing[0], reason="missing_column")
+            file=name,
+            column=missing[0],
+            reason="missing_column",
+        )
 
 
 def _sorted(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -355,8 +428,9 @@ def _finish_paths(raw: pd.DataFrame) -> pd.DataFrame:
     return out.drop(columns="_n").reset_index(drop=True)
 
 
-def _accounting(counts: dict[str, dict[str, int]], raw_paths: pd.DataFrame,
-                impressions: int, has_map: bool) -> dict[str, Any]:
+def _accounting(
+    counts: dict[str, dict[str, int]], raw_paths: pd.DataFrame, impressions: int, has_map: bool
+) -> dict[str, Any]:
     def part(c: dict[str, int]) -> tuple[int, dict[str, int]]:
         return sum(c.values()), {k: v for k, v in sorted(c.items()) if k != "ok"}
 
@@ -366,18 +440,23 @@ def _accounting(counts: dict[str, dict[str, int]], raw_paths: pd.DataFrame,
     n_conv = int(raw_paths["total_conversions"].sum())
     out: dict[str, Any] = {
         "touchpoints": {
-            "read": t_read, "rejected": t_rej, "excluded_impressions": impressions,
+            "read": t_read,
+            "rejected": t_rej,
+            "excluded_impressions": impressions,
             "used": t_read - sum(t_rej.values()) - impressions,
             "in_paths": int(raw_paths["n_touches"].sum()),
             "collapsed": int(raw_paths["n_collapsed"].sum()),
         },
         "conversions": {
-            "read": c_read, "rejected": c_rej, "used": n_conv,
+            "read": c_read,
+            "rejected": c_rej,
+            "used": n_conv,
             "without_touch": int(none["total_conversions"].sum()),
         },
         "journeys": {
             "total": n_conv + int(raw_paths["total_null"].sum()),
-            "converting": n_conv, "null": int(raw_paths["total_null"].sum()),
+            "converting": n_conv,
+            "null": int(raw_paths["total_null"].sum()),
             "distinct_paths": len(raw_paths),
         },
     }

@@ -76,31 +76,58 @@ INTERACTIONS = ("impression", "click", "visit")
 
 # reason codes -> (column, what is wrong, how to fix it); used for messages and accounting
 REASONS: dict[str, tuple[str, str, str]] = {
-    "missing_customer_id": ("customer_id", "customer_id is empty",
-                            "give every row a customer (or device/cookie) id"),
+    "missing_customer_id": (
+        "customer_id",
+        "customer_id is empty",
+        "give every row a customer (or device/cookie) id",
+    ),
     "missing_id": ("id", "id is empty", "give every id-map row the id to be mapped"),
     "missing_timestamp": ("timestamp", "timestamp is empty", "give every row a date and time"),
-    "bad_timestamp": ("timestamp", "timestamp is not a date/time",
-                      "write timestamps as YYYY-MM-DD HH:MM:SS"),
+    "bad_timestamp": (
+        "timestamp",
+        "timestamp is not a date/time",
+        "write timestamps as YYYY-MM-DD HH:MM:SS",
+    ),
     "missing_channel": ("channel", "channel is empty", "name the channel of every touch"),
-    "bad_interaction": ("interaction", "interaction is not impression, click or visit",
-                        "use impression, click or visit (or leave it empty)"),
+    "bad_interaction": (
+        "interaction",
+        "interaction is not impression, click or visit",
+        "use impression, click or visit (or leave it empty)",
+    ),
     "bad_cost": ("cost", "cost is not a finite number", "write costs as plain numbers"),
     "negative_cost": ("cost", "cost is negative", "costs must be 0 or more"),
     "missing_value": ("value", "value is empty", "give every conversion a value (0 if none)"),
     "bad_value": ("value", "value is not a finite number", "write values as plain numbers"),
-    "too_large": ("value", "value is larger than 1e15 (a typo or a placeholder)",
-                        "correct the value; amounts above 1e15 cannot be summed exactly"),
-    "implausible_date": ("timestamp", "timestamp is before 1990-01-01 (a placeholder "
-                              "such as 1970-01-01, or a typo)", "correct or remove the row"),
-    "future_date": ("timestamp", "timestamp is in the future",
-                         "correct the date; events cannot happen after the data was exported"),
-    "negative_value": ("value", "value is negative",
-                       "values must be 0 or more; remove refunds or net them out"),
-    "duplicate_order_id": ("order_id", "order_id appears more than once",
-                           "remove the duplicate order (each order counts once)"),
-    "duplicate_id": ("id", "id is mapped to two different customers in the id-map",
-                     "map every id to exactly one customer"),
+    "too_large": (
+        "value",
+        "value is larger than 1e15 (a typo or a placeholder)",
+        "correct the value; amounts above 1e15 cannot be summed exactly",
+    ),
+    "implausible_date": (
+        "timestamp",
+        "timestamp is before 1990-01-01 (a placeholder such as 1970-01-01, or a typo)",
+        "correct or remove the row",
+    ),
+    "future_date": (
+        "timestamp",
+        "timestamp is in the future",
+        "correct the date; events cannot happen after the data was exported",
+    ),
+    "negative_value": (
+        "value",
+        "value is negative",
+        "values must be 0 or more; remove refunds or net them out",
+    ),
+    "duplicate_order_id": (
+        "order_id",
+        "order_id appears more than once",
+        "remove the duplicate order (each order counts once)",
+    ),
+    "duplicate_id": (
+        "id",
+        "id is mapped to two different customers in the id-map",
+        "map every id to exactly one customer",
+    ),
 }
 
 
@@ -133,8 +160,10 @@ EPOCH_DIGITS = ((16, 1), (13, 1_000), (10, 1_000_000))
 def _epoch(e: str, matches: Callable[[str, str], str], from_us: str) -> str:
     """CASE: an all-digit value of 10/13/16 digits -> its timestamp (else falls through)."""
     text = f"CAST({e} AS STRING)"
-    return " ".join(f"WHEN {matches(text, f'^[0-9]{{{n}}}$')} THEN "
-                    f"{from_us}(TRY_CAST({text} AS BIGINT) * {k})" for n, k in EPOCH_DIGITS)
+    return " ".join(
+        f"WHEN {matches(text, f'^[0-9]{{{n}}}$')} THEN {from_us}(TRY_CAST({text} AS BIGINT) * {k})"
+        for n, k in EPOCH_DIGITS
+    )
 
 
 def _duck_ts(e: str) -> str:
@@ -142,9 +171,11 @@ def _duck_ts(e: str) -> str:
     # DATE) skip the time-zone conversion; text keeps it (offsets are converted to UTC);
     # integers and all-digit text are Unix epoch seconds, milliseconds or microseconds
     epoch = _epoch(e, lambda t, r: f"regexp_full_match({t}, '{r[1:-1]}')", "make_timestamp")
-    return (f"CASE WHEN typeof({e}) IN ('TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS', "
-            f"'TIMESTAMP_NS', 'DATE') THEN TRY_CAST({e} AS TIMESTAMP) {epoch} "
-            f"ELSE CAST(TRY_CAST({e} AS TIMESTAMPTZ) AS TIMESTAMP) END")
+    return (
+        f"CASE WHEN typeof({e}) IN ('TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS', "
+        f"'TIMESTAMP_NS', 'DATE') THEN TRY_CAST({e} AS TIMESTAMP) {epoch} "
+        f"ELSE CAST(TRY_CAST({e} AS TIMESTAMPTZ) AS TIMESTAMP) END"
+    )
 
 
 def _spark_ts(e: str) -> str:
@@ -157,8 +188,7 @@ def _duck_codes(enc: str, cond: str, mod: int) -> str:
 
 
 def _spark_codes(enc: str, cond: str, mod: int) -> str:
-    return (f"transform(array_sort(collect_list(CASE WHEN {cond} THEN {enc} END)), "
-            f"x -> x % {mod})")
+    return f"transform(array_sort(collect_list(CASE WHEN {cond} THEN {enc} END)), x -> x % {mod})"
 
 
 def _duck_decode(codes: str, items: str, sep: str) -> str:
@@ -166,17 +196,32 @@ def _duck_decode(codes: str, items: str, sep: str) -> str:
 
 
 def _spark_decode(codes: str, items: str, sep: str) -> str:
-    return (f"array_join(transform({codes}, x -> element_at(array({items}), "
-            f"CAST(x + 1 AS INT))), {sep})")
+    return (
+        f"array_join(transform({codes}, x -> element_at(array({items}), "
+        f"CAST(x + 1 AS INT))), {sep})"
+    )
 
 
-DUCKDB = Dialect("duckdb", "CREATE OR REPLACE TEMP VIEW",
-                 _duck_ts, lambda e: f"epoch_us({e})",
-                 lambda e: f"make_timestamp({e})", _duck_codes, _duck_decode, _duck_literal)
-SPARK = Dialect("spark", "CREATE OR REPLACE TEMPORARY VIEW",
-                _spark_ts, lambda e: f"unix_micros({e})",
-                lambda e: f"timestamp_micros({e})", _spark_codes, _spark_decode,
-                _spark_literal)
+DUCKDB = Dialect(
+    "duckdb",
+    "CREATE OR REPLACE TEMP VIEW",
+    _duck_ts,
+    lambda e: f"epoch_us({e})",
+    lambda e: f"make_timestamp({e})",
+    _duck_codes,
+    _duck_decode,
+    _duck_literal,
+)
+SPARK = Dialect(
+    "spark",
+    "CREATE OR REPLACE TEMPORARY VIEW",
+    _spark_ts,
+    lambda e: f"unix_micros({e})",
+    lambda e: f"timestamp_micros({e})",
+    _spark_codes,
+    _spark_decode,
+    _spark_literal,
+)
 
 
 def _text(col: str) -> str:
@@ -192,17 +237,19 @@ def check_steps(d: Dialect, has_idmap: bool) -> list[tuple[str, str]]:
     # the same plausibility window as the file loaders (attribution.data.parsers)
     earliest = f"TIMESTAMP '{EARLIEST:%Y-%m-%d %H:%M:%S}'"
     latest = f"TIMESTAMP '{parsers.now_utc() + pd.Timedelta(days=1):%Y-%m-%d %H:%M:%S}'"
-    ts_reason = ("WHEN r_ts IS NULL THEN 'missing_timestamp' "
-                 f"WHEN {ts} IS NULL THEN 'bad_timestamp' "
-                 f"WHEN {ts} < {earliest} THEN 'implausible_date' "
-                 f"WHEN {ts} > {latest} THEN 'future_date'")
+    ts_reason = (
+        "WHEN r_ts IS NULL THEN 'missing_timestamp' "
+        f"WHEN {ts} IS NULL THEN 'bad_timestamp' "
+        f"WHEN {ts} < {earliest} THEN 'implausible_date' "
+        f"WHEN {ts} > {latest} THEN 'future_date'"
+    )
     touch = f"""
-SELECT {_text('r_cid')} AS cid, {ts} AS ts, {_text('r_channel')} AS channel,
-       {_text('r_campaign')} AS campaign, LOWER({_text('r_interaction')}) AS interaction,
+SELECT {_text("r_cid")} AS cid, {ts} AS ts, {_text("r_channel")} AS channel,
+       {_text("r_campaign")} AS campaign, LOWER({_text("r_interaction")}) AS interaction,
        _fidx, _row,
-       CASE WHEN {_text('r_cid')} IS NULL THEN 'missing_customer_id' {ts_reason}
-            WHEN {_text('r_channel')} IS NULL THEN 'missing_channel'
-            WHEN LOWER({_text('r_interaction')}) NOT IN {INTERACTIONS!r} THEN 'bad_interaction'
+       CASE WHEN {_text("r_cid")} IS NULL THEN 'missing_customer_id' {ts_reason}
+            WHEN {_text("r_channel")} IS NULL THEN 'missing_channel'
+            WHEN LOWER({_text("r_interaction")}) NOT IN {INTERACTIONS!r} THEN 'bad_interaction'
             WHEN r_cost IS NOT NULL AND (TRY_CAST(r_cost AS DOUBLE) IS NULL
                  OR NOT (TRY_CAST(r_cost AS DOUBLE) < 1e300)) THEN 'bad_cost'
             WHEN TRY_CAST(r_cost AS DOUBLE) < 0 THEN 'negative_cost'
@@ -210,30 +257,35 @@ SELECT {_text('r_cid')} AS cid, {ts} AS ts, {_text('r_channel')} AS channel,
 FROM j_raw_touch"""
     value = "TRY_CAST(r_value AS DOUBLE)"
     conv = f"""
-SELECT {_text('r_cid')} AS cid, {ts} AS ts, CAST({value} AS DECIMAL(38, 4)) AS value,
+SELECT {_text("r_cid")} AS cid, {ts} AS ts, CAST({value} AS DECIMAL(38, 4)) AS value,
        _fidx, _row,
-       CASE WHEN {_text('r_cid')} IS NULL THEN 'missing_customer_id' {ts_reason}
+       CASE WHEN {_text("r_cid")} IS NULL THEN 'missing_customer_id' {ts_reason}
             WHEN r_value IS NULL THEN 'missing_value'
             WHEN {value} IS NULL OR NOT ({value} < 1e300) THEN 'bad_value'
             WHEN {value} < 0 THEN 'negative_value'
             WHEN {value} > {LARGEST:.0f} THEN 'too_large'
-            WHEN {_text('r_order')} IS NOT NULL AND ROW_NUMBER() OVER (
-                 PARTITION BY {_text('r_order')} ORDER BY _fidx, _row) > 1
+            WHEN {_text("r_order")} IS NOT NULL AND ROW_NUMBER() OVER (
+                 PARTITION BY {_text("r_order")} ORDER BY _fidx, _row) > 1
                  THEN 'duplicate_order_id'
        END AS reason
 FROM j_raw_conv"""
     out = [("j_chk_touch", touch), ("j_chk_conv", conv)]
     if has_idmap:
-        out.append(("j_chk_idmap", f"""
-SELECT {_text('r_id')} AS id, {_text('r_cid')} AS cid, _fidx, _row,
-       CASE WHEN {_text('r_id')} IS NULL THEN 'missing_id'
-            WHEN {_text('r_cid')} IS NULL THEN 'missing_customer_id'
-            WHEN MIN({_text('r_cid')}) OVER (PARTITION BY {_text('r_id')})
-                 <> MAX({_text('r_cid')}) OVER (PARTITION BY {_text('r_id')})
-                 AND ROW_NUMBER() OVER (PARTITION BY {_text('r_id')} ORDER BY _fidx, _row) > 1
+        out.append(
+            (
+                "j_chk_idmap",
+                f"""
+SELECT {_text("r_id")} AS id, {_text("r_cid")} AS cid, _fidx, _row,
+       CASE WHEN {_text("r_id")} IS NULL THEN 'missing_id'
+            WHEN {_text("r_cid")} IS NULL THEN 'missing_customer_id'
+            WHEN MIN({_text("r_cid")}) OVER (PARTITION BY {_text("r_id")})
+                 <> MAX({_text("r_cid")}) OVER (PARTITION BY {_text("r_id")})
+                 AND ROW_NUMBER() OVER (PARTITION BY {_text("r_id")} ORDER BY _fidx, _row) > 1
                  THEN 'duplicate_id'
        END AS reason
-FROM j_raw_idmap"""))
+FROM j_raw_idmap""",
+            )
+        )
     return out
 
 
@@ -241,8 +293,9 @@ CODE_BITS = 20  # a path step is encoded as position * 2**20 + token code
 MAX_TOKENS = 2**CODE_BITS
 
 
-def touch_steps(opts: JourneyOptions, d: Dialect, has_idmap: bool,
-                all_valid: bool = False) -> list[tuple[str, str]]:
+def touch_steps(
+    opts: JourneyOptions, d: Dialect, has_idmap: bool, all_valid: bool = False
+) -> list[tuple[str, str]]:
     """Views from checked rows to ``j_touch_ok``: usable touches with customer and step.
 
     ``all_valid`` (the checks found no bad row in any input) drops the ``reason`` filters,
@@ -255,29 +308,34 @@ def touch_steps(opts: JourneyOptions, d: Dialect, has_idmap: bool,
     """
     token = token_expr(opts, d, "t.")
     good = "1 = 1" if all_valid else "{}.reason IS NULL"
-    drop_impr = (" AND (t.interaction IS NULL OR t.interaction <> 'impression')"
-                 if opts.drop_impressions else "")
+    drop_impr = (
+        " AND (t.interaction IS NULL OR t.interaction <> 'impression')"
+        if opts.drop_impressions
+        else ""
+    )
 
     def resolve(alias: str) -> tuple[str, str]:
         if not has_idmap:
             return f"{alias}.cid", ""
-        return (f"COALESCE(m.cid, {alias}.cid)",
-                f"LEFT JOIN (SELECT DISTINCT id, cid FROM j_chk_idmap i "
-                f"WHERE {good.format('i')}) m "
-                f"ON m.id = {alias}.cid")
+        return (
+            f"COALESCE(m.cid, {alias}.cid)",
+            f"LEFT JOIN (SELECT DISTINCT id, cid FROM j_chk_idmap i "
+            f"WHERE {good.format('i')}) m "
+            f"ON m.id = {alias}.cid",
+        )
 
     tcid, tjoin = resolve("t")
     ccid, cjoin = resolve("c")
     touch = f"""
-SELECT {tcid} AS cid, {d.epoch_us('t.ts')} AS ts_us, t.channel AS channel, {token} AS token,
+SELECT {tcid} AS cid, {d.epoch_us("t.ts")} AS ts_us, t.channel AS channel, {token} AS token,
        t._fidx AS _fidx, t._row AS _row
 FROM j_chk_touch t {tjoin}
-WHERE {good.format('t')}{drop_impr}"""
+WHERE {good.format("t")}{drop_impr}"""
     conv = f"""
-SELECT {ccid} AS cid, {d.epoch_us('c.ts')} AS ts_us, c.value AS value, c._fidx AS _fidx,
+SELECT {ccid} AS cid, {d.epoch_us("c.ts")} AS ts_us, c.value AS value, c._fidx AS _fidx,
        c._row AS _row
 FROM j_chk_conv c {cjoin}
-WHERE {good.format('c')}"""
+WHERE {good.format("c")}"""
     return [("j_touch_ok", touch), ("j_conv_ok", conv)]
 
 
@@ -285,8 +343,10 @@ def token_expr(opts: JourneyOptions, d: Dialect, prefix: str = "") -> str:
     """SQL for a touch's path step: its channel, or ``channel:campaign``."""
     if opts.granularity != "campaign":
         return f"{prefix}channel"
-    return (f"CASE WHEN {prefix}campaign IS NULL THEN {prefix}channel "
-            f"ELSE concat({prefix}channel, {d.literal(CAMPAIGN_JOIN)}, {prefix}campaign) END")
+    return (
+        f"CASE WHEN {prefix}campaign IS NULL THEN {prefix}channel "
+        f"ELSE concat({prefix}channel, {d.literal(CAMPAIGN_JOIN)}, {prefix}campaign) END"
+    )
 
 
 def touch_profile_query(opts: JourneyOptions, d: Dialect) -> str:
@@ -359,8 +419,10 @@ FROM j_events e"""
     start = "(" + " OR ".join(starts) + ")"
     keep = "1"
     if opts.collapse_repeats:
-        keep = (f"CASE WHEN kind = 0 AND prev_kind = 0 AND prev_code = code "
-                f"AND NOT {start} THEN 0 ELSE 1 END")
+        keep = (
+            f"CASE WHEN kind = 0 AND prev_kind = 0 AND prev_code = code "
+            f"AND NOT {start} THEN 0 ELSE 1 END"
+        )
     flagged = f"""
 SELECT cid, ts_us, kind, code, pos, value,
        CASE WHEN {start} THEN 1 ELSE 0 END AS is_start, {keep} AS keep
@@ -375,7 +437,7 @@ FROM j_flagged f"""
     n_touches = f"SUM(CASE WHEN {touch_kept} THEN 1 ELSE 0 END)"
     journeys = f"""
 SELECT cid AS customer_id, journey_id,
-       {d.code_list(f'pos * {MAX_TOKENS} + code', touch_kept, MAX_TOKENS)} AS codes,
+       {d.code_list(f"pos * {MAX_TOKENS} + code", touch_kept, MAX_TOKENS)} AS codes,
        {n_touches} AS n_touches,
        SUM(CASE WHEN kind = 0 AND keep = 0 THEN 1 ELSE 0 END) AS n_collapsed,
        MIN(CASE WHEN kind = 0 THEN ts_us END) AS first_us,
@@ -385,18 +447,26 @@ SELECT cid AS customer_id, journey_id,
        COALESCE(SUM(CASE WHEN kind = 1 THEN value END), CAST(0 AS DECIMAL(18, 4))) AS value
 FROM j_numbered
 GROUP BY cid, journey_id"""
-    return [("j_events", events), ("j_ordered", ordered), ("j_flagged", flagged),
-            ("j_numbered", numbered), ("j_journeys", journeys)]
+    return [
+        ("j_events", events),
+        ("j_ordered", ordered),
+        ("j_flagged", flagged),
+        ("j_numbered", numbered),
+        ("j_journeys", journeys),
+    ]
 
 
 def _path_text(d: Dialect, opts: JourneyOptions, tokens: list[str]) -> str:
     arr = ", ".join(d.literal(t) for t in tokens) or d.literal("")
-    return (f"CASE WHEN n_touches = 0 THEN {d.literal(NO_TOUCH_PATH)} "
-            f"ELSE {d.decode('codes', arr, d.literal(opts.sep))} END")
+    return (
+        f"CASE WHEN n_touches = 0 THEN {d.literal(NO_TOUCH_PATH)} "
+        f"ELSE {d.decode('codes', arr, d.literal(opts.sep))} END"
+    )
 
 
-def paths_query(d: Dialect, opts: JourneyOptions, tokens: list[str],
-                source: str = "j_journeys") -> str:
+def paths_query(
+    d: Dialect, opts: JourneyOptions, tokens: list[str], source: str = "j_journeys"
+) -> str:
     """Aggregated path table (plus journey/touch counts used for row accounting)."""
     return f"""
 SELECT {_path_text(d, opts, tokens)} AS path, total_conversions, total_conversion_value,
@@ -412,8 +482,9 @@ FROM (
 ) g"""
 
 
-def journeys_query(d: Dialect, opts: JourneyOptions, tokens: list[str],
-                   source: str = "j_journeys") -> str:
+def journeys_query(
+    d: Dialect, opts: JourneyOptions, tokens: list[str], source: str = "j_journeys"
+) -> str:
     """The per-journey table in its published column order.
 
     ``step_ages`` lists, one to one with the path steps, the hours from each step's
@@ -428,8 +499,10 @@ def journeys_query(d: Dialect, opts: JourneyOptions, tokens: list[str],
     rows = "j_numbered"
     if opts.collapse_repeats:  # a merged step = its kept touch + the repeats after it
         kept, step = "kind = 0 AND s_keep = 1", "s_step"
-        run = ("SUM(CASE WHEN kind = 0 AND keep = 1 THEN 1 ELSE 0 END) OVER (PARTITION BY "
-               "cid, journey_id ORDER BY pos ROWS UNBOUNDED PRECEDING)")
+        run = (
+            "SUM(CASE WHEN kind = 0 AND keep = 1 THEN 1 ELSE 0 END) OVER (PARTITION BY "
+            "cid, journey_id ORDER BY pos ROWS UNBOUNDED PRECEDING)"
+        )
         rows = f"""(
   SELECT cid, journey_id, kind, ts_us, s_keep, s_step,
          MAX(CASE WHEN kind = 0 THEN ts_us END) OVER (PARTITION BY cid, journey_id, s_step)
@@ -439,12 +512,16 @@ def journeys_query(d: Dialect, opts: JourneyOptions, tokens: list[str],
     ts = "s_ts" if opts.collapse_repeats else "ts_us"
     hours = "CAST(3600000000 AS DOUBLE)"
     if d.name == "duckdb":
-        times = (f"list_sort(list(struct_pack(p := {step}, t := {ts})) FILTER (WHERE {kept}))")
-        ages = (f"COALESCE(list_transform(a_times, lambda x: CAST(a_end - x.t AS DOUBLE) / "
-                f"{hours}), CAST([] AS DOUBLE[]))")
+        times = f"list_sort(list(struct_pack(p := {step}, t := {ts})) FILTER (WHERE {kept}))"
+        ages = (
+            f"COALESCE(list_transform(a_times, lambda x: CAST(a_end - x.t AS DOUBLE) / "
+            f"{hours}), CAST([] AS DOUBLE[]))"
+        )
     else:
-        times = (f"array_sort(collect_list(CASE WHEN {kept} THEN named_struct('p', {step}, "
-                 f"'t', {ts}) END))")
+        times = (
+            f"array_sort(collect_list(CASE WHEN {kept} THEN named_struct('p', {step}, "
+            f"'t', {ts}) END))"
+        )
         ages = f"transform(a_times, x -> CAST(a_end - x.t AS DOUBLE) / {hours})"
     per_journey = f"""
   SELECT cid AS a_cid, journey_id AS a_jid, {times} AS a_times,
@@ -456,9 +533,9 @@ def journeys_query(d: Dialect, opts: JourneyOptions, tokens: list[str],
 SELECT customer_id, CAST(journey_id AS BIGINT) AS journey_id,
        {_path_text(d, opts, tokens)} AS path,
        CAST(n_touches AS BIGINT) AS n_touches,
-       {d.from_us('first_us')} AS first_ts, {d.from_us('last_us')} AS last_ts,
+       {d.from_us("first_us")} AS first_ts, {d.from_us("last_us")} AS last_ts,
        CAST(converted AS BIGINT) AS converted, CAST(value AS DOUBLE) AS value,
-       {d.from_us('conversion_us')} AS conversion_ts,
+       {d.from_us("conversion_us")} AS conversion_ts,
        {ages} AS step_ages
 FROM {source} j LEFT JOIN ({per_journey}
 ) a ON a.a_cid = j.customer_id AND a.a_jid = j.journey_id"""
@@ -471,11 +548,12 @@ def reasons_query(view: str, label: str) -> str:
 
 def first_bad_query(view: str) -> str:
     """The first bad row of a checked view in input order."""
-    return (f"SELECT _fidx, _row, reason FROM {view} WHERE reason IS NOT NULL "
-            f"ORDER BY _fidx, _row LIMIT 1")
+    return (
+        f"SELECT _fidx, _row, reason FROM {view} WHERE reason IS NOT NULL "
+        f"ORDER BY _fidx, _row LIMIT 1"
+    )
 
 
 def rejected_query(view: str) -> str:
     """All bad rows (file index, row, reason) for the quarantine file."""
-    return (f"SELECT _fidx, _row, reason FROM {view} WHERE reason IS NOT NULL "
-            f"ORDER BY _fidx, _row")
+    return f"SELECT _fidx, _row, reason FROM {view} WHERE reason IS NOT NULL ORDER BY _fidx, _row"

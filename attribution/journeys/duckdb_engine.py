@@ -55,8 +55,12 @@ class DuckDBRunner:
 
     dialect: Dialect = DUCKDB
 
-    def __init__(self, memory_limit: str | None = "5GB", threads: int | None = None,
-                 temp_dir: str | None = None) -> None:
+    def __init__(
+        self,
+        memory_limit: str | None = "5GB",
+        threads: int | None = None,
+        temp_dir: str | None = None,
+    ) -> None:
         import duckdb
 
         self._tmp = tempfile.TemporaryDirectory(prefix="attribution-duckdb-")
@@ -86,7 +90,7 @@ class DuckDBRunner:
             alias = "j_db_" + hashlib.sha1(path.encode()).hexdigest()[:12]
             self.execute(f"ATTACH IF NOT EXISTS {_lit(path)} AS {alias} (READ_ONLY)")
             name = ".".join(_q(x) for x in (alias, *parts))
-            return (f"(SELECT *, 0 AS file_index, rowid AS file_row_number FROM {name})")
+            return f"(SELECT *, 0 AS file_index, rowid AS file_row_number FROM {name})"
         lst = "[" + ", ".join(_lit(f) for f in files) + "]"
         if fmt == "parquet":
             return f"read_parquet({lst}, file_row_number = true)"
@@ -95,21 +99,26 @@ class DuckDBRunner:
         relaxed = ", strict_mode = false" if any(map(_mixed_newlines, files)) else ""
         return f"read_csv({lst}, all_varchar = true, header = true{relaxed})"
 
-    def create_raw(self, view: str, files: Sequence[str], fmt: str,
-                   select: dict[str, str | None]) -> None:
+    def create_raw(
+        self, view: str, files: Sequence[str], fmt: str, select: dict[str, str | None]
+    ) -> None:
         """Create ``view`` with the given ``{raw name: source column or None}`` mapping."""
         cols = ", ".join(
             f"{_q(src)} AS {dst}" if src else f"CAST(NULL AS VARCHAR) AS {dst}"
-            for dst, src in select.items())
+            for dst, src in select.items()
+        )
         if fmt in ("parquet", "table"):
-            sql = (f"SELECT {cols}, CAST(file_index AS BIGINT) AS _fidx, "
-                   f"CAST(file_row_number AS BIGINT) AS _row FROM {self._scan(files, fmt)}")
+            sql = (
+                f"SELECT {cols}, CAST(file_index AS BIGINT) AS _fidx, "
+                f"CAST(file_row_number AS BIGINT) AS _row FROM {self._scan(files, fmt)}"
+            )
         else:  # one ordered scan per file keeps the row numbers exact
             self.execute("SET preserve_insertion_order = true")
             sql = " UNION ALL ".join(
                 f"SELECT {cols}, CAST({i} AS BIGINT) AS _fidx, "
                 f"CAST(row_number() OVER () - 1 AS BIGINT) AS _row FROM {self._scan([f], fmt)}"
-                for i, f in enumerate(files))
+                for i, f in enumerate(files)
+            )
         self.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS {sql}")
 
     # -- execution ------------------------------------------------------------------

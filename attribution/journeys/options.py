@@ -53,11 +53,13 @@ class JourneyOptions:
         for name in ("lookback_days", "inactivity_days"):
             v = getattr(self, name)
             if v is not None and not (v > 0):
-                raise UsageError(f"{name.replace('_', '-')} must be a positive number of days, "
-                                 f"got {v}")
+                raise UsageError(
+                    f"{name.replace('_', '-')} must be a positive number of days, got {v}"
+                )
         if self.granularity not in GRANULARITIES:
-            raise UsageError(f"granularity must be one of {', '.join(GRANULARITIES)}, "
-                             f"got '{self.granularity}'")
+            raise UsageError(
+                f"granularity must be one of {', '.join(GRANULARITIES)}, got '{self.granularity}'"
+            )
         if not self.sep:
             raise UsageError("the path separator must not be empty")
 

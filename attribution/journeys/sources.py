@@ -28,11 +28,26 @@ from pathlib import Path
 from attribution.errors import InputError, UsageError
 
 #: URL schemes passed through to the engines
-SCHEMES = ("s3", "s3a", "s3n", "gs", "gcs", "r2", "az", "azure", "abfs", "abfss",
-           "wasb", "wasbs", "hdfs", "viewfs", "http", "https")
+SCHEMES = (
+    "s3",
+    "s3a",
+    "s3n",
+    "gs",
+    "gcs",
+    "r2",
+    "az",
+    "azure",
+    "abfs",
+    "abfss",
+    "wasb",
+    "wasbs",
+    "hdfs",
+    "viewfs",
+    "http",
+    "https",
+)
 #: schemes DuckDB reads (httpfs: s3/gs/r2/http; azure: az/abfss)
-DUCKDB_SCHEMES = ("s3", "s3a", "s3n", "gs", "gcs", "r2", "az", "azure", "abfss",
-                  "http", "https")
+DUCKDB_SCHEMES = ("s3", "s3a", "s3n", "gs", "gcs", "r2", "az", "azure", "abfss", "http", "https")
 #: schemes Spark reads through Hadoop file systems
 SPARK_SCHEMES = ("s3", "s3a", "s3n", "gs", "abfs", "abfss", "wasb", "wasbs", "hdfs", "viewfs")
 TABLE_PREFIX = "table:"
@@ -102,8 +117,10 @@ def table_parts(name: str, source: str, max_parts: int = 3) -> tuple[str, ...]:
     parts = tuple(name.strip().split(".")) if name.strip() else ()
     if not parts or len(parts) > max_parts or not all(_PART.match(p) for p in parts):
         shape = ".".join(["[catalog]", "[db]", "table"][-max_parts:])
-        raise UsageError(f"source '{source}': '{name}' is not a table name; write {shape} "
-                         "with letters, digits, '_', '$' or '-' in each part")
+        raise UsageError(
+            f"source '{source}': '{name}' is not a table name; write {shape} "
+            "with letters, digits, '_', '$' or '-' in each part"
+        )
     return parts
 
 
@@ -117,11 +134,13 @@ def parse_duckdb_table(spec: str) -> tuple[str, tuple[str, ...]]:
     >>> parse_duckdb_table("duckdb:wh.duckdb:main.tp")
     ('wh.duckdb', ('main', 'tp'))
     """
-    body = spec.strip()[len(DUCKDB_PREFIX):]
+    body = spec.strip()[len(DUCKDB_PREFIX) :]
     path, sep, table = body.rpartition(":")
     if not sep or not path or path.endswith(":"):
-        raise UsageError(f"source '{spec}' is not valid; write duckdb:FILE.duckdb:[schema.]table, "
-                         "e.g. duckdb:warehouse.duckdb:main.touchpoints")
+        raise UsageError(
+            f"source '{spec}' is not valid; write duckdb:FILE.duckdb:[schema.]table, "
+            "e.g. duckdb:warehouse.duckdb:main.touchpoints"
+        )
     return path, table_parts(table, spec, max_parts=2)
 
 
@@ -133,7 +152,7 @@ def spark_table_name(spec: str) -> str:
     >>> spark_table_name("table:sales.touchpoints")
     '`sales`.`touchpoints`'
     """
-    name = spec.strip()[len(TABLE_PREFIX):]
+    name = spec.strip()[len(TABLE_PREFIX) :]
     return ".".join(f"`{p}`" for p in table_parts(name, spec))
 
 
@@ -193,25 +212,31 @@ def resolve_source(src: str | Path, what: str, engine: str) -> ResolvedSource:
     scheme = url_scheme(text) if isinstance(src, str) else None
     if isinstance(src, str) and text.startswith(TABLE_PREFIX):
         if engine != "spark":
-            raise UsageError(f"{what} source '{text}' is a Spark catalog table; run it with "
-                             "--engine spark, or with DuckDB name a database file table: "
-                             "duckdb:FILE.duckdb:[schema.]table")
+            raise UsageError(
+                f"{what} source '{text}' is a Spark catalog table; run it with "
+                "--engine spark, or with DuckDB name a database file table: "
+                "duckdb:FILE.duckdb:[schema.]table"
+            )
         spark_table_name(text)  # validates
         return ResolvedSource("table", (text,), "table", text)
     if isinstance(src, str) and text.startswith(DUCKDB_PREFIX):
         if engine != "duckdb":
-            raise UsageError(f"{what} source '{text}' is a DuckDB database table; run it with "
-                             "--engine duckdb, or save it as a table of Spark's catalog and "
-                             "name it table:db.name")
+            raise UsageError(
+                f"{what} source '{text}' is a DuckDB database table; run it with "
+                "--engine duckdb, or save it as a table of Spark's catalog and "
+                "name it table:db.name"
+            )
         path, parts = parse_duckdb_table(text)
         if url_scheme(path) is None and not Path(path).expanduser().is_file():
-            raise InputError(f"no {what} database file found", file=path,
-                             fix="check the path before the table name "
-                                 "(duckdb:FILE.duckdb:[schema.]table)", reason="missing_file")
+            raise InputError(
+                f"no {what} database file found",
+                file=path,
+                fix="check the path before the table name (duckdb:FILE.duckdb:[schema.]table)",
+                reason="missing_file",
+            )
         if url_scheme(path) is None:
             path = str(Path(path).expanduser())
-        return ResolvedSource("table", (f"{DUCKDB_PREFIX}{path}:{'.'.join(parts)}",),
-                              "table", text)
+        return ResolvedSource("table", (f"{DUCKDB_PREFIX}{path}:{'.'.join(parts)}",), "table", text)
     if scheme is not None:
         return _resolve_url(text, scheme, what, engine)
     return _resolve_local(text, what)
@@ -219,14 +244,18 @@ def resolve_source(src: str | Path, what: str, engine: str) -> ResolvedSource:
 
 def _resolve_url(text: str, scheme: str, what: str, engine: str) -> ResolvedSource:
     if scheme not in SCHEMES:
-        raise UsageError(f"{what} source '{text}': unknown URL scheme '{scheme}://'; use a "
-                         f"local path or one of {', '.join(s + '://' for s in SCHEMES)}")
+        raise UsageError(
+            f"{what} source '{text}': unknown URL scheme '{scheme}://'; use a "
+            f"local path or one of {', '.join(s + '://' for s in SCHEMES)}"
+        )
     readable = DUCKDB_SCHEMES if engine == "duckdb" else SPARK_SCHEMES
     if scheme not in readable:
         other = "spark" if engine == "duckdb" else "duckdb"
-        raise UsageError(f"{what} source '{text}': {engine} cannot read {scheme}:// URLs; "
-                         f"use --engine {other} or one of "
-                         f"{', '.join(s + '://' for s in readable)}")
+        raise UsageError(
+            f"{what} source '{text}': {engine} cannot read {scheme}:// URLs; "
+            f"use --engine {other} or one of "
+            f"{', '.join(s + '://' for s in readable)}"
+        )
     fmt = file_format(text)
     if fmt is not None:
         return ResolvedSource("url", (text,), fmt, text)
@@ -249,8 +278,10 @@ def _resolve_local(text: str, what: str) -> ResolvedSource:
         fix = "check the path"
         head = text.split(":", 1)[0]
         if ":" in text and "/" not in head and head.lower() not in ("table", "duckdb"):
-            fix += ("; a warehouse table is written table:db.name (Spark) or "
-                    "duckdb:FILE.duckdb:[schema.]table, an object store as s3://bucket/path")
+            fix += (
+                "; a warehouse table is written table:db.name (Spark) or "
+                "duckdb:FILE.duckdb:[schema.]table, an object store as s3://bucket/path"
+            )
         raise InputError(f"no {what} file found", fix=fix, file=text, reason="missing_file")
     fmt = file_format(files[0])
     if fmt is None:
@@ -261,51 +292,71 @@ def _resolve_local(text: str, what: str) -> ResolvedSource:
     return ResolvedSource("files", tuple(files), fmt, text)
 
 
-def read_error(source: ResolvedSource, what: str, engine: str, exc: BaseException
-               ) -> InputError:
+def read_error(source: ResolvedSource, what: str, engine: str, exc: BaseException) -> InputError:
     """Turn an engine's failure to open a URL or table into one clear line.
 
     Names the source and the engine's own first message line, and says which
     configuration is missing (connector, extension, credentials, catalog).
     """
     lines = [ln.strip().lstrip(":").strip() for ln in str(exc).splitlines()]
-    lines = [ln for ln in lines if ln and not ln.startswith(
-        ("at ", "An error occurred while calling", "JVM stacktrace"))]
-    first = (" ".join(lines[:2]) if lines[0].endswith(":") else lines[0]) if lines \
+    lines = [
+        ln
+        for ln in lines
+        if ln and not ln.startswith(("at ", "An error occurred while calling", "JVM stacktrace"))
+    ]
+    first = (
+        (" ".join(lines[:2]) if lines[0].endswith(":") else lines[0])
+        if lines
         else type(exc).__name__
+    )
     if engine == "spark":  # org.apache.hadoop.fs.XyzException -> XyzException
         first = re.sub(r"\b(?:[a-z_][\w$]*\.)+([A-Z][\w$]*(?:Exception|Error))", r"\1", first)
     first = first[:300]
     low = str(exc).lower()
     scheme = url_scheme(source.files[0]) if source.kind == "url" else None
     if source.kind == "table" and engine == "spark":
-        fix = ("check the table name and that Spark sees the catalog: set it with --spark-conf "
-               "(e.g. spark.sql.catalogImplementation=hive, "
-               "spark.hadoop.hive.metastore.uris=thrift://HOST:9083, spark.sql.catalog.NAME=...) "
-               "or in spark-defaults.conf")
+        fix = (
+            "check the table name and that Spark sees the catalog: set it with --spark-conf "
+            "(e.g. spark.sql.catalogImplementation=hive, "
+            "spark.hadoop.hive.metastore.uris=thrift://HOST:9083, spark.sql.catalog.NAME=...) "
+            "or in spark-defaults.conf"
+        )
     elif source.kind == "table":
         fix = "check the database file and the [schema.]table name (duckdb:FILE:[schema.]table)"
     elif engine == "spark":
         if "no filesystem for scheme" in low or "classnotfound" in low:
-            pkg = {"s3a": "org.apache.hadoop:hadoop-aws:<hadoop version>",
-                   "gs": "com.google.cloud.bigdataoss:gcs-connector:<version>",
-                   "abfss": "org.apache.hadoop:hadoop-azure:<hadoop version>"}.get(
-                       str(scheme), "the Hadoop connector for this scheme")
-            fix = (f"Spark has no connector for {scheme}://; add it with --spark-conf "
-                   f"spark.jars.packages={pkg} (or spark.jars=...) and its credentials with "
-                   f"--spark-conf spark.hadoop.fs.{scheme}.*=...")
+            pkg = {
+                "s3a": "org.apache.hadoop:hadoop-aws:<hadoop version>",
+                "gs": "com.google.cloud.bigdataoss:gcs-connector:<version>",
+                "abfss": "org.apache.hadoop:hadoop-azure:<hadoop version>",
+            }.get(str(scheme), "the Hadoop connector for this scheme")
+            fix = (
+                f"Spark has no connector for {scheme}://; add it with --spark-conf "
+                f"spark.jars.packages={pkg} (or spark.jars=...) and its credentials with "
+                f"--spark-conf spark.hadoop.fs.{scheme}.*=..."
+            )
         else:
-            fix = ("check the URL and the credentials configured for it "
-                   f"(--spark-conf spark.hadoop.fs.{scheme}.*=... or spark-defaults.conf)")
+            fix = (
+                "check the URL and the credentials configured for it "
+                f"(--spark-conf spark.hadoop.fs.{scheme}.*=... or spark-defaults.conf)"
+            )
     else:
         ext = "azure" if scheme in ("az", "azure", "abfss") else "httpfs"
         if "extension" in low:
-            fix = (f"DuckDB needs its {ext} extension for {scheme}://: install it once with "
-                   f"duckdb -c \"INSTALL {ext}\" (or copy it into the extension directory on "
-                   "offline machines), then configure credentials with a persistent secret "
-                   "(CREATE PERSISTENT SECRET ...)")
+            fix = (
+                f"DuckDB needs its {ext} extension for {scheme}://: install it once with "
+                f'duckdb -c "INSTALL {ext}" (or copy it into the extension directory on '
+                "offline machines), then configure credentials with a persistent secret "
+                "(CREATE PERSISTENT SECRET ...)"
+            )
         else:
-            fix = ("check the URL and the credentials DuckDB uses for it (a persistent secret: "
-                   "CREATE PERSISTENT SECRET (TYPE s3, PROVIDER credential_chain))")
-    return InputError(f"cannot read the {what} with {engine} ({first})", fix=fix,
-                      file=source.display, reason="unreadable_source")
+            fix = (
+                "check the URL and the credentials DuckDB uses for it (a persistent secret: "
+                "CREATE PERSISTENT SECRET (TYPE s3, PROVIDER credential_chain))"
+            )
+    return InputError(
+        f"cannot read the {what} with {engine} ({first})",
+        fix=fix,
+        file=source.display,
+        reason="unreadable_source",
+    )

@@ -63,8 +63,7 @@ def spark_session(master: str | None = None, conf: Mapping[str, str] | None = No
         "spark.sql.execution.arrow.pyspark.enabled": "true",
     }
     site = spark_defaults()
-    master = (master or os.environ.get("SPARK_MASTER") or site.get("spark.master")
-              or "local[2]")
+    master = master or os.environ.get("SPARK_MASTER") or site.get("spark.master") or "local[2]"
     if master.startswith("local"):  # on a cluster, executors keep their own scratch dirs
         settings["spark.local.dir"] = str(Path(tmp) / "local")
     for key in site:  # the site's spark-defaults.conf wins over our defaults
@@ -123,8 +122,9 @@ class SparkRunner:
 
     dialect: Dialect = SPARK
 
-    def __init__(self, master: str | None = None, conf: Mapping[str, str] | None = None,
-                 session: Any = None) -> None:
+    def __init__(
+        self, master: str | None = None, conf: Mapping[str, str] | None = None, session: Any = None
+    ) -> None:
         self.spark = session if session is not None else spark_session(master, conf)
         self._cached: list[Any] = []
         self._csv_views: set[str] = set()
@@ -141,20 +141,29 @@ class SparkRunner:
         """Column names of the first file."""
         return list(self._read([files[0]], fmt).columns)
 
-    def create_raw(self, view: str, files: Sequence[str], fmt: str,
-                   select: dict[str, str | None]) -> None:
+    def create_raw(
+        self, view: str, files: Sequence[str], fmt: str, select: dict[str, str | None]
+    ) -> None:
         """Create ``view`` with the given ``{raw name: source column or None}`` mapping."""
         from pyspark.sql import functions as F
 
-        cols = [F.col(f"`{src}`").alias(dst) if src else F.lit(None).cast("string").alias(dst)
-                for dst, src in select.items()]
+        cols = [
+            F.col(f"`{src}`").alias(dst) if src else F.lit(None).cast("string").alias(dst)
+            for dst, src in select.items()
+        ]
         parts = []
         for i, f in enumerate(files):
             df = self._read([f], fmt)
-            row = (F.col("_metadata.row_index") if fmt == "parquet"
-                   else F.monotonically_increasing_id())  # increasing in scan order
-            parts.append(df.select(*cols, F.lit(i).cast("bigint").alias("_fidx"),
-                                   row.cast("bigint").alias("_row")))
+            row = (
+                F.col("_metadata.row_index")
+                if fmt == "parquet"
+                else F.monotonically_increasing_id()
+            )  # increasing in scan order
+            parts.append(
+                df.select(
+                    *cols, F.lit(i).cast("bigint").alias("_fidx"), row.cast("bigint").alias("_row")
+                )
+            )
         out = parts[0]
         for p in parts[1:]:
             out = out.unionAll(p)
@@ -186,8 +195,9 @@ class SparkRunner:
         """Spreadsheet row number (header = 1) of a raw row."""
         if view not in self._csv_views:
             return int(row) + 2
-        n = self.spark.sql(f"SELECT COUNT(*) AS n FROM {view} "
-                           f"WHERE _fidx = {int(fidx)} AND _row < {int(row)}").collect()[0][0]
+        n = self.spark.sql(
+            f"SELECT COUNT(*) AS n FROM {view} WHERE _fidx = {int(fidx)} AND _row < {int(row)}"
+        ).collect()[0][0]
         return int(n) + 2
 
     def write_parquet(self, sql: str, path: Path) -> None:

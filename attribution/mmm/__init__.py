@@ -13,5 +13,16 @@ from attribution.mmm.priors import DEFAULT_PRIORS, ChannelPriors, Prior
 from attribution.mmm.results import MMMResults
 from attribution.mmm.spec import ChannelSpec, MMMSpec, load_spec, spec_from_dict
 
-__all__ = ["DEFAULT_PRIORS", "MMM", "ChannelPriors", "ChannelSpec", "MMMResults", "MMMSpec",
-           "Prior", "load", "load_spec", "save", "spec_from_dict"]
+__all__ = [
+    "DEFAULT_PRIORS",
+    "MMM",
+    "ChannelPriors",
+    "ChannelSpec",
+    "MMMResults",
+    "MMMSpec",
+    "Prior",
+    "load",
+    "load_spec",
+    "save",
+    "spec_from_dict",
+]

@@ -24,12 +24,11 @@ if TYPE_CHECKING:
 CHUNK_ELEMS = 2e7
 
 
-def _chunks(res: MMMResults, per_draw: int, max_draws: int | None = None
-            ) -> Iterator[np.ndarray]:
+def _chunks(res: MMMResults, per_draw: int, max_draws: int | None = None) -> Iterator[np.ndarray]:
     idx = thin_draws(res.n_draws, max_draws)
     size = max(1, int(CHUNK_ELEMS // max(per_draw, 1)))
     for s in range(0, len(idx), size):
-        yield idx[s:s + size]
+        yield idx[s : s + size]
 
 
 def _q(a: np.ndarray, interval: float, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -74,8 +73,11 @@ def baseline_parts(res: MMMResults, draws: np.ndarray) -> dict[str, np.ndarray]:
     if "gamma_control" in p:
         geo_k = "gamma_control_geo" in p  # geo models: one effect per geo and control
         for k, name in enumerate(res.panel.control_names):
-            g = p["gamma_control_geo"][draws][:, None, :, k] if geo_k else \
-                p["gamma_control"][draws][:, k, None, None]
+            g = (
+                p["gamma_control_geo"][draws][:, None, :, k]
+                if geo_k
+                else p["gamma_control"][draws][:, k, None, None]
+            )
             c = res.scaling.center_of(k)
             out[f"control:{name}"] = g * (d.controls[None, ..., k] + c) * s
             icpt = icpt - g * c
@@ -104,8 +106,12 @@ def channel_table(res: MMMResults, weeks: np.ndarray | None = None) -> pd.DataFr
     sel = np.arange(res.panel.n_weeks) < res.n_train
     if weeks is not None:
         sel = np.asarray(weeks, dtype=bool)
-    totals = np.concatenate([media_contributions(res, ix)[:, sel].sum(axis=(1, 2))
-                             for ix in _chunks(res, res.panel.media.size)])  # (D, C)
+    totals = np.concatenate(
+        [
+            media_contributions(res, ix)[:, sel].sum(axis=(1, 2))
+            for ix in _chunks(res, res.panel.media.size)
+        ]
+    )  # (D, C)
     sales = res.panel.y[sel].sum()
     spend = res.panel.media[sel].sum(axis=(0, 1))
     paid = res.has_spend & (spend > 0)
@@ -123,15 +129,25 @@ def channel_table(res: MMMResults, weeks: np.ndarray | None = None) -> pd.DataFr
     with warnings.catch_warnings():  # activity channels: all-NaN columns by design
         warnings.simplefilter("ignore", RuntimeWarning)
         roi_mean, mroi_mean = np.nanmean(roi, 0), np.nanmean(marginal, 0)
-    return pd.DataFrame({
-        "channel": list(res.channels),
-        "kind": [c.kind for c in res.spec.channels],
-        "spend": spend,
-        "contribution": totals.mean(0), "contribution_low": lo, "contribution_high": hi,
-        "share": totals.mean(0) / sales, "share_low": lo / sales, "share_high": hi / sales,
-        "roi": roi_mean, "roi_low": rlo, "roi_high": rhi, "mroi": mroi_mean,
-        "mroi_low": mlo, "mroi_high": mhi,
-    })
+    return pd.DataFrame(
+        {
+            "channel": list(res.channels),
+            "kind": [c.kind for c in res.spec.channels],
+            "spend": spend,
+            "contribution": totals.mean(0),
+            "contribution_low": lo,
+            "contribution_high": hi,
+            "share": totals.mean(0) / sales,
+            "share_low": lo / sales,
+            "share_high": hi / sales,
+            "roi": roi_mean,
+            "roi_low": rlo,
+            "roi_high": rhi,
+            "mroi": mroi_mean,
+            "mroi_low": mlo,
+            "mroi_high": mhi,
+        }
+    )
 
 
 def contributions_over_time(res: MMMResults) -> pd.DataFrame:
@@ -140,13 +156,16 @@ def contributions_over_time(res: MMMResults) -> pd.DataFrame:
     c = np.concatenate(parts)  # (D, T, C)
     lo, hi = _q(c, res.spec.interval)
     T, C = c.shape[1:]
-    return pd.DataFrame({
-        "date": np.repeat(res.panel.dates.astype(str), C),
-        "channel": np.tile(list(res.channels), T),
-        "contribution": c.mean(0).reshape(-1), "contribution_low": lo.reshape(-1),
-        "contribution_high": hi.reshape(-1),
-        "fitted": np.repeat(np.arange(T) < res.n_train, C),
-    })
+    return pd.DataFrame(
+        {
+            "date": np.repeat(res.panel.dates.astype(str), C),
+            "channel": np.tile(list(res.channels), T),
+            "contribution": c.mean(0).reshape(-1),
+            "contribution_low": lo.reshape(-1),
+            "contribution_high": hi.reshape(-1),
+            "fitted": np.repeat(np.arange(T) < res.n_train, C),
+        }
+    )
 
 
 def decomposition(res: MMMResults, max_draws: int | None = None) -> pd.DataFrame:
@@ -165,16 +184,20 @@ def decomposition(res: MMMResults, max_draws: int | None = None) -> pd.DataFrame
         for j, ch in enumerate(res.channels):
             sums[f"media:{ch}"] = sums.get(f"media:{ch}", 0) + mc[..., j].sum(axis=(0, 2))
         n += len(ix)
-    out = pd.DataFrame({"date": res.panel.dates.astype(str), "sales": res.panel.y.sum(1),
-                        "fitted": np.arange(res.panel.n_weeks) < res.n_train})
+    out = pd.DataFrame(
+        {
+            "date": res.panel.dates.astype(str),
+            "sales": res.panel.y.sum(1),
+            "fitted": np.arange(res.panel.n_weeks) < res.n_train,
+        }
+    )
     for k, v in sums.items():
         out[k] = v / n
     out["predicted"] = out[list(sums)].sum(axis=1)
     return out
 
 
-def response_curves(res: MMMResults, points: int = 21, max_multiple: float = 2.0
-                    ) -> pd.DataFrame:
+def response_curves(res: MMMResults, points: int = 21, max_multiple: float = 2.0) -> pd.DataFrame:
     """Steady-state weekly response of each channel from 0 to ``max_multiple`` x current spend.
 
     Columns: channel, spend, response, response_low, response_high (sales per week).
@@ -188,9 +211,17 @@ def response_curves(res: MMMResults, points: int = 21, max_multiple: float = 2.0
         grid[:, c] = cur[c] * mult
         r = res.response(grid, per_channel=True)[..., c]  # (D, points)
         lo, hi = _q(r, res.spec.interval)
-        rows.append(pd.DataFrame({"channel": res.channels[c], "spend": grid[:, c],
-                                  "response": r.mean(0), "response_low": lo,
-                                  "response_high": hi}))
+        rows.append(
+            pd.DataFrame(
+                {
+                    "channel": res.channels[c],
+                    "spend": grid[:, c],
+                    "response": r.mean(0),
+                    "response_low": lo,
+                    "response_high": hi,
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True)
 
 
@@ -202,8 +233,9 @@ def _r2_mape(y: np.ndarray, yhat: np.ndarray) -> tuple[float, float]:
     return r2, mape
 
 
-def fit_metrics(res: MMMResults, seed: int = 0, max_draws: int | None = None
-                ) -> dict[str, float | None]:
+def fit_metrics(
+    res: MMMResults, seed: int = 0, max_draws: int | None = None
+) -> dict[str, float | None]:
     """R2 and MAPE of the posterior-mean prediction (fitted weeks and holdout), plus the
     share of observations inside the posterior predictive interval (coverage).
     ``max_draws`` evenly thins the draws used (faster, for diagnostics)."""
@@ -218,8 +250,11 @@ def fit_metrics(res: MMMResults, seed: int = 0, max_draws: int | None = None
         mu = _mu(res, ix)
         mu_sum = mu_sum + mu.sum(0)
         sig = res.posterior["sigma"][ix]  # (D,) or per geo (D, G)
-        sig = (sig[:, None, None] if sig.ndim == 1 else sig[:, None, :]) * \
-            res.scaling.target * res.scaling.geo_weights(len(res.panel.geos))
+        sig = (
+            (sig[:, None, None] if sig.ndim == 1 else sig[:, None, :])
+            * res.scaling.target
+            * res.scaling.geo_weights(len(res.panel.geos))
+        )
         preds.append(mu + sig * rng.standard_normal(mu.shape))
         D += len(ix)
     yrep = np.concatenate(preds)
@@ -228,14 +263,23 @@ def fit_metrics(res: MMMResults, seed: int = 0, max_draws: int | None = None
     cover = (y >= lo) & (y <= hi)
     yhat = mu_sum / D
     r2, mape = _r2_mape(y[:n].reshape(-1), yhat[:n].reshape(-1))
-    out: dict[str, float | None] = {"r2": r2, "mape": mape,
-                                    "coverage": float(cover[:n].mean()),
-                                    "holdout_r2": None, "holdout_mape": None,
-                                    "holdout_coverage": None, "holdout_weeks": 0}
+    out: dict[str, float | None] = {
+        "r2": r2,
+        "mape": mape,
+        "coverage": float(cover[:n].mean()),
+        "holdout_r2": None,
+        "holdout_mape": None,
+        "holdout_coverage": None,
+        "holdout_weeks": 0,
+    }
     if n < res.panel.n_weeks:
         hr2, hm = _r2_mape(y[n:].reshape(-1), yhat[n:].reshape(-1))
-        out.update(holdout_r2=hr2, holdout_mape=hm, holdout_coverage=float(cover[n:].mean()),
-                   holdout_weeks=res.panel.n_weeks - n)
+        out.update(
+            holdout_r2=hr2,
+            holdout_mape=hm,
+            holdout_coverage=float(cover[n:].mean()),
+            holdout_weeks=res.panel.n_weeks - n,
+        )
     return out
 
 

@@ -33,8 +33,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """Register the ``mmm`` flags."""
     p.add_argument("--media", required=True, help="weekly media panel (CSV or Parquet)")
     p.add_argument("--config", help="model config (TOML); default: the panel convention")
-    p.add_argument("--mapping", help="a run config or TOML file whose [mapping] names the "
-                                     "panel's columns and channels (see 'attribution init')")
+    p.add_argument(
+        "--mapping",
+        help="a run config or TOML file whose [mapping] names the "
+        "panel's columns and channels (see 'attribution init')",
+    )
     p.add_argument("--out", required=True, help="run directory; results go to OUT/mmm/")
     p.add_argument("--lift-tests", help="lift tests to calibrate with (CSV)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -42,14 +45,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tune", type=int, default=1000, help="tuning steps per chain (default 1000)")
     p.add_argument("--chains", type=int, default=4, help="chains (default 4)")
     p.add_argument("--sampler", choices=SAMPLERS, default="nutpie", help="default nutpie")
-    p.add_argument("--backend", choices=("auto", "numba", "jax"), default="auto",
-                   help="nutpie compiler (default auto)")
-    p.add_argument("--strict", action=argparse.BooleanOptionalAction, default=True,
-                   help="exit with status 3 when error-level diagnostics (R-hat, ESS, "
-                        "divergences) make the fit not for decisions (default: --strict)")
-    p.epilog = ("writes OUT/run.json (status, stages, findings) beside OUT/mmm/. Exit status: 0 "
-                "fitted; 3 fitted but not for decisions (error-level diagnostics; --no-strict "
-                "exits 0); 2 bad input or usage; 1 internal error")
+    p.add_argument(
+        "--backend",
+        choices=("auto", "numba", "jax"),
+        default="auto",
+        help="nutpie compiler (default auto)",
+    )
+    p.add_argument(
+        "--strict",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="exit with status 3 when error-level diagnostics (R-hat, ESS, "
+        "divergences) make the fit not for decisions (default: --strict)",
+    )
+    p.epilog = (
+        "writes OUT/run.json (status, stages, findings) beside OUT/mmm/. Exit status: 0 "
+        "fitted; 3 fitted but not for decisions (error-level diagnostics; --no-strict "
+        "exits 0); 2 bad input or usage; 1 internal error"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,10 +71,28 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--draws and --chains must be >= 1, --tune >= 0")
     run_dir = Path(args.out)
     with RunLock(run_dir):
-        m = Manifest(run_dir=run_dir, config={"command": "mmm", **{
-            k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()
-            if k in ("media", "config", "lift_tests", "draws", "tune", "chains", "sampler",
-                     "backend")}}, seed=args.seed)
+        m = Manifest(
+            run_dir=run_dir,
+            config={
+                "command": "mmm",
+                **{
+                    k: str(v) if isinstance(v, Path) else v
+                    for k, v in vars(args).items()
+                    if k
+                    in (
+                        "media",
+                        "config",
+                        "lift_tests",
+                        "draws",
+                        "tune",
+                        "chains",
+                        "sampler",
+                        "backend",
+                    )
+                },
+            },
+            seed=args.seed,
+        )
         for name in ("media", "config", "lift_tests"):
             if getattr(args, name):
                 m.add_input(name, getattr(args, name))
@@ -91,8 +122,12 @@ def _inputs(args: argparse.Namespace, m: Manifest) -> tuple[pd.DataFrame, MMMSpe
     frame = media.frame
     m.add_accounting("media", media.accounting)
     m.config[R.CONFIG_RUN] = {R.CONFIG_INTERVAL: spec.interval}  # the report's interval level
-    roles = panel_role_findings(frame, spec.controls, source=str(args.media),
-                                sources=mp.mapped.sources if mp.mapped else None)
+    roles = panel_role_findings(
+        frame,
+        spec.controls,
+        source=str(args.media),
+        sources=mp.mapped.sources if mp.mapped else None,
+    )
     raise_errors(roles)
     lift, findings = None, [*media.findings, *roles]
     if args.lift_tests:
@@ -108,23 +143,37 @@ def _inputs(args: argparse.Namespace, m: Manifest) -> tuple[pd.DataFrame, MMMSpe
     return frame, spec, lift
 
 
-def _fit(args: argparse.Namespace, m: Manifest, frame: pd.DataFrame, spec: MMMSpec,
-         lift: Any) -> None:
+def _fit(
+    args: argparse.Namespace, m: Manifest, frame: pd.DataFrame, spec: MMMSpec, lift: Any
+) -> None:
     out = Path(args.out) / R.MMM_DIR
-    log.info("mmm: fitting %d channels (%s) on %d rows", len(spec.channels),
-             ", ".join(spec.channel_names), len(frame))
-    model = MMM(spec, draws=args.draws, tune=args.tune, chains=args.chains,
-                sampler=args.sampler, seed=args.seed, backend=args.backend,
-                progress=not getattr(args, "quiet", False))
+    log.info(
+        "mmm: fitting %d channels (%s) on %d rows",
+        len(spec.channels),
+        ", ".join(spec.channel_names),
+        len(frame),
+    )
+    model = MMM(
+        spec,
+        draws=args.draws,
+        tune=args.tune,
+        chains=args.chains,
+        sampler=args.sampler,
+        seed=args.seed,
+        backend=args.backend,
+        progress=not getattr(args, "quiet", False),
+    )
     try:
         res = model.fit(frame, lift_tests=lift)
     except InputError as exc:
         if exc.file == "media panel":
-            raise InputError(exc.what, exc.fix, args.media, exc.row, exc.column,
-                             exc.reason) from None
+            raise InputError(
+                exc.what, exc.fix, args.media, exc.row, exc.column, exc.reason
+            ) from None
         if exc.file == "lift tests":
-            raise InputError(exc.what, exc.fix, args.lift_tests, exc.row, exc.column,
-                             exc.reason) from None
+            raise InputError(
+                exc.what, exc.fix, args.lift_tests, exc.row, exc.column, exc.reason
+            ) from None
         raise
     log.info("mmm: writing %s", out)
     for p in write_outputs(res, out):

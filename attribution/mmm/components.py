@@ -49,8 +49,9 @@ def lag_stack(x: np.ndarray, l_max: int) -> np.ndarray:
     return out
 
 
-def geometric_weights(alpha: Array, l_max: int, normalize: bool = True,
-                      xp: ModuleType = np) -> Array:
+def geometric_weights(
+    alpha: Array, l_max: int, normalize: bool = True, xp: ModuleType = np
+) -> Array:
     """Geometric decay weights ``alpha ** l`` for ``l = 0..l_max-1``.
 
     Parameters
@@ -76,8 +77,9 @@ def geometric_weights(alpha: Array, l_max: int, normalize: bool = True,
     return w
 
 
-def delayed_weights(alpha: Array, theta: Array, l_max: int, normalize: bool = True,
-                    xp: ModuleType = np) -> Array:
+def delayed_weights(
+    alpha: Array, theta: Array, l_max: int, normalize: bool = True, xp: ModuleType = np
+) -> Array:
     """Delayed adstock weights ``alpha ** ((l - theta) ** 2)`` (peak at lag ``theta``).
 
     Example
@@ -92,8 +94,9 @@ def delayed_weights(alpha: Array, theta: Array, l_max: int, normalize: bool = Tr
     return w
 
 
-def weibull_weights(shape: Array, scale: Array, l_max: int, normalize: bool = True,
-                    xp: ModuleType = np) -> Array:
+def weibull_weights(
+    shape: Array, scale: Array, l_max: int, normalize: bool = True, xp: ModuleType = np
+) -> Array:
     """Weibull-CDF adstock weights: survival ``exp(-(l / scale) ** shape)``.
 
     Weight at lag 0 is 1; later weights decay with a flexible (S-shaped or
@@ -188,8 +191,7 @@ def logistic_derivative(x: Array, lam: Array, xp: ModuleType = np) -> Array:
     return 2.0 * lam * e / (1.0 + e) ** 2
 
 
-def fourier_features(day_of_year: np.ndarray, n_modes: int, period: float = 365.25
-                     ) -> np.ndarray:
+def fourier_features(day_of_year: np.ndarray, n_modes: int, period: float = 365.25) -> np.ndarray:
     """Yearly Fourier terms ``[sin(2 pi k d / P), cos(2 pi k d / P)]`` for k = 1..n_modes.
 
     Example

@@ -35,22 +35,32 @@ def _panel_dataset(panel: Panel) -> Any:
     import xarray as xr
 
     ds = xr.Dataset(
-        {"sales": (("week", "geo"), panel.y),
-         "media": (("week", "geo", "channel"), panel.media),
-         "controls": (("week", "geo", "control"), panel.controls)},
-        coords={"week": panel.dates.astype(str).astype(object),
-                "geo": np.array(panel.geos, dtype=object),
-                "channel": np.array(panel.channels, dtype=object),
-                "control": np.array(panel.control_names, dtype=object)})
+        {
+            "sales": (("week", "geo"), panel.y),
+            "media": (("week", "geo", "channel"), panel.media),
+            "controls": (("week", "geo", "control"), panel.controls),
+        },
+        coords={
+            "week": panel.dates.astype(str).astype(object),
+            "geo": np.array(panel.geos, dtype=object),
+            "channel": np.array(panel.channels, dtype=object),
+            "control": np.array(panel.control_names, dtype=object),
+        },
+    )
     if panel.driver is not None:  # impressions that drive some channels
         ds["driver"] = (("week", "geo", "channel"), panel.driver)
     return ds
 
 
 def _meta(res: MMMResults) -> dict[str, Any]:
-    return {"format": FORMAT, "spec": res.spec.to_dict(), "scaling": res.scaling.to_dict(),
-            "n_train": res.n_train, "settings": res.settings,
-            "findings": [f.to_dict() for f in res.findings]}
+    return {
+        "format": FORMAT,
+        "spec": res.spec.to_dict(),
+        "scaling": res.scaling.to_dict(),
+        "n_train": res.n_train,
+        "settings": res.settings,
+        "findings": [f.to_dict() for f in res.findings],
+    }
 
 
 def save(res: MMMResults, folder: str | Path) -> Path:
@@ -72,9 +82,12 @@ def save(res: MMMResults, folder: str | Path) -> Path:
                 ds = res.idata[name].to_dataset()
                 groups[name] = _netcdf_safe(ds)
     else:
-        groups["posterior"] = xr.Dataset({k: (("draw", *[f"{k}_dim_{i}" for i in
-                                                          range(v.ndim - 1)]), v)
-                                          for k, v in res.posterior.items()})
+        groups["posterior"] = xr.Dataset(
+            {
+                k: (("draw", *[f"{k}_dim_{i}" for i in range(v.ndim - 1)]), v)
+                for k, v in res.posterior.items()
+            }
+        )
     groups["constant_data"] = _panel_dataset(res.panel)
     tree = xr.DataTree.from_dict({f"/{k}": v for k, v in groups.items()})
     tree.attrs = {"attribution_mmm": json.dumps(meta, default=_default, sort_keys=True)}
@@ -98,6 +111,7 @@ def _netcdf_safe(ds: Any) -> Any:
 
 def _has(mod: str) -> bool:
     import importlib.util
+
     return importlib.util.find_spec(mod) is not None
 
 
@@ -139,12 +153,16 @@ def load(path: str | Path) -> MMMResults:
         raise UsageError(f"{path}: unsupported model format {meta.get('format')!r}")
     spec = spec_from_dict(meta["spec"])
     cd = tree["constant_data"].to_dataset()
-    panel = Panel(np.asarray(cd["week"].values.astype(str), dtype="datetime64[D]"),
-                  tuple(str(g) for g in cd["geo"].values), np.asarray(cd["sales"].values),
-                  np.asarray(cd["media"].values), np.asarray(cd["controls"].values),
-                  tuple(str(c) for c in cd["channel"].values),
-                  tuple(str(c) for c in cd["control"].values),
-                  driver=np.asarray(cd["driver"].values) if "driver" in cd else None)
+    panel = Panel(
+        np.asarray(cd["week"].values.astype(str), dtype="datetime64[D]"),
+        tuple(str(g) for g in cd["geo"].values),
+        np.asarray(cd["sales"].values),
+        np.asarray(cd["media"].values),
+        np.asarray(cd["controls"].values),
+        tuple(str(c) for c in cd["channel"].values),
+        tuple(str(c) for c in cd["control"].values),
+        driver=np.asarray(cd["driver"].values) if "driver" in cd else None,
+    )
     post = tree["posterior"].to_dataset()
     arrays = {}
     for name in post.data_vars:
@@ -153,9 +171,16 @@ def load(path: str | Path) -> MMMResults:
             a = a.reshape(a.shape[0] * a.shape[1], *a.shape[2:])
         arrays[str(name)] = a
     findings = tuple(Finding(**f) for f in meta.get("findings", []))
-    return MMMResults(spec=spec, scaling=Scaling.from_dict(meta["scaling"]), panel=panel,
-                      n_train=int(meta["n_train"]), posterior=arrays, idata=tree,
-                      settings=meta.get("settings", {}), findings=findings)
+    return MMMResults(
+        spec=spec,
+        scaling=Scaling.from_dict(meta["scaling"]),
+        panel=panel,
+        n_train=int(meta["n_train"]),
+        posterior=arrays,
+        idata=tree,
+        settings=meta.get("settings", {}),
+        findings=findings,
+    )
 
 
 def _name(rel: str) -> str:
@@ -182,11 +207,16 @@ def write_outputs(res: MMMResults, folder: str | Path) -> list[Path]:
     folder = Path(folder)
     save(res, folder)
     written = [folder / _name(n) for n in (R.MMM_POSTERIOR, R.MMM_SPEC, R.MMM_CHANNELS_CSV)]
-    for name, frame in ((R.MMM_CONTRIBUTIONS_CSV, contributions_over_time(res)),
-                        (R.MMM_DECOMPOSITION_CSV, decomposition(res)),
-                        (R.MMM_RESPONSE_CURVES_CSV, response_curves(res))):
+    for name, frame in (
+        (R.MMM_CONTRIBUTIONS_CSV, contributions_over_time(res)),
+        (R.MMM_DECOMPOSITION_CSV, decomposition(res)),
+        (R.MMM_RESPONSE_CURVES_CSV, response_curves(res)),
+    ):
         written.append(write_csv(folder / _name(name), _checked(name, frame)))
-    written.append(write_json(folder / _name(R.MMM_DIAGNOSTICS_JSON),
-                              {"findings": [f.to_dict() for f in res.findings],
-                               **diagnostics_table(res)}))
+    written.append(
+        write_json(
+            folder / _name(R.MMM_DIAGNOSTICS_JSON),
+            {"findings": [f.to_dict() for f in res.findings], **diagnostics_table(res)},
+        )
+    )
     return written

@@ -81,11 +81,16 @@ def load_model_panel(
         except InputError as exc:
             if exc.reason not in ("missing_column", "no_channels"):
                 raise
-            raise InputError(exc.what, fix=f"{exc.fix}; or map the file's own names: "
-                             f"'attribution init {path}' writes a [mapping.panel] to pass "
-                             "with --mapping (or [model]/[[channels]] in the MMM config)",
-                             file=exc.file, row=exc.row, column=exc.column,
-                             reason=exc.reason) from None
+            raise InputError(
+                exc.what,
+                fix=f"{exc.fix}; or map the file's own names: "
+                f"'attribution init {path}' writes a [mapping.panel] to pass "
+                "with --mapping (or [model]/[[channels]] in the MMM config)",
+                file=exc.file,
+                row=exc.row,
+                column=exc.column,
+                reason=exc.reason,
+            ) from None
         cols = [str(c) for c in media.frame.columns]
         return ModelPanel(media, spec_from_dict(config, cols), dict(config))
     media, mapped = load_media_mapped(path, roles, cmap, lenient=lenient, rejected=rejected)

@@ -42,8 +42,11 @@ from attribution.mmm.priors import (
 from attribution.mmm.spec import MMMSpec
 
 # adstock / saturation kind -> its parameters (each an RV over the channels of that kind)
-ADSTOCK_PARAMS = {"geometric": ("alpha",), "delayed": ("delay_alpha", "theta"),
-                  "weibull": ("weibull_shape", "weibull_scale")}
+ADSTOCK_PARAMS = {
+    "geometric": ("alpha",),
+    "delayed": ("delay_alpha", "theta"),
+    "weibull": ("weibull_shape", "weibull_scale"),
+}
 SAT_PARAMS = {"logistic": ("lam",), "hill": ("hill_k", "hill_s")}
 PRIOR_OF = {"delay_alpha": "alpha"}
 MEAN_EFFECT_BETA = True  # sample free channel effects via their mean effect (same model)
@@ -58,17 +61,23 @@ class Layout:
     adstock_groups: tuple[tuple[str, tuple[int, ...]], ...]
     sat_groups: tuple[tuple[str, tuple[int, ...]], ...]
     l_max: int
-    mask: np.ndarray       # (C, L) 1 where lag < channel's l_max
+    mask: np.ndarray  # (C, L) 1 where lag < channel's l_max
     normalize: np.ndarray  # (C,) 1.0 where weights are normalised
 
     @classmethod
     def from_spec(cls, spec: MMMSpec) -> Layout:
         chans = spec.channels
         L = max(c.l_max for c in chans)
-        ad = tuple((k, tuple(i for i, c in enumerate(chans) if c.adstock == k))
-                   for k in cp.ADSTOCKS if any(c.adstock == k for c in chans))
-        sat = tuple((k, tuple(i for i, c in enumerate(chans) if c.saturation == k))
-                    for k in cp.SATURATIONS if any(c.saturation == k for c in chans))
+        ad = tuple(
+            (k, tuple(i for i, c in enumerate(chans) if c.adstock == k))
+            for k in cp.ADSTOCKS
+            if any(c.adstock == k for c in chans)
+        )
+        sat = tuple(
+            (k, tuple(i for i, c in enumerate(chans) if c.saturation == k))
+            for k in cp.SATURATIONS
+            if any(c.saturation == k for c in chans)
+        )
         mask = (np.arange(L)[None, :] < np.array([c.l_max for c in chans])[:, None]).astype(float)
         norm = np.array([1.0 if c.normalize else 0.0 for c in chans])
         return cls(spec.channel_names, ad, sat, L, mask, norm)
@@ -101,8 +110,9 @@ def lag_weights(params: dict[str, Any], layout: Layout, xp: ModuleType = np) -> 
         elif kind == "delayed":
             w = cp.delayed_weights(params["delay_alpha"], params["theta"], L, False, xp=xp)
         else:
-            w = cp.weibull_weights(params["weibull_shape"], params["weibull_scale"], L, False,
-                                   xp=xp)
+            w = cp.weibull_weights(
+                params["weibull_shape"], params["weibull_scale"], L, False, xp=xp
+            )
         w = w * layout.mask[ix]
         nf = layout.normalize[ix][:, None]
         w = w * (nf / xp.sum(w, axis=-1, keepdims=True) + (1.0 - nf))
@@ -126,8 +136,14 @@ def saturate(x: Any, params: dict[str, Any], layout: Layout, xp: ModuleType = np
         if kind == "logistic":
             parts.append(cp.logistic_saturation(xi, _expand(params["lam"], xi.ndim), xp=xp))
         else:
-            parts.append(cp.hill_saturation(xi, _expand(params["hill_k"], xi.ndim),
-                                            _expand(params["hill_s"], xi.ndim), xp=xp))
+            parts.append(
+                cp.hill_saturation(
+                    xi,
+                    _expand(params["hill_k"], xi.ndim),
+                    _expand(params["hill_s"], xi.ndim),
+                    xp=xp,
+                )
+            )
     s = parts[0] if len(parts) == 1 else xp.concatenate(parts, axis=-1)
     inv = _inverse(layout.sat_groups)
     return s if np.array_equal(inv, np.arange(len(inv))) else s[..., inv]
@@ -155,15 +171,16 @@ class LiftData:
     the weeks after it up to ``measured_until`` where the experiment kept measuring).
     """
 
-    lift: np.ndarray        # (K,) measured lift / target scale
-    se: np.ndarray          # (K,)
-    factual: np.ndarray     # (L, K, W, G, C) lag stack over each outcome window
-    counter: np.ndarray     # (L, K, W, G, C) same, the tested channel off in the test window
-    select: np.ndarray      # (K, W, G, C) 1 on (outcome week, tested geo, tested channel)
+    lift: np.ndarray  # (K,) measured lift / target scale
+    se: np.ndarray  # (K,)
+    factual: np.ndarray  # (L, K, W, G, C) lag stack over each outcome window
+    counter: np.ndarray  # (L, K, W, G, C) same, the tested channel off in the test window
+    select: np.ndarray  # (K, W, G, C) 1 on (outcome week, tested geo, tested channel)
 
 
-def lift_data(tests: list[dict[str, Any]], panel: Panel, scaling: Scaling, layout: Layout,
-              n_train: int) -> LiftData:
+def lift_data(
+    tests: list[dict[str, Any]], panel: Panel, scaling: Scaling, layout: Layout, n_train: int
+) -> LiftData:
     """Arrays for lift tests: factual and counterfactual media over each outcome window.
 
     ``tests`` are dicts with channel, start, end (datetime64[D]), lift, lift_se,
@@ -181,10 +198,14 @@ def lift_data(tests: list[dict[str, Any]], panel: Panel, scaling: Scaling, layou
     stack = cp.lag_stack(media, L)
     dates = panel.dates
     off_rows = [np.flatnonzero((dates >= t["start"]) & (dates <= t["end"])) for t in tests]
-    until = [t["end"] if t.get("measured_until") is None else max(t["end"], t["measured_until"])
-             for t in tests]
-    out_rows = [np.flatnonzero((dates >= t["start"]) & (dates <= u))
-                for t, u in zip(tests, until, strict=True)]
+    until = [
+        t["end"] if t.get("measured_until") is None else max(t["end"], t["measured_until"])
+        for t in tests
+    ]
+    out_rows = [
+        np.flatnonzero((dates >= t["start"]) & (dates <= u))
+        for t, u in zip(tests, until, strict=True)
+    ]
     W = max(len(r) for r in out_rows)
     K = len(tests)
     fact = np.zeros((L, K, W, G, C))
@@ -193,8 +214,11 @@ def lift_data(tests: list[dict[str, Any]], panel: Panel, scaling: Scaling, layou
     for k, (t, r_off, r) in enumerate(zip(tests, off_rows, out_rows, strict=True)):
         c = layout.channels.index(t["channel"])
         off = media.copy()
-        gsel = np.ones(G, bool) if t.get("geo") is None else np.array(
-            [g == t["geo"] for g in panel.geos])
+        gsel = (
+            np.ones(G, bool)
+            if t.get("geo") is None
+            else np.array([g == t["geo"] for g in panel.geos])
+        )
         for g in np.flatnonzero(gsel):
             off[r_off, g, c] = 0.0
         fact[:, k, : len(r)] = stack[:, r]
@@ -205,8 +229,9 @@ def lift_data(tests: list[dict[str, Any]], panel: Panel, scaling: Scaling, layou
     return LiftData(lift, se, fact, cf, sel)
 
 
-def lift_effect(params: dict[str, Any], beta: Any, lift: LiftData, layout: Layout,
-                xp: ModuleType = np) -> Any:
+def lift_effect(
+    params: dict[str, Any], beta: Any, lift: LiftData, layout: Layout, xp: ModuleType = np
+) -> Any:
     """Predicted incremental effect of each lift test over its outcome window (scaled).
 
     Parameters
@@ -227,10 +252,12 @@ def lift_effect(params: dict[str, Any], beta: Any, lift: LiftData, layout: Layou
     >>> eff = lift_effect(res.media_params(), res.posterior["beta"], ld, res.layout)
     ... # doctest: +SKIP
     """
-    f = media_effect(params, lift.factual if xp is np else xp.as_tensor(lift.factual),
-                     layout, xp=xp)
-    c = media_effect(params, lift.counter if xp is np else xp.as_tensor(lift.counter),
-                     layout, xp=xp)
+    f = media_effect(
+        params, lift.factual if xp is np else xp.as_tensor(lift.factual), layout, xp=xp
+    )
+    c = media_effect(
+        params, lift.counter if xp is np else xp.as_tensor(lift.counter), layout, xp=xp
+    )
     b = beta[:, None, None] if xp is np else beta[None, None]
     return xp.sum((f - c) * b * lift.select, axis=(-3, -2, -1))
 
@@ -250,8 +277,7 @@ def _beta_by_mean_effect(prior: Any, sat: Any, n: int) -> Any:
     import pytensor.tensor as pt
 
     s_mean = pt.mean(sat, axis=(0, 1)) + 1e-12
-    m = pm.HalfFlat("beta_mean_effect", dims="ch_beta",
-                    initval=np.full(n, 0.05))
+    m = pm.HalfFlat("beta_mean_effect", dims="ch_beta", initval=np.full(n, 0.05))
     beta = pm.Deterministic("beta_free", m / s_mean, dims="ch_beta")
     dist = getattr(pm, prior.dist).dist(**prior.params)
     pm.Potential("beta_prior", pt.sum(pm.logp(dist, beta)) - pt.sum(pt.log(s_mean)))
@@ -276,11 +302,18 @@ def _intercept_by_level(prior: Any, rest: Any, start: float) -> Any:
     return intercept
 
 
-def build_model(d: Design, spec: MMMSpec, panel: Panel, scaling: Scaling, *,
-                spend_total: np.ndarray | None = None,
-                lift: LiftData | None = None,
-                channel_priors: ChannelPriors | None = None,
-                observed: bool = True, reparameterise: bool = True) -> Any:
+def build_model(
+    d: Design,
+    spec: MMMSpec,
+    panel: Panel,
+    scaling: Scaling,
+    *,
+    spend_total: np.ndarray | None = None,
+    lift: LiftData | None = None,
+    channel_priors: ChannelPriors | None = None,
+    observed: bool = True,
+    reparameterise: bool = True,
+) -> Any:
     """Create the PyMC model for the scaled design.
 
     Parameters
@@ -307,11 +340,13 @@ def build_model(d: Design, spec: MMMSpec, panel: Panel, scaling: Scaling, *,
     T, G = d.y.shape
     C = len(spec.channels)
     w = scaling.geo_weights(G)
-    coords: dict[str, Any] = {"week": np.arange(T), "geo": list(panel.geos),
-                              "channel": list(spec.channel_names),
-                              "control": list(panel.control_names),
-                              "fourier": [f"{f}_{k}" for f in ("sin", "cos")
-                                          for k in range(1, spec.fourier_modes + 1)]}
+    coords: dict[str, Any] = {
+        "week": np.arange(T),
+        "geo": list(panel.geos),
+        "channel": list(spec.channel_names),
+        "control": list(panel.control_names),
+        "fourier": [f"{f}_{k}" for f in ("sin", "cos") for k in range(1, spec.fourier_modes + 1)],
+    }
     dims = layout.dims()
     for p, names in dims.items():
         coords[f"ch_{p}"] = list(names)
@@ -348,8 +383,9 @@ def build_model(d: Design, spec: MMMSpec, panel: Panel, scaling: Scaling, *,
                 beta_c[i] = bfree[j]
         beta = pm.Deterministic("beta_channel", pt.stack(beta_c), dims="channel")
         beta_gc = beta[None, :] if geo_mult is None else beta[None, :] * geo_mult
-        beta_gc = pm.Deterministic("beta", pt.broadcast_to(beta_gc, (G, C)),
-                                   dims=("geo", "channel"))
+        beta_gc = pm.Deterministic(
+            "beta", pt.broadcast_to(beta_gc, (G, C)), dims=("geo", "channel")
+        )
         contrib = sat * beta_gc[None]  # (T, G, C)
         mu = pt.sum(contrib, axis=-1)  # (T, G), all terms but the intercept
         if spec.trend:
@@ -359,8 +395,11 @@ def build_model(d: Design, spec: MMMSpec, panel: Panel, scaling: Scaling, *,
             gf = pri["fourier"].create(pm, "gamma_fourier", dims="fourier")
             mu = mu + pt.dot(d.fourier, gf)[:, None]
         if d.controls.shape[-1]:
-            gc = geo.control_effects(pm, pri, d.controls.shape[-1]) if G > 1 else \
-                pri["control"].create(pm, "gamma_control", dims="control")
+            gc = (
+                geo.control_effects(pm, pri, d.controls.shape[-1])
+                if G > 1
+                else pri["control"].create(pm, "gamma_control", dims="control")
+            )
             mu = mu + pt.sum(d.controls * gc, axis=-1)
         if G > 1:
             icpt = geo.intercepts(pm, pri, d.y)
@@ -372,10 +411,10 @@ def build_model(d: Design, spec: MMMSpec, panel: Panel, scaling: Scaling, *,
             icpt = pm.Deterministic("intercept_geo", pt.stack([intercept]), dims="geo")
         mu = icpt[None, :] + mu
         sigma = geo.noise(pm, pri)[None, :] if G > 1 else pri["sigma"].create(pm, "sigma")
-        pm.Normal("y", mu=mu, sigma=sigma, observed=d.y if observed else None,
-                  dims=("week", "geo"))
+        pm.Normal("y", mu=mu, sigma=sigma, observed=d.y if observed else None, dims=("week", "geo"))
         if lift is not None:  # measured lift ~ predicted effect over the outcome window
-            eff = lift_effect(params, beta_gc if G == 1 else beta_gc * w[:, None], lift,
-                              layout, xp=pt)
+            eff = lift_effect(
+                params, beta_gc if G == 1 else beta_gc * w[:, None], lift, layout, xp=pt
+            )
             pm.Normal("lift_obs", mu=eff, sigma=lift.se, observed=lift.lift)
     return model

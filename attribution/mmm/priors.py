@@ -80,12 +80,14 @@ class Prior:
         d = dict(d)
         dist = d.pop("dist", None)
         if dist not in DISTRIBUTIONS:
-            raise UsageError(f"prior '{name}': dist must be one of {sorted(DISTRIBUTIONS)}, "
-                             f"got {dist!r}")
+            raise UsageError(
+                f"prior '{name}': dist must be one of {sorted(DISTRIBUTIONS)}, got {dist!r}"
+            )
         want = DISTRIBUTIONS[dist]
         if set(d) != set(want):
-            raise UsageError(f"prior '{name}': {dist} needs parameters {list(want)}, "
-                             f"got {sorted(d)}")
+            raise UsageError(
+                f"prior '{name}': {dist} needs parameters {list(want)}, got {sorted(d)}"
+            )
         try:
             kwargs = tuple((k, float(d[k])) for k in want)
         except (TypeError, ValueError) as exc:
@@ -148,8 +150,10 @@ def beta_from_moments(mean: float, sd: float) -> tuple[float, float]:
     (0.2, 15.0)
     """
     if not 0 < mean < 1 or sd <= 0 or sd**2 >= mean * (1 - mean):
-        raise UsageError(f"a contribution-share prior needs 0 < mean < 1 and "
-                         f"0 < sd < sqrt(mean (1 - mean)), got mean={mean}, sd={sd}")
+        raise UsageError(
+            f"a contribution-share prior needs 0 < mean < 1 and "
+            f"0 < sd < sqrt(mean (1 - mean)), got mean={mean}, sd={sd}"
+        )
     k = mean * (1 - mean) / sd**2 - 1
     return mean * k, (1 - mean) * k
 
@@ -192,6 +196,7 @@ def resolve_priors(overrides: Mapping[str, Prior]) -> dict[str, Prior]:
     """Defaults updated with the config's overrides (unknown names are a UsageError)."""
     unknown = set(overrides) - set(DEFAULT_PRIORS)
     if unknown:
-        raise UsageError(f"unknown prior name(s) {sorted(unknown)}; known: "
-                         f"{sorted(DEFAULT_PRIORS)}")
+        raise UsageError(
+            f"unknown prior name(s) {sorted(unknown)}; known: {sorted(DEFAULT_PRIORS)}"
+        )
     return {**DEFAULT_PRIORS, **overrides}

@@ -33,8 +33,16 @@ from attribution.mmm.model import Layout, lag_weights, saturate
 from attribution.mmm.panel import Panel, Scaling
 from attribution.mmm.spec import MMMSpec
 
-MEDIA_PARAMS = ("alpha", "delay_alpha", "theta", "weibull_shape", "weibull_scale", "lam",
-                "hill_k", "hill_s")
+MEDIA_PARAMS = (
+    "alpha",
+    "delay_alpha",
+    "theta",
+    "weibull_shape",
+    "weibull_scale",
+    "lam",
+    "hill_k",
+    "hill_s",
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,8 +106,9 @@ class MMMResults:
         return {k: v[sel] for k, v in self.posterior.items() if k in MEDIA_PARAMS}
 
     # -- the optimiser's seam ---------------------------------------------------------
-    def response(self, spend: np.ndarray, *, per_channel: bool = False,
-                 max_draws: int | None = None) -> np.ndarray:
+    def response(
+        self, spend: np.ndarray, *, per_channel: bool = False, max_draws: int | None = None
+    ) -> np.ndarray:
         """Expected incremental sales per week at steady weekly ``spend``.
 
         Parameters
@@ -120,8 +129,9 @@ class MMMResults:
         spend = np.asarray(spend, dtype=float)
         C = len(self.channels)
         if spend.shape[-1] != C:
-            raise ValueError(f"spend must end with {C} channels {self.channels}, "
-                             f"got shape {spend.shape}")
+            raise ValueError(
+                f"spend must end with {C} channels {self.channels}, got shape {spend.shape}"
+            )
         idx = thin_draws(self.n_draws, max_draws)
         lead = spend.shape[:-1]
         G = len(self.panel.geos)
@@ -135,7 +145,7 @@ class MMMResults:
         chunk = max(1, int(4e7 // max(n, 1)))
         out = []
         for start in range(0, len(idx), chunk):
-            d = idx[start:start + chunk]
+            d = idx[start : start + chunk]
             params = self.media_params(d)
             wsum = lag_weights(params, self.layout).sum(-1)  # (D, C)
             xs = x[None] * wsum.reshape(len(d), *([1] * (x.ndim - 1)), C)
@@ -156,12 +166,17 @@ class MMMResults:
         t = self.to_frame()
         pct = round(self.spec.interval * 100)
         geos = f", {len(self.panel.geos)} geos" if len(self.panel.geos) > 1 else ""
-        lines = [f"Media-mix model: {len(self.channels)} channels, {self.n_train} fitted weeks"
-                 f"{geos}, {self.n_draws} draws",
-                 f"fit R2 {fm['r2']:.3f}, MAPE {fm['mape']:.1%}"
-                 + (f"; holdout R2 {fm['holdout_r2']:.3f}, MAPE {fm['holdout_mape']:.1%}"
-                    if fm.get("holdout_r2") is not None else ""),
-                 f"channel: contribution [{pct}% interval], ROI [{pct}% interval]"]
+        lines = [
+            f"Media-mix model: {len(self.channels)} channels, {self.n_train} fitted weeks"
+            f"{geos}, {self.n_draws} draws",
+            f"fit R2 {fm['r2']:.3f}, MAPE {fm['mape']:.1%}"
+            + (
+                f"; holdout R2 {fm['holdout_r2']:.3f}, MAPE {fm['holdout_mape']:.1%}"
+                if fm.get("holdout_r2") is not None
+                else ""
+            ),
+            f"channel: contribution [{pct}% interval], ROI [{pct}% interval]",
+        ]
         for _, r in t.iterrows():
             # an activity channel (posts, sends) has no spend, hence no ROI: say so, no "nan"
             if np.isfinite(r["roi"]):
@@ -170,25 +185,32 @@ class MMMResults:
                 roi = f"no ROI (activity channel: {r['spend']:,.0f} units, not money)"
             else:
                 roi = "no ROI (no spend in the fitted weeks)"
-            lines.append(f"  {r['channel']}: {r['contribution']:,.0f} "
-                         f"[{r['contribution_low']:,.0f}, {r['contribution_high']:,.0f}], {roi}")
+            lines.append(
+                f"  {r['channel']}: {r['contribution']:,.0f} "
+                f"[{r['contribution_low']:,.0f}, {r['contribution_high']:,.0f}], {roi}"
+            )
         for f in self.findings:
             lines.append(f"{f.level}: {f.message}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return (f"MMMResults(channels={list(self.channels)}, weeks={self.n_train}, "
-                f"draws={self.n_draws}, findings={len(self.findings)})")
+        return (
+            f"MMMResults(channels={list(self.channels)}, weeks={self.n_train}, "
+            f"draws={self.n_draws}, findings={len(self.findings)})"
+        )
 
     def _repr_html_(self) -> str:
         t = self.to_frame()
         fl = "".join(f"<li>{_esc(f.level)}: {_esc(f.message)}</li>" for f in self.findings)
-        return (f"<p><b>Media-mix model</b>: {len(self.channels)} channels, "
-                f"{self.n_train} weeks, {self.n_draws} draws</p>"
-                + t.to_html(index=False, float_format=lambda v: f"{v:,.3g}")
-                + (f"<ul>{fl}</ul>" if fl else ""))
+        return (
+            f"<p><b>Media-mix model</b>: {len(self.channels)} channels, "
+            f"{self.n_train} weeks, {self.n_draws} draws</p>"
+            + t.to_html(index=False, float_format=lambda v: f"{v:,.3g}")
+            + (f"<ul>{fl}</ul>" if fl else "")
+        )
 
 
 def _esc(s: str) -> str:
     import html
+
     return html.escape(str(s))

@@ -92,35 +92,47 @@ class ChannelSpec:
     impressions: str | None = None
 
     def __post_init__(self) -> None:
-        checks = (("kind", self.kind, KINDS), ("adstock", self.adstock, ADSTOCKS),
-                  ("saturation", self.saturation, SATURATIONS))
+        checks = (
+            ("kind", self.kind, KINDS),
+            ("adstock", self.adstock, ADSTOCKS),
+            ("saturation", self.saturation, SATURATIONS),
+        )
         for what, value, allowed in checks:
             if value not in allowed:
-                raise UsageError(f"channel '{self.name}': {what} must be one of "
-                                 f"{list(allowed)}, got {value!r}")
+                raise UsageError(
+                    f"channel '{self.name}': {what} must be one of {list(allowed)}, got {value!r}"
+                )
         if not isinstance(self.l_max, int) or not 1 <= self.l_max <= 52:
             raise UsageError(f"channel '{self.name}': l_max must be a whole number 1..52")
         if self.roi_prior is not None:
             if len(self.roi_prior) != 2:
                 raise UsageError(f"channel '{self.name}': roi_prior must be [mean, sd]")
-            object.__setattr__(self, "roi_prior", (float(self.roi_prior[0]),
-                                                   float(self.roi_prior[1])))
+            object.__setattr__(
+                self, "roi_prior", (float(self.roi_prior[0]), float(self.roi_prior[1]))
+            )
             if self.kind == "activity":
-                raise UsageError(f"channel '{self.name}': an activity channel has no spend, "
-                                 "so it cannot take a ROI prior")
+                raise UsageError(
+                    f"channel '{self.name}': an activity channel has no spend, "
+                    "so it cannot take a ROI prior"
+                )
         if self.input not in INPUTS:
-            raise UsageError(f"channel '{self.name}': input must be one of {list(INPUTS)}, "
-                             f"got {self.input!r}")
+            raise UsageError(
+                f"channel '{self.name}': input must be one of {list(INPUTS)}, got {self.input!r}"
+            )
         if self.input == "impressions":
             if self.kind == "activity":
-                raise UsageError(f"channel '{self.name}': input = 'impressions' needs a paid "
-                                 "or offline channel (impressions are bought with spend); "
-                                 "for activity without spend point column at the activity")
+                raise UsageError(
+                    f"channel '{self.name}': input = 'impressions' needs a paid "
+                    "or offline channel (impressions are bought with spend); "
+                    "for activity without spend point column at the activity"
+                )
             if self.impressions is None:
                 object.__setattr__(self, "impressions", IMPRESSIONS_PREFIX + self.name)
         elif self.impressions is not None:
-            raise UsageError(f"channel '{self.name}': impressions = {self.impressions!r} is "
-                             "only used with input = 'impressions'; add that or remove it")
+            raise UsageError(
+                f"channel '{self.name}': impressions = {self.impressions!r} is "
+                "only used with input = 'impressions'; add that or remove it"
+            )
 
     @property
     def has_spend(self) -> bool:
@@ -129,8 +141,7 @@ class ChannelSpec:
     @property
     def driver_column(self) -> str:
         """The column the adstock acts on: impressions or the spend/activity column."""
-        return self.impressions if self.input == "impressions" and self.impressions \
-            else self.column
+        return self.impressions if self.input == "impressions" and self.impressions else self.column
 
 
 @dataclass(frozen=True)
@@ -162,8 +173,10 @@ class MMMSpec:
 
     def __post_init__(self) -> None:
         if not self.channels:
-            raise UsageError("the model needs at least one channel (spend_<name> or "
-                             "activity_<name> columns, or [[channels]] in the config)")
+            raise UsageError(
+                "the model needs at least one channel (spend_<name> or "
+                "activity_<name> columns, or [[channels]] in the config)"
+            )
         names = [c.name for c in self.channels]
         if len(set(names)) != len(names):
             raise UsageError(f"channel names must be unique, got {names}")
@@ -172,8 +185,10 @@ class MMMSpec:
         if not 0 < self.interval < 1:
             raise UsageError("interval must be between 0 and 1, e.g. 0.9")
         if self.population is not None and self.geo is None:
-            raise UsageError(f"[model] population = {self.population!r} needs a geo column "
-                             "(geo = \"<column>\"): population sizes the geos of a geo model")
+            raise UsageError(
+                f"[model] population = {self.population!r} needs a geo column "
+                '(geo = "<column>"): population sizes the geos of a geo model'
+            )
         if self.fourier_modes < 0 or self.holdout_weeks < 0:
             raise UsageError("fourier_modes and holdout_weeks must be >= 0")
         if self.value_per_conversion is not None:
@@ -182,9 +197,11 @@ class MMMSpec:
             except (TypeError, ValueError):
                 v = float("nan")
             if not (v > 0 and v < float("inf")):
-                raise UsageError("[calibration] value_per_conversion must be a number > 0 "
-                                 f"(sales value of one conversion), got "
-                                 f"{self.value_per_conversion!r}")
+                raise UsageError(
+                    "[calibration] value_per_conversion must be a number > 0 "
+                    f"(sales value of one conversion), got "
+                    f"{self.value_per_conversion!r}"
+                )
             object.__setattr__(self, "value_per_conversion", v)
         resolve_priors(dict(self.priors))
 
@@ -209,10 +226,14 @@ class MMMSpec:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (JSON/TOML-ready), the inverse of :func:`spec_from_dict`."""
-        model = {k: v for k, v in asdict(self).items()
-                 if k not in ("channels", "priors", "value_per_conversion")}
-        model = {k: (list(v) if isinstance(v, tuple) else v) for k, v in model.items()
-                 if v is not None}
+        model = {
+            k: v
+            for k, v in asdict(self).items()
+            if k not in ("channels", "priors", "value_per_conversion")
+        }
+        model = {
+            k: (list(v) if isinstance(v, tuple) else v) for k, v in model.items() if v is not None
+        }
         chans = []
         for c in self.channels:
             d = asdict(c)
@@ -223,8 +244,11 @@ class MMMSpec:
             if d["impressions"] is None:
                 d.pop("impressions")
             chans.append(d)
-        out = {"model": model, "channels": chans,
-               "priors": {k: p.to_dict() for k, p in self.priors}}
+        out = {
+            "model": model,
+            "channels": chans,
+            "priors": {k: p.to_dict() for k, p in self.priors},
+        }
         if self.value_per_conversion is not None:
             out["calibration"] = {"value_per_conversion": self.value_per_conversion}
         return out
@@ -239,8 +263,20 @@ def spec_from_dict(config: Mapping[str, Any], columns: Sequence[str] | None = No
     ('tv', 'posts')
     """
     model = dict(config.get("model", {}))
-    allowed = {"date", "target", "geo", "population", "trend", "fourier_modes", "controls",
-               "events", "holidays", "holdout_weeks", "interval", "prior_mode"}
+    allowed = {
+        "date",
+        "target",
+        "geo",
+        "population",
+        "trend",
+        "fourier_modes",
+        "controls",
+        "events",
+        "holidays",
+        "holdout_weeks",
+        "interval",
+        "prior_mode",
+    }
     unknown = set(model) - allowed
     if unknown:
         raise UsageError(f"unknown [model] setting(s) {sorted(unknown)}; known: {sorted(allowed)}")
@@ -265,18 +301,24 @@ def spec_from_dict(config: Mapping[str, Any], columns: Sequence[str] | None = No
                 raise UsageError(f"channel '{ch['name']}': {exc}") from None
     else:
         channels = list(infer_channels(() if columns is None else [str(c) for c in columns]))
-    priors = tuple(sorted((k, Prior.from_dict(k, v))
-                          for k, v in dict(config.get("priors", {})).items()))
+    priors = tuple(
+        sorted((k, Prior.from_dict(k, v)) for k, v in dict(config.get("priors", {})).items())
+    )
     unknown_p = {k for k, _ in priors} - set(DEFAULT_PRIORS)
     if unknown_p:
         raise UsageError(f"unknown prior(s) {sorted(unknown_p)}; known: {sorted(DEFAULT_PRIORS)}")
     calib = dict(config.get("calibration") or {})
     unknown_c = set(calib) - {"value_per_conversion"}
     if unknown_c:
-        raise UsageError(f"unknown [calibration] setting(s) {sorted(unknown_c)}; known: "
-                         "['value_per_conversion']")
-    return MMMSpec(channels=tuple(channels), priors=priors,
-                   value_per_conversion=calib.get("value_per_conversion"), **model)
+        raise UsageError(
+            f"unknown [calibration] setting(s) {sorted(unknown_c)}; known: ['value_per_conversion']"
+        )
+    return MMMSpec(
+        channels=tuple(channels),
+        priors=priors,
+        value_per_conversion=calib.get("value_per_conversion"),
+        **model,
+    )
 
 
 def infer_channels(columns: Sequence[str]) -> tuple[ChannelSpec, ...]:
@@ -284,9 +326,9 @@ def infer_channels(columns: Sequence[str]) -> tuple[ChannelSpec, ...]:
     out = []
     for col in columns:
         if col.startswith(SPEND_PREFIX):
-            out.append(ChannelSpec(col[len(SPEND_PREFIX):], col, kind="paid"))
+            out.append(ChannelSpec(col[len(SPEND_PREFIX) :], col, kind="paid"))
         elif col.startswith(ACTIVITY_PREFIX):
-            out.append(ChannelSpec(col[len(ACTIVITY_PREFIX):], col, kind="activity"))
+            out.append(ChannelSpec(col[len(ACTIVITY_PREFIX) :], col, kind="activity"))
     return tuple(out)
 
 
@@ -314,8 +356,11 @@ def needs_value_per_conversion(spec: MMMSpec, lift_tests: Any) -> bool:
     """
     import pandas as pd
 
-    if spec.value_per_conversion is not None or lift_tests is None or \
-            "metric" not in lift_tests.columns:
+    if (
+        spec.value_per_conversion is not None
+        or lift_tests is None
+        or "metric" not in lift_tests.columns
+    ):
         return False
     conv = lift_tests["metric"].astype("string").str.strip().str.lower() == "conversions"
     conv = conv.fillna(False).to_numpy(bool)

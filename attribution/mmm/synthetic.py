@@ -19,12 +19,12 @@ class SyntheticTruth:
     """True parameters and per-channel totals of a synthetic panel (sales units)."""
 
     channels: tuple[str, ...]
-    alpha: np.ndarray         # (C,)
-    lam: np.ndarray           # (C,)
-    beta: np.ndarray          # (G, C) sales units at full saturation
+    alpha: np.ndarray  # (C,)
+    lam: np.ndarray  # (C,)
+    beta: np.ndarray  # (G, C) sales units at full saturation
     contribution: np.ndarray  # (T, G, C) weekly contribution
-    spend_total: np.ndarray   # (C,)
-    spend: np.ndarray         # (T, G, C)
+    spend_total: np.ndarray  # (C,)
+    spend: np.ndarray  # (T, G, C)
     l_max: int
 
     @property
@@ -46,15 +46,22 @@ class SyntheticTruth:
         """True incremental sales over weeks ``start..end`` (inclusive) of spending on
         ``channel`` in that window, versus switching it off there (all geos)."""
         off = self.spend.copy()
-        off[start:end + 1, :, channel] = 0.0
+        off[start : end + 1, :, channel] = 0.0
         diff = self.contribution - self.contributions(off)
-        return float(diff[start:end + 1, :, channel].sum())
+        return float(diff[start : end + 1, :, channel].sum())
 
 
-def simulate_panel(n_weeks: int = 104, n_channels: int = 3, n_geos: int = 1, seed: int = 0,
-                   noise: float = 0.03, l_max: int = 8, start: str = "2023-01-02",
-                   zero_channel: bool = False, collinear: bool = False
-                   ) -> tuple[pd.DataFrame, SyntheticTruth]:
+def simulate_panel(
+    n_weeks: int = 104,
+    n_channels: int = 3,
+    n_geos: int = 1,
+    seed: int = 0,
+    noise: float = 0.03,
+    l_max: int = 8,
+    start: str = "2023-01-02",
+    zero_channel: bool = False,
+    collinear: bool = False,
+) -> tuple[pd.DataFrame, SyntheticTruth]:
     """Draw a weekly panel from geometric adstock + logistic saturation + baseline.
 
     Parameters
@@ -102,8 +109,7 @@ def simulate_panel(n_weeks: int = 104, n_channels: int = 3, n_geos: int = 1, see
     doy = (dates - dates.astype("datetime64[Y]")).astype(int)
     season = cp.fourier_features(doy, 1) @ np.array([0.05, 0.03])
     price = 10 + rng.normal(0, 0.5, (T, G))
-    baseline = level[None, :] * (1.0 + 0.1 * t[:, None] / T + season[:, None]
-                                 - 0.02 * (price - 10))
+    baseline = level[None, :] * (1.0 + 0.1 * t[:, None] / T + season[:, None] - 0.02 * (price - 10))
     sales = baseline + contrib.sum(-1) + rng.normal(0, noise, (T, G)) * level[None, :]
     rows = {"date": np.repeat(dates, G).astype(str)}
     if G > 1:
@@ -114,6 +120,5 @@ def simulate_panel(n_weeks: int = 104, n_channels: int = 3, n_geos: int = 1, see
     if zero_channel:
         rows["spend_dead"] = np.zeros(T * G)
     rows["price"] = price.reshape(-1)
-    truth = SyntheticTruth(names, alpha, lam, beta, contrib, spend.sum(axis=(0, 1)), spend,
-                           l_max)
+    truth = SyntheticTruth(names, alpha, lam, beta, contrib, spend.sum(axis=(0, 1)), spend, l_max)
     return pd.DataFrame(rows), truth

@@ -34,9 +34,13 @@ Replicator = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 CHUNK_CELLS = 20_000_000
 
 
-def resample(table: PathTable, replicates: int, rng: np.random.Generator,
-             method: str = "multinomial", chunk: int | None = None
-             ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def resample(
+    table: PathTable,
+    replicates: int,
+    rng: np.random.Generator,
+    method: str = "multinomial",
+    chunk: int | None = None,
+) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Yield resampled (conversions, nulls, value), each (n_paths, b), in chunks of replicates.
 
     Example
@@ -49,15 +53,19 @@ def resample(table: PathTable, replicates: int, rng: np.random.Generator,
     m = table.n_paths
     cells = np.concatenate([table.conversions, table.nulls])
     total = float(cells.sum())
-    per_conv = np.divide(table.value, table.conversions, out=np.zeros(m),
-                         where=table.conversions > 0)
+    per_conv = np.divide(
+        table.value, table.conversions, out=np.zeros(m), where=table.conversions > 0
+    )
     step = chunk or max(1, min(replicates, CHUNK_CELLS // max(1, 2 * m)))
     done = 0
     while done < replicates:
         b = min(step, replicates - done)
         if method == "multinomial":
-            draw = (rng.multinomial(round(total), cells / total, size=b) if total > 0
-                    else np.zeros((b, 2 * m)))
+            draw = (
+                rng.multinomial(round(total), cells / total, size=b)
+                if total > 0
+                else np.zeros((b, 2 * m))
+            )
         elif method == "poisson":
             draw = rng.poisson(cells, size=(b, 2 * m))
         else:
@@ -85,8 +93,10 @@ def percentile_interval(samples: np.ndarray, ci: float = 0.9) -> np.ndarray:
 # ------------------------------------------------------------------ replicators
 def linear_replicator(matrix: sp.spmatrix) -> Replicator:
     """For models whose credit is linear in the counts: ``credit = M @ counts``."""
+
     def run(conv: np.ndarray, null: np.ndarray, value: np.ndarray) -> np.ndarray:
         return np.stack([(matrix @ conv).T, (matrix @ value).T], axis=-1)
+
     return run
 
 
@@ -98,20 +108,26 @@ def markov_replicator(structure: ChainStructure, method: str = "auto") -> Replic
         counts = structure.incidence @ (conv + null)
         out = np.empty((conv.shape[1], contains.shape[1], 2))
         for j in range(conv.shape[1]):
-            exits = np.stack([np.bincount(structure.last, weights=a[:, j],
-                                          minlength=structure.n_states)
-                              for a in (conv, null, value)], axis=1)
+            exits = np.stack(
+                [
+                    np.bincount(structure.last, weights=a[:, j], minlength=structure.n_states)
+                    for a in (conv, null, value)
+                ],
+                axis=1,
+            )
             q, rewards = structure.matrices(counts[:, j], exits)
             base, removed = removal_outcomes(q, rewards, contains, method)
             re = removal_effects(base, removed)
             out[j, :, 0] = normalised_credit(re[:, 0], float(conv[:, j].sum()))
             out[j, :, 1] = normalised_credit(re[:, 1], float(value[:, j].sum()))
         return out
+
     return run
 
 
 def table_replicator(table: PathTable, fit: Callable[[PathTable], Credit]) -> Replicator:
     """Any model given as ``PathTable -> Credit``: refit on re-weighted copies of the table."""
+
     def run(conv: np.ndarray, null: np.ndarray, value: np.ndarray) -> np.ndarray:
         out = np.empty((conv.shape[1], table.n_channels, 2))
         for j in range(conv.shape[1]):
@@ -119,11 +135,18 @@ def table_replicator(table: PathTable, fit: Callable[[PathTable], Credit]) -> Re
             out[j, :, 0] = credit.conversions
             out[j, :, 1] = credit.value
         return out
+
     return run
 
 
-def bootstrap(table: PathTable, replicators: Mapping[str, Replicator], *, replicates: int,
-              seed: int = 0, method: str = "multinomial") -> dict[str, np.ndarray]:
+def bootstrap(
+    table: PathTable,
+    replicators: Mapping[str, Replicator],
+    *,
+    replicates: int,
+    seed: int = 0,
+    method: str = "multinomial",
+) -> dict[str, np.ndarray]:
     """Run every replicator on the same resamples; returns name -> (B, n_channels, 2).
 
     Example

@@ -44,8 +44,14 @@ from attribution.mta.paths import PathTable
 from attribution.mta.results import Credit
 
 DEFAULT_DIRECT: frozenset[str] = frozenset({"direct", "(direct)", "(none)"})
-HEURISTICS: tuple[str, ...] = ("first", "last", "last_non_direct", "linear", "position",
-                               "time_decay")
+HEURISTICS: tuple[str, ...] = (
+    "first",
+    "last",
+    "last_non_direct",
+    "linear",
+    "position",
+    "time_decay",
+)
 
 
 # ------------------------------------------------------------------ pure step weights
@@ -110,8 +116,9 @@ def linear_fractions(offsets: np.ndarray) -> np.ndarray:
     return 1.0 / length
 
 
-def position_fractions(offsets: np.ndarray,
-                       weights: tuple[float, float, float] = (0.4, 0.2, 0.4)) -> np.ndarray:
+def position_fractions(
+    offsets: np.ndarray, weights: tuple[float, float, float] = (0.4, 0.2, 0.4)
+) -> np.ndarray:
     """Position-based (U-shaped) fractions; see the module docstring for 1- and 2-touch paths.
 
     Example
@@ -195,9 +202,21 @@ def age_decay_fractions(ages: np.ndarray, offsets: np.ndarray, half_life: float)
     return normalise_per_path(w, owner, len(lengths))
 
 
-_UNITS_H = {"s": 1 / 3600, "sec": 1 / 3600, "second": 1 / 3600, "min": 1 / 60,
-            "minute": 1 / 60, "h": 1.0, "hr": 1.0, "hour": 1.0, "d": 24.0, "day": 24.0,
-            "w": 168.0, "wk": 168.0, "week": 168.0}
+_UNITS_H = {
+    "s": 1 / 3600,
+    "sec": 1 / 3600,
+    "second": 1 / 3600,
+    "min": 1 / 60,
+    "minute": 1 / 60,
+    "h": 1.0,
+    "hr": 1.0,
+    "hour": 1.0,
+    "d": 24.0,
+    "day": 24.0,
+    "w": 168.0,
+    "wk": 168.0,
+    "week": 168.0,
+}
 _HALF_LIFE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)\s*$")
 
 
@@ -213,8 +232,10 @@ def parse_half_life(value: float | str) -> tuple[str, float]:
     >>> parse_half_life("7D"), parse_half_life("36h"), parse_half_life(2)
     (('hours', 168.0), ('hours', 36.0), ('steps', 2.0))
     """
-    what = ("the half-life must be a duration such as 7D, 36h or 90min, or a number of "
-            f"steps such as 1; not {value!r}")
+    what = (
+        "the half-life must be a duration such as 7D, 36h or 90min, or a number of "
+        f"steps such as 1; not {value!r}"
+    )
     if isinstance(value, bool):
         raise UsageError(what)
     if isinstance(value, int | float):
@@ -241,6 +262,7 @@ def describe_half_life(kind: str, amount: float) -> str:
     >>> describe_half_life("hours", 168.0), describe_half_life("steps", 1.0)
     ('7 days', '1 step')
     """
+
     def n(x: float, unit: str) -> str:
         text = f"{x:.4g}"
         return f"{text} {unit}" + ("" if text == "1" else "s")
@@ -255,9 +277,14 @@ def describe_half_life(kind: str, amount: float) -> str:
 
 
 # ------------------------------------------------------------------ on a PathTable
-def step_fractions(table: PathTable, rule: str, *, direct: Iterable[str] = DEFAULT_DIRECT,
-                   position_weights: tuple[float, float, float] = (0.4, 0.2, 0.4),
-                   half_life: float = 1.0) -> np.ndarray:
+def step_fractions(
+    table: PathTable,
+    rule: str,
+    *,
+    direct: Iterable[str] = DEFAULT_DIRECT,
+    position_weights: tuple[float, float, float] = (0.4, 0.2, 0.4),
+    half_life: float = 1.0,
+) -> np.ndarray:
     """Per-step fractions (summing to 1 per path) of a named rule on a path table."""
     off = table.offsets
     if rule == "first":
@@ -278,8 +305,9 @@ def step_fractions(table: PathTable, rule: str, *, direct: Iterable[str] = DEFAU
 
 def fraction_matrix(table: PathTable, fractions: np.ndarray) -> sp.csr_matrix:
     """Sparse (n_channels x n_paths) matrix ``M``: credit = ``M @ conversions``."""
-    return sp.csr_matrix((fractions, (table.steps, table.path_index)),
-                         shape=(table.n_channels, table.n_paths))
+    return sp.csr_matrix(
+        (fractions, (table.steps, table.path_index)), shape=(table.n_channels, table.n_paths)
+    )
 
 
 def heuristic_credit(table: PathTable, rule: str, **options: object) -> Credit:
@@ -325,8 +353,13 @@ def time_decay_touches(
     """
     for col in (journey_col, channel_col, time_col, end_col, conv_col):
         if col not in touches.columns:
-            raise InputError(f"no column '{col}'", "add it or name it with the *_col arguments",
-                             file="touch table", column=col, reason="missing_column")
+            raise InputError(
+                f"no column '{col}'",
+                "add it or name it with the *_col arguments",
+                file="touch table",
+                column=col,
+                reason="missing_column",
+            )
     hl = pd.Timedelta(half_life)
     if hl <= pd.Timedelta(0):
         raise ValueError("half_life must be positive")
@@ -336,16 +369,24 @@ def time_decay_touches(
     bad = ~np.isfinite(age) | (age < 0)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise InputError("touch time missing or after the conversion",
-                         "drop touches after the conversion", file="touch table", row=i + 2,
-                         column=time_col, reason="touch_after_conversion")
+        raise InputError(
+            "touch time missing or after the conversion",
+            "drop touches after the conversion",
+            file="touch table",
+            row=i + 2,
+            column=time_col,
+            reason="touch_after_conversion",
+        )
     journey, jcodes = np.unique(touches[journey_col].astype(str).to_numpy(), return_inverse=True)
     channels, ccodes = np.unique(touches[channel_col].astype(str).to_numpy(), return_inverse=True)
     w = normalise_per_path(decay_weights(age, 1.0), jcodes, len(journey))
     first_row = np.full(len(journey), -1)
     first_row[jcodes[::-1]] = np.arange(len(jcodes))[::-1]
     conv = pd.to_numeric(touches[conv_col]).to_numpy(dtype=float)[first_row]
-    val = (pd.to_numeric(touches[value_col]).to_numpy(dtype=float)[first_row]
-           if value_col in touches.columns else np.zeros(len(journey)))
+    val = (
+        pd.to_numeric(touches[value_col]).to_numpy(dtype=float)[first_row]
+        if value_col in touches.columns
+        else np.zeros(len(journey))
+    )
     m = sp.csr_matrix((w, (ccodes, jcodes)), shape=(len(channels), len(journey)))
     return Credit("time_decay", tuple(str(c) for c in channels), m @ conv, m @ val)

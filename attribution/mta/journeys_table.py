@@ -70,12 +70,21 @@ class JourneyTable:
     sep: str = DEFAULT_SEP
 
     def __post_init__(self) -> None:
-        for name, dtype in (("path_row", np.int64), ("offsets", np.int64),
-                            ("steps", np.int32), ("ages", np.float64), ("value", np.float64)):
+        for name, dtype in (
+            ("path_row", np.int64),
+            ("offsets", np.int64),
+            ("steps", np.int32),
+            ("ages", np.float64),
+            ("value", np.float64),
+        ):
             object.__setattr__(self, name, frozen_array(getattr(self, name), dtype))
         n = len(self.path_row)
-        if len(self.offsets) != n + 1 or len(self.value) != n or \
-                len(self.steps) != len(self.ages) or self.offsets[-1] != len(self.ages):
+        if (
+            len(self.offsets) != n + 1
+            or len(self.value) != n
+            or len(self.steps) != len(self.ages)
+            or self.offsets[-1] != len(self.ages)
+        ):
             raise ValueError("JourneyTable arrays disagree in length")
 
     @property
@@ -88,19 +97,34 @@ class JourneyTable:
 
     # ---------------------------------------------------------------- build
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, *, sep: str = DEFAULT_SEP,
-                   source: str = "journeys") -> JourneyTable:
+    def from_frame(
+        cls, frame: pd.DataFrame, *, sep: str = DEFAULT_SEP, source: str = "journeys"
+    ) -> JourneyTable:
         """Build from the per-journey table (``step_ages`` as lists or ``;``-joined text)."""
         for col in REQUIRED:
             if col not in frame.columns:
-                raise InputError(f"no column '{col}'", "give the per-journey table that "
-                                 "'attribution journeys --journeys-out F' writes",
-                                 file=source, column=col, reason="missing_column")
+                raise InputError(
+                    f"no column '{col}'",
+                    "give the per-journey table that "
+                    "'attribution journeys --journeys-out F' writes",
+                    file=source,
+                    column=col,
+                    reason="missing_column",
+                )
         ages = frame["step_ages"]
-        arr = pa.array(ages.to_numpy(dtype=object), from_pandas=True) \
-            if ages.dtype == object else pa.array(ages)
-        return cls._build(_as_text(frame["path"]), frame["converted"].to_numpy(),
-                          frame["value"].to_numpy(), arr, sep, source)
+        arr = (
+            pa.array(ages.to_numpy(dtype=object), from_pandas=True)
+            if ages.dtype == object
+            else pa.array(ages)
+        )
+        return cls._build(
+            _as_text(frame["path"]),
+            frame["converted"].to_numpy(),
+            frame["value"].to_numpy(),
+            arr,
+            sep,
+            source,
+        )
 
     @classmethod
     def read(cls, path: str | Path, *, sep: str = DEFAULT_SEP) -> JourneyTable:
@@ -113,8 +137,9 @@ class JourneyTable:
         """
         p, source = Path(path), str(path)
         if not p.exists():
-            raise InputError("file not found", fix="check the path", file=source,
-                             reason="missing_file")
+            raise InputError(
+                "file not found", fix="check the path", file=source, reason="missing_file"
+            )
         try:
             if p.is_dir() or p.suffix.lower() in (".parquet", ".pq"):
                 import pyarrow.parquet as pq
@@ -124,17 +149,29 @@ class JourneyTable:
                 from pyarrow import csv
 
                 types = {"path": pa.string(), "step_ages": pa.string()}
-                table = csv.read_csv(p, convert_options=csv.ConvertOptions(
-                    column_types=types, strings_can_be_null=False))
+                table = csv.read_csv(
+                    p,
+                    convert_options=csv.ConvertOptions(
+                        column_types=types, strings_can_be_null=False
+                    ),
+                )
         except (pa.ArrowInvalid, OSError) as exc:
-            raise InputError(f"cannot read the journeys table ({str(exc).splitlines()[0]})",
-                             "give the CSV or Parquet file that 'attribution journeys "
-                             "--journeys-out F' writes", file=source, reason="unreadable") from None
+            raise InputError(
+                f"cannot read the journeys table ({str(exc).splitlines()[0]})",
+                "give the CSV or Parquet file that 'attribution journeys --journeys-out F' writes",
+                file=source,
+                reason="unreadable",
+            ) from None
         for col in REQUIRED:
             if col not in table.column_names:
-                raise InputError(f"no column '{col}'", "give the per-journey table that "
-                                 "'attribution journeys --journeys-out F' writes",
-                                 file=source, column=col, reason="missing_column")
+                raise InputError(
+                    f"no column '{col}'",
+                    "give the per-journey table that "
+                    "'attribution journeys --journeys-out F' writes",
+                    file=source,
+                    column=col,
+                    reason="missing_column",
+                )
 
         def column(name: str) -> pa.Array:
             return table.column(name).combine_chunks()
@@ -146,12 +183,25 @@ class JourneyTable:
                 return vals.to_numpy(dtype=float)
             return c.to_numpy(zero_copy_only=False).astype(float)
 
-        return cls._build(_as_text(column("path").to_pandas()), numbers("converted"),
-                          numbers("value"), column("step_ages"), sep, source)
+        return cls._build(
+            _as_text(column("path").to_pandas()),
+            numbers("converted"),
+            numbers("value"),
+            column("step_ages"),
+            sep,
+            source,
+        )
 
     @classmethod
-    def _build(cls, texts: pa.Array, converted: np.ndarray, value: np.ndarray,
-               ages: pa.Array, sep: str, source: str) -> JourneyTable:
+    def _build(
+        cls,
+        texts: pa.Array,
+        converted: np.ndarray,
+        value: np.ndarray,
+        ages: pa.Array,
+        sep: str,
+        source: str,
+    ) -> JourneyTable:
         n = len(texts)
         conv = np.asarray(pd.to_numeric(pd.Series(converted), errors="coerce"), dtype=float)
         val = np.asarray(pd.to_numeric(pd.Series(value), errors="coerce"), dtype=float)
@@ -167,16 +217,24 @@ class JourneyTable:
         if no_touch.any():  # "(none)": a conversion without touch, one pseudo-step of age 0
             first = paths.offsets[row_path[no_touch]]
             no_touch[no_touch] = none[paths.steps[first]]
-        _check((counts != lengths) & ~no_touch, "step_ages does not list one age per path step",
-               "step_ages", source)
+        _check(
+            (counts != lengths) & ~no_touch,
+            "step_ages does not list one age per path step",
+            "step_ages",
+            source,
+        )
         starts = np.concatenate([[0], np.cumsum(counts)])
         ages_full = flat
         if no_touch.any():  # insert the pseudo-step's 0
             ages_full = np.insert(flat, starts[:-1][no_touch], 0.0)
             counts = np.where(no_touch, 1, counts)
         owner = np.repeat(np.arange(n), counts)
-        _check(np.bincount(owner[~np.isfinite(ages_full) | (ages_full < 0)], minlength=n) > 0,
-               "step_ages holds a negative or missing age", "step_ages", source)
+        _check(
+            np.bincount(owner[~np.isfinite(ages_full) | (ages_full < 0)], minlength=n) > 0,
+            "step_ages holds a negative or missing age",
+            "step_ages",
+            source,
+        )
         # converting journeys, ordered by path row (stable: input order within a path)
         rows = np.flatnonzero(conv == 1.0)
         rows = rows[np.argsort(row_path[rows], kind="stable")]
@@ -186,16 +244,24 @@ class JourneyTable:
         within = np.arange(int(j_offsets[-1])) - np.repeat(j_offsets[:-1], take_len)
         src_idx = np.repeat(full_starts[rows], take_len) + within
         step_idx = np.repeat(paths.offsets[row_path[rows]], take_len) + within
-        return cls(paths, row_path[rows], j_offsets, paths.steps[step_idx],
-                   ages_full[src_idx], val[rows], sep)
+        return cls(
+            paths,
+            row_path[rows],
+            j_offsets,
+            paths.steps[step_idx],
+            ages_full[src_idx],
+            val[rows],
+            sep,
+        )
 
     # ---------------------------------------------------------------- math
     def decay_matrix(self, half_life_hours: float) -> sp.csr_matrix:
         """(n_channels x n_converting) fractions: column ``j`` is journey ``j``'s credit split."""
         frac = age_decay_fractions(self.ages, self.offsets, half_life_hours)
         owner = np.repeat(np.arange(self.n_converting), np.diff(self.offsets))
-        return sp.csr_matrix((frac, (self.steps, owner)),
-                             shape=(len(self.channels), self.n_converting))
+        return sp.csr_matrix(
+            (frac, (self.steps, owner)), shape=(len(self.channels), self.n_converting)
+        )
 
     def time_decay(self, half_life_hours: float) -> Credit:
         """Time-decay credit by real touch ages (``half_life_hours`` in hours).
@@ -208,12 +274,12 @@ class JourneyTable:
         [10.0, 20.0]
         """
         m = self.decay_matrix(half_life_hours)
-        return Credit("time_decay", self.channels, m @ np.ones(self.n_converting),
-                      m @ self.value)
+        return Credit("time_decay", self.channels, m @ np.ones(self.n_converting), m @ self.value)
 
 
-def time_decay_replicator(journeys: JourneyTable, half_life_hours: float,
-                          seed: int = 0) -> Replicator:
+def time_decay_replicator(
+    journeys: JourneyTable, half_life_hours: float, seed: int = 0
+) -> Replicator:
     """Bootstrap replicator of real-time decay: resampled journeys within each path.
 
     Gets the shared per-path draws (conversions, nulls, value; each n_paths x b) and,
@@ -234,21 +300,28 @@ def time_decay_replicator(journeys: JourneyTable, half_life_hours: float,
             if (k[size == 0] > 0).any():
                 raise ValueError("a replicate drew conversions on a path without any")
             idx = np.repeat(start, k) + (rng.random(int(k.sum())) * np.repeat(size, k)).astype(
-                np.int64)
+                np.int64
+            )
             counts = np.bincount(idx, minlength=n_j).astype(float)
             out[j, :, 0] = m @ counts
             out[j, :, 1] = m @ (counts * value)
         return out
+
     return run
 
 
 def _check(bad: np.ndarray, what: str, column: str, source: str) -> None:
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise InputError(f"{what} ({int(bad.sum())} bad row{'s' if bad.sum() > 1 else ''})",
-                         "give the per-journey table that 'attribution journeys --journeys-out"
-                         " F' writes, unchanged", file=source, row=i + 2, column=column,
-                         reason="bad_journey")
+        raise InputError(
+            f"{what} ({int(bad.sum())} bad row{'s' if bad.sum() > 1 else ''})",
+            "give the per-journey table that 'attribution journeys --journeys-out"
+            " F' writes, unchanged",
+            file=source,
+            row=i + 2,
+            column=column,
+            reason="bad_journey",
+        )
 
 
 def _ages(arr: pa.Array, n: int, source: str) -> tuple[np.ndarray, np.ndarray]:
@@ -265,21 +338,27 @@ def _ages(arr: pa.Array, n: int, source: str) -> tuple[np.ndarray, np.ndarray]:
         counts = np.where(empty, 0, counts)
         items = pc.utf8_trim_whitespace(items.filter(pa.array(keep)))
         try:
-            flat = np.asarray(pc.cast(items, pa.float64()).to_numpy(zero_copy_only=False),
-                              dtype=float)
+            flat = np.asarray(
+                pc.cast(items, pa.float64()).to_numpy(zero_copy_only=False), dtype=float
+            )
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # name the bad row below
-            flat = pd.to_numeric(pd.Series(items.to_pylist(), dtype=object),
-                                 errors="coerce").to_numpy(dtype=float)
+            flat = pd.to_numeric(
+                pd.Series(items.to_pylist(), dtype=object), errors="coerce"
+            ).to_numpy(dtype=float)
     elif pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type):
-        counts = pc.list_value_length(arr).fill_null(0).to_numpy(
-            zero_copy_only=False).astype(np.int64)
+        counts = (
+            pc.list_value_length(arr).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+        )
         flat = pc.list_flatten(arr).cast(pa.float64()).to_numpy(zero_copy_only=False)
         flat = np.asarray(flat, dtype=float)
     elif n == 0 or pa.types.is_null(arr.type):
         return np.zeros(0), np.zeros(n, dtype=np.int64)
     else:
-        raise InputError(f"step_ages has type {arr.type}, not a list of numbers",
-                         "give the per-journey table that 'attribution journeys "
-                         "--journeys-out F' writes", file=source, column="step_ages",
-                         reason="bad_journey")
+        raise InputError(
+            f"step_ages has type {arr.type}, not a list of numbers",
+            "give the per-journey table that 'attribution journeys --journeys-out F' writes",
+            file=source,
+            column="step_ages",
+            reason="bad_journey",
+        )
     return flat, counts

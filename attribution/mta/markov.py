@@ -53,8 +53,7 @@ START, CONVERSION, NULL = "(start)", "(conversion)", "(null)"
 
 
 # ------------------------------------------------------------------ state encoding
-def state_codes(offsets: np.ndarray, steps: np.ndarray, n_channels: int,
-                order: int) -> np.ndarray:
+def state_codes(offsets: np.ndarray, steps: np.ndarray, n_channels: int, order: int) -> np.ndarray:
     """Integer code of the order-``k`` state at each step (mixed radix, 0 = padding).
 
     Digit ``m`` (weight ``base**m``, ``base = n_channels + 1``) holds the channel
@@ -119,11 +118,19 @@ class ChainStructure:
         prev[table.offsets[:-1][table.lengths > 0]] = 0  # start state index (code 0 is first)
         n = len(states)
         pair, pair_id = _compact(prev.astype(np.int64) * n + step_state)
-        inc = sp.csr_matrix((np.ones(len(pair_id)), (pair_id, table.path_index)),
-                            shape=(len(pair), table.n_paths))
+        inc = sp.csr_matrix(
+            (np.ones(len(pair_id)), (pair_id, table.path_index)), shape=(len(pair), table.n_paths)
+        )
         inc.sum_duplicates()
-        return cls(order, table.channels, states, pair // n, pair % n, inc,
-                   step_state[table.offsets[1:] - 1])
+        return cls(
+            order,
+            table.channels,
+            states,
+            pair // n,
+            pair % n,
+            inc,
+            step_state[table.offsets[1:] - 1],
+        )
 
     @property
     def n_states(self) -> int:
@@ -144,8 +151,9 @@ class ChainStructure:
         names = np.array(self.channels, dtype=object)
         return [" > ".join(names[d[d >= 0]]) or START for d in dig]
 
-    def counts(self, conversions: np.ndarray, nulls: np.ndarray, value: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray]:
+    def counts(
+        self, conversions: np.ndarray, nulls: np.ndarray, value: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Transition counts per pair and per-state (conversion, null, value) exits.
 
         ``conversions`` etc. may be (n_paths,) or (n_paths, B) for B weightings.
@@ -155,21 +163,22 @@ class ChainStructure:
         exits = [_group_sum(self.last, a, self.n_states) for a in (conversions, nulls, value)]
         return pair_counts, np.stack(exits, axis=1)
 
-    def matrices(self, pair_counts: np.ndarray, exits: np.ndarray
-                 ) -> tuple[sp.csr_matrix, np.ndarray]:
+    def matrices(
+        self, pair_counts: np.ndarray, exits: np.ndarray
+    ) -> tuple[sp.csr_matrix, np.ndarray]:
         """Row-normalised transient block ``Q`` and rewards ``R`` (n_states x 2: conv, value)."""
         n = self.n_states
         out = np.bincount(self.pair_from, weights=pair_counts, minlength=n)
         out = out + exits[:, 0] + exits[:, 1]
         scale = np.divide(1.0, out, out=np.zeros(n), where=out > 0)
-        q = sp.csr_matrix((pair_counts * scale[self.pair_from], (self.pair_from, self.pair_to)),
-                          shape=(n, n))
+        q = sp.csr_matrix(
+            (pair_counts * scale[self.pair_from], (self.pair_from, self.pair_to)), shape=(n, n)
+        )
         rewards = np.stack([exits[:, 0] * scale, exits[:, 2] * scale], axis=1)
         return q, rewards
 
 
-def _compact(values: np.ndarray, dense_limit: int = 20_000_000
-             ) -> tuple[np.ndarray, np.ndarray]:
+def _compact(values: np.ndarray, dense_limit: int = 20_000_000) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(values, return_inverse=True)`` for ints >= 0; O(n) for a small range."""
     top = int(values.max()) + 1 if len(values) else 0
     if top > dense_limit:
@@ -204,8 +213,9 @@ def absorption(q: sp.spmatrix | np.ndarray, rewards: np.ndarray) -> np.ndarray:
     return np.linalg.solve(np.eye(n) - q, rewards)
 
 
-def removal_outcomes(q: sp.spmatrix, rewards: np.ndarray, contains: np.ndarray,
-                     method: str = "auto") -> tuple[np.ndarray, np.ndarray]:
+def removal_outcomes(
+    q: sp.spmatrix, rewards: np.ndarray, contains: np.ndarray, method: str = "auto"
+) -> tuple[np.ndarray, np.ndarray]:
     """Expected rewards from the start (state 0) with all states, and with each channel removed.
 
     Parameters
@@ -259,9 +269,14 @@ def removal_outcomes(q: sp.spmatrix, rewards: np.ndarray, contains: np.ndarray,
     return base, removed
 
 
-def neumann_start_values(q: sp.csr_matrix, rewards: np.ndarray, keep: np.ndarray, *,
-                         rtol: float = 1e-13, max_iter: int = 20_000
-                         ) -> tuple[np.ndarray, np.ndarray] | None:
+def neumann_start_values(
+    q: sp.csr_matrix,
+    rewards: np.ndarray,
+    keep: np.ndarray,
+    *,
+    rtol: float = 1e-13,
+    max_iter: int = 20_000,
+) -> tuple[np.ndarray, np.ndarray] | None:
     """All channel removals at once by the Neumann series ``X = sum_i Q_c^i R`` (no sampling).
 
     ``Q_c = Q diag(keep_c)``; every removal is one column block of one sparse
@@ -345,14 +360,28 @@ class MarkovFit:
         out_total = np.bincount(s.pair_from, weights=self.pair_counts, minlength=s.n_states)
         out_total = out_total + self.exits[:, 0] + self.exits[:, 1]
         safe = np.where(out_total > 0, out_total, 1.0)
-        frames = [pd.DataFrame({"from": labels[s.pair_from], "to": labels[s.pair_to],
-                                "probability": self.pair_counts / safe[s.pair_from],
-                                "count": self.pair_counts})]
+        frames = [
+            pd.DataFrame(
+                {
+                    "from": labels[s.pair_from],
+                    "to": labels[s.pair_to],
+                    "probability": self.pair_counts / safe[s.pair_from],
+                    "count": self.pair_counts,
+                }
+            )
+        ]
         for j, name in ((0, CONVERSION), (1, NULL)):
             keep = self.exits[:, j] > 0
-            frames.append(pd.DataFrame({"from": labels[keep], "to": name,
-                                        "probability": self.exits[keep, j] / safe[keep],
-                                        "count": self.exits[keep, j]}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "from": labels[keep],
+                        "to": name,
+                        "probability": self.exits[keep, j] / safe[keep],
+                        "count": self.exits[keep, j],
+                    }
+                )
+            )
         out = pd.concat(frames, ignore_index=True)
         out = out[out["count"] > 0]
         return out.sort_values(["from", "to"], kind="stable").reset_index(drop=True)
@@ -360,22 +389,41 @@ class MarkovFit:
     def removal_table(self) -> pd.DataFrame:
         """channel, removal_effect, removal_effect_value, conversions, value."""
         re = self.effects
-        return pd.DataFrame({"channel": list(self.structure.channels),
-                             "removal_effect": re[:, 0], "removal_effect_value": re[:, 1],
-                             "conversions": self.credit.conversions, "value": self.credit.value})
+        return pd.DataFrame(
+            {
+                "channel": list(self.structure.channels),
+                "removal_effect": re[:, 0],
+                "removal_effect_value": re[:, 1],
+                "conversions": self.credit.conversions,
+                "value": self.credit.value,
+            }
+        )
 
     def journey_credit(self) -> pd.DataFrame:
         """Per journey (path row): path, channel, conversions, value; sums to each row."""
         m = journey_fractions(self.table, self.effects[:, 0]).tocoo()
         names = np.array(self.table.channels, dtype=object)
-        return pd.DataFrame({"path_row": m.col, "channel": names[m.row],
-                             "conversions": m.data * self.table.conversions[m.col],
-                             "value": m.data * self.table.value[m.col]}
-                            ).sort_values(["path_row", "channel"]).reset_index(drop=True)
+        return (
+            pd.DataFrame(
+                {
+                    "path_row": m.col,
+                    "channel": names[m.row],
+                    "conversions": m.data * self.table.conversions[m.col],
+                    "value": m.data * self.table.value[m.col],
+                }
+            )
+            .sort_values(["path_row", "channel"])
+            .reset_index(drop=True)
+        )
 
 
-def fit_markov(table: PathTable, order: int = 1, *, method: str = "auto",
-               structure: ChainStructure | None = None) -> MarkovFit:
+def fit_markov(
+    table: PathTable,
+    order: int = 1,
+    *,
+    method: str = "auto",
+    structure: ChainStructure | None = None,
+) -> MarkovFit:
     """Fit the exact order-``order`` Markov attribution on a path table.
 
     Example
@@ -390,7 +438,8 @@ def fit_markov(table: PathTable, order: int = 1, *, method: str = "auto",
     base, removed = removal_outcomes(q, rewards, s.contains(), method)
     re = removal_effects(base, removed)
     credit = Credit(
-        "markov", table.channels,
+        "markov",
+        table.channels,
         normalised_credit(re[:, 0], float(table.conversions.sum())),
         normalised_credit(re[:, 1], float(table.value.sum())),
     )

@@ -26,8 +26,9 @@ from attribution.mta.markov import state_codes
 from attribution.mta.paths import PathTable
 
 
-def split_counts(counts: np.ndarray, fraction: float,
-                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def split_counts(
+    counts: np.ndarray, fraction: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Split (possibly fractional) counts into (train, holdout) by journey.
 
     The integer part is split binomially; a fractional remainder goes whole to
@@ -58,8 +59,10 @@ def canonical_rows(table: PathTable) -> np.ndarray:
     rank = np.argsort(np.argsort(np.array(table.channels, dtype=object)))
     data = rank[table.steps].astype(">u4").tobytes()  # big-endian: bytes sort as numbers
     keys = pa.LargeBinaryArray.from_buffers(
-        pa.large_binary(), table.n_paths,
-        [None, pa.py_buffer(table.offsets.astype(np.int64) * 4), pa.py_buffer(data)])
+        pa.large_binary(),
+        table.n_paths,
+        [None, pa.py_buffer(table.offsets.astype(np.int64) * 4), pa.py_buffer(data)],
+    )
     return pc.sort_indices(keys).to_numpy()
 
 
@@ -68,8 +71,9 @@ def final_state_codes(table: PathTable, order: int) -> np.ndarray:
     return state_codes(table.offsets, table.steps, table.n_channels, order)[table.offsets[1:] - 1]
 
 
-def backoff_probabilities(table: PathTable, conv: np.ndarray, null: np.ndarray, order: int,
-                          alpha: float = 2.0) -> np.ndarray:
+def backoff_probabilities(
+    table: PathTable, conv: np.ndarray, null: np.ndarray, order: int, alpha: float = 2.0
+) -> np.ndarray:
     """Smoothed P(conversion | last ``order`` channels) for every path, from training counts.
 
     Example
@@ -121,9 +125,15 @@ def weighted_auc(score: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> float:
     return float((p @ below + 0.5 * (p @ n)) / (tp * tn))
 
 
-def compare_orders(table: PathTable, orders: tuple[int, ...] = (1, 2, 3, 4), *,
-                   holdout: float = 0.3, seed: int = 0, alpha: float = 2.0,
-                   tolerance: float = 1e-3) -> tuple[int, pd.DataFrame]:
+def compare_orders(
+    table: PathTable,
+    orders: tuple[int, ...] = (1, 2, 3, 4),
+    *,
+    holdout: float = 0.3,
+    seed: int = 0,
+    alpha: float = 2.0,
+    tolerance: float = 1e-3,
+) -> tuple[int, pd.DataFrame]:
     """Holdout comparison of Markov orders; returns (chosen order, comparison table).
 
     The table has one row per order: order, n_states, holdout_log_loss,
@@ -142,11 +152,16 @@ def compare_orders(table: PathTable, orders: tuple[int, ...] = (1, 2, 3, 4), *,
         p = backoff_probabilities(table, c_tr, n_tr, k, alpha)
         codes = state_codes(table.offsets, table.steps, table.n_channels, k)
         n_states = len(np.unique(codes)) + 1  # + the start state
-        rows.append({"order": k, "n_states": n_states,
-                     "holdout_log_loss": log_loss(p, c_ho, n_ho),
-                     "holdout_auc": weighted_auc(p, c_ho, n_ho),
-                     "train_journeys": float(c_tr.sum() + n_tr.sum()),
-                     "holdout_journeys": float(c_ho.sum() + n_ho.sum())})
+        rows.append(
+            {
+                "order": k,
+                "n_states": n_states,
+                "holdout_log_loss": log_loss(p, c_ho, n_ho),
+                "holdout_auc": weighted_auc(p, c_ho, n_ho),
+                "train_journeys": float(c_tr.sum() + n_tr.sum()),
+                "holdout_journeys": float(c_ho.sum() + n_ho.sum()),
+            }
+        )
     frame = pd.DataFrame(rows)
     losses = frame["holdout_log_loss"].to_numpy()
     chosen = int(orders[0])

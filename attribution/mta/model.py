@@ -51,8 +51,16 @@ SHAPLEY_MODELS: dict[str, Callable[[PathTable], Credit]] = {
     "shapley_ordered": shapley.shapley_ordered,
 }
 MODELS: tuple[str, ...] = (*HEURISTICS, "markov", *SHAPLEY_MODELS)
-DEFAULT_MODELS: tuple[str, ...] = ("first", "last", "last_non_direct", "linear", "position",
-                                   "time_decay", "markov", "shapley")
+DEFAULT_MODELS: tuple[str, ...] = (
+    "first",
+    "last",
+    "last_non_direct",
+    "linear",
+    "position",
+    "time_decay",
+    "markov",
+    "shapley",
+)
 # models whose credit can never be negative (checked by the tests)
 NON_NEGATIVE: frozenset[str] = frozenset({*HEURISTICS, "markov", "shapley", "shapley_ordered"})
 
@@ -105,7 +113,8 @@ class AttributionResults:
     def wide(self, column: str = "conversions") -> pd.DataFrame:
         """Channels x models table of one column (conversions by default)."""
         return self.to_frame().pivot(index="channel", columns="model", values=column)[
-            list(self.credits)]
+            list(self.credits)
+        ]
 
     def journey_credit(self) -> pd.DataFrame:
         """Markov credit per path row (path_row, channel, conversions, value).
@@ -119,13 +128,16 @@ class AttributionResults:
 
     def summary(self) -> str:
         """Plain-text summary: settings, credit per channel and model, findings."""
-        head = [f"Path attribution: {len(self.channels)} channels, "
-                f"{self.total_conversions:,.6g} conversions, value {self.total_value:,.6g}"]
+        head = [
+            f"Path attribution: {len(self.channels)} channels, "
+            f"{self.total_conversions:,.6g} conversions, value {self.total_value:,.6g}"
+        ]
         if self.order is not None:
             head.append(f"Markov order: {self.order} (exact removal effects)")
         if self.bootstrap:
-            head.append(f"Bootstrap: {self.bootstrap} replicates, {self.ci:.0%} intervals, "
-                        f"seed {self.seed}")
+            head.append(
+                f"Bootstrap: {self.bootstrap} replicates, {self.ci:.0%} intervals, seed {self.seed}"
+            )
         head.extend(f"{model}: {note}" for model, note in self.notes.items())
         body = self.wide().round(2).to_string()
         notes = [f"[{f.level}] {f.message}" for f in self.findings]
@@ -140,16 +152,25 @@ class AttributionResults:
         extra = ""
         if self.bootstrap:
             frame = self.to_frame()
-            frame["interval"] = [f"{lo:.1f} – {hi:.1f}" for lo, hi in
-                                 zip(frame["ci_low"], frame["ci_high"], strict=True)]
-            extra = ("<p>Intervals</p>" + frame.pivot(index="channel", columns="model",
-                                                      values="interval").to_html(border=0))
-        notes = "".join(f"<li>{html.escape(f.message)}</li>" for f in self.findings
-                        if f.code != "mta.time_decay_basis")
-        notes += "".join(f"<li>{html.escape(m)}: {html.escape(n)}</li>"
-                         for m, n in self.notes.items())
-        return (f"<div><strong>{head}</strong>{table}{extra}"
-                f"{'<ul>' + notes + '</ul>' if notes else ''}</div>")
+            frame["interval"] = [
+                f"{lo:.1f} – {hi:.1f}"
+                for lo, hi in zip(frame["ci_low"], frame["ci_high"], strict=True)
+            ]
+            extra = "<p>Intervals</p>" + frame.pivot(
+                index="channel", columns="model", values="interval"
+            ).to_html(border=0)
+        notes = "".join(
+            f"<li>{html.escape(f.message)}</li>"
+            for f in self.findings
+            if f.code != "mta.time_decay_basis"
+        )
+        notes += "".join(
+            f"<li>{html.escape(m)}: {html.escape(n)}</li>" for m, n in self.notes.items()
+        )
+        return (
+            f"<div><strong>{head}</strong>{table}{extra}"
+            f"{'<ul>' + notes + '</ul>' if notes else ''}</div>"
+        )
 
 
 @dataclass(frozen=True)
@@ -196,8 +217,10 @@ class PathAttribution:
         models = tuple(dict.fromkeys(self.models))
         unknown = [m for m in models if m not in MODELS]
         if unknown or not models:
-            raise UsageError(f"unknown model(s) {', '.join(unknown) or '(none given)'}; "
-                             f"choose from {', '.join(MODELS)}")
+            raise UsageError(
+                f"unknown model(s) {', '.join(unknown) or '(none given)'}; "
+                f"choose from {', '.join(MODELS)}"
+            )
         object.__setattr__(self, "models", models)
         object.__setattr__(self, "direct", frozenset(self.direct))
         if not (self.order == "auto" or (isinstance(self.order, int) and self.order >= 1)):
@@ -225,9 +248,11 @@ class PathAttribution:
             return ("hours", 168.0) if has_times else ("steps", 1.0)
         kind, amount = parse_half_life(self.half_life)
         if kind == "hours" and not has_times:
-            raise UsageError(f"time_decay with a half-life of {describe_half_life(kind, amount)}"
-                             " needs touch times, and a path table has none: give the journeys"
-                             " (attribution mta --journeys F) or a half-life in steps (e.g. 1)")
+            raise UsageError(
+                f"time_decay with a half-life of {describe_half_life(kind, amount)}"
+                " needs touch times, and a path table has none: give the journeys"
+                " (attribution mta --journeys F) or a half-life in steps (e.g. 1)"
+            )
         return kind, amount
 
     def with_settings(self, **changes: object) -> PathAttribution:
@@ -250,9 +275,15 @@ class PathAttribution:
         if table.n_paths == 0:
             raise UsageError("the path table has no rows")
         if table.conversions.sum() <= 0:
-            findings.append(Finding("warning", "mta.no_conversions",
-                                    "the path table has no conversions: all credit is 0",
-                                    "check the conversion column", "mta"))
+            findings.append(
+                Finding(
+                    "warning",
+                    "mta.no_conversions",
+                    "the path table has no conversions: all credit is 0",
+                    "check the conversion column",
+                    "mta",
+                )
+            )
         findings.extend(stress_findings(table))
         credits: dict[str, Credit] = {}
         tables: dict[str, pd.DataFrame] = {}
@@ -263,10 +294,15 @@ class PathAttribution:
         if "time_decay" in self.models:
             kind, half_life = self.decay_basis(journeys is not None)
             findings.append(_decay_finding(kind, half_life, journeys is not None))
-            notes["time_decay"] = (f"{'touch times' if kind == 'hours' else 'path steps'}, "
-                                   f"half-life {describe_half_life(kind, half_life)}")
-        options = {"direct": self.direct, "position_weights": self.position_weights,
-                   "half_life": half_life}
+            notes["time_decay"] = (
+                f"{'touch times' if kind == 'hours' else 'path steps'}, "
+                f"half-life {describe_half_life(kind, half_life)}"
+            )
+        options = {
+            "direct": self.direct,
+            "position_weights": self.position_weights,
+            "half_life": half_life,
+        }
         for name in self.models:
             log.info("mta: %s", name)
             if name == "time_decay" and kind == "hours" and journeys is not None:
@@ -274,8 +310,7 @@ class PathAttribution:
                 replicators[name] = time_decay_replicator(journeys, half_life, self.seed)
             elif name in HEURISTICS:
                 m = fraction_matrix(table, step_fractions(table, name, **options))
-                credits[name] = Credit(name, table.channels, m @ table.conversions,
-                                       m @ table.value)
+                credits[name] = Credit(name, table.channels, m @ table.conversions, m @ table.value)
                 replicators[name] = linear_replicator(m)
             elif name == "markov":
                 order = self._choose_order(table, tables)
@@ -292,27 +327,47 @@ class PathAttribution:
                 replicators[name] = table_replicator(table, fn)
         if self.bootstrap:
             log.info("mta: bootstrap, %d replicates", self.bootstrap)
-            draws = bootstrap(table, replicators, replicates=self.bootstrap, seed=self.seed,
-                              method=self.resample)
+            draws = bootstrap(
+                table, replicators, replicates=self.bootstrap, seed=self.seed, method=self.resample
+            )
             for name, d in draws.items():
                 bounds = percentile_interval(d, self.ci)  # (n_channels, 2 quantities, 2)
-                credits[name] = replace(credits[name], conversions_ci=bounds[:, 0, :],
-                                        value_ci=bounds[:, 1, :])
+                credits[name] = replace(
+                    credits[name], conversions_ci=bounds[:, 0, :], value_ci=bounds[:, 1, :]
+                )
         neg = [n for n, c in credits.items() if (c.conversions < -1e-9).any() and not c.findings]
         if neg:
-            findings.append(Finding("info", "mta.negative_credit",
-                                    f"negative credit in {', '.join(neg)}: channels whose "
-                                    "journeys convert less than journeys without them",
-                                    "read it as a negative marginal rate, not an error", "mta"))
-        return AttributionResults(credits, table.channels, float(table.conversions.sum()),
-                                  float(table.value.sum()), order, self.bootstrap, self.ci,
-                                  self.seed, tables, tuple(findings), fit, notes)
+            findings.append(
+                Finding(
+                    "info",
+                    "mta.negative_credit",
+                    f"negative credit in {', '.join(neg)}: channels whose "
+                    "journeys convert less than journeys without them",
+                    "read it as a negative marginal rate, not an error",
+                    "mta",
+                )
+            )
+        return AttributionResults(
+            credits,
+            table.channels,
+            float(table.conversions.sum()),
+            float(table.value.sum()),
+            order,
+            self.bootstrap,
+            self.ci,
+            self.seed,
+            tables,
+            tuple(findings),
+            fit,
+            notes,
+        )
 
     def _choose_order(self, table: PathTable, tables: dict[str, pd.DataFrame]) -> int:
         if self.order != "auto":
             return int(self.order)
-        chosen, comparison = compare_orders(table, tuple(range(1, self.max_order + 1)),
-                                            holdout=self.holdout, seed=self.seed)
+        chosen, comparison = compare_orders(
+            table, tuple(range(1, self.max_order + 1)), holdout=self.holdout, seed=self.seed
+        )
         tables["order_comparison"] = comparison
         log.info("mta: Markov order %d chosen by holdout log-loss", chosen)
         return chosen
@@ -321,20 +376,27 @@ class PathAttribution:
 def _decay_finding(kind: str, half_life: float, has_times: bool) -> Finding:
     words = describe_half_life(kind, half_life)
     if kind == "hours":
-        return Finding("info", "mta.time_decay_basis",
-                       f"time_decay weighs each touch by its real time before the conversion "
-                       f"(half-life {words})", "change it with --half-life or [mta] half_life",
-                       "mta")
-    why = ("the half-life is given in steps" if has_times
-           else "the path table has no touch times")
-    return Finding("info", "mta.time_decay_basis",
-                   f"time_decay weighs touches by their position, not their time (half-life "
-                   f"{words}): {why}", "give the journeys (attribution mta --journeys F, or "
-                   "touchpoints in the run config) and a half-life such as 7D to use real time",
-                   "mta")
+        return Finding(
+            "info",
+            "mta.time_decay_basis",
+            f"time_decay weighs each touch by its real time before the conversion "
+            f"(half-life {words})",
+            "change it with --half-life or [mta] half_life",
+            "mta",
+        )
+    why = "the half-life is given in steps" if has_times else "the path table has no touch times"
+    return Finding(
+        "info",
+        "mta.time_decay_basis",
+        f"time_decay weighs touches by their position, not their time (half-life {words}): {why}",
+        "give the journeys (attribution mta --journeys F, or "
+        "touchpoints in the run config) and a half-life such as 7D to use real time",
+        "mta",
+    )
 
 
-def attribute(table: PathTable | JourneyTable, models: Iterable[str] = DEFAULT_MODELS,
-              **settings: object) -> AttributionResults:
+def attribute(
+    table: PathTable | JourneyTable, models: Iterable[str] = DEFAULT_MODELS, **settings: object
+) -> AttributionResults:
     """Shortcut: ``PathAttribution(models=..., **settings).fit(table)``."""
     return PathAttribution(models=tuple(models), **settings).fit(table)  # type: ignore[arg-type]

@@ -79,8 +79,13 @@ class PathTable:
         an empty path or empty step raises ``InputError``.
         """
         if path_col not in frame.columns:
-            raise InputError(f"no column '{path_col}'", "name the path column with --path-col",
-                             file=source, column=path_col, reason="missing_column")
+            raise InputError(
+                f"no column '{path_col}'",
+                "name the path column with --path-col",
+                file=source,
+                column=path_col,
+                reason="missing_column",
+            )
         n = len(frame)
         raw = frame[path_col].astype("string").fillna("")
         conv = _numeric(frame, conv_col, n, source)
@@ -98,12 +103,14 @@ class PathTable:
         nulls: np.ndarray | list[float] | None = None,
     ) -> PathTable:
         """Build from Python sequences of channel names (handy in tests and notebooks)."""
-        frame = pd.DataFrame({
-            "path": [DEFAULT_SEP.join(p) for p in paths],
-            "total_conversions": conversions,
-            "total_conversion_value": np.zeros(len(paths)) if value is None else value,
-            "total_null": np.zeros(len(paths)) if nulls is None else nulls,
-        })
+        frame = pd.DataFrame(
+            {
+                "path": [DEFAULT_SEP.join(p) for p in paths],
+                "total_conversions": conversions,
+                "total_conversion_value": np.zeros(len(paths)) if value is None else value,
+                "total_null": np.zeros(len(paths)) if nulls is None else nulls,
+            }
+        )
         return cls.from_frame(frame)
 
     @classmethod
@@ -132,23 +139,37 @@ class PathTable:
         texts = _as_text(paths)
         n = len(texts)
         counts = []
-        for name, arr in (("total_conversions", conversions), ("total_conversion_value", value),
-                          ("total_null", nulls)):
+        for name, arr in (
+            ("total_conversions", conversions),
+            ("total_conversion_value", value),
+            ("total_null", nulls),
+        ):
             a = np.zeros(n) if arr is None else np.asarray(arr, dtype=float)
             bad = ~np.isfinite(a) | (a < 0) | (a > MAX_COUNT)
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
-                raise InputError(f"'{a[i]}' is not a non-negative number up to {MAX_COUNT:.0e}",
-                                 "counts and values must be finite numbers from 0 to 1e15",
-                                 file=source, row=i + 2, column=name, reason="bad_number")
+                raise InputError(
+                    f"'{a[i]}' is not a non-negative number up to {MAX_COUNT:.0e}",
+                    "counts and values must be finite numbers from 0 to 1e15",
+                    file=source,
+                    row=i + 2,
+                    column=name,
+                    reason="bad_number",
+                )
             counts.append(a)
         channels, offsets, steps, group, keep = _encode(texts, sep, source, "path")
         return cls._build(channels, offsets, steps, group, keep, counts)
 
     @classmethod
-    def _build(cls, channels: tuple[str, ...], offsets: np.ndarray, steps: np.ndarray,
-               group: np.ndarray | None, keep: np.ndarray | None,
-               counts: list[np.ndarray]) -> PathTable:
+    def _build(
+        cls,
+        channels: tuple[str, ...],
+        offsets: np.ndarray,
+        steps: np.ndarray,
+        group: np.ndarray | None,
+        keep: np.ndarray | None,
+        counts: list[np.ndarray],
+    ) -> PathTable:
         """Make the table from ``_encode``'s output, summing duplicate paths' counts."""
         if group is not None and keep is not None:
             counts = [np.bincount(group, weights=a, minlength=len(keep)) for a in counts]
@@ -156,10 +177,13 @@ class PathTable:
 
     def merged(self) -> PathTable:
         """Sum rows whose paths are identical (keeps the first occurrence's order)."""
-        keys = [self.steps[a:b].tobytes() for a, b in zip(self.offsets[:-1], self.offsets[1:],
-                                                           strict=True)]
-        uniq, first, inverse = np.unique(np.array(keys, dtype=object), return_index=True,
-                                         return_inverse=True)
+        keys = [
+            self.steps[a:b].tobytes()
+            for a, b in zip(self.offsets[:-1], self.offsets[1:], strict=True)
+        ]
+        uniq, first, inverse = np.unique(
+            np.array(keys, dtype=object), return_index=True, return_inverse=True
+        )
         if len(uniq) == self.n_paths:
             return self
         order = np.argsort(first)
@@ -172,9 +196,15 @@ class PathTable:
             return np.bincount(group, weights=a, minlength=len(keep))
 
         lengths = np.diff(self.offsets)[keep]
-        steps = np.concatenate([self.steps[self.offsets[i]:self.offsets[i + 1]] for i in keep])
-        return PathTable(self.channels, np.concatenate([[0], np.cumsum(lengths)]), steps,
-                         summed(self.conversions), summed(self.value), summed(self.nulls))
+        steps = np.concatenate([self.steps[self.offsets[i] : self.offsets[i + 1]] for i in keep])
+        return PathTable(
+            self.channels,
+            np.concatenate([[0], np.cumsum(lengths)]),
+            steps,
+            summed(self.conversions),
+            summed(self.value),
+            summed(self.nulls),
+        )
 
     # ---------------------------------------------------------------- views
     @property
@@ -195,7 +225,7 @@ class PathTable:
         return np.repeat(np.arange(self.n_paths), self.lengths)
 
     def path(self, i: int) -> tuple[str, ...]:
-        return tuple(self.channels[c] for c in self.steps[self.offsets[i]:self.offsets[i + 1]])
+        return tuple(self.channels[c] for c in self.steps[self.offsets[i] : self.offsets[i + 1]])
 
     def channel_sets(self) -> np.ndarray:
         """Bit mask (uint64) of the channels each path touches; needs <= 64 channels."""
@@ -206,18 +236,26 @@ class PathTable:
         np.bitwise_or.at(out, self.path_index, bits)
         return out
 
-    def with_weights(self, conversions: np.ndarray, value: np.ndarray,
-                     nulls: np.ndarray) -> PathTable:
+    def with_weights(
+        self, conversions: np.ndarray, value: np.ndarray, nulls: np.ndarray
+    ) -> PathTable:
         """Same paths with new counts (bootstrap resamples)."""
         return PathTable(self.channels, self.offsets, self.steps, conversions, value, nulls)
 
     def to_frame(self, sep: str = DEFAULT_SEP) -> pd.DataFrame:
         """Back to the contract's columns (path, total_conversions, ..., total_null)."""
         names = np.array(self.channels, dtype=object)[self.steps]
-        joined = [sep.join(names[a:b]) for a, b in zip(self.offsets[:-1], self.offsets[1:],
-                                                        strict=True)]
-        return pd.DataFrame({"path": joined, "total_conversions": self.conversions,
-                             "total_conversion_value": self.value, "total_null": self.nulls})
+        joined = [
+            sep.join(names[a:b]) for a, b in zip(self.offsets[:-1], self.offsets[1:], strict=True)
+        ]
+        return pd.DataFrame(
+            {
+                "path": joined,
+                "total_conversions": self.conversions,
+                "total_conversion_value": self.value,
+                "total_null": self.nulls,
+            }
+        )
 
 
 def _numeric(frame: pd.DataFrame, col: str, n: int, source: str) -> np.ndarray:
@@ -227,10 +265,14 @@ def _numeric(frame: pd.DataFrame, col: str, n: int, source: str) -> np.ndarray:
     bad = ~np.isfinite(vals) | (vals < 0) | (vals > MAX_COUNT)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise InputError(f"'{frame[col].iloc[i]}' is not a non-negative number up to "
-                         f"{MAX_COUNT:.0e}",
-                         "counts and values must be finite numbers from 0 to 1e15",
-                         file=source, row=i + 2, column=col, reason="bad_number")
+        raise InputError(
+            f"'{frame[col].iloc[i]}' is not a non-negative number up to {MAX_COUNT:.0e}",
+            "counts and values must be finite numbers from 0 to 1e15",
+            file=source,
+            row=i + 2,
+            column=col,
+            reason="bad_number",
+        )
     return vals
 
 
@@ -246,9 +288,9 @@ def _as_text(paths: pd.Series | np.ndarray | list[str]) -> pa.Array:
     return pc.fill_null(arr, "") if arr.null_count else arr
 
 
-def _encode(paths: pd.Series | np.ndarray | list[str] | pa.Array, sep: str, source: str,
-            column: str) -> tuple[tuple[str, ...], np.ndarray, np.ndarray,
-                                  np.ndarray | None, np.ndarray | None]:
+def _encode(
+    paths: pd.Series | np.ndarray | list[str] | pa.Array, sep: str, source: str, column: str
+) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Split, strip and code path strings; find duplicate paths (exact, after stripping).
 
     The string work runs in Arrow's C++ kernels; Python only touches the distinct
@@ -279,14 +321,20 @@ def _encode(paths: pd.Series | np.ndarray | list[str] | pa.Array, sep: str, sour
     if empty.any():
         first_bad = int(np.flatnonzero(empty[codes])[0])
         row = int(np.searchsorted(offsets, first_bad, side="right")) - 1
-        raise InputError("empty path or empty step in a path",
-                         f"remove the row or check the separator (now {sep!r})",
-                         file=source, row=row + 2, column=column, reason="empty_path")
+        raise InputError(
+            "empty path or empty step in a path",
+            f"remove the row or check the separator (now {sep!r})",
+            file=source,
+            row=row + 2,
+            column=column,
+            reason="empty_path",
+        )
     channels, remap = np.unique(stripped, return_inverse=True)
     steps = remap.astype(np.int32)[codes]
     # exact duplicate detection: each path's code sequence as one binary value
     keys = pa.LargeBinaryArray.from_buffers(
-        pa.large_binary(), n, [None, pa.py_buffer(offsets * 4), pa.py_buffer(steps)])
+        pa.large_binary(), n, [None, pa.py_buffer(offsets * 4), pa.py_buffer(steps)]
+    )
     group = pc.dictionary_encode(keys).indices.to_numpy(zero_copy_only=False)
     names = tuple(str(c) for c in channels)
     if int(group.max()) + 1 == n:

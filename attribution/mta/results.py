@@ -45,19 +45,24 @@ class Credit:
         nan = np.full((n, 2), np.nan)
         cci = self.conversions_ci if self.conversions_ci is not None else nan
         vci = self.value_ci if self.value_ci is not None else nan
-        return pd.DataFrame({
-            "model": self.model,
-            "channel": list(self.channels),
-            "conversions": self.conversions,
-            "value": self.value,
-            "ci_low": cci[:, 0],
-            "ci_high": cci[:, 1],
-            "value_ci_low": vci[:, 0],
-            "value_ci_high": vci[:, 1],
-        })
+        return pd.DataFrame(
+            {
+                "model": self.model,
+                "channel": list(self.channels),
+                "conversions": self.conversions,
+                "value": self.value,
+                "ci_low": cci[:, 0],
+                "ci_high": cci[:, 1],
+                "value_ci_low": vci[:, 0],
+                "value_ci_high": vci[:, 1],
+            }
+        )
 
     def share(self) -> pd.Series:
         """Each channel's share of the credited conversions."""
         total = float(np.sum(self.conversions))
-        return pd.Series(self.conversions / total if total else self.conversions,
-                         index=list(self.channels), name=self.model)
+        return pd.Series(
+            self.conversions / total if total else self.conversions,
+            index=list(self.channels),
+            name=self.model,
+        )

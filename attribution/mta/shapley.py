@@ -75,8 +75,9 @@ DEFAULT_PERMUTATIONS = 2000
 
 
 # --------------------------------------------------------------------- pure math
-def distinct_pairs(path_of_step: np.ndarray, channel_of_step: np.ndarray,
-                   n_channels: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def distinct_pairs(
+    path_of_step: np.ndarray, channel_of_step: np.ndarray, n_channels: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The distinct (path, channel) pairs of a CSR path encoding.
 
     Parameters
@@ -100,8 +101,9 @@ def distinct_pairs(path_of_step: np.ndarray, channel_of_step: np.ndarray,
     return uniq // n_channels, uniq % n_channels, first, inverse
 
 
-def count_shapley(pair_path: np.ndarray, pair_channel: np.ndarray, weights: np.ndarray,
-                  n_channels: int) -> np.ndarray:
+def count_shapley(
+    pair_path: np.ndarray, pair_channel: np.ndarray, weights: np.ndarray, n_channels: int
+) -> np.ndarray:
     """Closed-form count-based Shapley values: ``phi_i = sum_{p: i ∈ C_p} w_p / |C_p|``.
 
     Parameters
@@ -122,12 +124,14 @@ def count_shapley(pair_path: np.ndarray, pair_channel: np.ndarray, weights: np.n
     weights = np.atleast_2d(np.asarray(weights, dtype=float))
     size = np.bincount(pair_path, minlength=weights.shape[1]).astype(float)
     share = np.divide(weights, size, out=np.zeros_like(weights), where=size > 0)
-    return np.stack([np.bincount(pair_channel, weights=s[pair_path], minlength=n_channels)
-                     for s in share])
+    return np.stack(
+        [np.bincount(pair_channel, weights=s[pair_path], minlength=n_channels) for s in share]
+    )
 
 
-def ratio_game_lattice(masks: np.ndarray, numerators: np.ndarray, denominators: np.ndarray,
-                       n_players: int) -> np.ndarray:
+def ratio_game_lattice(
+    masks: np.ndarray, numerators: np.ndarray, denominators: np.ndarray, n_players: int
+) -> np.ndarray:
     """Ratio games ``v_k(S) = A_k(S) / D(S)`` on the whole lattice (``v = 0`` where ``D = 0``).
 
     ``A_k(S)`` and ``D(S)`` sum the groups whose player mask is a subset of ``S``:
@@ -150,8 +154,10 @@ def ratio_game_lattice(masks: np.ndarray, numerators: np.ndarray, denominators: 
     size = 1 << n_players
     idx = np.asarray(masks, dtype=np.int64)
     numerators = np.atleast_2d(np.asarray(numerators, dtype=float))
-    stacked = np.stack([np.bincount(idx, weights=a, minlength=size) for a in numerators]
-                       + [np.bincount(idx, weights=denominators, minlength=size)])
+    stacked = np.stack(
+        [np.bincount(idx, weights=a, minlength=size) for a in numerators]
+        + [np.bincount(idx, weights=denominators, minlength=size)]
+    )
     sums = subset_sums(stacked)
     den = sums[-1]
     return np.divide(sums[:-1], den, out=np.zeros_like(sums[:-1]), where=den > 0)
@@ -184,13 +190,13 @@ def shapley_count(table: PathTable) -> Credit:
     [1.0, 2.0]
     """
     pair_path, pair_channel, _, _ = _pairs(table)
-    credit = count_shapley(pair_path, pair_channel, np.stack([table.conversions, table.value]),
-                           table.n_channels)
+    credit = count_shapley(
+        pair_path, pair_channel, np.stack([table.conversions, table.value]), table.n_channels
+    )
     return Credit("shapley", table.channels, credit[0], credit[1])
 
 
-def shapley_ordered(table: PathTable, *,
-                    position: Literal["stage", "touch"] = "stage") -> Credit:
+def shapley_ordered(table: PathTable, *, position: Literal["stage", "touch"] = "stage") -> Credit:
     """Ordered (position-aware) Shapley credit after Zhao et al. (2018).
 
     Each path's count-based share ``c_p / |C_p|`` for channel ``i`` is credited at
@@ -236,18 +242,22 @@ def shapley_ordered(table: PathTable, *,
         credit = share[:, path_of_step] / touches[inverse]
     n_pos = int(pos.max()) if len(pos) else 0
     key = chan * max(1, n_pos) + (pos - 1)
-    grid = np.stack([np.bincount(key, weights=c, minlength=table.n_channels * max(1, n_pos))
-                     for c in credit]).reshape(2, table.n_channels, max(1, n_pos))
+    grid = np.stack(
+        [np.bincount(key, weights=c, minlength=table.n_channels * max(1, n_pos)) for c in credit]
+    ).reshape(2, table.n_channels, max(1, n_pos))
     used = np.flatnonzero((grid != 0).any(axis=0).ravel())
-    by_position = pd.DataFrame({
-        "channel": np.array(table.channels, dtype=object)[used // max(1, n_pos)],
-        "position": (used % max(1, n_pos)) + 1,
-        "conversions": grid[0].ravel()[used],
-        "value": grid[1].ravel()[used],
-    })
+    by_position = pd.DataFrame(
+        {
+            "channel": np.array(table.channels, dtype=object)[used // max(1, n_pos)],
+            "position": (used % max(1, n_pos)) + 1,
+            "conversions": grid[0].ravel()[used],
+            "value": grid[1].ravel()[used],
+        }
+    )
     totals = grid.sum(axis=2)
-    return Credit("shapley_ordered", table.channels, totals[0], totals[1],
-                  tables={"by_position": by_position})
+    return Credit(
+        "shapley_ordered", table.channels, totals[0], totals[1], tables={"by_position": by_position}
+    )
 
 
 def _channel_groups(table: PathTable) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -272,8 +282,9 @@ def _channel_groups(table: PathTable) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return offsets, members, group, no_masks
 
 
-def _group_equal_sets(pair_path: np.ndarray, pair_channel: np.ndarray, offsets: np.ndarray,
-                      n_channels: int) -> tuple[np.ndarray, np.ndarray]:
+def _group_equal_sets(
+    pair_path: np.ndarray, pair_channel: np.ndarray, offsets: np.ndarray, n_channels: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Exact grouping of paths with equal channel sets: (group of each path, first path per group).
 
     Each path's sorted channel codes (+1, 0 = padding) are packed into uint64 words,
@@ -286,8 +297,11 @@ def _group_equal_sets(pair_path: np.ndarray, pair_channel: np.ndarray, offsets: 
     width = int(np.max(slot)) + 1 if len(slot) else 1
     words = np.zeros((-(-width // per_word), n_paths), dtype=np.uint64)
     shift = ((slot % per_word) * bits).astype(np.uint64)
-    np.bitwise_or.at(words, (slot // per_word, pair_path),
-                     (pair_channel.astype(np.uint64) + np.uint64(1)) << shift)
+    np.bitwise_or.at(
+        words,
+        (slot // per_word, pair_path),
+        (pair_channel.astype(np.uint64) + np.uint64(1)) << shift,
+    )
     order = np.lexsort(words[::-1])
     ordered = words[:, order]
     new = np.ones(n_paths, dtype=bool)
@@ -336,15 +350,21 @@ def shapley_rate(
     [1.25, 3.75]
     """
     if not 0 <= max_exact_channels <= MAX_LATTICE_CHANNELS:
-        raise UsageError(f"max_exact_channels must be between 0 and {MAX_LATTICE_CHANNELS}, "
-                         f"not {max_exact_channels}")
+        raise UsageError(
+            f"max_exact_channels must be between 0 and {MAX_LATTICE_CHANNELS}, "
+            f"not {max_exact_channels}"
+        )
     n = table.n_channels
     journeys = table.conversions + table.nulls
     scale = float(journeys.sum())
     offsets, members, group, masks = _channel_groups(table)
     n_groups = len(offsets) - 1
-    nums = np.stack([np.bincount(group, weights=a, minlength=n_groups)
-                     for a in (table.conversions, table.value)])
+    nums = np.stack(
+        [
+            np.bincount(group, weights=a, minlength=n_groups)
+            for a in (table.conversions, table.value)
+        ]
+    )
     dens = np.bincount(group, weights=journeys, minlength=n_groups)
     findings: list[Finding] = []
     nan = np.full((2, n), np.nan)
@@ -356,35 +376,67 @@ def shapley_rate(
         m = DEFAULT_PERMUTATIONS if n_permutations is None else int(n_permutations)
         if m < 2:
             raise UsageError(f"n_permutations must be at least 2, not {m}")
-        log.info("shapley_rate: %d channels > %d, sampling %d permutations", n,
-                 max_exact_channels, m)
-        est = permutation_shapley(offsets, members, nums, dens, n, n_permutations=m,
-                                  rng=np.random.default_rng(seed), confidence=confidence)
+        log.info(
+            "shapley_rate: %d channels > %d, sampling %d permutations", n, max_exact_channels, m
+        )
+        est = permutation_shapley(
+            offsets,
+            members,
+            nums,
+            dens,
+            n,
+            n_permutations=m,
+            rng=np.random.default_rng(seed),
+            confidence=confidence,
+        )
         phi, se = est.mean, est.se * scale
         half = np.repeat(est.hoeffding[:, None] * scale, n, axis=1)
         method = "monte_carlo"
-        findings.append(Finding(
-            "info", "mta.shapley_rate.monte_carlo",
-            f"rate-based Shapley over {n} channels estimated from {m} random permutations "
-            f"(seed {seed}); largest standard error {np.max(se[0]):.3g} conversions, "
-            f"Hoeffding {confidence:.0%} half-width {np.max(half[0]):.3g} conversions",
-            "raise n_permutations for tighter estimates", "mta"))
+        findings.append(
+            Finding(
+                "info",
+                "mta.shapley_rate.monte_carlo",
+                f"rate-based Shapley over {n} channels estimated from {m} random permutations "
+                f"(seed {seed}); largest standard error {np.max(se[0]):.3g} conversions, "
+                f"Hoeffding {confidence:.0%} half-width {np.max(half[0]):.3g} conversions",
+                "raise n_permutations for tighter estimates",
+                "mta",
+            )
+        )
     credit = phi * scale
     negative = [table.channels[i] for i in np.flatnonzero(credit[0] < 0)]
     if negative:
-        findings.append(Finding(
-            "warning", "mta.shapley_rate.negative",
-            f"rate-based Shapley credit is negative for {', '.join(negative[:5])}"
-            + (" …" if len(negative) > 5 else "")
-            + ": journeys with these channels convert less often than journeys without them",
-            "check whether these channels reach low-intent customers; compare with the "
-            "count-based and Markov credit", "mta"))
-    detail = pd.DataFrame({
-        "channel": list(table.channels), "method": method,
-        "phi_conversion_rate": phi[0], "phi_value_per_journey": phi[1],
-        "conversions": credit[0], "value": credit[1],
-        "se_conversions": se[0], "se_value": se[1],
-        "hoeffding_conversions": half[0], "hoeffding_value": half[1],
-    })
-    return Credit("shapley_rate", table.channels, credit[0], credit[1],
-                  tables={"rate": detail}, findings=tuple(findings))
+        findings.append(
+            Finding(
+                "warning",
+                "mta.shapley_rate.negative",
+                f"rate-based Shapley credit is negative for {', '.join(negative[:5])}"
+                + (" …" if len(negative) > 5 else "")
+                + ": journeys with these channels convert less often than journeys without them",
+                "check whether these channels reach low-intent customers; compare with the "
+                "count-based and Markov credit",
+                "mta",
+            )
+        )
+    detail = pd.DataFrame(
+        {
+            "channel": list(table.channels),
+            "method": method,
+            "phi_conversion_rate": phi[0],
+            "phi_value_per_journey": phi[1],
+            "conversions": credit[0],
+            "value": credit[1],
+            "se_conversions": se[0],
+            "se_value": se[1],
+            "hoeffding_conversions": half[0],
+            "hoeffding_value": half[1],
+        }
+    )
+    return Credit(
+        "shapley_rate",
+        table.channels,
+        credit[0],
+        credit[1],
+        tables={"rate": detail},
+        findings=tuple(findings),
+    )

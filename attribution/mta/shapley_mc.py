@@ -56,8 +56,9 @@ class PermutationEstimate:
     confidence: float
 
 
-def prefix_values(entry: np.ndarray, numerators: np.ndarray, denominators: np.ndarray,
-                  n_players: int) -> np.ndarray:
+def prefix_values(
+    entry: np.ndarray, numerators: np.ndarray, denominators: np.ndarray, n_players: int
+) -> np.ndarray:
     """Ratio-game values on the prefixes of a batch of permutations.
 
     Parameters
@@ -145,8 +146,11 @@ def permutation_shapley(
             perms = np.concatenate([perms, perms[:, ::-1]])
         ranks = np.empty_like(perms, dtype=np.int32)
         np.put_along_axis(ranks, perms, np.arange(n_players, dtype=np.int32)[None, :], axis=1)
-        entry = np.maximum.reduceat(ranks[:, members], starts, axis=1) if len(starts) else \
-            np.zeros((len(perms), 0), dtype=np.int32)
+        entry = (
+            np.maximum.reduceat(ranks[:, members], starts, axis=1)
+            if len(starts)
+            else np.zeros((len(perms), 0), dtype=np.int32)
+        )
         values = prefix_values(entry, numerators, denominators, n_players)
         marginal = np.diff(values, axis=2, prepend=0.0)  # (k, rows, n), by prefix position
         by_player = np.empty_like(marginal)

@@ -187,25 +187,35 @@ def never_converting(table: PathTable, chance: float = CHANCE) -> list[Finding]:
     lead = reaches(table, conv > 0)
     mixed = [table.channels[i] for i in idle if lead[i]]
     them = "it" if len(names) == 1 else "them"
-    msg = (f"{_names(names)}: {verb} only in journeys that did not convert "
-           f"({journeys:,.0f} journeys)")
+    msg = (
+        f"{_names(names)}: {verb} only in journeys that did not convert ({journeys:,.0f} journeys)"
+    )
     if mixed:
-        msg += (f", so rule-based and Shapley credit is 0; Markov credit for {_names(mixed)} is "
-                "an artefact of the chain's short memory (touches that follow convert in other "
-                "journeys): read it as 0")
+        msg += (
+            f", so rule-based and Shapley credit is 0; Markov credit for {_names(mixed)} is "
+            "an artefact of the chain's short memory (touches that follow convert in other "
+            "journeys): read it as 0"
+        )
     else:
         msg += f", so every method credits {them} with 0 (Markov removal effect included)"
     unsure = [n for n in names if n not in sure]
     if sure:
-        msg += (f"; at the overall conversion rate of {rate:.1%}, so many journeys without a "
-                f"sale is not chance for {_names(sure)}")
+        msg += (
+            f"; at the overall conversion rate of {rate:.1%}, so many journeys without a "
+            f"sale is not chance for {_names(sure)}"
+        )
     if unsure:
-        msg += (f"; too few journeys to tell a real zero from chance for {_names(unsure)}"
-                if sure else "; too few journeys to tell a real zero from chance")
-    action = ("if the channel should drive sales, suspect a tracking gap first: check that its "
-              "touches and the later conversions share customer ids (id-map), that the "
-              "lookback window covers its usual delay, and that its conversions are recorded; "
-              "if tracking is complete it is a real non-performer: test pausing it")
+        msg += (
+            f"; too few journeys to tell a real zero from chance for {_names(unsure)}"
+            if sure
+            else "; too few journeys to tell a real zero from chance"
+        )
+    action = (
+        "if the channel should drive sales, suspect a tracking gap first: check that its "
+        "touches and the later conversions share customer ids (id-map), that the "
+        "lookback window covers its usual delay, and that its conversions are recorded; "
+        "if tracking is complete it is a real non-performer: test pausing it"
+    )
     return [Finding("warning", "mta.never_converts", msg, action, STAGE)]
 
 
@@ -219,11 +229,15 @@ def all_converting(table: PathTable) -> list[Finding]:
     """
     if table.conversions.sum() <= 0 or table.nulls.sum() > 0:
         return []
-    msg = ("every journey in the path table converted; there are no non-converting journeys, "
-           "so the Markov removal effects and rate-based Shapley cannot measure how a channel "
-           "changes the chance to convert: they only count how often it appears before a sale")
-    action = ("add non-converting journeys (touches and impressions of customers who did not "
-              "buy): build the paths from the full touchpoint log, not from orders only")
+    msg = (
+        "every journey in the path table converted; there are no non-converting journeys, "
+        "so the Markov removal effects and rate-based Shapley cannot measure how a channel "
+        "changes the chance to convert: they only count how often it appears before a sale"
+    )
+    action = (
+        "add non-converting journeys (touches and impressions of customers who did not "
+        "buy): build the paths from the full touchpoint log, not from orders only"
+    )
     return [Finding("warning", "mta.all_converting", msg, action, STAGE)]
 
 
@@ -239,15 +253,20 @@ def single_channel(table: PathTable) -> list[Finding]:
     if len(real) != 1 or table.conversions.sum() <= 0:
         return []
     name = table.channels[real[0]]
-    msg = (f"{name}: the only channel in the journeys, so every method gives it all the credit; "
-           "path attribution cannot say which channel works")
-    action = ("add the touchpoints of the other channels, or measure this channel's incremental "
-              "effect with the media-mix model or a lift test")
+    msg = (
+        f"{name}: the only channel in the journeys, so every method gives it all the credit; "
+        "path attribution cannot say which channel works"
+    )
+    action = (
+        "add the touchpoints of the other channels, or measure this channel's incremental "
+        "effect with the media-mix model or a lift test"
+    )
     return [Finding("warning", "mta.single_channel", msg, action, STAGE)]
 
 
-def few_conversions(table: PathTable, minimum: float = MIN_CONVERSIONS,
-                    ci: float = 0.9) -> list[Finding]:
+def few_conversions(
+    table: PathTable, minimum: float = MIN_CONVERSIONS, ci: float = 0.9
+) -> list[Finding]:
     """Fewer than ``minimum`` conversions: credit shares are too noisy to act on.
 
     Example
@@ -259,10 +278,14 @@ def few_conversions(table: PathTable, minimum: float = MIN_CONVERSIONS,
     if n <= 0 or n >= minimum:
         return []
     hw = share_halfwidth(n, 0.2, ci)
-    msg = (f"only {n:,.0f} conversions: even a channel with a fifth of the credit has a "
-           f"{ci:.0%} interval of about ±{hw:.0%} of its estimate")
-    action = (f"use a longer period or more journeys (at least {minimum:,.0f} conversions) "
-              "before moving budget on these shares; read the bootstrap intervals")
+    msg = (
+        f"only {n:,.0f} conversions: even a channel with a fifth of the credit has a "
+        f"{ci:.0%} interval of about ±{hw:.0%} of its estimate"
+    )
+    action = (
+        f"use a longer period or more journeys (at least {minimum:,.0f} conversions) "
+        "before moving budget on these shares; read the bootstrap intervals"
+    )
     return [Finding("warning", "mta.few_conversions", msg, action, STAGE)]
 
 
@@ -279,14 +302,17 @@ def thin_channels(table: PathTable, minimum: float = MIN_CHANNEL_CONVERSIONS) ->
     thin = [table.channels[i] for i in _touch_channels(table) if 0 < conv[i] < minimum]
     if not thin or table.conversions.sum() < MIN_CONVERSIONS:
         return []  # with few conversions overall, few_conversions already says it
-    msg = (f"{_names(thin)}: on fewer than {minimum:g} converting journeys each; their credit "
-           "rests on a handful of customers")
+    msg = (
+        f"{_names(thin)}: on fewer than {minimum:g} converting journeys each; their credit "
+        "rests on a handful of customers"
+    )
     action = "read their credit with the bootstrap interval; do not rank them on this data alone"
     return [Finding("info", "mta.thin_channels", msg, action, STAGE)]
 
 
-def long_paths(table: PathTable, steps: int = LONG_PATH_STEPS,
-               share: float = LONG_PATH_SHARE) -> list[Finding]:
+def long_paths(
+    table: PathTable, steps: int = LONG_PATH_STEPS, share: float = LONG_PATH_SHARE
+) -> list[Finding]:
     """Very long journeys (more than ``steps`` touches) on more than ``share`` of journeys
     or conversions. Journeys are never truncated, so they reach every model in full.
 
@@ -299,21 +325,29 @@ def long_paths(table: PathTable, steps: int = LONG_PATH_STEPS,
         return []
     long_ = table.lengths > steps
     weight = table.conversions + table.nulls
-    conv_share = (table.conversions[long_].sum() / table.conversions.sum()
-                  if table.conversions.sum() > 0 else 0.0)
+    conv_share = (
+        table.conversions[long_].sum() / table.conversions.sum()
+        if table.conversions.sum() > 0
+        else 0.0
+    )
     journey_share = weight[long_].sum() / weight.sum() if weight.sum() > 0 else 0.0
     if max(conv_share, journey_share) <= share:
         return []
-    msg = (f"very long journeys: the longest has {int(table.lengths.max()):,} touches and "
-           f"{journey_share:.1%} of journeys ({conv_share:.1%} of conversions) have more than "
-           f"{steps}; such paths are often bots, repeated impressions or sessions never split")
-    action = ("set collapse_repeats = true or drop_impressions = true in [journeys], shorten "
-              "inactivity_days, or filter bot traffic before attribution")
+    msg = (
+        f"very long journeys: the longest has {int(table.lengths.max()):,} touches and "
+        f"{journey_share:.1%} of journeys ({conv_share:.1%} of conversions) have more than "
+        f"{steps}; such paths are often bots, repeated impressions or sessions never split"
+    )
+    action = (
+        "set collapse_repeats = true or drop_impressions = true in [journeys], shorten "
+        "inactivity_days, or filter bot traffic before attribution"
+    )
     return [Finding("warning", "mta.long_paths", msg, action, STAGE)]
 
 
-def no_touch_share(table: PathTable, threshold: float = NO_TOUCH_SHARE,
-                   label: str = NO_TOUCH) -> list[Finding]:
+def no_touch_share(
+    table: PathTable, threshold: float = NO_TOUCH_SHARE, label: str = NO_TOUCH
+) -> list[Finding]:
     """A large share of conversions whose journey has no touch (path ``(none)``).
 
     Example
@@ -331,15 +365,26 @@ def no_touch_share(table: PathTable, threshold: float = NO_TOUCH_SHARE,
     s = float(table.conversions[only].sum()) / total
     if s <= threshold:
         return []
-    msg = (f"{s:.0%} of conversions had no recorded touch before them (path '{label}'); path "
-           f"attribution splits only the other {1 - s:.0%}")
-    action = ("check tracking coverage (consent, cookies, id stitching, offline touches) and the "
-              "lookback window; the media-mix model measures what journeys cannot see")
+    msg = (
+        f"{s:.0%} of conversions had no recorded touch before them (path '{label}'); path "
+        f"attribution splits only the other {1 - s:.0%}"
+    )
+    action = (
+        "check tracking coverage (consent, cookies, id stitching, offline touches) and the "
+        "lookback window; the media-mix model measures what journeys cannot see"
+    )
     return [Finding("warning", "mta.no_touch_share", msg, action, STAGE)]
 
 
-CHECKS = (never_converting, all_converting, single_channel, few_conversions, thin_channels,
-          long_paths, no_touch_share)
+CHECKS = (
+    never_converting,
+    all_converting,
+    single_channel,
+    few_conversions,
+    thin_channels,
+    long_paths,
+    no_touch_share,
+)
 
 
 def stress_findings(table: PathTable) -> list[Finding]:

@@ -45,8 +45,11 @@ class TruthResponse:
         self.truth = truth
         self.outcome = metric
         chans = truth["channels"]
-        self.channels = tuple(n for n, c in chans.items()
-                              if c.get("driver") == "spend" and float(c.get("spend") or 0) > 0)
+        self.channels = tuple(
+            n
+            for n, c in chans.items()
+            if c.get("driver") == "spend" and float(c.get("spend") or 0) > 0
+        )
         if not self.channels:
             raise UsageError("the truth file has no channels with spend to optimise")
         self._weeks = len(chans[self.channels[0]]["weekly_driver"])
@@ -60,8 +63,10 @@ class TruthResponse:
         for idx in np.ndindex(spend.shape[:-1]):
             for j, name in enumerate(self.channels):
                 m = max(float(spend[(*idx, j)]), 0.0) * self._weeks / self._spend[j]
-                out[(*idx, j)] = self._mod.channel_response(
-                    self.truth["channels"][name], m, metric=self.outcome) / self._weeks
+                out[(*idx, j)] = (
+                    self._mod.channel_response(self.truth["channels"][name], m, metric=self.outcome)
+                    / self._weeks
+                )
         return out[None, ...]
 
     def response(self, spend: np.ndarray) -> np.ndarray:
@@ -74,8 +79,10 @@ def _mmm_model(path: Path) -> ResponseModel:
     try:
         mmm_io = importlib.import_module("attribution.mmm.io")
     except ModuleNotFoundError as exc:
-        raise UsageError(f"cannot load the fitted model in {path}: the media-mix model "
-                         f"module is not available ({exc})") from None
+        raise UsageError(
+            f"cannot load the fitted model in {path}: the media-mix model "
+            f"module is not available ({exc})"
+        ) from None
     return MMMResponse(mmm_io.load(path))
 
 
@@ -98,8 +105,10 @@ def load_response_model(path: str | Path, metric: str = "sales") -> ResponseMode
         for name in ("response.json", "truth.json"):
             if (p / name).exists():
                 return load_response_model(p / name, metric)
-        raise UsageError(f"no fitted model in {p}: expected mmm/posterior.nc (from 'attribution "
-                         "mmm'), response.json or truth.json")
+        raise UsageError(
+            f"no fitted model in {p}: expected mmm/posterior.nc (from 'attribution "
+            "mmm'), response.json or truth.json"
+        )
     if not p.exists():
         raise UsageError(f"model not found: {p}; pass the run folder of 'attribution mmm'")
     if p.suffix == ".nc":
@@ -136,8 +145,7 @@ class MMMResponse:
         self.results = results
         self.max_draws = max_draws
         names = tuple(results.channels)
-        has_spend = np.asarray(getattr(results, "has_spend", np.ones(len(names), bool)),
-                               dtype=bool)
+        has_spend = np.asarray(getattr(results, "has_spend", np.ones(len(names), bool)), dtype=bool)
         self._idx = np.flatnonzero(has_spend)
         if self._idx.size == 0:
             raise UsageError("the fitted model has no channels with spend to optimise")
@@ -154,8 +162,7 @@ class MMMResponse:
 
     def channel_response(self, spend: np.ndarray) -> np.ndarray:
         """Per-channel weekly contributions of the spend channels ``(draws, ..., n)``."""
-        out = self.results.response(self._full(spend), per_channel=True,
-                                    max_draws=self.max_draws)
+        out = self.results.response(self._full(spend), per_channel=True, max_draws=self.max_draws)
         return np.asarray(out, dtype=float)[..., self._idx]
 
     def response(self, spend: np.ndarray) -> np.ndarray:
@@ -170,7 +177,7 @@ class MMMResponse:
             w = np.asarray(lag_weights(self.results.media_params(), self.results.layout))
         except Exception:  # older/other results objects: no finite-horizon mode
             return None
-        w = w.mean(axis=0) if w.ndim == 3 else w                  # (C, L)
+        w = w.mean(axis=0) if w.ndim == 3 else w  # (C, L)
         w = w[self._idx]
         cum = np.cumsum(w, axis=-1) / np.maximum(w.sum(axis=-1, keepdims=True), 1e-300)
         frac = np.ones((weeks, self._idx.size))

@@ -40,8 +40,9 @@ log = logging.getLogger("attribution")
 OBJECTIVES = ("sales", "conversions", "profit")
 
 
-def project_to_budget(base: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-                      total: float) -> np.ndarray:
+def project_to_budget(
+    base: np.ndarray, lower: np.ndarray, upper: np.ndarray, total: float
+) -> np.ndarray:
     """Scale ``base`` and clip to ``[lower, upper]`` so that it sums to ``total``.
 
     Finds ``a`` with ``sum(clip(a * base, lower, upper)) == total`` by bisection.
@@ -78,8 +79,9 @@ def project_to_budget(base: np.ndarray, lower: np.ndarray, upper: np.ndarray,
     return np.clip(x, lower, upper)
 
 
-def aggregate(values: np.ndarray, grads: np.ndarray, quantile: float | None
-              ) -> tuple[float, np.ndarray]:
+def aggregate(
+    values: np.ndarray, grads: np.ndarray, quantile: float | None
+) -> tuple[float, np.ndarray]:
     """Mean (or linear-interpolated ``quantile``) over draws, with its gradient.
 
     Example
@@ -147,8 +149,10 @@ class BudgetOptimizer:
         if self.objective not in OBJECTIVES:
             raise UsageError(f"objective must be one of {OBJECTIVES}, got '{self.objective}'")
         if self.objective == "profit" and (self.margin is None or not self.margin > 0):
-            raise UsageError("the profit objective needs a positive --margin "
-                             "(profit per unit of outcome, e.g. 0.3)")
+            raise UsageError(
+                "the profit objective needs a positive --margin "
+                "(profit per unit of outcome, e.g. 0.3)"
+            )
         if self.margin is not None and not (np.isfinite(self.margin) and self.margin > 0):
             raise UsageError(f"the margin must be a positive number, got {self.margin}")
         if self.risk_quantile is not None and not 0.0 < self.risk_quantile < 1.0:
@@ -161,8 +165,13 @@ class BudgetOptimizer:
             raise UsageError(f"max_change_pct must be >= 0, got {self.max_change_pct}")
 
     # ------------------------------------------------------------------ public
-    def fit(self, model: ResponseModel, budget: float, bounds: Bounds | None = None,
-            start: np.ndarray | None = None) -> AllocationResult:
+    def fit(
+        self,
+        model: ResponseModel,
+        budget: float,
+        bounds: Bounds | None = None,
+        start: np.ndarray | None = None,
+    ) -> AllocationResult:
         """Optimise the split of ``budget`` (total over the horizon) for ``model``.
 
         Parameters: model (the :class:`ResponseModel` protocol); budget; bounds by
@@ -177,8 +186,9 @@ class BudgetOptimizer:
         if np.any(~np.isfinite(cur_w)) or np.any(cur_w < 0):
             raise UsageError("the model's current spend must be finite and non-negative")
         budget = float(budget)
-        lo, hi, locked = resolve_bounds(self._with_max_change(bounds, channels), channels,
-                                        h * cur_w)
+        lo, hi, locked = resolve_bounds(
+            self._with_max_change(bounds, channels), channels, h * cur_w
+        )
         spend_all = self.objective != "profit"
         check_feasible(channels, lo, hi, locked, budget, spend_all)
         bw = budget / h
@@ -186,8 +196,7 @@ class BudgetOptimizer:
         up = np.maximum(up, low)
 
         best_w, converged = self._solve(ev, cur_w, low, up, bw, spend_all, start)
-        return self._result(ev, channels, budget, cur_w, best_w, lo, hi, locked, converged,
-                            model)
+        return self._result(ev, channels, budget, cur_w, best_w, lo, hi, locked, converged, model)
 
     def _with_max_change(self, bounds: Bounds | None, channels: tuple[str, ...]) -> Bounds | None:
         if self.max_change_pct is None:
@@ -216,16 +225,24 @@ class BudgetOptimizer:
 
     def _batch_values(self, ev: HorizonOutcome, plans: np.ndarray) -> np.ndarray:
         """Objective of each weekly plan in ``plans`` (k, n) -> (k,)."""
-        vals = ev.totals(plans)                                        # (draws, k)
+        vals = ev.totals(plans)  # (draws, k)
         if self.objective == "profit":
             vals = float(self.margin) * vals - ev.horizon * plans.sum(axis=-1)  # type: ignore[arg-type]
         if self.risk_quantile is None:
             return vals.mean(axis=0)
         return np.quantile(vals, self.risk_quantile, axis=0)
 
-    def _greedy(self, ev: HorizonOutcome, low: np.ndarray, up: np.ndarray, free: np.ndarray,
-                room: float, spend_all: bool, steps: int = 40, lookahead: int = 8
-                ) -> np.ndarray:
+    def _greedy(
+        self,
+        ev: HorizonOutcome,
+        low: np.ndarray,
+        up: np.ndarray,
+        free: np.ndarray,
+        room: float,
+        spend_all: bool,
+        steps: int = 40,
+        lookahead: int = 8,
+    ) -> np.ndarray:
         """Greedy start: hand out the budget in chunks; each round gives 1..``lookahead``
         chunks to the channel with the best average gain per unit spend over them (this
         sees past S-curve thresholds that marginal returns at the current point miss)."""
@@ -237,7 +254,7 @@ class BudgetOptimizer:
         ks = np.arange(1, lookahead + 1)
         while left > 1e-9 * room:
             add = np.minimum(np.minimum(ks[:, None] * chunk, left), (up - w)[idx][None, :])
-            ok = add > 1e-12 * room                                      # (K, m)
+            ok = add > 1e-12 * room  # (K, m)
             if not ok.any():
                 break
             kk, jj = np.nonzero(ok)
@@ -252,8 +269,16 @@ class BudgetOptimizer:
             left -= float(add[kk[b], jj[b]])
         return w
 
-    def _solve(self, ev: HorizonOutcome, cur_w: np.ndarray, low: np.ndarray, up: np.ndarray,
-               bw: float, spend_all: bool, start: np.ndarray | None) -> tuple[np.ndarray, bool]:
+    def _solve(
+        self,
+        ev: HorizonOutcome,
+        cur_w: np.ndarray,
+        low: np.ndarray,
+        up: np.ndarray,
+        bw: float,
+        spend_all: bool,
+        start: np.ndarray | None,
+    ) -> tuple[np.ndarray, bool]:
         free = up - low > 1e-12 * max(bw, 1e-300)
         fixed_total = float(low[~free].sum())
         if not free.any() or bw <= 0:
@@ -290,59 +315,107 @@ class BudgetOptimizer:
             return -v / fscale, -g[free] * scale / fscale
 
         if spend_all:
-            cons = {"type": "eq", "fun": lambda z: np.sum(z) - room,
-                    "jac": lambda z: np.ones_like(z)}
+            cons = {
+                "type": "eq",
+                "fun": lambda z: np.sum(z) - room,
+                "jac": lambda z: np.ones_like(z),
+            }
         else:
-            cons = {"type": "ineq", "fun": lambda z: room - np.sum(z),
-                    "jac": lambda z: -np.ones_like(z)}
+            cons = {
+                "type": "ineq",
+                "fun": lambda z: room - np.sum(z),
+                "jac": lambda z: -np.ones_like(z),
+            }
         candidates: list[tuple[float, np.ndarray]] = []
         successes: list[bool] = []
         for z0 in starts:
             candidates.append((self._objective(ev, to_w(z0))[0], to_w(z0)))
-            res = minimize(fun, z0, jac=True, method="SLSQP", bounds=list(zip(zl, zu, strict=True)),
-                           constraints=[cons], options={"ftol": self.tol, "maxiter": self.max_iter})
+            res = minimize(
+                fun,
+                z0,
+                jac=True,
+                method="SLSQP",
+                bounds=list(zip(zl, zu, strict=True)),
+                constraints=[cons],
+                options={"ftol": self.tol, "maxiter": self.max_iter},
+            )
             z = repair(res.x)
             candidates.append((self._objective(ev, to_w(z))[0], to_w(z)))
             successes.append(bool(res.success))
         best_val, best_w = max(candidates, key=lambda c: c[0])
         # never worse than the current plan when that plan is itself feasible
-        feasible_now = (np.all(cur_w >= low - 1e-9 * scale) and np.all(cur_w <= up + 1e-9 * scale)
-                        and (abs(cur_w.sum() - bw) <= 1e-9 * scale
-                             or (not spend_all and cur_w.sum() <= bw)))
+        feasible_now = (
+            np.all(cur_w >= low - 1e-9 * scale)
+            and np.all(cur_w <= up + 1e-9 * scale)
+            and (abs(cur_w.sum() - bw) <= 1e-9 * scale or (not spend_all and cur_w.sum() <= bw))
+        )
         if feasible_now and self._objective(ev, cur_w)[0] >= best_val:
             best_w = cur_w.copy()
         log.debug("optimiser: %d starts, best objective %.6g", len(starts), best_val)
         return best_w, any(successes)
 
-    def _result(self, ev: HorizonOutcome, channels: tuple[str, ...], budget: float,
-                cur_w: np.ndarray, rec_w: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-                locked: np.ndarray, converged: bool, model: ResponseModel) -> AllocationResult:
+    def _result(
+        self,
+        ev: HorizonOutcome,
+        channels: tuple[str, ...],
+        budget: float,
+        cur_w: np.ndarray,
+        rec_w: np.ndarray,
+        lo: np.ndarray,
+        hi: np.ndarray,
+        locked: np.ndarray,
+        converged: bool,
+        model: ResponseModel,
+    ) -> AllocationResult:
         h = ev.horizon
         tot_cur, tot_rec = ev.totals(cur_w), ev.totals(rec_w)
         val_cur, val_rec = self._values(ev, cur_w), self._values(ev, rec_w)
-        agg = (lambda v: float(v.mean())) if self.risk_quantile is None else (
-            lambda v: float(np.quantile(v, self.risk_quantile)))
-        grad = ev.gradient(rec_w) / h                      # outcome per unit of horizon spend
+        agg = (
+            (lambda v: float(v.mean()))
+            if self.risk_quantile is None
+            else (lambda v: float(np.quantile(v, self.risk_quantile)))
+        )
+        grad = ev.gradient(rec_w) / h  # outcome per unit of horizon spend
         rec = rec_w * h
         tol = 1e-6 * max(budget, 1e-12) / max(len(channels), 1)
         status = tuple(
-            "locked" if lk else "at_min" if r <= lo_ + tol else "at_max" if r >= hi_ - tol
+            "locked"
+            if lk
+            else "at_min"
+            if r <= lo_ + tol
+            else "at_max"
+            if r >= hi_ - tol
             else "interior"
-            for r, lo_, hi_, lk in zip(rec, lo, hi, locked, strict=True))
+            for r, lo_, hi_, lk in zip(rec, lo, hi, locked, strict=True)
+        )
         findings = self._findings(channels, cur_w, rec_w, converged, model)
         cur_total = float(cur_w.sum()) * h
         if cur_total > 0 and not 1 / 3 <= budget / cur_total <= 3:
-            findings += (Finding(
-                "warning", "optimize.budget_scale",
-                f"the budget {budget:,.0f} is {budget / cur_total:.2g} times the current spend "
-                f"over the {h}-week horizon ({cur_total:,.0f})",
-                "check that the budget covers the planning horizon (--horizon weeks)",
-                "optimize"),)
+            findings += (
+                Finding(
+                    "warning",
+                    "optimize.budget_scale",
+                    f"the budget {budget:,.0f} is {budget / cur_total:.2g} times the current spend "
+                    f"over the {h}-week horizon ({cur_total:,.0f})",
+                    "check that the budget covers the planning horizon (--horizon weeks)",
+                    "optimize",
+                ),
+            )
         return AllocationResult(
-            channels=channels, budget=budget, horizon=h, objective=self.objective,
-            margin=self.margin, risk_quantile=self.risk_quantile, carryover=ev.carryover,
-            interval=self.interval, current_spend=cur_w * h, recommended_spend=rec,
-            lower=lo, upper=np.minimum(hi, budget), locked=locked, status=status,
+            channels=channels,
+            budget=budget,
+            horizon=h,
+            objective=self.objective,
+            margin=self.margin,
+            risk_quantile=self.risk_quantile,
+            carryover=ev.carryover,
+            interval=self.interval,
+            current_spend=cur_w * h,
+            recommended_spend=rec,
+            lower=lo,
+            upper=np.minimum(hi, budget),
+            locked=locked,
+            status=status,
             expected_current=interval_stats(ev.channel_totals(cur_w), self.interval),
             expected_recommended=interval_stats(ev.channel_totals(rec_w), self.interval),
             total_current=interval_stats(tot_cur, self.interval),
@@ -350,31 +423,62 @@ class BudgetOptimizer:
             uplift=interval_stats(tot_rec - tot_cur, self.interval),
             mroi=interval_stats(grad, self.interval),
             prob_beats_current=float(np.mean(val_rec > val_cur)),
-            objective_current=agg(val_cur), objective_recommended=agg(val_rec),
-            converged=converged, n_draws=int(tot_cur.shape[0]), findings=findings,
+            objective_current=agg(val_cur),
+            objective_recommended=agg(val_rec),
+            converged=converged,
+            n_draws=int(tot_cur.shape[0]),
+            findings=findings,
         )
 
-    def _findings(self, channels: tuple[str, ...], cur_w: np.ndarray, rec_w: np.ndarray,
-                  converged: bool, model: ResponseModel) -> tuple[Finding, ...]:
+    def _findings(
+        self,
+        channels: tuple[str, ...],
+        cur_w: np.ndarray,
+        rec_w: np.ndarray,
+        converged: bool,
+        model: ResponseModel,
+    ) -> tuple[Finding, ...]:
         out: list[Finding] = []
         if not converged:
-            out.append(Finding("warning", "optimize.not_converged",
-                               "the optimiser did not report convergence from any start",
-                               "check the response model; the best plan found is reported",
-                               "optimize"))
+            out.append(
+                Finding(
+                    "warning",
+                    "optimize.not_converged",
+                    "the optimiser did not report convergence from any start",
+                    "check the response model; the best plan found is reported",
+                    "optimize",
+                )
+            )
         outcome = getattr(model, "outcome", None)
-        if (self.objective in ("sales", "conversions") and outcome in ("sales", "conversions")
-                and outcome != self.objective):
-            out.append(Finding("warning", "optimize.outcome_mismatch",
-                               f"objective '{self.objective}' but the model's outcome is "
-                               f"'{outcome}'; the plan maximises {outcome}",
-                               "fit the model on the outcome you want to optimise", "optimize"))
-        big = [c for c, a, b in zip(channels, cur_w, rec_w, strict=True)
-               if b > 1.5 * a + 1e-12 * max(rec_w.sum(), 1e-300)]
+        if (
+            self.objective in ("sales", "conversions")
+            and outcome in ("sales", "conversions")
+            and outcome != self.objective
+        ):
+            out.append(
+                Finding(
+                    "warning",
+                    "optimize.outcome_mismatch",
+                    f"objective '{self.objective}' but the model's outcome is "
+                    f"'{outcome}'; the plan maximises {outcome}",
+                    "fit the model on the outcome you want to optimise",
+                    "optimize",
+                )
+            )
+        big = [
+            c
+            for c, a, b in zip(channels, cur_w, rec_w, strict=True)
+            if b > 1.5 * a + 1e-12 * max(rec_w.sum(), 1e-300)
+        ]
         if big:
-            out.append(Finding("info", "optimize.extrapolation",
-                               f"recommended spend is over 1.5x current for {', '.join(big)}; "
-                               "the response curves there lie beyond most of the data",
-                               "test before you spend: move budget in steps or run a lift test",
-                               "optimize"))
+            out.append(
+                Finding(
+                    "info",
+                    "optimize.extrapolation",
+                    f"recommended spend is over 1.5x current for {', '.join(big)}; "
+                    "the response curves there lie beyond most of the data",
+                    "test before you spend: move budget in steps or run a lift test",
+                    "optimize",
+                )
+            )
         return tuple(out)

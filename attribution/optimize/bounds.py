@@ -68,8 +68,10 @@ def resolve_bounds(
     bounds = dict(bounds or {})
     unknown = sorted(set(bounds) - set(channels))
     if unknown:
-        raise UsageError(f"bounds given for unknown channel(s) {unknown}; "
-                         f"the model's channels are {list(channels)}")
+        raise UsageError(
+            f"bounds given for unknown channel(s) {unknown}; "
+            f"the model's channels are {list(channels)}"
+        )
     n = len(channels)
     lo = np.zeros(n)
     hi = np.full(n, np.inf)
@@ -94,7 +96,8 @@ def resolve_bounds(
         if lo[i] > hi[i] * (1 + 1e-12) + 1e-12:
             raise UsageError(
                 f"channel '{ch}': its bounds contradict each other: minimum {lo[i]:,.2f} > "
-                f"maximum {hi[i]:,.2f} (current spend {c:,.2f}); widen min/max or min_pct/max_pct")
+                f"maximum {hi[i]:,.2f} (current spend {c:,.2f}); widen min/max or min_pct/max_pct"
+            )
         hi[i] = max(hi[i], lo[i])
     return lo, hi, locked
 
@@ -123,26 +126,34 @@ def check_feasible(
     if not np.isfinite(budget) or budget < 0:
         raise UsageError(f"the budget must be a non-negative number, got {budget}")
     if np.any(locked) and lower[locked].sum() > budget + tol:
-        parts = ", ".join(f"{c} {v:,.2f}" for c, v, k in zip(channels, lower, locked, strict=True)
-                          if k)
+        parts = ", ".join(
+            f"{c} {v:,.2f}" for c, v, k in zip(channels, lower, locked, strict=True) if k
+        )
         raise UsageError(
             f"infeasible bounds: the locked channels ({parts}) need {lower[locked].sum():,.2f}, "
-            f"more than the budget {budget:,.2f}; unlock channels or raise the budget")
+            f"more than the budget {budget:,.2f}; unlock channels or raise the budget"
+        )
     if lower.sum() > budget + tol:
-        parts = ", ".join(f"{c} {v:,.2f}{' (locked)' if k else ''}"
-                          for c, v, k in zip(channels, lower, locked, strict=True) if v > 0)
+        parts = ", ".join(
+            f"{c} {v:,.2f}{' (locked)' if k else ''}"
+            for c, v, k in zip(channels, lower, locked, strict=True)
+            if v > 0
+        )
         raise UsageError(
             f"infeasible bounds: the minimum spends add up to {lower.sum():,.2f} ({parts}), "
-            f"more than the budget {budget:,.2f}; lower the minimums or raise the budget")
+            f"more than the budget {budget:,.2f}; lower the minimums or raise the budget"
+        )
     if spend_all and upper.sum() < budget - tol:
         parts = ", ".join(f"{c} {v:,.2f}" for c, v in zip(channels, upper, strict=True))
         raise UsageError(
             f"infeasible bounds: the maximum spends add up to {upper.sum():,.2f} ({parts}), "
-            f"less than the budget {budget:,.2f}; raise the maximums or lower the budget")
+            f"less than the budget {budget:,.2f}; raise the maximums or lower the budget"
+        )
 
 
-def read_bounds(path: str | Path,
-                channels: Sequence[str] | None = None) -> dict[str, ChannelBounds]:
+def read_bounds(
+    path: str | Path, channels: Sequence[str] | None = None
+) -> dict[str, ChannelBounds]:
     """Read a bounds CSV (see module docstring) into ``{channel: ChannelBounds}``.
 
     Raises ``InputError`` with file, row and column for unreadable cells, unknown
@@ -157,73 +168,138 @@ def read_bounds(path: str | Path,
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except FileNotFoundError:
-        raise InputError("file not found", "check the path given to --bounds", file=name,
-                         reason="missing_file") from None
+        raise InputError(
+            "file not found", "check the path given to --bounds", file=name, reason="missing_file"
+        ) from None
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"not a readable CSV ({str(exc).splitlines()[0]})",
-                         "save the bounds as a comma-separated UTF-8 file", file=name,
-                         reason="unreadable") from None
+        raise InputError(
+            f"not a readable CSV ({str(exc).splitlines()[0]})",
+            "save the bounds as a comma-separated UTF-8 file",
+            file=name,
+            reason="unreadable",
+        ) from None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     if "channel" not in frame.columns:
-        raise InputError("missing required column 'channel'",
-                         "add a header row: channel,min,max,min_pct,max_pct,locked",
-                         file=name, row=1, reason="missing_column")
+        raise InputError(
+            "missing required column 'channel'",
+            "add a header row: channel,min,max,min_pct,max_pct,locked",
+            file=name,
+            row=1,
+            reason="missing_column",
+        )
     extra = [c for c in frame.columns if c not in ("channel", *BOUND_COLUMNS)]
     if extra:
-        raise InputError(f"unknown column(s) {extra}",
-                         f"use only channel and {', '.join(BOUND_COLUMNS)}",
-                         file=name, row=1, column=extra[0], reason="unknown_column")
+        raise InputError(
+            f"unknown column(s) {extra}",
+            f"use only channel and {', '.join(BOUND_COLUMNS)}",
+            file=name,
+            row=1,
+            column=extra[0],
+            reason="unknown_column",
+        )
     out: dict[str, ChannelBounds] = {}
     for idx, rec in enumerate(frame.to_dict("records")):
         row = idx + 2
         ch = str(rec["channel"]).strip()
         if ch.lower().startswith("spend_") and channels is not None and ch not in channels:
-            ch = ch[len("spend_"):]
+            ch = ch[len("spend_") :]
         if not ch:
-            raise InputError("empty channel name", "name the channel in every row", file=name,
-                             row=row, column="channel", reason="empty")
+            raise InputError(
+                "empty channel name",
+                "name the channel in every row",
+                file=name,
+                row=row,
+                column="channel",
+                reason="empty",
+            )
         if channels is not None and ch not in channels:
-            raise InputError(f"unknown channel '{ch}'", f"use one of {list(channels)}",
-                             file=name, row=row, column="channel", reason="unknown_channel")
+            raise InputError(
+                f"unknown channel '{ch}'",
+                f"use one of {list(channels)}",
+                file=name,
+                row=row,
+                column="channel",
+                reason="unknown_channel",
+            )
         if ch in out:
-            raise InputError(f"channel '{ch}' appears twice", "give one row per channel",
-                             file=name, row=row, column="channel", reason="duplicate")
+            raise InputError(
+                f"channel '{ch}' appears twice",
+                "give one row per channel",
+                file=name,
+                row=row,
+                column="channel",
+                reason="duplicate",
+            )
         vals: dict[str, float | None] = {}
         for col in ("min", "max", "min_pct", "max_pct"):
-            vals[col] = parse_number(rec.get(col, ""), name, row, col,
-                                     percent=col.endswith("_pct"))
+            vals[col] = parse_number(rec.get(col, ""), name, row, col, percent=col.endswith("_pct"))
         for col in ("min", "max"):
             v = vals[col]
             if v is not None and v < 0:
-                raise InputError(f"negative spend bound {v}", "bounds are spends (>= 0)",
-                                 file=name, row=row, column=col, reason="negative")
+                raise InputError(
+                    f"negative spend bound {v}",
+                    "bounds are spends (>= 0)",
+                    file=name,
+                    row=row,
+                    column=col,
+                    reason="negative",
+                )
         for col in ("min_pct", "max_pct"):
             v = vals[col]
             if v is not None and v < -100:
-                raise InputError(f"{col} {v} is below -100%",
-                                 "write percent changes from current spend, e.g. -20 or 30",
-                                 file=name, row=row, column=col, reason="out_of_range")
+                raise InputError(
+                    f"{col} {v} is below -100%",
+                    "write percent changes from current spend, e.g. -20 or 30",
+                    file=name,
+                    row=row,
+                    column=col,
+                    reason="out_of_range",
+                )
         if vals["min"] is not None and vals["max"] is not None and vals["min"] > vals["max"]:
-            raise InputError(f"min {vals['min']} is larger than max {vals['max']}",
-                             "swap the values or correct one of them", file=name, row=row,
-                             column="min", reason="min_gt_max")
-        if (vals["min_pct"] is not None and vals["max_pct"] is not None
-                and vals["min_pct"] > vals["max_pct"]):
-            raise InputError(f"min_pct {vals['min_pct']} is larger than max_pct "
-                             f"{vals['max_pct']}", "swap the values or correct one of them",
-                             file=name, row=row, column="min_pct", reason="min_gt_max")
+            raise InputError(
+                f"min {vals['min']} is larger than max {vals['max']}",
+                "swap the values or correct one of them",
+                file=name,
+                row=row,
+                column="min",
+                reason="min_gt_max",
+            )
+        if (
+            vals["min_pct"] is not None
+            and vals["max_pct"] is not None
+            and vals["min_pct"] > vals["max_pct"]
+        ):
+            raise InputError(
+                f"min_pct {vals['min_pct']} is larger than max_pct {vals['max_pct']}",
+                "swap the values or correct one of them",
+                file=name,
+                row=row,
+                column="min_pct",
+                reason="min_gt_max",
+            )
         lk = str(rec.get("locked", "")).strip().lower()
         if lk not in _TRUE | _FALSE:
-            raise InputError(f"'{rec.get('locked')}' is not true or false",
-                             "write true or false (or leave empty)", file=name, row=row,
-                             column="locked", reason="not_boolean")
-        out[ch] = ChannelBounds(min=vals["min"], max=vals["max"], min_pct=vals["min_pct"],
-                                max_pct=vals["max_pct"], locked=lk in _TRUE)
+            raise InputError(
+                f"'{rec.get('locked')}' is not true or false",
+                "write true or false (or leave empty)",
+                file=name,
+                row=row,
+                column="locked",
+                reason="not_boolean",
+            )
+        out[ch] = ChannelBounds(
+            min=vals["min"],
+            max=vals["max"],
+            min_pct=vals["min_pct"],
+            max_pct=vals["max_pct"],
+            locked=lk in _TRUE,
+        )
     return out
 
 
-def parse_number(text: object, file: str, row: int, column: str, *,
-                 percent: bool = False) -> float | None:
+def parse_number(
+    text: object, file: str, row: int, column: str, *, percent: bool = False
+) -> float | None:
     """A CSV cell as a finite number (thousands commas allowed); empty -> None.
 
     With ``percent``, a trailing ``%`` is allowed. Anything else raises
@@ -237,9 +313,21 @@ def parse_number(text: object, file: str, row: int, column: str, *,
     try:
         v = float(s)
     except ValueError:
-        raise InputError(f"'{text}' is not a number", "write plain numbers such as 1500 or -20",
-                         file=file, row=row, column=column, reason="not_a_number") from None
+        raise InputError(
+            f"'{text}' is not a number",
+            "write plain numbers such as 1500 or -20",
+            file=file,
+            row=row,
+            column=column,
+            reason="not_a_number",
+        ) from None
     if not np.isfinite(v):
-        raise InputError(f"'{text}' is not a finite number", "write plain numbers",
-                         file=file, row=row, column=column, reason="not_a_number")
+        raise InputError(
+            f"'{text}' is not a finite number",
+            "write plain numbers",
+            file=file,
+            row=row,
+            column=column,
+            reason="not_a_number",
+        )
     return v

@@ -31,47 +31,93 @@ log = logging.getLogger("attribution")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the optimize flags."""
-    parser.add_argument("--model", required=True, metavar="DIR",
-                        help="fitted model: run folder of 'attribution mmm' (mmm/posterior.nc), "
-                             "a response.json, or a simulator truth.json")
-    parser.add_argument("--budget", required=True, metavar="X",
-                        help="total budget over the horizon (per week by default), or "
-                             "'current' (the current spend)")
+    parser.add_argument(
+        "--model",
+        required=True,
+        metavar="DIR",
+        help="fitted model: run folder of 'attribution mmm' (mmm/posterior.nc), "
+        "a response.json, or a simulator truth.json",
+    )
+    parser.add_argument(
+        "--budget",
+        required=True,
+        metavar="X",
+        help="total budget over the horizon (per week by default), or "
+        "'current' (the current spend)",
+    )
     parser.add_argument("--out", required=True, metavar="F", help="plan table to write (CSV)")
-    parser.add_argument("--bounds", metavar="F",
-                        help="CSV: channel, min, max, min_pct, max_pct, locked")
-    parser.add_argument("--caps", metavar="F",
-                        help="frequency/spend caps CSV: channel, frequency_cap and/or spend_cap "
-                             "(weekly), touches_per_week, reached_per_week (see "
-                             "docs/segments-and-pressure.md)")
+    parser.add_argument(
+        "--bounds", metavar="F", help="CSV: channel, min, max, min_pct, max_pct, locked"
+    )
+    parser.add_argument(
+        "--caps",
+        metavar="F",
+        help="frequency/spend caps CSV: channel, frequency_cap and/or spend_cap "
+        "(weekly), touches_per_week, reached_per_week (see "
+        "docs/segments-and-pressure.md)",
+    )
     parser.add_argument("--objective", choices=OBJECTIVES, default="sales")
-    parser.add_argument("--margin", type=float, metavar="M",
-                        help="profit per unit of outcome (needed for --objective profit)")
-    parser.add_argument("--risk-quantile", type=float, metavar="Q",
-                        help="maximise this lower posterior quantile (e.g. 0.1), not the mean")
-    parser.add_argument("--horizon", type=int, default=1, metavar="WEEKS",
-                        help="planning horizon in weeks (default 1: a weekly budget; 13 plans "
-                             "a quarter); budget, bounds and outcomes are totals over it")
-    parser.add_argument("--max-change-pct", type=_max_change, default=DEFAULT_MAX_CHANGE_PCT,
-                        metavar="P",
-                        help="keep every channel within +-P%% of its current spend unless "
-                             "--bounds says otherwise for it (default: %(default)s, as "
-                             "'attribution run'; 'none' lifts the limit)")
-    parser.add_argument("--carryover", choices=CARRYOVER, default="steady",
-                        help="steady-state carry-over (default) or finite-horizon ramp-in")
+    parser.add_argument(
+        "--margin",
+        type=float,
+        metavar="M",
+        help="profit per unit of outcome (needed for --objective profit)",
+    )
+    parser.add_argument(
+        "--risk-quantile",
+        type=float,
+        metavar="Q",
+        help="maximise this lower posterior quantile (e.g. 0.1), not the mean",
+    )
+    parser.add_argument(
+        "--horizon",
+        type=int,
+        default=1,
+        metavar="WEEKS",
+        help="planning horizon in weeks (default 1: a weekly budget; 13 plans "
+        "a quarter); budget, bounds and outcomes are totals over it",
+    )
+    parser.add_argument(
+        "--max-change-pct",
+        type=_max_change,
+        default=DEFAULT_MAX_CHANGE_PCT,
+        metavar="P",
+        help="keep every channel within +-P%% of its current spend unless "
+        "--bounds says otherwise for it (default: %(default)s, as "
+        "'attribution run'; 'none' lifts the limit)",
+    )
+    parser.add_argument(
+        "--carryover",
+        choices=CARRYOVER,
+        default="steady",
+        help="steady-state carry-over (default) or finite-horizon ramp-in",
+    )
     parser.add_argument("--interval", type=float, default=0.9, help="interval width (0.9)")
-    parser.add_argument("--scenarios", metavar="F",
-                        help="CSV of weekly spend plans to evaluate (scenario, period, channels)")
-    parser.add_argument("--sweep", type=int, default=0, metavar="N",
-                        help="also optimise N budgets from 50%% to 150%% of --budget")
+    parser.add_argument(
+        "--scenarios",
+        metavar="F",
+        help="CSV of weekly spend plans to evaluate (scenario, period, channels)",
+    )
+    parser.add_argument(
+        "--sweep",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also optimise N budgets from 50%% to 150%% of --budget",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the solver's random starts")
-    parser.add_argument("--allow-unconverged", action="store_true",
-                        help="plan even from a model with error-level diagnostics (R-hat, ESS, "
-                             "divergences); the plan is marked unsafe (plan.json 'safe': false)")
-    parser.epilog = ("records the optimize stage in run.json beside --out. Exit status: 0 "
-                     "planned; 3 refused: the model has error-level diagnostics (pass "
-                     "--allow-unconverged for a plan marked unsafe); 2 bad input or usage; "
-                     "1 internal error")
+    parser.add_argument(
+        "--allow-unconverged",
+        action="store_true",
+        help="plan even from a model with error-level diagnostics (R-hat, ESS, "
+        "divergences); the plan is marked unsafe (plan.json 'safe': false)",
+    )
+    parser.epilog = (
+        "records the optimize stage in run.json beside --out. Exit status: 0 "
+        "planned; 3 refused: the model has error-level diagnostics (pass "
+        "--allow-unconverged for a plan marked unsafe); 2 bad input or usage; "
+        "1 internal error"
+    )
 
 
 def _max_change(text: str) -> float | None:
@@ -81,8 +127,7 @@ def _max_change(text: str) -> float | None:
     try:
         v = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a percentage or 'none', got '{text}'"
-                                         ) from None
+        raise argparse.ArgumentTypeError(f"must be a percentage or 'none', got '{text}'") from None
     if not v >= 0 or v == float("inf"):
         raise argparse.ArgumentTypeError(f"must be >= 0 (or 'none'), got '{text}'")
     return v
@@ -96,8 +141,11 @@ def bounds_statement(max_change_pct: float | None, bounds_file: str | None) -> s
     >>> bounds_statement(50.0, None)
     'limits: every channel within ±50% of its current spend (change with --max-change-pct)'
     """
-    head = ("every channel within ±" + f"{max_change_pct:g}% of its current spend"
-            if max_change_pct is not None else "no limit on any channel's change")
+    head = (
+        "every channel within ±" + f"{max_change_pct:g}% of its current spend"
+        if max_change_pct is not None
+        else "no limit on any channel's change"
+    )
     tail = f"; per-channel bounds from {bounds_file} take precedence" if bounds_file else ""
     return f"limits: {head}{tail} (change with --max-change-pct)"
 
@@ -123,14 +171,21 @@ def run(args: argparse.Namespace) -> int:
     if args.sweep and args.sweep < 2:
         raise UsageError(f"--sweep needs at least 2 budgets, got {args.sweep}")
     metric = "conversions" if args.objective == "conversions" else "sales"
-    opt = BudgetOptimizer(objective=args.objective, margin=args.margin,
-                          risk_quantile=args.risk_quantile, horizon=args.horizon,
-                          carryover=args.carryover, interval=args.interval, seed=args.seed,
-                          max_change_pct=args.max_change_pct)
+    opt = BudgetOptimizer(
+        objective=args.objective,
+        margin=args.margin,
+        risk_quantile=args.risk_quantile,
+        horizon=args.horizon,
+        carryover=args.carryover,
+        interval=args.interval,
+        seed=args.seed,
+        max_change_pct=args.max_change_pct,
+    )
     log.info("loading the response model from %s", args.model)
     model = load_response_model(args.model, metric)
-    m = open_manifest(out.parent, config={"command": "optimize", "model": str(args.model)},
-                      seed=args.seed)
+    m = open_manifest(
+        out.parent, config={"command": "optimize", "model": str(args.model)}, seed=args.seed
+    )
     m.config.setdefault(R.CONFIG_RUN, {R.CONFIG_INTERVAL: args.interval})
     m.add_findings(getattr(getattr(model, "results", None), "findings", ()), stage="mmm")
     blockers = decision_blockers(m.findings)
@@ -140,9 +195,14 @@ def run(args: argparse.Namespace) -> int:
         m.finish()
         m.write()
         fixes = "; ".join(dict.fromkeys(f.action for f in blockers if f.action))
-        log.error("refused: the model in %s has error-level diagnostics (%s), so a plan "
-                  "from it is not for decisions; fix: %s; or pass --allow-unconverged for a "
-                  "plan marked unsafe", args.model, codes, fixes or "refit the model")
+        log.error(
+            "refused: the model in %s has error-level diagnostics (%s), so a plan "
+            "from it is not for decisions; fix: %s; or pass --allow-unconverged for a "
+            "plan marked unsafe",
+            args.model,
+            codes,
+            fixes or "refit the model",
+        )
         return R.EXIT_NOT_FOR_DECISIONS
     with RunLock(out.parent), m.stage("optimize"):
         _plan(args, model, metric, opt, out, m, blockers)
@@ -151,13 +211,25 @@ def run(args: argparse.Namespace) -> int:
     return R.EXIT_OK
 
 
-def _plan(args: argparse.Namespace, model: object, metric: str, opt: BudgetOptimizer,
-          out: Path, m: Manifest, blockers: list[Finding]) -> None:
+def _plan(
+    args: argparse.Namespace,
+    model: object,
+    metric: str,
+    opt: BudgetOptimizer,
+    out: Path,
+    m: Manifest,
+    blockers: list[Finding],
+) -> None:
     current_total = float(sum(model.current_spend)) * args.horizon
     budget = _budget(args.budget, current_total)
     bounds = read_bounds(args.bounds, model.channels) if args.bounds else None
-    log.info("optimising a budget of %s over %d weeks (current spend %s) across %d channels",
-             f"{budget:,.0f}", args.horizon, f"{current_total:,.0f}", len(model.channels))
+    log.info(
+        "optimising a budget of %s over %d weeks (current spend %s) across %d channels",
+        f"{budget:,.0f}",
+        args.horizon,
+        f"{current_total:,.0f}",
+        len(model.channels),
+    )
     limits = bounds_statement(args.max_change_pct, args.bounds)
     log.info("%s", limits)
     caps = None
@@ -178,8 +250,9 @@ def _plan(args: argparse.Namespace, model: object, metric: str, opt: BudgetOptim
     log.info("wrote %s", out)
     if args.scenarios:
         plans = read_plans(args.scenarios, model.channels)
-        sc = evaluate_plans(model, plans, carryover=args.carryover, interval=args.interval,
-                            margin=args.margin)
+        sc = evaluate_plans(
+            model, plans, carryover=args.carryover, interval=args.interval, margin=args.margin
+        )
         path = out.with_name(out.stem + "_scenarios.csv")
         m.add_output(write_csv(path, sc.to_frame()))
         log.info("wrote %s (%d scenarios)", path, len(plans))

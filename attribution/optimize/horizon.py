@@ -53,9 +53,11 @@ class HorizonOutcome:
         if carryover == "ramp":
             self.fraction = ramp_fraction(model, self.horizon)
             if self.fraction is None:
-                raise UsageError("finite-horizon carry-over ('ramp') needs a model with "
-                                 "adstock information (ramp_fraction or decay); use the "
-                                 "steady-state mode")
+                raise UsageError(
+                    "finite-horizon carry-over ('ramp') needs a model with "
+                    "adstock information (ramp_fraction or decay); use the "
+                    "steady-state mode"
+                )
 
     # ------------------------------------------------------------------ values
     def _effective(self, spend: np.ndarray) -> np.ndarray:
@@ -78,8 +80,8 @@ class HorizonOutcome:
             return self._fd_gradient(spend)
         if self.fraction is None:
             return self.horizon * np.asarray(grad_fn(spend), dtype=float)
-        eff = self._effective(spend)                                  # (H, n)
-        g = np.asarray(grad_fn(eff), dtype=float)                     # (draws, H, n)
+        eff = self._effective(spend)  # (H, n)
+        g = np.asarray(grad_fn(eff), dtype=float)  # (draws, H, n)
         return (g * self.fraction[None]).sum(axis=1)
 
     def _fd_gradient(self, spend: np.ndarray) -> np.ndarray:
@@ -89,7 +91,7 @@ class HorizonOutcome:
         eye = np.eye(n) * h[:, None]
         up = spend[None, :] + eye
         down = np.maximum(spend[None, :] - eye, 0.0)
-        vals = self.totals(np.concatenate([up, down], axis=0))          # (draws, 2n)
+        vals = self.totals(np.concatenate([up, down], axis=0))  # (draws, 2n)
         return (vals[:, :n] - vals[:, n:]) / (up - down).diagonal()[None, :]
 
     def channel_totals(self, spend: np.ndarray) -> np.ndarray:
@@ -162,5 +164,7 @@ def interval_stats(draws: np.ndarray, interval: float, axis: int = 0) -> np.ndar
     """
     a = (1.0 - interval) / 2.0
     d = np.asarray(draws, dtype=float)
-    return np.stack([d.mean(axis=axis), np.quantile(d, a, axis=axis),
-                     np.quantile(d, 1.0 - a, axis=axis)], axis=-1)
+    return np.stack(
+        [d.mean(axis=axis), np.quantile(d, a, axis=axis), np.quantile(d, 1.0 - a, axis=axis)],
+        axis=-1,
+    )

@@ -61,7 +61,7 @@ def hill(x: np.ndarray, half: np.ndarray, shape: np.ndarray) -> np.ndarray:
     """
     x = np.maximum(np.asarray(x, dtype=float), 0.0)
     ratio = np.where(x > 0, x / half, 0.0)
-    r = ratio ** shape
+    r = ratio**shape
     return r / (1.0 + r)
 
 
@@ -75,7 +75,7 @@ def hill_derivative(x: np.ndarray, half: np.ndarray, shape: np.ndarray) -> np.nd
     """
     x = np.maximum(np.asarray(x, dtype=float), 0.0)
     ratio = np.where(x > 0, x / half, 0.0)
-    r = ratio ** shape
+    r = ratio**shape
     with np.errstate(divide="ignore", invalid="ignore"):
         d = np.where(x > 0, shape * r / (x * (1.0 + r) ** 2), np.where(shape == 1, 1.0 / half, 0.0))
     return np.asarray(d)
@@ -153,7 +153,7 @@ def adstock_path(spend: np.ndarray, fraction: np.ndarray, start: np.ndarray) -> 
     """
     x = np.asarray(spend, dtype=float)
     f = np.asarray(fraction, dtype=float)[: x.shape[0]]
-    w = np.diff(f, axis=0, prepend=0.0)                       # (T, n)
+    w = np.diff(f, axis=0, prepend=0.0)  # (T, n)
     out = np.empty_like(x)
     for t in range(x.shape[0]):
         out[t] = (w[: t + 1] * x[t::-1]).sum(axis=0)
@@ -199,8 +199,11 @@ class ParametricResponse:
         object.__setattr__(self, "channels", tuple(self.channels))
         cur = np.array(self.current_spend, dtype=float).reshape(n)
         beta = np.atleast_2d(np.array(self.beta, dtype=float))
-        params = {k: np.broadcast_to(np.atleast_2d(np.array(v, dtype=float)), beta.shape).copy()
-                  for k, v in self.params.items() if k in need}
+        params = {
+            k: np.broadcast_to(np.atleast_2d(np.array(v, dtype=float)), beta.shape).copy()
+            for k, v in self.params.items()
+            if k in need
+        }
         if beta.shape[1] != n:
             raise UsageError(f"beta has {beta.shape[1]} channels, expected {n}")
         for arr in (cur, beta, *params.values()):

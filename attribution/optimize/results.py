@@ -16,11 +16,26 @@ from attribution.findings import Finding
 from attribution.io import write_csv, write_json
 
 PLAN_COLUMNS = (
-    "channel", "current_spend", "recommended_spend", "change_pct",
-    "expected_current", "expected_current_low", "expected_current_high",
-    "expected_recommended", "expected_recommended_low", "expected_recommended_high",
-    "mroi", "mroi_low", "mroi_high", "min_spend", "max_spend", "locked", "status",
-    "current_weekly_spend", "recommended_weekly_spend", "prob_beats_current",
+    "channel",
+    "current_spend",
+    "recommended_spend",
+    "change_pct",
+    "expected_current",
+    "expected_current_low",
+    "expected_current_high",
+    "expected_recommended",
+    "expected_recommended_low",
+    "expected_recommended_high",
+    "mroi",
+    "mroi_low",
+    "mroi_high",
+    "min_spend",
+    "max_spend",
+    "locked",
+    "status",
+    "current_weekly_spend",
+    "recommended_weekly_spend",
+    "prob_beats_current",
 )
 
 
@@ -75,9 +90,18 @@ class AllocationResult:
     findings: tuple[Finding, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("current_spend", "recommended_spend", "lower", "upper", "expected_current",
-                     "expected_recommended", "total_current", "total_recommended", "uplift",
-                     "mroi"):
+        for name in (
+            "current_spend",
+            "recommended_spend",
+            "lower",
+            "upper",
+            "expected_current",
+            "expected_recommended",
+            "total_current",
+            "total_recommended",
+            "uplift",
+            "mroi",
+        ):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
         object.__setattr__(self, "locked", _frozen(self.locked, bool))
         object.__setattr__(self, "channels", tuple(self.channels))
@@ -87,8 +111,11 @@ class AllocationResult:
     def change_pct(self) -> np.ndarray:
         """Percent change of spend per channel (NaN where current spend is 0)."""
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.where(self.current_spend > 0,
-                           100.0 * (self.recommended_spend / self.current_spend - 1.0), np.nan)
+            out = np.where(
+                self.current_spend > 0,
+                100.0 * (self.recommended_spend / self.current_spend - 1.0),
+                np.nan,
+            )
         return np.where(np.abs(out) < 1e-9, 0.0, out)
 
     def to_frame(self, total: bool = True) -> pd.DataFrame:
@@ -97,33 +124,37 @@ class AllocationResult:
         Plan-level numbers (``prob_beats_current``) are on the total row only.
         """
         h = float(self.horizon)
-        frame = pd.DataFrame({
-            "channel": list(self.channels),
-            "current_spend": self.current_spend,
-            "recommended_spend": self.recommended_spend,
-            "change_pct": self.change_pct,
-            "expected_current": self.expected_current[:, 0],
-            "expected_current_low": self.expected_current[:, 1],
-            "expected_current_high": self.expected_current[:, 2],
-            "expected_recommended": self.expected_recommended[:, 0],
-            "expected_recommended_low": self.expected_recommended[:, 1],
-            "expected_recommended_high": self.expected_recommended[:, 2],
-            "mroi": self.mroi[:, 0],
-            "mroi_low": self.mroi[:, 1],
-            "mroi_high": self.mroi[:, 2],
-            "min_spend": self.lower,
-            "max_spend": self.upper,
-            "locked": self.locked,
-            "status": list(self.status),
-            "current_weekly_spend": self.current_spend / h,
-            "recommended_weekly_spend": self.recommended_spend / h,
-            "prob_beats_current": np.nan,
-        })
+        frame = pd.DataFrame(
+            {
+                "channel": list(self.channels),
+                "current_spend": self.current_spend,
+                "recommended_spend": self.recommended_spend,
+                "change_pct": self.change_pct,
+                "expected_current": self.expected_current[:, 0],
+                "expected_current_low": self.expected_current[:, 1],
+                "expected_current_high": self.expected_current[:, 2],
+                "expected_recommended": self.expected_recommended[:, 0],
+                "expected_recommended_low": self.expected_recommended[:, 1],
+                "expected_recommended_high": self.expected_recommended[:, 2],
+                "mroi": self.mroi[:, 0],
+                "mroi_low": self.mroi[:, 1],
+                "mroi_high": self.mroi[:, 2],
+                "min_spend": self.lower,
+                "max_spend": self.upper,
+                "locked": self.locked,
+                "status": list(self.status),
+                "current_weekly_spend": self.current_spend / h,
+                "recommended_weekly_spend": self.recommended_spend / h,
+                "prob_beats_current": np.nan,
+            }
+        )
         if not total:
             return frame
         cur, rec = float(self.current_spend.sum()), float(self.recommended_spend.sum())
         row = {
-            "channel": "total", "current_spend": cur, "recommended_spend": rec,
+            "channel": "total",
+            "current_spend": cur,
+            "recommended_spend": rec,
             "change_pct": _clean(100.0 * (rec / cur - 1.0)) if cur > 0 else np.nan,
             "expected_current": self.total_current[0],
             "expected_current_low": self.total_current[1],
@@ -131,10 +162,15 @@ class AllocationResult:
             "expected_recommended": self.total_recommended[0],
             "expected_recommended_low": self.total_recommended[1],
             "expected_recommended_high": self.total_recommended[2],
-            "mroi": np.nan, "mroi_low": np.nan, "mroi_high": np.nan,
-            "min_spend": float(self.lower.sum()), "max_spend": float(self.upper.sum()),
-            "locked": bool(self.locked.all()), "status": "plan",
-            "current_weekly_spend": cur / h, "recommended_weekly_spend": rec / h,
+            "mroi": np.nan,
+            "mroi_low": np.nan,
+            "mroi_high": np.nan,
+            "min_spend": float(self.lower.sum()),
+            "max_spend": float(self.upper.sum()),
+            "locked": bool(self.locked.all()),
+            "status": "plan",
+            "current_weekly_spend": cur / h,
+            "recommended_weekly_spend": rec / h,
             "prob_beats_current": self.prob_beats_current,
         }
         return pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
@@ -146,20 +182,26 @@ class AllocationResult:
         for decisions: ``safe`` False and the reason under ``unsafe_reason``.
         """
         return {
-            "budget": self.budget, "horizon_weeks": self.horizon, "objective": self.objective,
-            "margin": self.margin, "risk_quantile": self.risk_quantile,
-            "carryover": self.carryover, "interval": self.interval,
+            "budget": self.budget,
+            "horizon_weeks": self.horizon,
+            "objective": self.objective,
+            "margin": self.margin,
+            "risk_quantile": self.risk_quantile,
+            "carryover": self.carryover,
+            "interval": self.interval,
             "expected_current": self.total_current.tolist(),
             "expected_recommended": self.total_recommended.tolist(),
             "uplift": self.uplift.tolist(),
-            R.PLAN_GAIN: float(self.uplift[0]), R.PLAN_GAIN_LOW: float(self.uplift[1]),
+            R.PLAN_GAIN: float(self.uplift[0]),
+            R.PLAN_GAIN_LOW: float(self.uplift[1]),
             R.PLAN_GAIN_HIGH: float(self.uplift[2]),
             R.PLAN_PROB_BEATS_CURRENT: self.prob_beats_current,
             R.PLAN_SAFE: not unsafe_reason,
             **({R.PLAN_UNSAFE_REASON: unsafe_reason} if unsafe_reason else {}),
             "objective_current": self.objective_current,
             "objective_recommended": self.objective_recommended,
-            "converged": self.converged, "n_draws": self.n_draws,
+            "converged": self.converged,
+            "n_draws": self.n_draws,
             "findings": [f.to_dict() for f in self.findings],
         }
 
@@ -168,8 +210,10 @@ class AllocationResult:
         (``plan.json``); returns both paths."""
         path = Path(path)
         rundir.check_columns(rundir.PLAN_CSV, self.to_frame().columns)
-        return [write_csv(path, self.to_frame()),
-                write_json(path.with_suffix(".json"), self.to_dict(unsafe_reason))]
+        return [
+            write_csv(path, self.to_frame()),
+            write_json(path.with_suffix(".json"), self.to_dict(unsafe_reason)),
+        ]
 
     def summary_dict(self) -> dict[str, Any]:
         """Same as :meth:`to_dict`."""
@@ -188,8 +232,9 @@ class AllocationResult:
             f"Probability the recommended plan beats the current one: "
             f"{self.prob_beats_current:.0%}",
         ]
-        for ch, c, r, s in zip(self.channels, self.current_spend, self.recommended_spend,
-                               self.status, strict=True):
+        for ch, c, r, s in zip(
+            self.channels, self.current_spend, self.recommended_spend, self.status, strict=True
+        ):
             lines.append(f"  {ch}: {c:,.0f} -> {r:,.0f} ({s})")
         lines += [f"[{f.level}] {f.message}" for f in self.findings]
         return "\n".join(lines)
@@ -230,14 +275,14 @@ class ScenarioResult(_TableResult):
     carryover: str
     findings: tuple[Finding, ...] = ()
 
-
     def summary(self) -> str:
         """One line per scenario."""
         return "\n".join(
             f"{r.scenario}: spend {r.total_spend:,.0f} over {r.weeks} weeks -> expected "
             f"{r.expected:,.0f} ({r.expected_low:,.0f} to {r.expected_high:,.0f}), "
             f"P(beats current) {r.prob_beats_current:.0%}"
-            for r in self.table.itertuples())
+            for r in self.table.itertuples()
+        )
 
 
 @dataclass(frozen=True)
@@ -254,9 +299,10 @@ class SweepResult(_TableResult):
     interval: float
     findings: tuple[Finding, ...] = ()
 
-
     def summary(self) -> str:
         """One line per budget."""
-        return "\n".join(f"budget {r.budget:,.0f}: expected {r.expected:,.0f} "
-                         f"({r.expected_low:,.0f} to {r.expected_high:,.0f})"
-                         for r in self.table.itertuples())
+        return "\n".join(
+            f"budget {r.budget:,.0f}: expected {r.expected:,.0f} "
+            f"({r.expected_low:,.0f} to {r.expected_high:,.0f})"
+            for r in self.table.itertuples()
+        )

@@ -49,58 +49,90 @@ def read_plans(path: str | Path, channels: Sequence[str]) -> dict[str, np.ndarra
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     except FileNotFoundError:
-        raise InputError("file not found", "check the path given to --scenarios", file=name,
-                         reason="missing_file") from None
+        raise InputError(
+            "file not found",
+            "check the path given to --scenarios",
+            file=name,
+            reason="missing_file",
+        ) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(f"not a readable CSV ({str(exc).splitlines()[0]})",
-                         "save the scenarios as a comma-separated UTF-8 file", file=name,
-                         reason="unreadable") from None
+        raise InputError(
+            f"not a readable CSV ({str(exc).splitlines()[0]})",
+            "save the scenarios as a comma-separated UTF-8 file",
+            file=name,
+            reason="unreadable",
+        ) from None
     raw.columns = [str(c).strip() for c in raw.columns]
     if raw.empty:
-        raise InputError("no scenario rows", "add one row per week of each scenario", file=name,
-                         row=2, reason="empty")
+        raise InputError(
+            "no scenario rows",
+            "add one row per week of each scenario",
+            file=name,
+            row=2,
+            reason="empty",
+        )
     cols = {c.lower(): c for c in raw.columns}
     long = "channel" in cols and "spend" in cols
-    scen = raw[cols["scenario"]].str.strip() if "scenario" in cols else pd.Series(
-        ["plan"] * len(raw))
+    scen = (
+        raw[cols["scenario"]].str.strip() if "scenario" in cols else pd.Series(["plan"] * len(raw))
+    )
     weeks = np.ones(len(raw), dtype=int)
     if "weeks" in cols:
         for i, v in enumerate(raw[cols["weeks"]]):
             w = _num(v, name, i + 2, cols["weeks"])
             if w < 1 or w != int(w):
-                raise InputError(f"weeks must be a whole number >= 1, got '{v}'",
-                                 "write how many weeks the row's weekly spend is held",
-                                 file=name, row=i + 2, column=cols["weeks"], reason="out_of_range")
+                raise InputError(
+                    f"weeks must be a whole number >= 1, got '{v}'",
+                    "write how many weeks the row's weekly spend is held",
+                    file=name,
+                    row=i + 2,
+                    column=cols["weeks"],
+                    reason="out_of_range",
+                )
             weeks[i] = int(w)
     index = {ch: j for j, ch in enumerate(channels)}
     rows: dict[str, list[np.ndarray]] = {}
     if long:
-        period = raw[cols["period"]].astype(str) if "period" in cols else pd.Series(
-            [""] * len(raw))
+        period = raw[cols["period"]].astype(str) if "period" in cols else pd.Series([""] * len(raw))
         cells: dict[tuple[str, str], np.ndarray] = {}
         reps: dict[tuple[str, str], int] = {}
-        for i, (s, p, ch, v) in enumerate(zip(scen, period, raw[cols["channel"]],
-                                              raw[cols["spend"]], strict=True)):
+        for i, (s, p, ch, v) in enumerate(
+            zip(scen, period, raw[cols["channel"]], raw[cols["spend"]], strict=True)
+        ):
             ch = ch.strip()
-            ch = ch[len("spend_"):] if ch.startswith("spend_") and ch not in index else ch
+            ch = ch[len("spend_") :] if ch.startswith("spend_") and ch not in index else ch
             if ch not in index:
-                raise InputError(f"unknown channel '{ch}'", f"use one of {list(channels)}",
-                                 file=name, row=i + 2, column=cols["channel"],
-                                 reason="unknown_channel")
+                raise InputError(
+                    f"unknown channel '{ch}'",
+                    f"use one of {list(channels)}",
+                    file=name,
+                    row=i + 2,
+                    column=cols["channel"],
+                    reason="unknown_channel",
+                )
             key = (s, p)
             vec = cells.setdefault(key, np.full(len(channels), np.nan))
             if not np.isnan(vec[index[ch]]):
-                raise InputError(f"channel '{ch}' appears twice in scenario '{s}' period '{p}'",
-                                 "give one spend per channel and period", file=name, row=i + 2,
-                                 column=cols["channel"], reason="duplicate")
+                raise InputError(
+                    f"channel '{ch}' appears twice in scenario '{s}' period '{p}'",
+                    "give one spend per channel and period",
+                    file=name,
+                    row=i + 2,
+                    column=cols["channel"],
+                    reason="duplicate",
+                )
             vec[index[ch]] = _spend(v, name, i + 2, cols["spend"])
             reps[key] = int(weeks[i])
         for (s, p), vec in cells.items():
             if np.isnan(vec).any():
                 miss = [c for c, x in zip(channels, vec, strict=True) if np.isnan(x)]
-                raise InputError(f"scenario '{s}' period '{p}' has no spend for {miss}",
-                                 "give a spend (0 if none) for every channel", file=name,
-                                 column=cols["channel"], reason="missing_channel")
+                raise InputError(
+                    f"scenario '{s}' period '{p}' has no spend for {miss}",
+                    "give a spend (0 if none) for every channel",
+                    file=name,
+                    column=cols["channel"],
+                    reason="missing_channel",
+                )
             rows.setdefault(s, []).extend([vec] * reps[(s, p)])
     else:
         mapping: dict[int, str] = {}
@@ -108,20 +140,33 @@ def read_plans(path: str | Path, channels: Sequence[str]) -> dict[str, np.ndarra
             key = c.lower()
             if key in ("scenario", "period", "weeks"):
                 continue
-            ch = c[len("spend_"):] if c.startswith("spend_") and c not in index else c
+            ch = c[len("spend_") :] if c.startswith("spend_") and c not in index else c
             if ch not in index:
-                raise InputError(f"unknown column '{c}'",
-                                 f"name one column per channel: {list(channels)}", file=name,
-                                 row=1, column=c, reason="unknown_column")
+                raise InputError(
+                    f"unknown column '{c}'",
+                    f"name one column per channel: {list(channels)}",
+                    file=name,
+                    row=1,
+                    column=c,
+                    reason="unknown_column",
+                )
             mapping[index[ch]] = c
         missing = [ch for j, ch in enumerate(channels) if j not in mapping]
         if missing:
-            raise InputError(f"no spend column for channel(s) {missing}",
-                             "add one column per channel (0 if no spend)", file=name, row=1,
-                             reason="missing_column")
+            raise InputError(
+                f"no spend column for channel(s) {missing}",
+                "add one column per channel (0 if no spend)",
+                file=name,
+                row=1,
+                reason="missing_column",
+            )
         for i in range(len(raw)):
-            vec = np.array([_spend(raw.iloc[i][mapping[j]], name, i + 2, mapping[j])
-                            for j in range(len(channels))])
+            vec = np.array(
+                [
+                    _spend(raw.iloc[i][mapping[j]], name, i + 2, mapping[j])
+                    for j in range(len(channels))
+                ]
+            )
             rows.setdefault(str(scen.iloc[i]) or "plan", []).extend([vec] * int(weeks[i]))
     return {s: np.vstack(v) for s, v in rows.items()}
 
@@ -129,16 +174,28 @@ def read_plans(path: str | Path, channels: Sequence[str]) -> dict[str, np.ndarra
 def _num(text: object, file: str, row: int, column: str) -> float:
     v = parse_number(text, file, row, column)
     if v is None:
-        raise InputError("empty cell", "write a number such as 1500", file=file, row=row,
-                         column=column, reason="not_a_number")
+        raise InputError(
+            "empty cell",
+            "write a number such as 1500",
+            file=file,
+            row=row,
+            column=column,
+            reason="not_a_number",
+        )
     return v
 
 
 def _spend(text: object, file: str, row: int, column: str) -> float:
     v = _num(text, file, row, column)
     if v < 0:
-        raise InputError(f"negative spend {v}", "spend is an amount >= 0", file=file, row=row,
-                         column=column, reason="negative")
+        raise InputError(
+            f"negative spend {v}",
+            "spend is an amount >= 0",
+            file=file,
+            row=row,
+            column=column,
+            reason="negative",
+        )
     return v
 
 
@@ -181,11 +238,17 @@ def evaluate_plans(
         e, u = interval_stats(tot, interval), interval_stats(tot - base, interval)
         spend = float(path.sum())
         rec = {
-            "scenario": name, "weeks": int(path.shape[0]), "total_spend": spend,
+            "scenario": name,
+            "weeks": int(path.shape[0]),
+            "total_spend": spend,
             "current_spend": float(cur.sum() * path.shape[0]),
-            "expected": e[0], "expected_low": e[1], "expected_high": e[2],
+            "expected": e[0],
+            "expected_low": e[1],
+            "expected_high": e[2],
             "current_expected": float(base.mean()),
-            "uplift": u[0], "uplift_low": u[1], "uplift_high": u[2],
+            "uplift": u[0],
+            "uplift_low": u[1],
+            "uplift_high": u[2],
             "prob_beats_current": float(np.mean(tot > base)),
             "roi": e[0] / spend if spend > 0 else np.nan,
         }
@@ -195,11 +258,22 @@ def evaluate_plans(
         records.append(rec)
     findings: tuple[Finding, ...] = ()
     if carryover == "steady":
-        findings = (Finding("info", "optimize.scenario_steady_state",
-                            "scenarios were scored week by week at steady-state carry-over "
-                            "(no ramp-in of spend changes)", "", "optimize"),)
-    return ScenarioResult(table=pd.DataFrame.from_records(records), interval=interval,
-                          carryover=carryover, findings=findings)
+        findings = (
+            Finding(
+                "info",
+                "optimize.scenario_steady_state",
+                "scenarios were scored week by week at steady-state carry-over "
+                "(no ramp-in of spend changes)",
+                "",
+                "optimize",
+            ),
+        )
+    return ScenarioResult(
+        table=pd.DataFrame.from_records(records),
+        interval=interval,
+        carryover=carryover,
+        findings=findings,
+    )
 
 
 def sweep_budgets(center: float, low: float = 0.5, high: float = 1.5, n: int = 11) -> np.ndarray:
@@ -249,17 +323,32 @@ def budget_sweep(
         try:
             res = opt.fit(model, b, bounds, start=prev)
         except UsageError as exc:
-            findings.append(Finding("warning", "optimize.sweep_infeasible",
-                                    f"budget {b:,.2f} skipped: {exc}", "", "optimize"))
+            findings.append(
+                Finding(
+                    "warning",
+                    "optimize.sweep_infeasible",
+                    f"budget {b:,.2f} skipped: {exc}",
+                    "",
+                    "optimize",
+                )
+            )
             continue
         prev = res.recommended_spend / res.horizon
         free = np.array([s == "interior" for s in res.status])
-        rec = {"budget": b, "expected": res.total_recommended[0],
-               "expected_low": res.total_recommended[1],
-               "expected_high": res.total_recommended[2],
-               "marginal_roi": float(res.mroi[free, 0].mean()) if free.any() else np.nan}
+        rec = {
+            "budget": b,
+            "expected": res.total_recommended[0],
+            "expected_low": res.total_recommended[1],
+            "expected_high": res.total_recommended[2],
+            "marginal_roi": float(res.mroi[free, 0].mean()) if free.any() else np.nan,
+        }
         rec.update({f"spend_{c}": v for c, v in zip(channels, res.recommended_spend, strict=True)})
         records.append(rec)
         log.info("budget sweep: %s -> expected %s", f"{b:,.0f}", f"{rec['expected']:,.0f}")
-    return SweepResult(table=pd.DataFrame.from_records(records), objective=opt.objective,
-                       horizon=int(opt.horizon), interval=opt.interval, findings=tuple(findings))
+    return SweepResult(
+        table=pd.DataFrame.from_records(records),
+        objective=opt.objective,
+        horizon=int(opt.horizon),
+        interval=opt.interval,
+        findings=tuple(findings),
+    )

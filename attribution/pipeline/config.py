@@ -52,16 +52,16 @@ class InputsConfig:
     touchpoints: Path | str | None = None
     conversions: Path | str | None = None
     id_map: Path | str | None = None
-    paths: Path | None = None          # an aggregated path table instead of raw logs
+    paths: Path | None = None  # an aggregated path table instead of raw logs
     media: Path | None = None
     lift_tests: Path | None = None
-    truth: Path | None = None          # simulated worlds only
+    truth: Path | None = None  # simulated worlds only
     # bring your own data (docs/bring-your-own-data.md): a GA4 BigQuery export instead of
     # touchpoints/conversions; daily ad-platform exports + daily sales instead of media
     ga4: Path | str | None = None
     ad_spend: tuple[Path, ...] = ()
     sales: Path | None = None
-    customers: Path | None = None      # customer attributes for segments (customer_id + any)
+    customers: Path | None = None  # customer attributes for segments (customer_id + any)
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,17 @@ class JourneysConfig:
 
 @dataclass(frozen=True)
 class MTAConfig:
-    models: tuple[str, ...] = ("first", "last", "last_non_direct", "linear",
-                               "position", "time_decay", "markov", "shapley", "shapley_rate")
+    models: tuple[str, ...] = (
+        "first",
+        "last",
+        "last_non_direct",
+        "linear",
+        "position",
+        "time_decay",
+        "markov",
+        "shapley",
+        "shapley_rate",
+    )
     order: str | int = "auto"
     bootstrap: int = 100
     # time_decay half-life: a duration ("7D", "36h") uses the journeys' touch times; a
@@ -103,7 +112,7 @@ class MTAConfig:
 
 @dataclass(frozen=True)
 class MMMConfig:
-    spec: Path | None = None           # model spec TOML (attribution/mmm); default: inferred
+    spec: Path | None = None  # model spec TOML (attribution/mmm); default: inferred
     draws: int = 1000
     tune: int = 1000
     chains: int = 4
@@ -115,14 +124,14 @@ class MMMConfig:
     demand_channels: tuple[str, ...] = ("organic_search", "direct", "search_brand")
     journey_demand: bool = True
     journey_activity: bool = True
-    demand_r2: float = 0.5             # partial R^2 at which spend "follows demand"
-    adjacent_hours: float = 24.0       # touches this close before a purchase: not counted
+    demand_r2: float = 0.5  # partial R^2 at which spend "follows demand"
+    adjacent_hours: float = 24.0  # touches this close before a purchase: not counted
     intent_adjusted_priors: bool = True  # MTA priors from credit adjusted for intent
 
 
 @dataclass(frozen=True)
 class OptimizeConfig:
-    budget: float | None = None        # weekly total; None keeps the current total
+    budget: float | None = None  # weekly total; None keeps the current total
     bounds: Path | None = None
     objective: str = "sales"
     margin: float | None = None
@@ -130,12 +139,14 @@ class OptimizeConfig:
     max_change_pct: float = DEFAULT_MAX_CHANGE_PCT
     # plan even when the model has error-level diagnostics (the plan is marked unsafe)
     allow_unconverged: bool = False
-    confounded_cap: float = 0.1        # max change of a channel whose spend follows demand
+    confounded_cap: float = 0.1  # max change of a channel whose spend follows demand
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.confounded_cap <= 10.0:
-            raise UsageError(f"[optimize] confounded_cap must be a share between 0 and 10 "
-                             f"(0.1 = +-10%), got {self.confounded_cap}")
+            raise UsageError(
+                f"[optimize] confounded_cap must be a share between 0 and 10 "
+                f"(0.1 = +-10%), got {self.confounded_cap}"
+            )
 
 
 @dataclass(frozen=True)
@@ -144,13 +155,13 @@ class SegmentsConfig:
     pressure.md); they run whenever journeys are built from touchpoints."""
 
     enabled: bool = True
-    max_levels: int = 20               # most distinct values of an attribute column
-    min_conversions: int = 50          # converting journeys a segment needs to be estimated
+    max_levels: int = 20  # most distinct values of an attribute column
+    min_conversions: int = 50  # converting journeys a segment needs to be estimated
     offline_channels: tuple[str, ...] | None = None  # default: store_visit, call_centre, ...
     pressure: bool = True
     max_frequency: int = 10
-    caps_from_pressure: bool = True    # frequency caps for the plan from the pressure results
-    caps: Path | None = None           # user caps CSV: channel, frequency_cap and/or spend_cap
+    caps_from_pressure: bool = True  # frequency caps for the plan from the pressure results
+    caps: Path | None = None  # user caps CSV: channel, frequency_cap and/or spend_cap
 
 
 @dataclass(frozen=True)
@@ -172,8 +183,8 @@ class RunSection:
     out: Path = Path("runs/latest")
     seed: int = 0
     lenient: bool = False
-    max_reject_share: float = 0.5      # lenient: stop (exit 2) when more rows are rejected
-    reconcile: str = "error"           # journeys and panel share no channel: error | warn
+    max_reject_share: float = 0.5  # lenient: stop (exit 2) when more rows are rejected
+    reconcile: str = "error"  # journeys and panel share no channel: error | warn
     interval: float = 0.9
     # the reporting window (ISO dates, both included), e.g. a quarter: journeys, path credit,
     # MMM contributions and calibration are summarised over it; the MMM still learns from
@@ -208,8 +219,9 @@ def load_config(path: str | Path) -> RunConfig:
     return config_from_dict(read_toml(path), base=path.parent, source=str(path))
 
 
-def config_from_dict(raw: dict[str, Any], base: Path = Path("."), source: str = "config"
-                     ) -> RunConfig:
+def config_from_dict(
+    raw: dict[str, Any], base: Path = Path("."), source: str = "config"
+) -> RunConfig:
     """Build a ``RunConfig`` from nested dicts; relative paths resolve against ``base``."""
     return _build(RunConfig, raw, base, source, "")
 
@@ -257,8 +269,9 @@ def _coerce(tp: Any, value: Any, base: Path, source: str, where: str) -> Any:
             bad = [k for k, v in value.items() if not isinstance(v, str | int | float | bool)]
             if bad:
                 raise UsageError(f"{source}: '{where}.{bad[0]}' must be a plain value")
-            return {str(k): str(v).lower() if isinstance(v, bool) else str(v)
-                    for k, v in value.items()}
+            return {
+                str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in value.items()
+            }
         if opt is float and isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
         if opt is int and isinstance(value, int) and not isinstance(value, bool):
@@ -272,8 +285,11 @@ def _to_plain(obj: Any) -> Any:
     if hasattr(obj, "from_config"):
         return obj.to_dict()
     if is_dataclass(obj):
-        return {f.name: _to_plain(getattr(obj, f.name)) for f in fields(obj)
-                if getattr(obj, f.name) is not None}
+        return {
+            f.name: _to_plain(getattr(obj, f.name))
+            for f in fields(obj)
+            if getattr(obj, f.name) is not None
+        }
     if isinstance(obj, Path):
         return str(obj)
     if isinstance(obj, tuple | list):

@@ -21,15 +21,20 @@ DEMO_MMM = {"draws": 500, "tune": 500, "chains": 4}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", default="reports/demo",
-                        help="run directory (default: %(default)s)")
+    parser.add_argument(
+        "--out", default="reports/demo", help="run directory (default: %(default)s)"
+    )
     parser.add_argument("--seed", type=int, default=7, help="seed of the world and the fits")
     parser.add_argument("--customers", type=int, default=None, help="simulated customers")
     parser.add_argument("--weeks", type=int, default=None, help="simulated weeks")
-    parser.add_argument("--format", default="html,pdf",
-                        help="report formats (default: %(default)s)")
-    parser.add_argument("--quick", action="store_true",
-                        help="small world and short sampling (a smoke test, not for decisions)")
+    parser.add_argument(
+        "--format", default="html,pdf", help="report formats (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small world and short sampling (a smoke test, not for decisions)",
+    )
 
 
 def demo_config(seed: int, formats: tuple[str, ...], quick: bool) -> dict:
@@ -38,17 +43,26 @@ def demo_config(seed: int, formats: tuple[str, ...], quick: bool) -> dict:
     mmm = {"draws": 200, "tune": 300, "chains": 2} if quick else DEMO_MMM
     return {
         "run": {"name": "demo", "out": ".", "seed": seed},
-        "inputs": {name: str(inputs / f) for name, f in (
-            ("touchpoints", "touchpoints.parquet"), ("conversions", "conversions.parquet"),
-            ("id_map", "id_map.csv"), ("media", "media.csv"), ("lift_tests", "lift_tests.csv"),
-            ("truth", "truth.json"))},
+        "inputs": {
+            name: str(inputs / f)
+            for name, f in (
+                ("touchpoints", "touchpoints.parquet"),
+                ("conversions", "conversions.parquet"),
+                ("id_map", "id_map.csv"),
+                ("media", "media.csv"),
+                ("lift_tests", "lift_tests.csv"),
+                ("truth", "truth.json"),
+            )
+        },
         "mta": {"bootstrap": 20 if quick else 100},
         "mmm": mmm,
         # a quick demo's short sampling may not converge: its plan is then shown, marked unsafe
         **({"optimize": {"allow_unconverged": True}} if quick else {}),
         # the simulator's organic activity is engagement, in thousands per week
-        "report": {"formats": list(formats),
-                   "channel_units": {"organic_social": "thousand engagements"}},
+        "report": {
+            "formats": list(formats),
+            "channel_units": {"organic_social": "thousand engagements"},
+        },
     }
 
 
@@ -68,8 +82,9 @@ def run(args: argparse.Namespace) -> int:
         sim = replace(sim, customers=args.customers)
     if args.weeks:
         sim = replace(sim, weeks=args.weeks)
-    log.info("demo: simulating %d customers over %d weeks (seed %d)", sim.customers, sim.weeks,
-             args.seed)
+    log.info(
+        "demo: simulating %d customers over %d weeks (seed %d)", sim.customers, sim.weeks, args.seed
+    )
     simulate(sim).write(out / "inputs")
     raw = demo_config(args.seed, formats, args.quick)
     write_text(out / "run.toml", _to_toml(raw))

@@ -28,8 +28,23 @@ from attribution import rundir as R
 from attribution.findings import Finding
 from attribution.io import write_json
 
-_PACKAGES = ("attribution", "numpy", "pandas", "scipy", "pymc", "pytensor", "arviz", "nutpie",
-             "statsmodels", "duckdb", "pyarrow", "pyspark", "matplotlib", "jinja2", "weasyprint")
+_PACKAGES = (
+    "attribution",
+    "numpy",
+    "pandas",
+    "scipy",
+    "pymc",
+    "pytensor",
+    "arviz",
+    "nutpie",
+    "statsmodels",
+    "duckdb",
+    "pyarrow",
+    "pyspark",
+    "matplotlib",
+    "jinja2",
+    "weasyprint",
+)
 
 #: the finding level that gates decisions
 LEVEL_ERROR = "error"
@@ -78,9 +93,11 @@ def decision_blockers(findings: list[Finding]) -> list[Finding]:
 
 def decisions(blockers: list[Finding]) -> dict[str, Any]:
     """``run.json``'s ``decisions`` entry: safe or not, why, and the fix."""
-    return {R.DECISIONS_SAFE: not blockers,
-            R.DECISIONS_REASONS: [f"{f.code}: {f.message}" for f in blockers],
-            R.DECISIONS_FIX: list(dict.fromkeys(f.action for f in blockers if f.action))}
+    return {
+        R.DECISIONS_SAFE: not blockers,
+        R.DECISIONS_REASONS: [f"{f.code}: {f.message}" for f in blockers],
+        R.DECISIONS_FIX: list(dict.fromkeys(f.action for f in blockers if f.action)),
+    }
 
 
 def unsafe_reason(blockers: list[Finding]) -> str:
@@ -120,20 +137,34 @@ class Manifest:
         if p.is_file():
             self.inputs[name] = {"path": s, "bytes": p.stat().st_size, "sha256": sha256_file(p)}
             return
-        files = (sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir()
-                 else sorted(Path(f) for f in glob.glob(s) if Path(f).is_file()))
+        files = (
+            sorted(f for f in p.rglob("*") if f.is_file())
+            if p.is_dir()
+            else sorted(Path(f) for f in glob.glob(s) if Path(f).is_file())
+        )
         if files:
-            self.inputs[name] = {"path": s, "files": [
-                {"path": str(f), "bytes": f.stat().st_size, "sha256": sha256_file(f)}
-                for f in files]}
+            self.inputs[name] = {
+                "path": s,
+                "files": [
+                    {"path": str(f), "bytes": f.stat().st_size, "sha256": sha256_file(f)}
+                    for f in files
+                ],
+            }
         else:
-            self.inputs[name] = {"path": s, "sha256": None,
-                                 "note": "not a local file (URL or table): no checksum"}
+            self.inputs[name] = {
+                "path": s,
+                "sha256": None,
+                "note": "not a local file (URL or table): no checksum",
+            }
 
     def input_checksum(self) -> str:
         """One checksum over every recorded input's checksums (the resume check)."""
-        return sha256_json({k: v.get("sha256") or [f["sha256"] for f in v.get("files", [])]
-                            for k, v in self.inputs.items()})
+        return sha256_json(
+            {
+                k: v.get("sha256") or [f["sha256"] for f in v.get("files", [])]
+                for k, v in self.inputs.items()
+            }
+        )
 
     def add_accounting(self, name: str, accounting: Any) -> None:
         """Record row accounting (an object with ``to_dict()`` or a mapping)."""
@@ -152,8 +183,10 @@ class Manifest:
 
     def findings_summary(self) -> dict[str, Any]:
         """Counts by level and the codes of the warnings and errors (for a quick look)."""
-        counts = {lvl: sum(f.level == lvl for f in self.findings)
-                  for lvl in (R.SUMMARY_ERROR, R.SUMMARY_WARNING, R.SUMMARY_INFO)}
+        counts = {
+            lvl: sum(f.level == lvl for f in self.findings)
+            for lvl in (R.SUMMARY_ERROR, R.SUMMARY_WARNING, R.SUMMARY_INFO)
+        }
         codes = sorted({f.code for f in self.findings if f.level in ("error", "warning")})
         return {**counts, R.SUMMARY_ATTENTION: codes}
 
@@ -282,8 +315,9 @@ class Manifest:
         return write_json(self.run_dir / R.RUN_JSON, self.to_dict())
 
 
-def open_manifest(run_dir: str | Path, config: dict[str, Any] | None = None,
-                  seed: int | None = None) -> Manifest:
+def open_manifest(
+    run_dir: str | Path, config: dict[str, Any] | None = None, seed: int | None = None
+) -> Manifest:
     """A manifest to add a model-only command's stage to: the directory's ``run.json``
     when there is one (its stages, findings, inputs and outputs kept), else a new one."""
     run_dir = Path(run_dir)
@@ -308,8 +342,10 @@ def exit_status(m: Manifest, strict: bool, log: Any) -> int:
     if m.status != R.STATUS_NOT_FOR_DECISIONS:
         return R.EXIT_OK
     codes = ", ".join(sorted({f.code for f in decision_blockers(m.findings)}))
-    line = (f"finished, but NOT FOR DECISIONS: error-level diagnostics ({codes}); see "
-            f"{m.run_dir / R.RUN_JSON} and the report's banner for the fix")
+    line = (
+        f"finished, but NOT FOR DECISIONS: error-level diagnostics ({codes}); see "
+        f"{m.run_dir / R.RUN_JSON} and the report's banner for the fix"
+    )
     if not strict:
         log.warning("%s", line)
         return R.EXIT_OK

@@ -51,8 +51,10 @@ def prepare_inputs(cfg: RunConfig, m: Any, st: Any) -> RunConfig:
     if cfg.run.reconcile not in ("error", "warn"):
         raise UsageError(f"[run] reconcile must be 'error' or 'warn', got {cfg.run.reconcile!r}")
     if not 0 <= cfg.run.max_reject_share <= 1:
-        raise UsageError("[run] max_reject_share must be a share between 0 and 1, got "
-                         f"{cfg.run.max_reject_share}")
+        raise UsageError(
+            "[run] max_reject_share must be a share between 0 and 1, got "
+            f"{cfg.run.max_reject_share}"
+        )
     built = bool(cfg.inputs.ad_spend)
     cfg = convert_exports(cfg, m)
     inp, out, mapping = cfg.inputs, Path(cfg.run.out), cfg.mapping
@@ -161,8 +163,9 @@ def convert_exports(cfg: RunConfig, m: Any) -> RunConfig:
         if j.engine == "spark":  # the run's engine settings (Spark master, conf)
             from attribution.journeys.spark_engine import SparkRunner
 
-            logs = ga4_to_logs(inp.ga4, out, engine="spark",
-                               runner=SparkRunner(j.spark_master, j.spark_conf))
+            logs = ga4_to_logs(
+                inp.ga4, out, engine="spark", runner=SparkRunner(j.spark_master, j.spark_conf)
+            )
         else:
             from attribution.journeys.duckdb_engine import DuckDBRunner
 

@@ -19,9 +19,11 @@ from attribution.pipeline.runner import run_pipeline
 
 log = logging.getLogger("attribution")
 
-EPILOG = ("exit status: 0 finished; 3 finished but not for decisions (error-level diagnostics "
-          "such as R-hat, ESS or divergences; only with --strict, the default); 2 bad input or "
-          "usage (also a directory locked by another run); 1 internal error")
+EPILOG = (
+    "exit status: 0 finished; 3 finished but not for decisions (error-level diagnostics "
+    "such as R-hat, ESS or divergences; only with --strict, the default); 2 bad input or "
+    "usage (also a directory locked by another run); 1 internal error"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,15 +31,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", required=True, help="run config (TOML)")
     parser.add_argument("--out", help="run directory (overrides [run] out)")
     parser.add_argument("--seed", type=int, help="random seed (overrides [run] seed)")
-    parser.add_argument("--resume", action="store_true",
-                        help="continue an unfinished run in the same directory from its last "
-                             "completed stage (the config and inputs must be unchanged)")
-    parser.add_argument("--strict", action=argparse.BooleanOptionalAction, default=True,
-                        help="exit with status 3 when error-level diagnostics make the run "
-                             "not for decisions (default: --strict; --no-strict exits 0)")
-    parser.add_argument("--allow-unconverged", action="store_true",
-                        help="make a budget plan even from a model with error-level "
-                             "diagnostics (the plan is marked unsafe)")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an unfinished run in the same directory from its last "
+        "completed stage (the config and inputs must be unchanged)",
+    )
+    parser.add_argument(
+        "--strict",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="exit with status 3 when error-level diagnostics make the run "
+        "not for decisions (default: --strict; --no-strict exits 0)",
+    )
+    parser.add_argument(
+        "--allow-unconverged",
+        action="store_true",
+        help="make a budget plan even from a model with error-level "
+        "diagnostics (the plan is marked unsafe)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,5 +65,3 @@ def run(args: argparse.Namespace) -> int:
         cfg = replace(cfg, optimize=replace(cfg.optimize, allow_unconverged=True))
     out = run_pipeline(cfg, resume=args.resume)
     return exit_status(open_manifest(out), args.strict, log)
-
-

@@ -94,8 +94,10 @@ def run_pipeline(cfg: RunConfig, resume: bool = False) -> Path:
     out = Path(cfg.run.out)
     prev = cfg.report.previous
     if prev is not None and Path(prev).resolve() == out.resolve():
-        raise UsageError(f"[report] previous = '{prev}' is this run's own folder; set it to last "
-                         "quarter's run folder")
+        raise UsageError(
+            f"[report] previous = '{prev}' is this run's own folder; set it to last "
+            "quarter's run folder"
+        )
     out.mkdir(parents=True, exist_ok=True)
     with RunLock(out) as lock:
         m = Manifest(run_dir=out, config=cfg.to_dict(), seed=cfg.run.seed)
@@ -138,24 +140,36 @@ def _resume_point(m: Manifest, out: Path) -> set[str]:
     """The stages an earlier run here completed, when its config and inputs match."""
     prev = read_manifest(out)
     if prev is None or R.STAGES not in prev:
-        raise UsageError(f"--resume: nothing to resume in {out} (no run.json with stages); "
-                         "run without --resume")
+        raise UsageError(
+            f"--resume: nothing to resume in {out} (no run.json with stages); run without --resume"
+        )
     if prev.get(R.CONFIG_CHECKSUM) != sha256_json(m.config):
-        raise UsageError(f"--resume: the config differs from the one the run in {out} began "
-                         "with; run without --resume (or restore that config)")
+        raise UsageError(
+            f"--resume: the config differs from the one the run in {out} began "
+            "with; run without --resume (or restore that config)"
+        )
     if prev.get(R.INPUT_CHECKSUM) != m.input_checksum():
-        raise UsageError(f"--resume: the inputs changed since the run in {out} began (checksums "
-                         "differ); run without --resume")
+        raise UsageError(
+            f"--resume: the inputs changed since the run in {out} began (checksums "
+            "differ); run without --resume"
+        )
     keep: list[str] = []
     for s in STAGES:
         entry = prev[R.STAGES].get(s.name) or {}
         if entry.get(R.STAGE_STATUS) not in (R.STAGE_DONE, R.STAGE_SKIPPED):
             break
-        changed = [rel for rel, sums in (entry.get(R.STAGE_OUTPUTS) or {}).items()
-                   if not (out / rel).is_file() or sha256_file(out / rel) != sums.get("sha256")]
+        changed = [
+            rel
+            for rel, sums in (entry.get(R.STAGE_OUTPUTS) or {}).items()
+            if not (out / rel).is_file() or sha256_file(out / rel) != sums.get("sha256")
+        ]
         if changed:
-            log.warning("resume: %s changed since stage %s wrote it; rerunning from %s",
-                        changed[0], s.name, s.name)
+            log.warning(
+                "resume: %s changed since stage %s wrote it; rerunning from %s",
+                changed[0],
+                s.name,
+                s.name,
+            )
             break
         keep.append(s.name)
     m.restore(prev, keep)
@@ -180,14 +194,20 @@ def _windowed_events(cfg: RunConfig, m: Manifest) -> tuple[Any, Any]:
 
     for name in ("touchpoints", "conversions"):
         if not Path(str(getattr(inp, name))).exists():
-            raise UsageError(f"[run] window_start/window_end need local {name} files; "
-                             f"'{getattr(inp, name)}' is not one: filter it to the window "
-                             "upstream and leave the window unset")
-    tp, tp_acc = restrict_events(load_touchpoints(inp.touchpoints, lenient=cfg.run.lenient
-                                                  ).frame, start, end,
-                                 cfg.journeys.lookback_days)
-    conv, conv_acc = restrict_events(load_conversions(inp.conversions, lenient=cfg.run.lenient
-                                                      ).frame, start, end)
+            raise UsageError(
+                f"[run] window_start/window_end need local {name} files; "
+                f"'{getattr(inp, name)}' is not one: filter it to the window "
+                "upstream and leave the window unset"
+            )
+    tp, tp_acc = restrict_events(
+        load_touchpoints(inp.touchpoints, lenient=cfg.run.lenient).frame,
+        start,
+        end,
+        cfg.journeys.lookback_days,
+    )
+    conv, conv_acc = restrict_events(
+        load_conversions(inp.conversions, lenient=cfg.run.lenient).frame, start, end
+    )
     m.add_accounting("window.touchpoints", tp_acc)
     m.add_accounting("window.conversions", conv_acc)
     return tp, conv
@@ -199,26 +219,41 @@ def _journeys(cfg: RunConfig, m: Manifest, st: _State) -> None:
 
     inp, out = cfg.inputs, Path(cfg.run.out)
     if inp.paths is not None:
-        loaded = load_paths(inp.paths, lenient=cfg.run.lenient,
-                            rejected=out / R.REJECTED_PATHS_CSV if cfg.run.lenient else None,
-                            **path_columns(cfg.mapping))
+        loaded = load_paths(
+            inp.paths,
+            lenient=cfg.run.lenient,
+            rejected=out / R.REJECTED_PATHS_CSV if cfg.run.lenient else None,
+            **path_columns(cfg.mapping),
+        )
         m.add_accounting("paths", loaded.accounting)
         st.paths = loaded.frame
     elif inp.touchpoints is not None and inp.conversions is not None:
         j = cfg.journeys
         tp, conv = _windowed_events(cfg, m)
         log.info("journeys: building paths with %s", j.engine)
-        builder = JourneyBuilder(engine=j.engine, lookback_days=j.lookback_days,
-                                 inactivity_days=j.inactivity_days,
-                                 collapse_repeats=j.collapse_repeats,
-                                 drop_impressions=j.drop_impressions,
-                                 granularity=j.granularity, lenient=cfg.run.lenient,
-                                 memory_limit=j.memory_limit, threads=j.threads,
-                                 spark_master=j.spark_master, spark_conf=j.spark_conf,
-                                 channel_map=cfg.mapping.channels, columns=cfg.mapping.columns,
-                                 max_reject_share=cfg.run.max_reject_share)
-        res = builder.fit(tp, conv, inp.id_map, journeys_out=out / R.JOURNEYS_PARQUET,
-                          segments=segment_request(cfg))
+        builder = JourneyBuilder(
+            engine=j.engine,
+            lookback_days=j.lookback_days,
+            inactivity_days=j.inactivity_days,
+            collapse_repeats=j.collapse_repeats,
+            drop_impressions=j.drop_impressions,
+            granularity=j.granularity,
+            lenient=cfg.run.lenient,
+            memory_limit=j.memory_limit,
+            threads=j.threads,
+            spark_master=j.spark_master,
+            spark_conf=j.spark_conf,
+            channel_map=cfg.mapping.channels,
+            columns=cfg.mapping.columns,
+            max_reject_share=cfg.run.max_reject_share,
+        )
+        res = builder.fit(
+            tp,
+            conv,
+            inp.id_map,
+            journeys_out=out / R.JOURNEYS_PARQUET,
+            segments=segment_request(cfg),
+        )
         st.segments = res.segments
         m.add_output(out / R.JOURNEYS_PARQUET)
         for name, acc in res.accounting.items():
@@ -240,15 +275,27 @@ def _mta(cfg: RunConfig, m: Manifest, st: _State) -> None:
         return
     out = Path(cfg.run.out)
     table = PathTable.from_frame(st.paths, source=R.PATHS_CSV)
-    model = PathAttribution(models=cfg.mta.models, order=cfg.mta.order,
-                            bootstrap=cfg.mta.bootstrap, seed=cfg.run.seed, ci=cfg.run.interval,
-                            half_life=cfg.mta.half_life)
-    log.info("mta: %s on %d paths (bootstrap %d)", ", ".join(model.models), table.n_paths,
-             model.bootstrap)
+    model = PathAttribution(
+        models=cfg.mta.models,
+        order=cfg.mta.order,
+        bootstrap=cfg.mta.bootstrap,
+        seed=cfg.run.seed,
+        ci=cfg.run.interval,
+        half_life=cfg.mta.half_life,
+    )
+    log.info(
+        "mta: %s on %d paths (bootstrap %d)",
+        ", ".join(model.models),
+        table.n_paths,
+        model.bootstrap,
+    )
     # time_decay by real time: the journeys this run built carry every touch's age
     built = out / R.JOURNEYS_PARQUET
-    journeys = (JourneyTable.read(built) if "time_decay" in model.models
-                and cfg.inputs.paths is None and built.exists() else None)
+    journeys = (
+        JourneyTable.read(built)
+        if "time_decay" in model.models and cfg.inputs.paths is None and built.exists()
+        else None
+    )
     res = model.fit(journeys if journeys is not None else table)
     m.extra[R.MTA_BASIS] = dict(res.notes)
     st.mta_long = res.to_frame()
@@ -257,10 +304,12 @@ def _mta(cfg: RunConfig, m: Manifest, st: _State) -> None:
         m.add_output(write_csv(safe_child(out / R.MTA_DIR, f"{name}.csv"), frame))
     if "markov" in model.models:
         jc = res.journey_credit()
-        paths = (journeys.paths.to_frame(journeys.sep) if journeys is not None
-                 else st.paths)["path"].to_numpy()
+        paths = (journeys.paths.to_frame(journeys.sep) if journeys is not None else st.paths)[
+            "path"
+        ].to_numpy()
         st.journey_credit = jc.assign(path=paths[jc["path_row"].to_numpy()])[
-            ["path", "channel", "conversions", "value"]]
+            ["path", "channel", "conversions", "value"]
+        ]
         m.add_output(write_csv(out / R.MTA_JOURNEY_CREDIT_CSV, st.journey_credit))
     m.add_findings(res.findings, stage="mta")
 
@@ -276,23 +325,31 @@ def _inputs(cfg: RunConfig, m: Manifest, st: _State) -> RunConfig:
     return cfg
 
 
-
 def _journey_signals(cfg: RunConfig, m: Manifest, st: _State) -> tuple[str, ...]:
     """Add the journeys' weekly demand (unpaid intent touches) and activity counts to the
     panel (attribution.pipeline.activity); returns the activity channels added."""
     from attribution.pipeline.activity import add_journey_signals
 
     built = Path(cfg.run.out) / R.JOURNEYS_PARQUET
-    if cfg.inputs.paths is not None or not built.exists() or not (
-            cfg.mmm.journey_demand or cfg.mmm.journey_activity):
+    if (
+        cfg.inputs.paths is not None
+        or not built.exists()
+        or not (cfg.mmm.journey_demand or cfg.mmm.journey_activity)
+    ):
         return ()
-    sig = add_journey_signals(st.media, pd.read_parquet(built), cfg.mmm.demand_channels,
-                              activity=cfg.mmm.journey_activity, demand=cfg.mmm.journey_demand,
-                              adjacent_hours=cfg.mmm.adjacent_hours)
+    sig = add_journey_signals(
+        st.media,
+        pd.read_parquet(built),
+        cfg.mmm.demand_channels,
+        activity=cfg.mmm.journey_activity,
+        demand=cfg.mmm.journey_demand,
+        adjacent_hours=cfg.mmm.adjacent_hours,
+    )
     st.media = sig.frame
     m.add_findings(sig.findings, stage="inputs")
     m.extra["journey_signals"] = sig.to_dict()
     return sig.activity_channels
+
 
 def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
     from dataclasses import replace
@@ -312,13 +369,19 @@ def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
     columns = list(st.media.columns)
     if st.spec is None or (signals and cfg.mmm.spec is None and cfg.mapping.panel is None):
         # no spec read with the panel, or an automatic one: read it from the columns again
-        spec = (load_spec(cfg.mmm.spec, columns) if cfg.mmm.spec is not None
-                else spec_from_dict({}, columns))
+        spec = (
+            load_spec(cfg.mmm.spec, columns)
+            if cfg.mmm.spec is not None
+            else spec_from_dict({}, columns)
+        )
     else:
         spec = st.spec
         known = {c.column for c in spec.channels}
-        extra = tuple(ChannelSpec(ch, f"activity_{ch}", kind="activity")
-                      for ch in signals if f"activity_{ch}" not in known)
+        extra = tuple(
+            ChannelSpec(ch, f"activity_{ch}", kind="activity")
+            for ch in signals
+            if f"activity_{ch}" not in known
+        )
         spec = replace(spec, channels=spec.channels + extra) if extra else spec
     spec = with_demand_controls(spec, columns)
     priors = None
@@ -333,28 +396,47 @@ def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
                 credit, nav = intent_adjusted_credit(credit, adjacent)
                 m.add_findings(nav, stage="combine")
             n_weeks = st.media["date"].nunique()
-            ratio, per = incrementality_ratio(st.lift if cfg.mmm.use_lift_tests else None,
-                                              credit, n_weeks)
-            priors, found = priors_from_mta(credit, float(st.media["sales"].sum()),
-                                            spec.channel_names, ratio=ratio)
+            ratio, per = incrementality_ratio(
+                st.lift if cfg.mmm.use_lift_tests else None, credit, n_weeks
+            )
+            priors, found = priors_from_mta(
+                credit, float(st.media["sales"].sum()), spec.channel_names, ratio=ratio
+            )
             m.add_findings(found, stage="combine")
-            m.extra[R.MTA_PRIORS] = {"incrementality_ratio": ratio, "per_channel": per,
-                                     **priors.to_dict()}
+            m.extra[R.MTA_PRIORS] = {
+                "incrementality_ratio": ratio,
+                "per_channel": per,
+                **priors.to_dict(),
+            }
     lift = st.lift if cfg.mmm.use_lift_tests else None
     if needs_value_per_conversion(spec, lift):  # lift in conversions, no value given
         aov = _average_order_value(cfg, st)
         if aov is not None:
             spec = replace(spec, value_per_conversion=aov[0])
-            m.add_findings([Finding("info", "mmm.lift_value_from_orders",
-                                    f"lift tests in conversions are valued at the average order"
-                                    f" value of {aov[1]}: {aov[0]:,.2f} per conversion",
-                                    "give value_per_conversion in the lift tests or "
-                                    "[calibration] in the MMM config to use another value",
-                                    "mmm")], stage="mmm")
-    mmm = MMM(spec, draws=cfg.mmm.draws, tune=cfg.mmm.tune, chains=cfg.mmm.chains,
-              seed=cfg.run.seed)
-    log.info("mmm: fitting %d channels on %d weeks (%d chains x %d draws)",
-             len(spec.channels), st.media["date"].nunique(), mmm.chains, mmm.draws)
+            m.add_findings(
+                [
+                    Finding(
+                        "info",
+                        "mmm.lift_value_from_orders",
+                        f"lift tests in conversions are valued at the average order"
+                        f" value of {aov[1]}: {aov[0]:,.2f} per conversion",
+                        "give value_per_conversion in the lift tests or "
+                        "[calibration] in the MMM config to use another value",
+                        "mmm",
+                    )
+                ],
+                stage="mmm",
+            )
+    mmm = MMM(
+        spec, draws=cfg.mmm.draws, tune=cfg.mmm.tune, chains=cfg.mmm.chains, seed=cfg.run.seed
+    )
+    log.info(
+        "mmm: fitting %d channels on %d weeks (%d chains x %d draws)",
+        len(spec.channels),
+        st.media["date"].nunique(),
+        mmm.chains,
+        mmm.draws,
+    )
     res = mmm.fit(st.media, lift_tests=lift, channel_priors=priors)
     for p in write_outputs(res, out / R.MMM_DIR):
         m.add_output(p)
@@ -370,18 +452,29 @@ def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
     st.mmm = res
     tested = set() if lift is None else set(map(str, lift["channel"]))
     tests, st.confounded, found = confounding(
-        st.media, {c.name: c.column for c in spec.channels if c.has_spend}, spec.target,
-        tested, r2_min=cfg.mmm.demand_r2, cap=cfg.optimize.confounded_cap, date=spec.date)
+        st.media,
+        {c.name: c.column for c in spec.channels if c.has_spend},
+        spec.target,
+        tested,
+        r2_min=cfg.mmm.demand_r2,
+        cap=cfg.optimize.confounded_cap,
+        date=spec.date,
+    )
     m.add_findings(found, stage="mmm")
     adjacent = (m.extra.get("journey_signals") or {}).get("adjacent_share") or {}
-    nav, found = navigational_caps(adjacent, [c.name for c in spec.channels if c.has_spend
-                                              and c.name not in st.confounded], tested,
-                                   cfg.optimize.confounded_cap)
+    nav, found = navigational_caps(
+        adjacent,
+        [c.name for c in spec.channels if c.has_spend and c.name not in st.confounded],
+        tested,
+        cfg.optimize.confounded_cap,
+    )
     st.confounded += nav
     m.add_findings(found, stage="mmm")
-    m.extra["spend_follows_demand"] = {"tests": [t.to_dict() for t in tests],
-                                       "capped": list(st.confounded),
-                                       "cap": cfg.optimize.confounded_cap}
+    m.extra["spend_follows_demand"] = {
+        "tests": [t.to_dict() for t in tests],
+        "capped": list(st.confounded),
+        "cap": cfg.optimize.confounded_cap,
+    }
 
 
 def _average_order_value(cfg: RunConfig, st: _State) -> tuple[float, str] | None:
@@ -416,8 +509,9 @@ def _combine(cfg: RunConfig, m: Manifest, st: _State) -> None:
         m.add_output(write_table(out, R.CALIBRATED_PATHS_CSV, cal))
     m.add_findings(res.findings, stage="combine")
     if cfg.inputs.truth is not None and any(_window(cfg)):
-        st.skipped["truth_comparison"] = ("the truth describes the whole simulated period, "
-                                          "not the reporting window")
+        st.skipped["truth_comparison"] = (
+            "the truth describes the whole simulated period, not the reporting window"
+        )
     elif cfg.inputs.truth is not None:
         from attribution.data.simulator import load_truth, truth_frame
 
@@ -441,9 +535,11 @@ def _optimize(cfg: RunConfig, m: Manifest, st: _State) -> None:
     if blockers and not o.allow_unconverged:
         st.skipped["optimize"] = (
             "not for decisions: the model has error-level diagnostics ("
-            + ", ".join(sorted({f.code for f in blockers})) + "); fix them (see the findings), "
+            + ", ".join(sorted({f.code for f in blockers}))
+            + "); fix them (see the findings), "
             "or set [optimize] allow_unconverged = true (or --allow-unconverged) for a plan "
-            "marked unsafe")
+            "marked unsafe"
+        )
         return
     model = as_response_model(st.mmm)  # the paid channels, with their response curves
     budget = float(model.current_spend.sum()) if o.budget is None else o.budget
@@ -451,9 +547,14 @@ def _optimize(cfg: RunConfig, m: Manifest, st: _State) -> None:
         raise UsageError(f"optimize budget must be > 0, got {budget}")
     bounds = read_bounds(o.bounds, model.channels) if o.bounds is not None else None
     bounds = cap_bounds(bounds, st.confounded, o.confounded_cap, model.channels)
-    opt = BudgetOptimizer(objective=o.objective, margin=o.margin, risk_quantile=o.risk_quantile,
-                          max_change_pct=o.max_change_pct, interval=cfg.run.interval,
-                          seed=cfg.run.seed)
+    opt = BudgetOptimizer(
+        objective=o.objective,
+        margin=o.margin,
+        risk_quantile=o.risk_quantile,
+        max_change_pct=o.max_change_pct,
+        interval=cfg.run.interval,
+        seed=cfg.run.seed,
+    )
     caps = plan_caps(cfg, st, tuple(model.channels), np.asarray(model.current_spend))
     if caps is not None:  # frequency caps as spend caps (pipeline/segments.py)
         bounds = apply_caps(bounds, caps, model.channels)
@@ -482,12 +583,30 @@ def _experiments(cfg: RunConfig, m: Manifest, st: _State) -> None:
     model = as_response_model(st.mmm)
     budget = float(model.current_spend.sum()) if o.budget is None else o.budget
     bounds = read_bounds(o.bounds, model.channels) if o.bounds is not None else None
-    opt = BudgetOptimizer(objective=o.objective, margin=o.margin,
-                          max_change_pct=o.max_change_pct, n_starts=3, seed=cfg.run.seed)
-    flags = {} if st.combined is None or "flag" not in st.combined.columns else \
-        {str(r.channel): r.flag != "mmm_uncertain" for r in st.combined.itertuples(index=False)}
-    plan, found = next_tests(st.mmm, opt, budget, bounds=bounds, separable=flags,
-                             n_outcomes=12, max_draws=100, seed=cfg.run.seed)
+    opt = BudgetOptimizer(
+        objective=o.objective,
+        margin=o.margin,
+        max_change_pct=o.max_change_pct,
+        n_starts=3,
+        seed=cfg.run.seed,
+    )
+    flags = (
+        {}
+        if st.combined is None or "flag" not in st.combined.columns
+        else {
+            str(r.channel): r.flag != "mmm_uncertain" for r in st.combined.itertuples(index=False)
+        }
+    )
+    plan, found = next_tests(
+        st.mmm,
+        opt,
+        budget,
+        bounds=bounds,
+        separable=flags,
+        n_outcomes=12,
+        max_draws=100,
+        seed=cfg.run.seed,
+    )
     m.add_output(write_csv(out / R.EXPERIMENTS_CSV, plan.to_frame()))
     m.add_findings(found, stage="experiments")
 
@@ -500,8 +619,9 @@ def _report(cfg: RunConfig, m: Manifest, st: _State) -> None:
     if not r.formats:
         return
     settings = report_settings(cfg.to_dict().get("report"))  # names, colours, units too
-    written = render_reports(cfg.run.out, formats=tuple(r.formats), previous=r.previous,
-                             settings=settings)
+    written = render_reports(
+        cfg.run.out, formats=tuple(r.formats), previous=r.previous, settings=settings
+    )
     for p in written.values():
         m.add_output(p)
 
@@ -543,7 +663,7 @@ def _restore_skips(m: Manifest, st: _State) -> None:
 
 #: the pipeline, in data-flow order; a new stage is one line here
 STAGES: tuple[Stage, ...] = (
-    Stage("inputs", _inputs),                      # cheap: rerun on --resume
+    Stage("inputs", _inputs),  # cheap: rerun on --resume
     Stage("journeys", _journeys, _restore_journeys),
     Stage("mta", _mta, _restore_mta),
     Stage("segments", segments_stage),

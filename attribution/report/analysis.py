@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 OFFLINE_DEFAULT: frozenset[str] = frozenset(
-    {"store_visit", "call_centre", "direct_mail", "tv", "print", "radio", "ooh"})
+    {"store_visit", "call_centre", "direct_mail", "tv", "print", "radio", "ooh"}
+)
 
 MOVEMENT_KINDS = ("online_only", "online_to_offline", "offline_to_online", "offline_only")
 
@@ -44,14 +45,17 @@ def classify_movement(path: Sequence[str], offline: frozenset[str] = OFFLINE_DEF
     if all(off):
         return "offline_only"
     first_online = off.index(False)
-    if any(off[first_online + 1:]):
+    if any(off[first_online + 1 :]):
         return "online_to_offline"
     return "offline_to_online"
 
 
-def movement_shares(paths: Iterable[Sequence[str]], journeys: Sequence[float],
-                    conversions: Sequence[float],
-                    offline: frozenset[str] = OFFLINE_DEFAULT) -> dict[str, tuple[float, float]]:
+def movement_shares(
+    paths: Iterable[Sequence[str]],
+    journeys: Sequence[float],
+    conversions: Sequence[float],
+    offline: frozenset[str] = OFFLINE_DEFAULT,
+) -> dict[str, tuple[float, float]]:
     """Share of journeys and of conversions in each movement kind.
 
     Parameters: ``paths`` channel sequences; ``journeys`` how many journeys follow
@@ -70,8 +74,10 @@ def movement_shares(paths: Iterable[Sequence[str]], journeys: Sequence[float],
         j[k] += float(nj)
         c[k] += float(nc)
     tj, tc = sum(j.values()), sum(c.values())
-    return {k: (j[k] / tj if tj else float("nan"), c[k] / tc if tc else float("nan"))
-            for k in MOVEMENT_KINDS}
+    return {
+        k: (j[k] / tj if tj else float("nan"), c[k] / tc if tc else float("nan"))
+        for k in MOVEMENT_KINDS
+    }
 
 
 def intervals_overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:

@@ -25,8 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
 # Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies.
-OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#000000",
-             "#F0E442")
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#000000", "#F0E442")
 GREY = "#7F7F7F"
 INK = "#222222"
 WIDTH_IN = 6.8
@@ -64,7 +63,7 @@ def colour(i: int) -> str:
 
 def _clean_svg(raw: str) -> str:
     """Keep only the ``<svg>`` element, without comments, metadata and namespace URLs."""
-    s = raw[raw.index("<svg"):]
+    s = raw[raw.index("<svg") :]
     s = re.sub(r"<!--.*?-->", "", s, flags=re.S)
     s = re.sub(r"<metadata>.*?</metadata>", "", s, flags=re.S)
     s = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", s)
@@ -79,8 +78,13 @@ def _clean_svg(raw: str) -> str:
 def _to_svg(fig: Figure, salt: str) -> str:
     buf = io.StringIO()
     with matplotlib.rc_context({"svg.hashsalt": salt}):
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None},
-                    bbox_inches="tight", pad_inches=0.05)
+        fig.savefig(
+            buf,
+            format="svg",
+            metadata={"Date": None, "Creator": None},
+            bbox_inches="tight",
+            pad_inches=0.05,
+        )
     return _clean_svg(buf.getvalue())
 
 
@@ -134,10 +138,18 @@ def _height_for(n: int, per: float = 0.32, base: float = 1.2) -> float:
     return min(MAX_HEIGHT_IN, max(2.2, base + per * n))
 
 
-def bars_interval(labels: Sequence[str], values: Sequence[float],
-                  lows: Sequence[float] | None, highs: Sequence[float] | None, *, title: str,
-                  xlabel: str, tick: Tick | None = None, colours: Sequence[str] | None = None,
-                  salt: str = "bars-interval") -> str:
+def bars_interval(
+    labels: Sequence[str],
+    values: Sequence[float],
+    lows: Sequence[float] | None,
+    highs: Sequence[float] | None,
+    *,
+    title: str,
+    xlabel: str,
+    tick: Tick | None = None,
+    colours: Sequence[str] | None = None,
+    salt: str = "bars-interval",
+) -> str:
     """Horizontal bars from zero, each with its own interval drawn at its true values.
 
     (Not a waterfall: an interval drawn at a cumulative offset would read as a
@@ -155,8 +167,13 @@ def bars_interval(labels: Sequence[str], values: Sequence[float],
             lo, hi = np.asarray(lows, float), np.asarray(highs, float)
             ok = np.isfinite(lo) & np.isfinite(hi)
             ax.hlines(y[ok], lo[ok], hi[ok], color=INK, linewidth=1.2)
-            ax.vlines(np.r_[lo[ok], hi[ok]], np.r_[y[ok], y[ok]] - 0.12,
-                      np.r_[y[ok], y[ok]] + 0.12, color=INK, linewidth=1.2)
+            ax.vlines(
+                np.r_[lo[ok], hi[ok]],
+                np.r_[y[ok], y[ok]] - 0.12,
+                np.r_[y[ok], y[ok]] + 0.12,
+                color=INK,
+                linewidth=1.2,
+            )
         ax.axvline(0, color="#888888", linewidth=0.6)
         ax.set_yticks(y, list(labels))
         ax.set_title(title)
@@ -168,9 +185,17 @@ def bars_interval(labels: Sequence[str], values: Sequence[float],
     return render(draw, _height_for(n), salt)
 
 
-def stacked_area(x: Sequence, series: dict[str, Sequence[float]], *, title: str, ylabel: str,
-                 xlabel: str, tick: Tick | None = None, colours: Sequence[str] | None = None,
-                 salt: str = "area") -> str:
+def stacked_area(
+    x: Sequence,
+    series: dict[str, Sequence[float]],
+    *,
+    title: str,
+    ylabel: str,
+    xlabel: str,
+    tick: Tick | None = None,
+    colours: Sequence[str] | None = None,
+    salt: str = "area",
+) -> str:
     """Stacked areas over time (``x`` dates or numbers), one layer per series, legend right.
 
     Stacking needs non-negative layers: negative values are drawn at zero and the
@@ -196,11 +221,22 @@ def stacked_area(x: Sequence, series: dict[str, Sequence[float]], *, title: str,
     return render(draw, 3.0, salt)
 
 
-def interval_dots(labels: Sequence[str], est: Sequence[float], lo: Sequence[float],
-                  hi: Sequence[float], *, title: str, xlabel: str, est_label: str,
-                  extra: Sequence[float] | None = None, extra_label: str = "",
-                  ref: float | None = None, ref_label: str = "", tick: Tick | None = None,
-                  salt: str = "dots") -> str:
+def interval_dots(
+    labels: Sequence[str],
+    est: Sequence[float],
+    lo: Sequence[float],
+    hi: Sequence[float],
+    *,
+    title: str,
+    xlabel: str,
+    est_label: str,
+    extra: Sequence[float] | None = None,
+    extra_label: str = "",
+    ref: float | None = None,
+    ref_label: str = "",
+    tick: Tick | None = None,
+    salt: str = "dots",
+) -> str:
     """Point estimates with interval bars per row; optional second marker and reference line."""
     n = len(labels)
     e, a, b = (np.asarray(v, float) for v in (est, lo, hi))
@@ -212,8 +248,16 @@ def interval_dots(labels: Sequence[str], est: Sequence[float], lo: Sequence[floa
         ax.hlines(y[ok], a[ok], b[ok], color=colour(0), linewidth=2.2, alpha=0.55)
         ax.plot(e, y, "o", color=colour(0), label=est_label, markersize=5)
         if extra is not None:
-            ax.plot(np.asarray(extra, float), y, "D", color=colour(1), label=extra_label,
-                    markersize=5, markerfacecolor="white", markeredgewidth=1.4)
+            ax.plot(
+                np.asarray(extra, float),
+                y,
+                "D",
+                color=colour(1),
+                label=extra_label,
+                markersize=5,
+                markerfacecolor="white",
+                markeredgewidth=1.4,
+            )
         if ref is not None:
             ax.axvline(ref, color=GREY, linewidth=0.8, linestyle="--", label=ref_label)
         ax.set_yticks(y, list(labels))
@@ -228,9 +272,16 @@ def interval_dots(labels: Sequence[str], est: Sequence[float], lo: Sequence[floa
     return render(draw, _height_for(n, 0.34, 1.4), salt)
 
 
-def dot_matrix(labels: Sequence[str], groups: dict[str, Sequence[float]], *, title: str,
-               xlabel: str, tick: Tick | None = None, emphasis: Sequence[str] = (),
-               salt: str = "dots-matrix") -> str:
+def dot_matrix(
+    labels: Sequence[str],
+    groups: dict[str, Sequence[float]],
+    *,
+    title: str,
+    xlabel: str,
+    tick: Tick | None = None,
+    emphasis: Sequence[str] = (),
+    salt: str = "dots-matrix",
+) -> str:
     """One row per label, one marker per group (method): compact comparison across methods.
 
     Markers differ in colour and shape and are nudged vertically so none hide another;
@@ -250,18 +301,31 @@ def dot_matrix(labels: Sequence[str], groups: dict[str, Sequence[float]], *, tit
         for j, g in enumerate(names):
             off = (j - (k - 1) / 2) * (0.7 / k)
             big = g in emphasis
-            ax.plot(np.asarray(groups[g], float), y + off, linestyle="none",
-                    marker=shapes[j % len(shapes)], color=strong[j % len(strong)],
-                    markersize=7.5 if big else 5,
-                    label=g, markeredgecolor=INK if big else "white",
-                    markeredgewidth=0.9 if big else 0.4, zorder=4 if big else 3)
+            ax.plot(
+                np.asarray(groups[g], float),
+                y + off,
+                linestyle="none",
+                marker=shapes[j % len(shapes)],
+                color=strong[j % len(strong)],
+                markersize=7.5 if big else 5,
+                label=g,
+                markeredgecolor=INK if big else "white",
+                markeredgewidth=0.9 if big else 0.4,
+                zorder=4 if big else 3,
+            )
         ax.set_yticks(y, list(labels))
         ax.set_ylim(-0.5, n - 0.5)
         ax.set_title(title)
         ax.set_xlabel(xlabel)
         _ticks(ax.xaxis, tick)
-        lowest = min((float(np.nanmin(np.asarray(v, float))) for v in groups.values()
-                      if np.isfinite(np.asarray(v, float)).any()), default=0.0)
+        lowest = min(
+            (
+                float(np.nanmin(np.asarray(v, float)))
+                for v in groups.values()
+                if np.isfinite(np.asarray(v, float)).any()
+            ),
+            default=0.0,
+        )
         ax.set_xlim(left=min(0.0, lowest * 1.05))  # negative credit is shown, never cut off
         if lowest < 0:
             ax.axvline(0, color="#888888", linewidth=0.8)
@@ -272,9 +336,17 @@ def dot_matrix(labels: Sequence[str], groups: dict[str, Sequence[float]], *, tit
     return render(draw, _height_for(n, 0.3, 1.3), salt)
 
 
-def bars_h(labels: Sequence[str], values: Sequence[float], *, title: str, xlabel: str,
-           second: Sequence[float] | None = None, names: tuple[str, str] = ("", ""),
-           tick: Tick | None = None, salt: str = "bars") -> str:
+def bars_h(
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    title: str,
+    xlabel: str,
+    second: Sequence[float] | None = None,
+    names: tuple[str, str] = ("", ""),
+    tick: Tick | None = None,
+    salt: str = "bars",
+) -> str:
     """Horizontal bars; with ``second``, paired bars (e.g. current vs recommended spend)."""
     n = len(labels)
 
@@ -285,8 +357,9 @@ def bars_h(labels: Sequence[str], values: Sequence[float], *, title: str, xlabel
             ax.barh(y, np.asarray(values, float), color=colour(0), height=0.6)
         else:
             ax.barh(y + 0.2, np.asarray(values, float), height=0.38, color=GREY, label=names[0])
-            ax.barh(y - 0.2, np.asarray(second, float), height=0.38, color=colour(0),
-                    label=names[1])
+            ax.barh(
+                y - 0.2, np.asarray(second, float), height=0.38, color=colour(0), label=names[1]
+            )
             ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
         ax.set_yticks(y, list(labels))
         ax.set_title(title)
@@ -298,19 +371,37 @@ def bars_h(labels: Sequence[str], values: Sequence[float], *, title: str, xlabel
     return render(draw, _height_for(n, 0.36, 1.2), salt)
 
 
-def line_band(x: Sequence[float], y: Sequence[float], lo: Sequence[float] | None,
-              hi: Sequence[float] | None, *, title: str, xlabel: str, ylabel: str,
-              line_label: str, band_label: str, marks: Sequence[tuple[float, str]] = (),
-              xtick: Tick | None = None, ytick: Tick | None = None,
-              salt: str = "line") -> str:
+def line_band(
+    x: Sequence[float],
+    y: Sequence[float],
+    lo: Sequence[float] | None,
+    hi: Sequence[float] | None,
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    line_label: str,
+    band_label: str,
+    marks: Sequence[tuple[float, str]] = (),
+    xtick: Tick | None = None,
+    ytick: Tick | None = None,
+    salt: str = "line",
+) -> str:
     """A line with its interval band and labelled vertical markers (e.g. current budget)."""
     xs, ys = np.asarray(x, float), np.asarray(y, float)
 
     def draw(fig: Figure) -> None:
         ax = fig.add_subplot()
         if lo is not None and hi is not None:
-            ax.fill_between(xs, np.asarray(lo, float), np.asarray(hi, float), color=colour(4),
-                            alpha=0.35, linewidth=0, label=band_label)
+            ax.fill_between(
+                xs,
+                np.asarray(lo, float),
+                np.asarray(hi, float),
+                color=colour(4),
+                alpha=0.35,
+                linewidth=0,
+                label=band_label,
+            )
         ax.plot(xs, ys, color=colour(0), linewidth=1.8, label=line_label)
         for i, (pos, lab) in enumerate(marks):
             ax.axvline(pos, color=colour(1 + 2 * i), linestyle="--", linewidth=1.0, label=lab)
@@ -326,9 +417,18 @@ def line_band(x: Sequence[float], y: Sequence[float], lo: Sequence[float] | None
     return render(draw, 3.0, salt)
 
 
-def curve_grid(panels: Sequence[dict], *, title: str, xlabel: str, ylabel: str,
-               current_label: str, recommended_label: str, band_label: str,
-               tick: Tick | None = None, salt: str = "curves") -> str:
+def curve_grid(
+    panels: Sequence[dict],
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    current_label: str,
+    recommended_label: str,
+    band_label: str,
+    tick: Tick | None = None,
+    salt: str = "curves",
+) -> str:
     """Small multiples of response curves.
 
     Each panel is a dict with ``name``, ``spend``, ``response`` and optional
@@ -355,16 +455,30 @@ def curve_grid(panels: Sequence[dict], *, title: str, xlabel: str, ylabel: str,
                 ax.set_ylabel(ylabel, fontsize=7.5)
             xs, ys = np.asarray(p["spend"], float), np.asarray(p["response"], float)
             if p.get("low") is not None and p.get("high") is not None:
-                ax.fill_between(xs, np.asarray(p["low"], float), np.asarray(p["high"], float),
-                                color=colour(4), alpha=0.35, linewidth=0,
-                                label=band_label if i == 0 else None)
+                ax.fill_between(
+                    xs,
+                    np.asarray(p["low"], float),
+                    np.asarray(p["high"], float),
+                    color=colour(4),
+                    alpha=0.35,
+                    linewidth=0,
+                    label=band_label if i == 0 else None,
+                )
             ax.plot(xs, ys, color=colour(0), linewidth=1.5)
-            for key, col, mk, lab in (("current", GREY, "o", current_label),
-                                      ("recommended", colour(3), "D", recommended_label)):
+            for key, col, mk, lab in (
+                ("current", GREY, "o", current_label),
+                ("recommended", colour(3), "D", recommended_label),
+            ):
                 v = p.get(key)
                 if v is not None and np.isfinite(v) and len(xs):
-                    ax.plot([v], [np.interp(v, xs, ys)], mk, color=col, markersize=5,
-                            label=lab if i == 0 else None)
+                    ax.plot(
+                        [v],
+                        [np.interp(v, xs, ys)],
+                        mk,
+                        color=col,
+                        markersize=5,
+                        label=lab if i == 0 else None,
+                    )
             ax.set_title(p["name"], fontsize=8.5, fontweight="normal")
             _ticks(ax.xaxis, p.get("xtick", tick), 3)
             _ticks(ax.yaxis, tick, 4)

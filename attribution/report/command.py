@@ -28,18 +28,27 @@ FORMATS = ("html", "pdf")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the command's options."""
     parser.add_argument("--run", required=True, metavar="DIR", help="run directory to report on")
-    parser.add_argument("--out", metavar="DIR", help="where to write the reports "
-                        "(default: the run directory)")
-    parser.add_argument("--format", default="html,pdf", help="comma-separated: html, pdf "
-                        "(default: html,pdf)")
+    parser.add_argument(
+        "--out", metavar="DIR", help="where to write the reports (default: the run directory)"
+    )
+    parser.add_argument(
+        "--format", default="html,pdf", help="comma-separated: html, pdf (default: html,pdf)"
+    )
     parser.add_argument("--previous", metavar="DIR", help="previous run directory to compare with")
-    parser.add_argument("--currency", help="ISO currency code (default: the run's [report] "
-                        "currency, else EUR)")
-    parser.add_argument("--locale", help="number format: en, de, fr, es, it, nl (default: the "
-                        "run's [report] locale, else en)")
-    parser.add_argument("--offline-channels", metavar="LIST",
-                        help="comma-separated channels counted as offline (default: "
-                             + ",".join(sorted(OFFLINE_DEFAULT)) + ")")
+    parser.add_argument(
+        "--currency", help="ISO currency code (default: the run's [report] currency, else EUR)"
+    )
+    parser.add_argument(
+        "--locale",
+        help="number format: en, de, fr, es, it, nl (default: the run's [report] locale, else en)",
+    )
+    parser.add_argument(
+        "--offline-channels",
+        metavar="LIST",
+        help="comma-separated channels counted as offline (default: "
+        + ",".join(sorted(OFFLINE_DEFAULT))
+        + ")",
+    )
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
@@ -47,14 +56,19 @@ def parse_formats(text: str) -> tuple[str, ...]:
     items = tuple(dict.fromkeys(p.strip().lower() for p in text.split(",") if p.strip()))
     bad = [p for p in items if p not in FORMATS]
     if bad or not items:
-        raise UsageError(f"--format: unknown format '{','.join(bad) or text}'; use html, pdf or "
-                         "html,pdf")
+        raise UsageError(
+            f"--format: unknown format '{','.join(bad) or text}'; use html, pdf or html,pdf"
+        )
     return items
 
 
-def render_reports(run_dir: str | Path, out_dir: str | Path | None = None,
-                   formats: tuple[str, ...] = FORMATS, previous: str | Path | None = None,
-                   settings: ReportSettings | None = None) -> dict[str, Path]:
+def render_reports(
+    run_dir: str | Path,
+    out_dir: str | Path | None = None,
+    formats: tuple[str, ...] = FORMATS,
+    previous: str | Path | None = None,
+    settings: ReportSettings | None = None,
+) -> dict[str, Path]:
     """Render the reports of a run; returns format -> written path.
 
     Example
@@ -97,8 +111,9 @@ def check_not_same_run(run: RunData, previous: RunData) -> None:
     same_outputs = bool(outs) and outs == prev_outs
     if same_dir or same_outputs:
         how = "is the run itself" if same_dir else "holds the same outputs (a copy of this run)"
-        raise UsageError(f"--previous {previous.root} {how}; a comparison needs last "
-                         "quarter's run folder")
+        raise UsageError(
+            f"--previous {previous.root} {how}; a comparison needs last quarter's run folder"
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -110,12 +125,16 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--currency must not be empty (e.g. EUR)")
     offline = None
     if args.offline_channels is not None:
-        offline = frozenset(normalise_channel(c) for c in args.offline_channels.split(",")
-                            if c.strip())
+        offline = frozenset(
+            normalise_channel(c) for c in args.offline_channels.split(",") if c.strip()
+        )
     cfg = load_run(args.run).manifest.get("config")
-    settings = report_settings(cfg.get("report") if isinstance(cfg, dict) else None,
-                               currency=args.currency.strip().upper() if args.currency else None,
-                               locale=args.locale, offline=offline)
+    settings = report_settings(
+        cfg.get("report") if isinstance(cfg, dict) else None,
+        currency=args.currency.strip().upper() if args.currency else None,
+        locale=args.locale,
+        offline=offline,
+    )
     written = render_reports(args.run, args.out, formats, args.previous, settings)
     for fmt, path in written.items():
         log.info("report: wrote %s %s", fmt, path)

@@ -38,30 +38,66 @@ class LocaleSpec:
     code: str
     decimal: str
     group: str
-    money_pattern: str          # e.g. "{sym}{num}" or "{num} {sym}"
-    percent_pattern: str        # e.g. "{num}%" or "{num} %"
+    money_pattern: str  # e.g. "{sym}{num}" or "{num} {sym}"
+    percent_pattern: str  # e.g. "{num}%" or "{num} %"
     compact: tuple[str, str, str]
-    compact_sep: str = ""       # between number and compact suffix
-    to: str = "to"              # joins the ends of an interval that crosses zero
+    compact_sep: str = ""  # between number and compact suffix
+    to: str = "to"  # joins the ends of an interval that crosses zero
 
 
 LOCALES: dict[str, LocaleSpec] = {
     "en": LocaleSpec("en", ".", ",", "{sym}{num}", "{num}%", ("K", "M", "bn")),
-    "de": LocaleSpec("de", ",", ".", "{num}" + NBSP + "{sym}", "{num}" + NBSP + "%",
-                     ("Tsd.", "Mio.", "Mrd."), NBSP, "bis"),
-    "fr": LocaleSpec("fr", ",", NNBSP, "{num}" + NBSP + "{sym}", "{num}" + NNBSP + "%",
-                     ("k", "M", "Md"), NBSP, "à"),
-    "es": LocaleSpec("es", ",", ".", "{num}" + NBSP + "{sym}", "{num}" + NBSP + "%",
-                     ("mil", "M", "mil M"), NBSP, "a"),
-    "it": LocaleSpec("it", ",", ".", "{num}" + NBSP + "{sym}", "{num}%",
-                     ("Mila", "Mln", "Mrd"), NBSP, "a"),
-    "nl": LocaleSpec("nl", ",", ".", "{sym}" + NBSP + "{num}", "{num}%",
-                     ("K", "mln.", "mld."), NBSP, "tot"),
+    "de": LocaleSpec(
+        "de",
+        ",",
+        ".",
+        "{num}" + NBSP + "{sym}",
+        "{num}" + NBSP + "%",
+        ("Tsd.", "Mio.", "Mrd."),
+        NBSP,
+        "bis",
+    ),
+    "fr": LocaleSpec(
+        "fr",
+        ",",
+        NNBSP,
+        "{num}" + NBSP + "{sym}",
+        "{num}" + NNBSP + "%",
+        ("k", "M", "Md"),
+        NBSP,
+        "à",
+    ),
+    "es": LocaleSpec(
+        "es",
+        ",",
+        ".",
+        "{num}" + NBSP + "{sym}",
+        "{num}" + NBSP + "%",
+        ("mil", "M", "mil M"),
+        NBSP,
+        "a",
+    ),
+    "it": LocaleSpec(
+        "it", ",", ".", "{num}" + NBSP + "{sym}", "{num}%", ("Mila", "Mln", "Mrd"), NBSP, "a"
+    ),
+    "nl": LocaleSpec(
+        "nl", ",", ".", "{sym}" + NBSP + "{num}", "{num}%", ("K", "mln.", "mld."), NBSP, "tot"
+    ),
 }
 
 CURRENCY_SYMBOLS: dict[str, str] = {
-    "EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "CHF": "CHF", "SEK": "kr",
-    "DKK": "kr", "NOK": "kr", "PLN": "zł", "CAD": "CA$", "AUD": "A$", "INR": "₹",
+    "EUR": "€",
+    "USD": "$",
+    "GBP": "£",
+    "JPY": "¥",
+    "CHF": "CHF",
+    "SEK": "kr",
+    "DKK": "kr",
+    "NOK": "kr",
+    "PLN": "zł",
+    "CAD": "CA$",
+    "AUD": "A$",
+    "INR": "₹",
 }
 
 
@@ -177,8 +213,11 @@ class Formatter:
             ends = []
             for v in (lo, hi):
                 d = _compact_decimals(v / div)
-                num = group_digits(v / div, d, self.spec) + self.spec.compact_sep + \
-                    self.spec.compact[idx]
+                num = (
+                    group_digits(v / div, d, self.spec)
+                    + self.spec.compact_sep
+                    + self.spec.compact[idx]
+                )
                 ends.append(self._sign(round(v / div, d)) + self._money_body(num))
             return f"{ends[0]} {self.spec.to} {ends[1]}"
         a, b = lo / div, hi / div
@@ -186,7 +225,7 @@ class Formatter:
         while d < 3 and round(a, d) == round(b, d) and a != b:
             d += 1
         suffix = (self.spec.compact_sep + self.spec.compact[idx]) if idx >= 0 else ""
-        num = (group_digits(a, d, self.spec) + DASH + group_digits(b, d, self.spec) + suffix)
+        num = group_digits(a, d, self.spec) + DASH + group_digits(b, d, self.spec) + suffix
         return self._money_body(num)
 
     def money_with_interval(self, x: float | None, lo: float | None, hi: float | None) -> str:
@@ -211,8 +250,11 @@ class Formatter:
             return DASH
         if lo < 0:
             return f"{self.pct(lo, decimals)} {self.spec.to} {self.pct(hi, decimals)}"
-        num = (group_digits(100 * lo, decimals, self.spec) + DASH
-               + group_digits(100 * hi, decimals, self.spec))
+        num = (
+            group_digits(100 * lo, decimals, self.spec)
+            + DASH
+            + group_digits(100 * hi, decimals, self.spec)
+        )
         return self.spec.percent_pattern.format(num=num)
 
     def ratio(self, x: float | None, decimals: int = 2) -> str:
@@ -272,12 +314,20 @@ class Ticks:
         vals = [float(v) for v in values]
         finite = [abs(v) for v in vals if math.isfinite(v)]
         top = max(finite, default=0.0)
-        div, idx = (1e9, 2) if top >= 1e9 else (1e6, 1) if top >= 1e6 else \
-            (1e3, 0) if top >= 1e3 else (1.0, -1)
+        div, idx = (
+            (1e9, 2)
+            if top >= 1e9
+            else (1e6, 1)
+            if top >= 1e6
+            else (1e3, 0)
+            if top >= 1e3
+            else (1.0, -1)
+        )
         scaled = [v / div for v in vals]
         d = 0
-        while d < 3 and any(math.isfinite(v) and abs(round(v, d) - v) > 1e-9 * max(1.0, abs(v))
-                            for v in scaled):
+        while d < 3 and any(
+            math.isfinite(v) and abs(round(v, d) - v) > 1e-9 * max(1.0, abs(v)) for v in scaled
+        ):
             d += 1
         spec = self.fmt.spec
         suffix = (spec.compact_sep + spec.compact[idx]) if idx >= 0 else ""

@@ -20,8 +20,9 @@ PAGE_LABEL = "Page"
 @cache
 def _env() -> jinja2.Environment:
     loader = jinja2.PackageLoader("attribution.report", "templates")
-    return jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                              keep_trailing_newline=True)
+    return jinja2.Environment(
+        loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True
+    )
 
 
 @cache

@@ -13,9 +13,11 @@ from pathlib import Path
 from attribution.errors import UsageError
 from attribution.io import write_bytes
 
-INSTALL_HINT = ("PDF output needs WeasyPrint and the Pango system libraries: pip install "
-                "'attribution[pdf]' and, on Debian/Ubuntu, apt install libpango-1.0-0 "
-                "libpangoft2-1.0-0 (macOS: brew install pango)")
+INSTALL_HINT = (
+    "PDF output needs WeasyPrint and the Pango system libraries: pip install "
+    "'attribution[pdf]' and, on Debian/Ubuntu, apt install libpango-1.0-0 "
+    "libpangoft2-1.0-0 (macOS: brew install pango)"
+)
 
 
 def _weasyprint():

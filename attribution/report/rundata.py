@@ -37,40 +37,103 @@ from attribution.errors import InputError, UsageError
 
 # relative path -> (required columns, numeric columns if present)
 FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    R.PATHS_CSV: ((R.PATH, R.TOTAL_CONVERSIONS),
-                  (R.TOTAL_CONVERSIONS, R.TOTAL_CONVERSION_VALUE, R.TOTAL_NULL)),
-    R.MTA_CSV: ((R.MODEL, R.CHANNEL, R.CONVERSIONS),
-                (R.CONVERSIONS, R.VALUE, R.CI_LOW, R.CI_HIGH, R.VALUE_CI_LOW, R.VALUE_CI_HIGH)),
-    R.MMM_CHANNELS_CSV: ((R.CHANNEL, R.CONTRIBUTION),
-                         (R.SPEND, R.CONTRIBUTION, R.CONTRIBUTION_LOW, R.CONTRIBUTION_HIGH, R.ROI,
-                          R.ROI_LOW, R.ROI_HIGH, R.MROI)),
+    R.PATHS_CSV: (
+        (R.PATH, R.TOTAL_CONVERSIONS),
+        (R.TOTAL_CONVERSIONS, R.TOTAL_CONVERSION_VALUE, R.TOTAL_NULL),
+    ),
+    R.MTA_CSV: (
+        (R.MODEL, R.CHANNEL, R.CONVERSIONS),
+        (R.CONVERSIONS, R.VALUE, R.CI_LOW, R.CI_HIGH, R.VALUE_CI_LOW, R.VALUE_CI_HIGH),
+    ),
+    R.MMM_CHANNELS_CSV: (
+        (R.CHANNEL, R.CONTRIBUTION),
+        (
+            R.SPEND,
+            R.CONTRIBUTION,
+            R.CONTRIBUTION_LOW,
+            R.CONTRIBUTION_HIGH,
+            R.ROI,
+            R.ROI_LOW,
+            R.ROI_HIGH,
+            R.MROI,
+        ),
+    ),
     R.COMBINED_CSV: ((R.CHANNEL,), ()),
-    R.PLAN_CSV: ((R.CHANNEL, R.CURRENT_SPEND, R.RECOMMENDED_SPEND),
-                 (R.CURRENT_SPEND, R.RECOMMENDED_SPEND, R.CHANGE_PCT, R.EXPECTED_CURRENT,
-                  R.EXPECTED_CURRENT_LOW, R.EXPECTED_CURRENT_HIGH, R.EXPECTED_RECOMMENDED,
-                  R.EXPECTED_RECOMMENDED_LOW, R.EXPECTED_RECOMMENDED_HIGH)),
+    R.PLAN_CSV: (
+        (R.CHANNEL, R.CURRENT_SPEND, R.RECOMMENDED_SPEND),
+        (
+            R.CURRENT_SPEND,
+            R.RECOMMENDED_SPEND,
+            R.CHANGE_PCT,
+            R.EXPECTED_CURRENT,
+            R.EXPECTED_CURRENT_LOW,
+            R.EXPECTED_CURRENT_HIGH,
+            R.EXPECTED_RECOMMENDED,
+            R.EXPECTED_RECOMMENDED_LOW,
+            R.EXPECTED_RECOMMENDED_HIGH,
+        ),
+    ),
     R.TRUTH_COMPARISON_CSV: ((R.CHANNEL, R.ESTIMATE, R.TRUTH), (R.ESTIMATE, R.TRUTH, R.REL_ERROR)),
-    R.MMM_CONTRIBUTIONS_CSV: ((R.DATE, R.CHANNEL, R.CONTRIBUTION),
-                              (R.CONTRIBUTION, R.CONTRIBUTION_LOW, R.CONTRIBUTION_HIGH)),
-    R.MMM_RESPONSE_CURVES_CSV: ((R.CHANNEL, R.SPEND, R.RESPONSE),
-                                (R.SPEND, R.RESPONSE, R.RESPONSE_LOW, R.RESPONSE_HIGH)),
+    R.MMM_CONTRIBUTIONS_CSV: (
+        (R.DATE, R.CHANNEL, R.CONTRIBUTION),
+        (R.CONTRIBUTION, R.CONTRIBUTION_LOW, R.CONTRIBUTION_HIGH),
+    ),
+    R.MMM_RESPONSE_CURVES_CSV: (
+        (R.CHANNEL, R.SPEND, R.RESPONSE),
+        (R.SPEND, R.RESPONSE, R.RESPONSE_LOW, R.RESPONSE_HIGH),
+    ),
     R.SWEEP_CSV: ((R.BUDGET, R.EXPECTED), (R.BUDGET, R.EXPECTED, R.EXPECTED_LOW, R.EXPECTED_HIGH)),
     R.MMM_DECOMPOSITION_CSV: ((R.DATE, R.SALES), (R.SALES,)),
-    R.EXPERIMENTS_CSV: (("rank", "channel", "net_value"),
-                        ("weeks", "share", "mde", "assurance", "value", "cost", "net_value")),
+    R.EXPERIMENTS_CSV: (
+        ("rank", "channel", "net_value"),
+        ("weeks", "share", "mde", "assurance", "value", "cost", "net_value"),
+    ),
     # segments and contact pressure (report/sections_segments.py)
-    R.MTA_BY_SEGMENT_CSV: (("segment", "value", "model", "channel", "share"),
-                                ("conversions", "ci_low", "ci_high", "share", "share_low",
-                                 "share_high", "segment_conversions", "segment_journeys")),
-    R.PRESSURE_CSV: (("level", "channel", "frequency", "effect"),
-                          ("frequency", "rows", "conversions", "raw_rate", "raw_change",
-                           "effect", "effect_low", "effect_high", "peak", "peak_low",
-                           "peak_high")),
-    R.ONLINE_OFFLINE_CSV: (("segment", "value", "direction", "role", "share"),
-                                ("journeys", "base", "share", "share_low", "share_high")),
-    R.CAPS_CSV: (("channel", "spend_cap"),
-                      ("frequency_cap", "touches_per_week", "reached_per_week", "weekly_spend",
-                       "touches_per_spend", "spend_cap", "recommended_spend")),
+    R.MTA_BY_SEGMENT_CSV: (
+        ("segment", "value", "model", "channel", "share"),
+        (
+            "conversions",
+            "ci_low",
+            "ci_high",
+            "share",
+            "share_low",
+            "share_high",
+            "segment_conversions",
+            "segment_journeys",
+        ),
+    ),
+    R.PRESSURE_CSV: (
+        ("level", "channel", "frequency", "effect"),
+        (
+            "frequency",
+            "rows",
+            "conversions",
+            "raw_rate",
+            "raw_change",
+            "effect",
+            "effect_low",
+            "effect_high",
+            "peak",
+            "peak_low",
+            "peak_high",
+        ),
+    ),
+    R.ONLINE_OFFLINE_CSV: (
+        ("segment", "value", "direction", "role", "share"),
+        ("journeys", "base", "share", "share_low", "share_high"),
+    ),
+    R.CAPS_CSV: (
+        ("channel", "spend_cap"),
+        (
+            "frequency_cap",
+            "touches_per_week",
+            "reached_per_week",
+            "weekly_spend",
+            "touches_per_spend",
+            "spend_cap",
+            "recommended_spend",
+        ),
+    ),
 }
 
 
@@ -101,8 +164,11 @@ class RunData:
 
     @property
     def findings(self) -> list[dict[str, str]]:
-        return [{k: str(f.get(k, "") or "") for k in R.FINDING_KEYS}
-                for f in self.manifest.get(R.FINDINGS) or [] if isinstance(f, dict)]
+        return [
+            {k: str(f.get(k, "") or "") for k in R.FINDING_KEYS}
+            for f in self.manifest.get(R.FINDINGS) or []
+            if isinstance(f, dict)
+        ]
 
     @property
     def blockers(self) -> list[dict[str, str]]:
@@ -148,9 +214,12 @@ def unfinished(manifest: dict[str, Any]) -> list[str]:
         return []
     stages = {n: e for n, e in (manifest.get(R.STAGES) or {}).items() if isinstance(e, dict)}
     order = sorted(stages, key=lambda n: (stages[n].get(R.STAGE_ORDER, len(stages)), n))
-    return [n for n in order if n != R.STAGE_REPORT
-            and stages[n].get(R.STAGE_STATUS) not in (R.STAGE_DONE, R.STAGE_SKIPPED)] \
-        or ["(unknown)"]
+    return [
+        n
+        for n in order
+        if n != R.STAGE_REPORT
+        and stages[n].get(R.STAGE_STATUS) not in (R.STAGE_DONE, R.STAGE_SKIPPED)
+    ] or ["(unknown)"]
 
 
 def _alive(pid: Any) -> bool:
@@ -170,14 +239,21 @@ def _check_finished(root: Path, manifest: dict[str, Any]) -> None:
     if not missing:
         return
     if manifest.get(R.STATUS) == R.STATUS_RUNNING and _alive(manifest.get(R.PID)):
-        raise UsageError(f"the run in {root} is still running (pid {manifest.get(R.PID)}; "
-                         f"stages not finished: {', '.join(missing)}); report on it when it "
-                         "has finished")
-    how = ("stopped by an error: " + str(manifest.get(R.ERROR))
-           if manifest.get(R.STATUS) == R.STATUS_FAILED else "killed before it finished")
-    raise UsageError(f"the run in {root} is incomplete ({how}); stages not finished: "
-                     f"{', '.join(missing)}; finish it with 'attribution run --config "
-                     f"<its config> --resume' before reporting")
+        raise UsageError(
+            f"the run in {root} is still running (pid {manifest.get(R.PID)}; "
+            f"stages not finished: {', '.join(missing)}); report on it when it "
+            "has finished"
+        )
+    how = (
+        "stopped by an error: " + str(manifest.get(R.ERROR))
+        if manifest.get(R.STATUS) == R.STATUS_FAILED
+        else "killed before it finished"
+    )
+    raise UsageError(
+        f"the run in {root} is incomplete ({how}); stages not finished: "
+        f"{', '.join(missing)}; finish it with 'attribution run --config "
+        f"<its config> --resume' before reporting"
+    )
 
 
 def _read_csv(path: Path, rel: str) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -185,17 +261,25 @@ def _read_csv(path: Path, rel: str) -> tuple[pd.DataFrame, dict[str, Any]]:
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
     except pd.errors.EmptyDataError:
-        raise InputError("the file is empty", "rerun the stage that writes it", file=str(path),
-                         reason="empty") from None
+        raise InputError(
+            "the file is empty", "rerun the stage that writes it", file=str(path), reason="empty"
+        ) from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"not a readable CSV ({str(exc).splitlines()[0]})",
-                         "rerun the stage that writes it", file=str(path),
-                         reason="unreadable") from None
+        raise InputError(
+            f"not a readable CSV ({str(exc).splitlines()[0]})",
+            "rerun the stage that writes it",
+            file=str(path),
+            reason="unreadable",
+        ) from None
     for col in required:
         if col not in df.columns:
-            raise InputError(f"required column '{col}' is missing",
-                             f"the file needs the columns {', '.join(required)}",
-                             file=str(path), column=col, reason="missing_column")
+            raise InputError(
+                f"required column '{col}' is missing",
+                f"the file needs the columns {', '.join(required)}",
+                file=str(path),
+                column=col,
+                reason="missing_column",
+            )
     for col in df.columns:
         if col in numeric or (rel == R.COMBINED_CSV and col != R.CHANNEL):
             df[col] = _numbers(df[col], path, col, strict=col in numeric)
@@ -206,8 +290,10 @@ def _read_csv(path: Path, rel: str) -> tuple[pd.DataFrame, dict[str, Any]]:
     if R.CHANNEL in df.columns:
         is_total = df[R.CHANNEL] == R.TOTAL_ROW
         if is_total.any():
-            total = {k: (None if isinstance(v, float) and np.isnan(v) else v)
-                     for k, v in df[is_total].iloc[0].to_dict().items()}
+            total = {
+                k: (None if isinstance(v, float) and np.isnan(v) else v)
+                for k, v in df[is_total].iloc[0].to_dict().items()
+            }
             total = {k: _maybe_float(v) for k, v in total.items()}
         df = df[~is_total].reset_index(drop=True)
     return df, total
@@ -231,9 +317,14 @@ def _numbers(s: pd.Series, path: Path, col: str, strict: bool) -> pd.Series:
         if not strict:
             return s  # a text column in an open-ended table (e.g. combined.csv)
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"value '{txt.iloc[i]}' is not a number",
-                         "rerun the stage that writes this file", file=str(path), row=i + 2,
-                         column=col, reason="not_a_number")
+        raise InputError(
+            f"value '{txt.iloc[i]}' is not a number",
+            "rerun the stage that writes this file",
+            file=str(path),
+            row=i + 2,
+            column=col,
+            reason="not_a_number",
+        )
     return vals
 
 
@@ -258,11 +349,19 @@ def load_run(root: str | Path) -> RunData:
         try:
             manifest = json.loads(mpath.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"run.json is not valid JSON ({exc})", "rerun the pipeline",
-                             file=str(mpath), reason="unreadable") from None
+            raise InputError(
+                f"run.json is not valid JSON ({exc})",
+                "rerun the pipeline",
+                file=str(mpath),
+                reason="unreadable",
+            ) from None
         if not isinstance(manifest, dict):
-            raise InputError("run.json must hold a JSON object", "rerun the pipeline",
-                             file=str(mpath), reason="invalid")
+            raise InputError(
+                "run.json must hold a JSON object",
+                "rerun the pipeline",
+                file=str(mpath),
+                reason="invalid",
+            )
         _check_finished(root, manifest)
     tables: dict[str, pd.DataFrame] = {}
     totals: dict[str, dict[str, Any]] = {}
@@ -276,14 +375,19 @@ def load_run(root: str | Path) -> RunData:
         try:
             loaded = json.loads((root / R.PLAN_JSON).read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"plan.json is not valid JSON ({exc})", "rerun the optimiser",
-                             file=str(root / R.PLAN_JSON), reason="unreadable") from None
+            raise InputError(
+                f"plan.json is not valid JSON ({exc})",
+                "rerun the optimiser",
+                file=str(root / R.PLAN_JSON),
+                reason="unreadable",
+            ) from None
         plan_json = loaded if isinstance(loaded, dict) else {}
     if not manifest and not tables:
-        raise UsageError(f"'{root}' holds no run files (run.json, mta.csv, mmm/channels.csv ...);"
-                         " point --run at a directory written by 'attribution run' or 'demo'")
-    return RunData(root=root, manifest=manifest, tables=tables, totals=totals,
-                   plan_json=plan_json)
+        raise UsageError(
+            f"'{root}' holds no run files (run.json, mta.csv, mmm/channels.csv ...);"
+            " point --run at a directory written by 'attribution run' or 'demo'"
+        )
+    return RunData(root=root, manifest=manifest, tables=tables, totals=totals, plan_json=plan_json)
 
 
 def run_name(run: RunData) -> str:

@@ -101,8 +101,10 @@ def plan_horizon(ctx: Context) -> float:
         return float(h)
     plan = ctx.run.get("plan.csv")  # no plan.json: total spend / weekly spend, where written
     if plan is not None and "current_weekly_spend" in plan.columns:
-        tot, wk = np.nansum(ctx.col(plan, "current_spend")), np.nansum(
-            ctx.col(plan, "current_weekly_spend"))
+        tot, wk = (
+            np.nansum(ctx.col(plan, "current_spend")),
+            np.nansum(ctx.col(plan, "current_weekly_spend")),
+        )
         if wk > 0 and tot > 0:
             return float(round(tot / wk, 6))
     return 1.0
@@ -118,15 +120,17 @@ def _channels_sorted(ctx: Context) -> pd.DataFrame | None:
     if ch is None or ch.empty:
         return None
     return ch.sort_values(["contribution", "channel"], ascending=[False, True]).reset_index(
-        drop=True)
+        drop=True
+    )
 
 
 # ------------------------------------------------------------------ contribution and ROI
 def spend_cell(ctx: Context, cid: object, value: float, activity: bool) -> str:
     """Money for a paid channel; ``"2,080 posts"`` for an activity channel (never currency)."""
     if activity:
-        return W.ACTIVITY_AMOUNT.format(amount=ctx.fmt.number(value, 0),
-                                        unit=ctx.settings.style.unit(cid))
+        return W.ACTIVITY_AMOUNT.format(
+            amount=ctx.fmt.number(value, 0), unit=ctx.settings.style.unit(cid)
+        )
     return ctx.fmt.money(value)
 
 
@@ -136,23 +140,33 @@ def _channel_table(ctx: Context, ch: pd.DataFrame) -> Table:
     rows = []
     for i, (_, r) in enumerate(ch.iterrows()):
         no_roi = act[i]
-        rows.append((ctx.name(r["channel"]),
-                     spend_cell(ctx, r["channel"], _f(r.get("spend")), act[i]),
-                     f.money(_f(r["contribution"])),
-                     f.money_interval(_f(r.get("contribution_low")),
-                                      _f(r.get("contribution_high"))),
-                     W.NO_ROI_ACTIVITY if no_roi else f.ratio(_f(r.get("roi"))),
-                     "" if no_roi else f.ratio_interval(_f(r.get("roi_low")),
-                                                        _f(r.get("roi_high"))),
-                     "" if no_roi else _with_interval(
-                         f.ratio(_f(r.get("mroi"))),
-                         f.ratio_interval(_f(r.get("mroi_low")), _f(r.get("mroi_high"))))))
+        rows.append(
+            (
+                ctx.name(r["channel"]),
+                spend_cell(ctx, r["channel"], _f(r.get("spend")), act[i]),
+                f.money(_f(r["contribution"])),
+                f.money_interval(_f(r.get("contribution_low")), _f(r.get("contribution_high"))),
+                W.NO_ROI_ACTIVITY if no_roi else f.ratio(_f(r.get("roi"))),
+                "" if no_roi else f.ratio_interval(_f(r.get("roi_low")), _f(r.get("roi_high"))),
+                ""
+                if no_roi
+                else _with_interval(
+                    f.ratio(_f(r.get("mroi"))),
+                    f.ratio_interval(_f(r.get("mroi_low")), _f(r.get("mroi_high"))),
+                ),
+            )
+        )
     iv = W.H_INTERVAL.format(level=ctx.level)
     period = ctx.scale.report.short() if ctx.scale.report else W.THIS_PERIOD
     note = W.NOTE_ACTIVITY if act.any() else ""
-    return Table("channels", W.TABLE_CHANNELS.format(period=period),
-                 (W.H_CHANNEL, W.H_SPEND, W.H_CONTRIB, iv, W.H_ROI, iv, W.H_MROI), tuple(rows),
-                 (False, True, True, True, True, True, True), note)
+    return Table(
+        "channels",
+        W.TABLE_CHANNELS.format(period=period),
+        (W.H_CHANNEL, W.H_SPEND, W.H_CONTRIB, iv, W.H_ROI, iv, W.H_MROI),
+        tuple(rows),
+        (False, True, True, True, True, True, True),
+        note,
+    )
 
 
 def contribution(ctx: Context) -> Section:
@@ -165,25 +179,51 @@ def contribution(ctx: Context) -> Section:
     palette = ctx.settings.style.palette(ch["channel"])  # largest first: strongest colours
     blocks: list[Block] = [Paragraph(W.CONTRIB_INTRO.format(level=ctx.level, period=period))]
     title = W.CHART_CONTRIB.format(currency=ctx.cur, period=period)
-    blocks.append(Chart("chart-contribution", title, charts.bars_interval(
-        [ctx.name(c) for c in ch["channel"]], ctx.col(ch, "contribution"),
-        ctx.col(ch, "contribution_low"), ctx.col(ch, "contribution_high"), title=title,
-        xlabel=W.AXIS_SALES.format(currency=ctx.cur), tick=f.money_ticks(),
-        colours=[palette[str(c)] for c in ch["channel"]], salt="contribution")))
+    blocks.append(
+        Chart(
+            "chart-contribution",
+            title,
+            charts.bars_interval(
+                [ctx.name(c) for c in ch["channel"]],
+                ctx.col(ch, "contribution"),
+                ctx.col(ch, "contribution_low"),
+                ctx.col(ch, "contribution_high"),
+                title=title,
+                xlabel=W.AXIS_SALES.format(currency=ctx.cur),
+                tick=f.money_ticks(),
+                colours=[palette[str(c)] for c in ch["channel"]],
+                salt="contribution",
+            ),
+        )
+    )
     over = ctx.run.get("mmm/contributions.csv")
     if over is not None and not over.empty:
-        wide = over.pivot_table(index="date", columns="channel", values="contribution",
-                                aggfunc="sum").sort_index()
-        order = [c for c in ch["channel"] if c in wide.columns] + \
-            sorted(c for c in wide.columns if c not in set(ch["channel"]))
+        wide = over.pivot_table(
+            index="date", columns="channel", values="contribution", aggfunc="sum"
+        ).sort_index()
+        order = [c for c in ch["channel"] if c in wide.columns] + sorted(
+            c for c in wide.columns if c not in set(ch["channel"])
+        )
         dates = pd.to_datetime(pd.Series(wide.index), errors="coerce")
         x = dates.tolist() if dates.notna().all() else list(range(len(wide)))
         neg = [ctx.name(c) for c in order if (wide[c].fillna(0) < 0).any()]
         title = W.CHART_OVER_TIME.format(currency=ctx.cur)
-        blocks.append(Chart("chart-over-time", title, charts.stacked_area(
-            x, {ctx.name(c): wide[c].fillna(0).to_numpy() for c in order}, title=title,
-            ylabel=W.AXIS_CONTRIB_TIME.format(currency=ctx.cur), xlabel=W.AXIS_DATE,
-            tick=f.money_ticks(), colours=[palette[str(c)] for c in order], salt="overtime")))
+        blocks.append(
+            Chart(
+                "chart-over-time",
+                title,
+                charts.stacked_area(
+                    x,
+                    {ctx.name(c): wide[c].fillna(0).to_numpy() for c in order},
+                    title=title,
+                    ylabel=W.AXIS_CONTRIB_TIME.format(currency=ctx.cur),
+                    xlabel=W.AXIS_DATE,
+                    tick=f.money_ticks(),
+                    colours=[palette[str(c)] for c in order],
+                    salt="overtime",
+                ),
+            )
+        )
         if neg:
             blocks.append(Paragraph(W.NOTE_NEGATIVE_HIDDEN.format(names=", ".join(neg))))
     else:
@@ -198,22 +238,35 @@ def roi(ctx: Context) -> Section:
         return section("roi", [Missing(W.NOT_RUN["mmm"])])
     f = ctx.fmt
     period = ctx.scale.report.label() if ctx.scale.report else W.THIS_PERIOD
-    blocks: list[Block] = [Paragraph(W.ROI_INTRO.format(sym=ctx.sym, one=f.ratio(1.0),
-                                                        period=period))]
+    blocks: list[Block] = [
+        Paragraph(W.ROI_INTRO.format(sym=ctx.sym, one=f.ratio(1.0), period=period))
+    ]
     act = is_activity(ch)
     paid = ch[~act]
-    r = paid.assign(_r=ctx.col(paid, "roi")).sort_values(["_r", "channel"],
-                                                        ascending=[False, True])
+    r = paid.assign(_r=ctx.col(paid, "roi")).sort_values(["_r", "channel"], ascending=[False, True])
     if np.isfinite(ctx.col(r, "roi")).any():
         title = W.CHART_ROI.format(sym=ctx.sym, level=ctx.level)
-        blocks.append(Chart("chart-roi", title, charts.interval_dots(
-            [ctx.name(c) for c in r["channel"]], ctx.col(r, "roi"), ctx.col(r, "roi_low"),
-            ctx.col(r, "roi_high"), title=title,
-            xlabel=W.AXIS_ROI.format(sym=ctx.sym, currency=ctx.cur), est_label=W.LEGEND_ROI,
-            extra=ctx.col(r, "mroi") if "mroi" in r.columns else None,
-            extra_label=W.LEGEND_MROI, ref=1.0,
-            ref_label=W.LEGEND_BREAK_EVEN.format(one=f.ratio(1.0)),
-            tick=f.number_ticks(), salt="roi")))
+        blocks.append(
+            Chart(
+                "chart-roi",
+                title,
+                charts.interval_dots(
+                    [ctx.name(c) for c in r["channel"]],
+                    ctx.col(r, "roi"),
+                    ctx.col(r, "roi_low"),
+                    ctx.col(r, "roi_high"),
+                    title=title,
+                    xlabel=W.AXIS_ROI.format(sym=ctx.sym, currency=ctx.cur),
+                    est_label=W.LEGEND_ROI,
+                    extra=ctx.col(r, "mroi") if "mroi" in r.columns else None,
+                    extra_label=W.LEGEND_MROI,
+                    ref=1.0,
+                    ref_label=W.LEGEND_BREAK_EVEN.format(one=f.ratio(1.0)),
+                    tick=f.number_ticks(),
+                    salt="roi",
+                ),
+            )
+        )
     blocks.append(_channel_table(ctx, ch))
     curves = ctx.run.get("mmm/response_curves.csv")
     if curves is not None and not curves.empty:
@@ -227,38 +280,61 @@ def _curves(ctx: Context, ch: pd.DataFrame, curves: pd.DataFrame) -> Chart:
     """Response curves; an activity channel's x axis is in its unit, not currency."""
     plan = ctx.run.get("plan.csv")
     marks: dict[str, tuple[float, float]] = {}
-    weekly = plan is not None and "current_weekly_spend" in plan.columns and \
-        "recommended_weekly_spend" in plan.columns
+    weekly = (
+        plan is not None
+        and "current_weekly_spend" in plan.columns
+        and "recommended_weekly_spend" in plan.columns
+    )
     if plan is not None:  # curves are per week where the plan gives weekly spend
-        cur_col, rec_col = (("current_weekly_spend", "recommended_weekly_spend") if weekly
-                            else ("current_spend", "recommended_spend"))
+        cur_col, rec_col = (
+            ("current_weekly_spend", "recommended_weekly_spend")
+            if weekly
+            else ("current_spend", "recommended_spend")
+        )
         for _, p in plan.iterrows():
             marks[str(p["channel"])] = (_f(p[cur_col]), _f(p[rec_col]))
     activity = set(ch.loc[is_activity(ch), "channel"].astype(str))
     panels = []
     order = [c for c in ch["channel"] if c in set(curves["channel"])] + sorted(
-        set(curves["channel"]) - set(ch["channel"]))
+        set(curves["channel"]) - set(ch["channel"])
+    )
     for cid in order:
         c = curves[curves["channel"] == cid].sort_values("spend")
         cur_s, rec_s = marks.get(cid, (math.nan, math.nan))
-        panel = {"name": ctx.name(cid), "spend": ctx.col(c, "spend"),
-                 "response": ctx.col(c, "response"),
-                 "low": ctx.col(c, "response_low") if "response_low" in c else None,
-                 "high": ctx.col(c, "response_high") if "response_high" in c else None,
-                 "current": cur_s, "recommended": rec_s}
+        panel = {
+            "name": ctx.name(cid),
+            "spend": ctx.col(c, "spend"),
+            "response": ctx.col(c, "response"),
+            "low": ctx.col(c, "response_low") if "response_low" in c else None,
+            "high": ctx.col(c, "response_high") if "response_high" in c else None,
+            "current": cur_s,
+            "recommended": rec_s,
+        }
         if str(cid) in activity:
             unit = ctx.settings.style.unit(cid)
-            panel.update(xlabel=(W.AXIS_WEEKLY_ACTIVITY if weekly else W.AXIS_ACTIVITY).format(
-                unit=unit), xtick=ctx.fmt.number_ticks())
+            panel.update(
+                xlabel=(W.AXIS_WEEKLY_ACTIVITY if weekly else W.AXIS_ACTIVITY).format(unit=unit),
+                xtick=ctx.fmt.number_ticks(),
+            )
         panels.append(panel)
     title = (W.CHART_CURVES_WEEKLY if weekly else W.CHART_CURVES).format(currency=ctx.cur)
     xlabel = (W.AXIS_WEEKLY_SPEND if weekly else W.AXIS_SPEND).format(currency=ctx.cur)
     ylabel = (W.AXIS_WEEKLY_RESPONSE if weekly else W.AXIS_RESPONSE).format(currency=ctx.cur)
-    return Chart("chart-curves", title, charts.curve_grid(
-        panels, title=title, xlabel=xlabel, ylabel=ylabel, current_label=W.LEGEND_CURRENT,
-        recommended_label=W.LEGEND_RECOMMENDED,
-        band_label=W.LEGEND_BAND.format(level=ctx.level), tick=ctx.fmt.money_ticks(),
-        salt="curves"))
+    return Chart(
+        "chart-curves",
+        title,
+        charts.curve_grid(
+            panels,
+            title=title,
+            xlabel=xlabel,
+            ylabel=ylabel,
+            current_label=W.LEGEND_CURRENT,
+            recommended_label=W.LEGEND_RECOMMENDED,
+            band_label=W.LEGEND_BAND.format(level=ctx.level),
+            tick=ctx.fmt.money_ticks(),
+            salt="curves",
+        ),
+    )
 
 
 def model_name(model: object) -> str:

@@ -50,16 +50,19 @@ def method_shares(ctx: Context) -> tuple[list[str], dict[str, np.ndarray]]:
     if mta is not None:
         for model in dict.fromkeys(mta["model"]):
             m = mta[mta["model"] == model]
-            per[model_name(model)] = dict(zip(m["channel"], shares(ctx.col(m, "conversions")),
-                                       strict=True))
+            per[model_name(model)] = dict(
+                zip(m["channel"], shares(ctx.col(m, "conversions")), strict=True)
+            )
     ch = ctx.run.get("mmm/channels.csv")
     if ch is not None and not ch.empty:
-        per[W.MMM_METHOD] = dict(zip(ch["channel"], shares(ctx.col(ch, "contribution")),
-                                     strict=True))
+        per[W.MMM_METHOD] = dict(
+            zip(ch["channel"], shares(ctx.col(ch, "contribution")), strict=True)
+        )
     comb = ctx.run.get("combined.csv")
     if comb is not None and not comb.empty and (col := reconciled_column(comb)):
-        per[W.RECONCILED_METHOD] = dict(zip(comb["channel"], shares(ctx.col(comb, col)),
-                                            strict=True))
+        per[W.RECONCILED_METHOD] = dict(
+            zip(comb["channel"], shares(ctx.col(comb, col)), strict=True)
+        )
     names = sorted({c for d in per.values() for c in d})
     groups = {k: np.array([d.get(c, np.nan) for c in names]) for k, d in per.items()}
     if names:
@@ -80,11 +83,21 @@ def attribution(ctx: Context) -> Section:
         blocks.append(Missing(W.NOT_RUN["mta"]))
     if len(groups) >= 2 or (mta is not None and groups):
         blocks.append(Paragraph(W.ATTR_INTRO))
-        blocks.append(Chart("chart-methods", W.CHART_METHODS, charts.dot_matrix(
-            [ctx.name(c) for c in names], {k: 100 * v for k, v in groups.items()},
-            title=W.CHART_METHODS,
-            xlabel=W.AXIS_SHARE, tick=lambda v: f.number(v, 0),
-            emphasis=(W.MMM_METHOD, W.RECONCILED_METHOD), salt="methods")))
+        blocks.append(
+            Chart(
+                "chart-methods",
+                W.CHART_METHODS,
+                charts.dot_matrix(
+                    [ctx.name(c) for c in names],
+                    {k: 100 * v for k, v in groups.items()},
+                    title=W.CHART_METHODS,
+                    xlabel=W.AXIS_SHARE,
+                    tick=lambda v: f.number(v, 0),
+                    emphasis=(W.MMM_METHOD, W.RECONCILED_METHOD),
+                    salt="methods",
+                ),
+            )
+        )
     if mta is not None and not mta.empty:
         models = list(dict.fromkeys(mta["model"]))
         rows = []
@@ -96,8 +109,15 @@ def attribution(ctx: Context) -> Section:
                 hit = mta[(mta["model"] == m) & (mta["channel"] == c)]
                 cells.append(f.number(_f(hit["conversions"].iloc[0]), 0) if len(hit) else "–")
             rows.append(tuple(cells))
-        blocks.append(Table("methods", W.TABLE_METHODS, (W.H_CHANNEL, *map(model_name, models)),
-                            tuple(rows), (False, *([True] * len(models)))))
+        blocks.append(
+            Table(
+                "methods",
+                W.TABLE_METHODS,
+                (W.H_CHANNEL, *map(model_name, models)),
+                tuple(rows),
+                (False, *([True] * len(models))),
+            )
+        )
     comb = ctx.run.get("combined.csv")
     if comb is not None and not comb.empty:
         blocks.append(_combined_table(ctx, comb))
@@ -118,17 +138,27 @@ def _combined_table(ctx: Context, comb: pd.DataFrame) -> Table:
     iv = W.H_INTERVAL.format(level=ctx.level)
     rows = []
     for _, r in comb.iterrows():
-        rows.append((ctx.name(r["channel"]), f.money(_f(r.get("final_contribution"))),
-                     f.money_interval(_f(r.get("final_contribution_low")),
-                                      _f(r.get("final_contribution_high"))),
-                     f.ratio(_f(r.get("final_roi"))),
-                     f.ratio_interval(_f(r.get("final_roi_low")), _f(r.get("final_roi_high"))),
-                     f.money(_f(r.get("calibrated_value"))),
-                     str(r.get("flag_text", r.get("flag", "")) or "")))
+        rows.append(
+            (
+                ctx.name(r["channel"]),
+                f.money(_f(r.get("final_contribution"))),
+                f.money_interval(
+                    _f(r.get("final_contribution_low")), _f(r.get("final_contribution_high"))
+                ),
+                f.ratio(_f(r.get("final_roi"))),
+                f.ratio_interval(_f(r.get("final_roi_low")), _f(r.get("final_roi_high"))),
+                f.money(_f(r.get("calibrated_value"))),
+                str(r.get("flag_text", r.get("flag", "")) or ""),
+            )
+        )
     period = ctx.scale.report.short() if ctx.scale.report else W.THIS_PERIOD
-    return Table("combined", W.TABLE_COMBINED_PERIOD.format(period=period),
-                 (W.H_CHANNEL, W.H_FINAL, iv, W.H_ROI, iv, W.H_CALIBRATED, W.H_BASIS),
-                 tuple(rows), (False, True, True, True, True, True, False))
+    return Table(
+        "combined",
+        W.TABLE_COMBINED_PERIOD.format(period=period),
+        (W.H_CHANNEL, W.H_FINAL, iv, W.H_ROI, iv, W.H_CALIBRATED, W.H_BASIS),
+        tuple(rows),
+        (False, True, True, True, True, True, False),
+    )
 
 
 def _generic_table(ctx: Context, tid: str, caption: str, df: pd.DataFrame) -> Table:
@@ -162,8 +192,11 @@ def _journeys(ctx: Context) -> list[Block]:
     conv = ctx.col(paths, "total_conversions")
     nulls = np.nan_to_num(ctx.col(paths, "total_null"))
     value = ctx.col(paths, "total_conversion_value")
-    sep = (ctx.run.manifest.get("config") or {}).get("sep") if isinstance(
-        ctx.run.manifest.get("config"), dict) else None
+    sep = (
+        (ctx.run.manifest.get("config") or {}).get("sep")
+        if isinstance(ctx.run.manifest.get("config"), dict)
+        else None
+    )
     split = [split_path(str(p), sep) for p in paths["path"]]
     order = sorted(range(len(paths)), key=lambda i: (-np.nan_to_num(conv[i]), paths["path"][i]))
     has_null = "total_null" in paths.columns
@@ -172,23 +205,47 @@ def _journeys(ctx: Context) -> list[Block]:
         journeys = conv[i] + nulls[i]
         no_touch = [str(c) for c in split[i]] == [W.NO_TOUCH]  # non-buyers without a touch are
         rate = np.nan if no_touch or not has_null or not journeys else conv[i] / journeys
-        rows.append((W.PATH_ARROW.join(ctx.name(c) for c in split[i]), f.number(conv[i], 0),
-                     f.money(value[i]), f.pct(rate)))  # unobserved: no conversion rate
-    blocks: list[Block] = [Table("top-paths", W.TABLE_TOP_PATHS,
-                                 (W.H_PATH, W.H_CONVERSIONS, W.H_VALUE, W.H_CONV_RATE),
-                                 tuple(rows), (False, True, True, True))]
+        rows.append(
+            (
+                W.PATH_ARROW.join(ctx.name(c) for c in split[i]),
+                f.number(conv[i], 0),
+                f.money(value[i]),
+                f.pct(rate),
+            )
+        )  # unobserved: no conversion rate
+    blocks: list[Block] = [
+        Table(
+            "top-paths",
+            W.TABLE_TOP_PATHS,
+            (W.H_PATH, W.H_CONVERSIONS, W.H_VALUE, W.H_CONV_RATE),
+            tuple(rows),
+            (False, True, True, True),
+        )
+    ]
     offline = ctx.settings.offline
     mv = movement_shares(split, np.nan_to_num(conv) + nulls, np.nan_to_num(conv), offline)
     seen = {c for p in split for c in p}  # only offline channels the journeys hold
     present = sorted(ctx.name(c) for c in seen if c in offline)
     blocks.append(Paragraph(W.O2O_INTRO.format(offline=", ".join(present) or W.NONE_OFFLINE)))
-    blocks.append(Paragraph(W.O2O_SENTENCE.format(
-        o2o=f.pct(mv["online_to_offline"][0]), o2o_conv=f.pct(mv["online_to_offline"][1]),
-        online=f.pct(mv["online_only"][0]), offline=f.pct(mv["offline_only"][0]))))
-    blocks.append(Table("movements", W.O2O_TITLE,
-                        (W.H_MOVEMENT, W.H_SHARE_JOURNEYS, W.H_SHARE_CONVERSIONS),
-                        tuple((W.MOVEMENTS[k], f.pct(mv[k][0]), f.pct(mv[k][1]))
-                              for k in MOVEMENT_KINDS), (False, True, True)))
+    blocks.append(
+        Paragraph(
+            W.O2O_SENTENCE.format(
+                o2o=f.pct(mv["online_to_offline"][0]),
+                o2o_conv=f.pct(mv["online_to_offline"][1]),
+                online=f.pct(mv["online_only"][0]),
+                offline=f.pct(mv["offline_only"][0]),
+            )
+        )
+    )
+    blocks.append(
+        Table(
+            "movements",
+            W.O2O_TITLE,
+            (W.H_MOVEMENT, W.H_SHARE_JOURNEYS, W.H_SHARE_CONVERSIONS),
+            tuple((W.MOVEMENTS[k], f.pct(mv[k][0]), f.pct(mv[k][1])) for k in MOVEMENT_KINDS),
+            (False, True, True),
+        )
+    )
     return blocks
 
 
@@ -210,94 +267,177 @@ def budget(ctx: Context) -> Section:
             chg = np.where(cur > 0, rec / np.where(cur > 0, cur, 1.0) - 1, np.nan)
         rows = []
         for i, (_, p) in enumerate(plan.iterrows()):
-            rows.append((ctx.name(p["channel"]), f.money(cur[i]), f.money(rec[i]),
-                         f.pct(chg[i], 0, signed=True),
-                         f.money_with_interval(_f(p.get("expected_current")) / h,
-                                               _f(p.get("expected_current_low")) / h,
-                                               _f(p.get("expected_current_high")) / h),
-                         f.money_with_interval(_f(p.get("expected_recommended")) / h,
-                                               _f(p.get("expected_recommended_low")) / h,
-                                               _f(p.get("expected_recommended_high")) / h)))
+            rows.append(
+                (
+                    ctx.name(p["channel"]),
+                    f.money(cur[i]),
+                    f.money(rec[i]),
+                    f.pct(chg[i], 0, signed=True),
+                    f.money_with_interval(
+                        _f(p.get("expected_current")) / h,
+                        _f(p.get("expected_current_low")) / h,
+                        _f(p.get("expected_current_high")) / h,
+                    ),
+                    f.money_with_interval(
+                        _f(p.get("expected_recommended")) / h,
+                        _f(p.get("expected_recommended_low")) / h,
+                        _f(p.get("expected_recommended_high")) / h,
+                    ),
+                )
+            )
         t = ctx.run.totals.get("plan.csv", {})
 
         def total_cell(key: str) -> str:
-            if isinstance(t.get(key), float):   # the optimiser's own total, with its interval
-                return f.money_with_interval(t[key] / h, _f(t.get(f"{key}_low")) / h,
-                                             _f(t.get(f"{key}_high")) / h)
+            if isinstance(t.get(key), float):  # the optimiser's own total, with its interval
+                return f.money_with_interval(
+                    t[key] / h, _f(t.get(f"{key}_low")) / h, _f(t.get(f"{key}_high")) / h
+                )
             return f.money(np.nansum(ctx.col(plan, key)) / h)
 
-        tot = [f.money(np.nansum(cur)), f.money(np.nansum(rec)),
-               f.pct(np.nansum(rec) / np.nansum(cur) - 1 if np.nansum(cur) else np.nan, 0,
-                     signed=True),
-               total_cell("expected_current"), total_cell("expected_recommended")]
+        tot = [
+            f.money(np.nansum(cur)),
+            f.money(np.nansum(rec)),
+            f.pct(
+                np.nansum(rec) / np.nansum(cur) - 1 if np.nansum(cur) else np.nan, 0, signed=True
+            ),
+            total_cell("expected_current"),
+            total_cell("expected_recommended"),
+        ]
         rows.append((W.TOTAL, *tot))
-        blocks.append(Table("plan", W.TABLE_PLAN,
-                            (W.H_CHANNEL, W.H_CURRENT, W.H_RECOMMENDED, W.H_CHANGE,
-                             W.H_EXP_CURRENT, W.H_EXP_RECOMMENDED), tuple(rows),
-                            (False, True, True, True, True, True)))
+        blocks.append(
+            Table(
+                "plan",
+                W.TABLE_PLAN,
+                (
+                    W.H_CHANNEL,
+                    W.H_CURRENT,
+                    W.H_RECOMMENDED,
+                    W.H_CHANGE,
+                    W.H_EXP_CURRENT,
+                    W.H_EXP_RECOMMENDED,
+                ),
+                tuple(rows),
+                (False, True, True, True, True, True),
+            )
+        )
         title = W.CHART_PLAN.format(currency=ctx.cur)
-        blocks.append(Chart("chart-plan", title, charts.bars_h(
-            [ctx.name(c) for c in plan["channel"]], cur, title=title,
-            xlabel=W.AXIS_WEEKLY_SPEND.format(
-                currency=ctx.cur), second=rec, names=(W.H_CURRENT, W.H_RECOMMENDED),
-            tick=f.money_ticks(), salt="plan")))
+        blocks.append(
+            Chart(
+                "chart-plan",
+                title,
+                charts.bars_h(
+                    [ctx.name(c) for c in plan["channel"]],
+                    cur,
+                    title=title,
+                    xlabel=W.AXIS_WEEKLY_SPEND.format(currency=ctx.cur),
+                    second=rec,
+                    names=(W.H_CURRENT, W.H_RECOMMENDED),
+                    tick=f.money_ticks(),
+                    salt="plan",
+                ),
+            )
+        )
     if sweep is not None and not sweep.empty:
         s = sweep.sort_values("budget")
         h = plan_horizon(ctx)
         marks = []
         if plan is not None and not plan.empty:
-            marks.append((float(np.nansum(ctx.col(plan, "current_spend"))) / h,
-                          W.LEGEND_CURRENT_BUDGET))
+            marks.append(
+                (float(np.nansum(ctx.col(plan, "current_spend"))) / h, W.LEGEND_CURRENT_BUDGET)
+            )
         title = W.CHART_SWEEP.format(currency=ctx.cur)
         has_band = "expected_low" in s.columns and "expected_high" in s.columns
-        blocks.append(Chart("chart-sweep", title, charts.line_band(
-            ctx.col(s, "budget") / h, ctx.col(s, "expected") / h,
-            ctx.col(s, "expected_low") / h if has_band else None,
-            ctx.col(s, "expected_high") / h if has_band else None, title=title,
-            xlabel=W.AXIS_BUDGET.format(currency=ctx.cur),
-            ylabel=W.AXIS_EXPECTED.format(currency=ctx.cur), line_label=W.LEGEND_EXPECTED,
-            band_label=W.LEGEND_BAND.format(level=ctx.level), marks=marks,
-            xtick=f.money_ticks(), ytick=f.money_ticks(), salt="sweep")))
+        blocks.append(
+            Chart(
+                "chart-sweep",
+                title,
+                charts.line_band(
+                    ctx.col(s, "budget") / h,
+                    ctx.col(s, "expected") / h,
+                    ctx.col(s, "expected_low") / h if has_band else None,
+                    ctx.col(s, "expected_high") / h if has_band else None,
+                    title=title,
+                    xlabel=W.AXIS_BUDGET.format(currency=ctx.cur),
+                    ylabel=W.AXIS_EXPECTED.format(currency=ctx.cur),
+                    line_label=W.LEGEND_EXPECTED,
+                    band_label=W.LEGEND_BAND.format(level=ctx.level),
+                    marks=marks,
+                    xtick=f.money_ticks(),
+                    ytick=f.money_ticks(),
+                    salt="sweep",
+                ),
+            )
+        )
     elif plan is not None:
         blocks.append(Missing(W.NOT_RUN["sweep"]))
     return section("budget", blocks)
 
 
 # ------------------------------------------------------------------ comparison
-def _estimates(ctx: Context, run: RunData) -> tuple[str, dict[str, tuple[float, float, float]],
-                                                dict[str, tuple[float, float, float]]]:
+def _estimates(
+    ctx: Context, run: RunData
+) -> tuple[str, dict[str, tuple[float, float, float]], dict[str, tuple[float, float, float]]]:
     """(quantity label, channel -> (est, lo, hi), ROI per channel) for one run."""
     ch = run.get("mmm/channels.csv")
     if ch is not None and not ch.empty:
-        est = {r["channel"]: (_f(r["contribution"]), _f(r.get("contribution_low")),
-                              _f(r.get("contribution_high"))) for _, r in ch.iterrows()}
-        roi = {r["channel"]: (_f(r.get("roi")), _f(r.get("roi_low")), _f(r.get("roi_high")))
-               for _, r in ch.iterrows()} if "roi" in ch.columns else {}
+        est = {
+            r["channel"]: (
+                _f(r["contribution"]),
+                _f(r.get("contribution_low")),
+                _f(r.get("contribution_high")),
+            )
+            for _, r in ch.iterrows()
+        }
+        roi = (
+            {
+                r["channel"]: (_f(r.get("roi")), _f(r.get("roi_low")), _f(r.get("roi_high")))
+                for _, r in ch.iterrows()
+            }
+            if "roi" in ch.columns
+            else {}
+        )
         return W.QUANTITY_CONTRIB, est, roi
     mta = run.get("mta.csv")
     if mta is not None and not mta.empty:
         model = _preferred_model(mta)
         m = mta[mta["model"] == model]
-        est = {r["channel"]: (_f(r.get("value")), _f(r.get("value_ci_low")),
-                              _f(r.get("value_ci_high"))) for _, r in m.iterrows()}
+        est = {
+            r["channel"]: (
+                _f(r.get("value")),
+                _f(r.get("value_ci_low")),
+                _f(r.get("value_ci_high")),
+            )
+            for _, r in m.iterrows()
+        }
         return W.QUANTITY_MTA.format(model=model_name(model)), est, {}
     return "", {}, {}
 
 
-def _compare_table(ctx: Context, tid: str, quantity: str, now: dict, before: dict,
-                   money: bool) -> tuple[Table, list[str]]:
+def _compare_table(
+    ctx: Context, tid: str, quantity: str, now: dict, before: dict, money: bool
+) -> tuple[Table, list[str]]:
     f = ctx.fmt
     fmt_v = f.money if money else f.ratio
     fmt_iv = f.money_interval if money else f.ratio_interval
-    names = [c for c in now if c in before] + [c for c in now if c not in before] + \
-        [c for c in before if c not in now]
+    names = (
+        [c for c in now if c in before]
+        + [c for c in now if c not in before]
+        + [c for c in before if c not in now]
+    )
     rows, beyond = [], []
     for c in names:
         a, b = before.get(c), now.get(c)
         if a is None or b is None:
-            rows.append((ctx.name(c), fmt_v(a[0]) if a else "–", fmt_v(b[0]) if b else "–",
-                         "–", "–",
-                         W.NEW_CHANNEL if a is None else W.GONE_CHANNEL))
+            rows.append(
+                (
+                    ctx.name(c),
+                    fmt_v(a[0]) if a else "–",
+                    fmt_v(b[0]) if b else "–",
+                    "–",
+                    "–",
+                    W.NEW_CHANNEL if a is None else W.GONE_CHANNEL,
+                )
+            )
             continue
         diff = b[0] - a[0]
         rel = diff / abs(a[0]) if a[0] else np.nan
@@ -305,13 +445,23 @@ def _compare_table(ctx: Context, tid: str, quantity: str, now: dict, before: dic
         if out:
             beyond.append(c)
         verdict = (W.YES if out else W.NO) if np.isfinite(diff) else "–"
-        rows.append((ctx.name(c), _with_iv(fmt_v(a[0]), fmt_iv(a[1], a[2])),
-                     _with_iv(fmt_v(b[0]), fmt_iv(b[1], b[2])),
-                     f.signed_money(diff) if money else f.number(diff, 2),
-                     f.pct(rel, 0, signed=True), verdict))
-    table = Table(tid, W.TABLE_COMPARE.format(quantity=quantity),
-                  (W.H_CHANNEL, W.H_PREVIOUS, W.H_NOW, W.H_CHANGE, W.H_CHANGE + " (%)",
-                   W.H_BEYOND), tuple(rows), (False, True, True, True, True, False))
+        rows.append(
+            (
+                ctx.name(c),
+                _with_iv(fmt_v(a[0]), fmt_iv(a[1], a[2])),
+                _with_iv(fmt_v(b[0]), fmt_iv(b[1], b[2])),
+                f.signed_money(diff) if money else f.number(diff, 2),
+                f.pct(rel, 0, signed=True),
+                verdict,
+            )
+        )
+    table = Table(
+        tid,
+        W.TABLE_COMPARE.format(quantity=quantity),
+        (W.H_CHANNEL, W.H_PREVIOUS, W.H_NOW, W.H_CHANGE, W.H_CHANGE + " (%)", W.H_BEYOND),
+        tuple(rows),
+        (False, True, True, True, True, False),
+    )
     return table, beyond
 
 
@@ -322,10 +472,16 @@ def _with_iv(value: str, interval: str) -> str:
 def comparison(ctx: Context, previous: RunData) -> Section:
     """Quarter-over-quarter: per channel, previous vs this run and whether intervals overlap."""
     p_now, p_before = ctx.scale.report, find_scale(previous).report
-    blocks: list[Block] = [Paragraph(W.COMPARE_INTRO.format(
-        previous=run_name(previous), level=ctx.level,
-        before=p_before.label() if p_before else W.THIS_PERIOD,
-        now=p_now.label() if p_now else W.THIS_PERIOD))]
+    blocks: list[Block] = [
+        Paragraph(
+            W.COMPARE_INTRO.format(
+                previous=run_name(previous),
+                level=ctx.level,
+                before=p_before.label() if p_before else W.THIS_PERIOD,
+                now=p_now.label() if p_now else W.THIS_PERIOD,
+            )
+        )
+    ]
     q_now, now, roi_now = _estimates(ctx, ctx.run)
     q_before, before, roi_before = _estimates(ctx, previous)
     if not now or not before or q_now != q_before:
@@ -334,12 +490,12 @@ def comparison(ctx: Context, previous: RunData) -> Section:
     table, beyond = _compare_table(ctx, "compare-contribution", q_now, now, before, money=True)
     common = [c for c in now if c in before]
     names = (": " + ", ".join(ctx.name(c) for c in beyond)) if beyond else ""
-    blocks.append(Paragraph(W.COMPARE_SUMMARY.format(n=len(beyond), total=len(common),
-                                                     names=names)))
+    blocks.append(
+        Paragraph(W.COMPARE_SUMMARY.format(n=len(beyond), total=len(common), names=names))
+    )
     blocks.append(table)
     if roi_now and roi_before:
-        t2, _ = _compare_table(ctx, "compare-roi", W.QUANTITY_ROI, roi_now, roi_before,
-                               money=False)
+        t2, _ = _compare_table(ctx, "compare-roi", W.QUANTITY_ROI, roi_now, roi_before, money=False)
         blocks.append(t2)
     return section("comparison", blocks)
 
@@ -360,8 +516,9 @@ def _reasons(d: dict) -> dict[str, float]:
     return {}
 
 
-def accounting_rows(manifest: dict) -> tuple[list[tuple[str, float, float, float]],
-                                              list[tuple[str, str, float]]]:
+def accounting_rows(
+    manifest: dict,
+) -> tuple[list[tuple[str, float, float, float]], list[tuple[str, str, float]]]:
     """Row accounting from ``run.json``: (input, read, used, rejected) and (input, reason, rows)."""
     acc = manifest.get(R.ROW_ACCOUNTING) or {}
     main, reasons = [], []
@@ -393,25 +550,44 @@ def appendix(ctx: Context) -> Section:
         groups: dict[tuple[str, str, str, str], list[str]] = {}
         for d in fds:
             groups.setdefault((d["level"], d["stage"], d["code"], d["action"]), []).append(
-                d["message"])
+                d["message"]
+            )
         ids = ctx.channel_ids()
-        rows = tuple((lvl, stage, code,
-                      ctx.settings.style.rename_in(merge_messages(msgs), ids), action)
-                     for (lvl, stage, code, action), msgs in groups.items())
-        blocks.append(Table("findings", W.APPX_FINDINGS,
-                            (W.H_LEVEL, W.H_STAGE, W.H_CODE, W.H_MESSAGE, W.H_ACTION), rows))
+        rows = tuple(
+            (lvl, stage, code, ctx.settings.style.rename_in(merge_messages(msgs), ids), action)
+            for (lvl, stage, code, action), msgs in groups.items()
+        )
+        blocks.append(
+            Table(
+                "findings",
+                W.APPX_FINDINGS,
+                (W.H_LEVEL, W.H_STAGE, W.H_CODE, W.H_MESSAGE, W.H_ACTION),
+                rows,
+            )
+        )
     else:
         blocks.append(Missing(W.NOT_RUN["findings"]))
     main, reasons = accounting_rows(run.manifest)
     if main:
-        blocks.append(Table("accounting", W.APPX_DATA, (W.H_INPUT, W.H_READ, W.H_USED,
-                                                        W.H_REJECTED),
-                            tuple((n, f.number(a), f.number(b), f.number(c))
-                                  for n, a, b, c in main), (False, True, True, True)))
+        blocks.append(
+            Table(
+                "accounting",
+                W.APPX_DATA,
+                (W.H_INPUT, W.H_READ, W.H_USED, W.H_REJECTED),
+                tuple((n, f.number(a), f.number(b), f.number(c)) for n, a, b, c in main),
+                (False, True, True, True),
+            )
+        )
         if reasons:
-            blocks.append(Table("rejected", W.APPX_REJECTED, (W.H_INPUT, W.H_REASON, W.H_ROWS),
-                                tuple((n, r, f.number(k)) for n, r, k in reasons),
-                                (False, False, True)))
+            blocks.append(
+                Table(
+                    "rejected",
+                    W.APPX_REJECTED,
+                    (W.H_INPUT, W.H_REASON, W.H_ROWS),
+                    tuple((n, r, f.number(k)) for n, r, k in reasons),
+                    (False, False, True),
+                )
+            )
         else:
             blocks.append(Paragraph(W.NO_REJECTED))
     else:
@@ -447,23 +623,46 @@ def _truth_tables(ctx: Context, truth: pd.DataFrame) -> list[Block]:
     f = ctx.fmt
     t = truth_errors(truth)
     t["abs_err"] = t["rel_error"].abs()
-    summ = (t.groupby(["quantity", "method"], sort=True)["abs_err"]
-            .agg(["median", "count"]).reset_index()
-            .sort_values(["quantity", "median", "method"]))
-    rows = tuple((str(r["method"]), str(r["quantity"]), f.number(r["count"]),
-                  f.pct(r["median"], 1)) for _, r in summ.iterrows())
-    out: list[Block] = [Table("truth-summary", W.APPX_TRUTH,
-                              (W.H_METHOD, W.H_QUANTITY, W.H_CHANNELS, W.H_MEDIAN_ERROR), rows,
-                              (False, False, True, True))]
+    summ = (
+        t.groupby(["quantity", "method"], sort=True)["abs_err"]
+        .agg(["median", "count"])
+        .reset_index()
+        .sort_values(["quantity", "median", "method"])
+    )
+    rows = tuple(
+        (str(r["method"]), str(r["quantity"]), f.number(r["count"]), f.pct(r["median"], 1))
+        for _, r in summ.iterrows()
+    )
+    out: list[Block] = [
+        Table(
+            "truth-summary",
+            W.APPX_TRUTH,
+            (W.H_METHOD, W.H_QUANTITY, W.H_CHANNELS, W.H_MEDIAN_ERROR),
+            rows,
+            (False, False, True, True),
+        )
+    ]
     methods = list(dict.fromkeys(t["method"]))
     key = next((m for m in ("final", "reconciled", "mmm") if m in methods), methods[0])
     d = t[t["method"] == key]
-    out.append(Table("truth", W.APPX_TRUTH_DETAIL.format(method=key),
-                     (W.H_CHANNEL, W.H_QUANTITY, W.H_ESTIMATE, W.H_TRUTH, W.H_REL_ERROR),
-                     tuple((ctx.name(r["channel"]), str(r["quantity"]),
-                            f.number(_f(r["estimate"]), 2),
-                            f.number(_f(r["truth"]), 2), f.pct(_f(r["rel_error"]), 1, signed=True))
-                           for _, r in d.iterrows()), (False, False, True, True, True)))
+    out.append(
+        Table(
+            "truth",
+            W.APPX_TRUTH_DETAIL.format(method=key),
+            (W.H_CHANNEL, W.H_QUANTITY, W.H_ESTIMATE, W.H_TRUTH, W.H_REL_ERROR),
+            tuple(
+                (
+                    ctx.name(r["channel"]),
+                    str(r["quantity"]),
+                    f.number(_f(r["estimate"]), 2),
+                    f.number(_f(r["truth"]), 2),
+                    f.pct(_f(r["rel_error"]), 1, signed=True),
+                )
+                for _, r in d.iterrows()
+            ),
+            (False, False, True, True, True),
+        )
+    )
     return out
 
 
@@ -480,8 +679,9 @@ def _run_rows(ctx: Context) -> list[tuple[str, str]]:
         if d.get("sha256"):
             rows.append((W.RUN_INPUT.format(name=name), str(d["sha256"])[:16] + "…"))
         elif d.get("files"):  # a folder or glob: each file's checksum is in run.json
-            rows.append((W.RUN_INPUT.format(name=name),
-                         W.RUN_INPUT_FILES.format(n=len(d["files"]))))
+            rows.append(
+                (W.RUN_INPUT.format(name=name), W.RUN_INPUT_FILES.format(n=len(d["files"])))
+            )
         else:
             rows.append((W.RUN_INPUT.format(name=name), W.RUN_INPUT_REMOTE))
     versions = sorted((m.get("versions") or {}).items())

@@ -88,8 +88,11 @@ def _plan_blocks(ctx: Context) -> tuple[list[str], list[Card], list[Block]]:
     cur_week = totals["current_spend"] / horizon
     _, g_year, lo_year, hi_year = ps.per(WEEKS_PER_YEAR)
     has_iv = np.isfinite(lo_year) and np.isfinite(hi_year)
-    iv = W.GAIN_INTERVAL.format(level=ctx.level, interval=f.money_interval(lo_year, hi_year)) \
-        if has_iv else W.NOT_REPORTED
+    iv = (
+        W.GAIN_INTERVAL.format(level=ctx.level, interval=f.money_interval(lo_year, hi_year))
+        if has_iv
+        else W.NOT_REPORTED
+    )
     p_key = R.PLAN_PROB_BEATS_CURRENT
     prob = f.pct(totals[p_key], 0) if p_key in totals else W.NOT_REPORTED
     moves = _moves(ctx)
@@ -117,10 +120,17 @@ def _plan_blocks(ctx: Context) -> tuple[list[str], list[Card], list[Block]]:
             prob=prob,
         )
     quarter = f.signed_money(ps.per(WEEKS_PER_QUARTER)[1])
-    detail = (W.CARD_GAIN_DETAIL.format(week=gain_week, quarter=quarter, level=ctx.level,
-                                        interval=f.money_interval(lo_year, hi_year), prob=prob)
-              if has_iv or R.PLAN_PROB_BEATS_CURRENT in totals
-              else W.CARD_GAIN_NO_IV.format(week=gain_week, quarter=quarter))
+    detail = (
+        W.CARD_GAIN_DETAIL.format(
+            week=gain_week,
+            quarter=quarter,
+            level=ctx.level,
+            interval=f.money_interval(lo_year, hi_year),
+            prob=prob,
+        )
+        if has_iv or R.PLAN_PROB_BEATS_CURRENT in totals
+        else W.CARD_GAIN_NO_IV.format(week=gain_week, quarter=quarter)
+    )
     card = Card(W.CARD_GAIN, gain_year, detail)
     rows = []
     per = [ps.per(w) for w in (1, WEEKS_PER_QUARTER, WEEKS_PER_YEAR)]
@@ -422,10 +432,14 @@ def confidence_flags(ctx: Context) -> list[tuple[str, str]]:
         wide = too_uncertain(c, cl, chh)
         act = is_activity(ch)
         # a channel the MMM/combine findings already name gets no second, interval flag
-        flagged = ctx.settings.style.rename_in(" ".join(
-            fd.get("message", "") for fd in ctx.run.findings
-            if fd.get("level") in _RANK and fd.get("code", "").startswith(("mmm.", "combine."))
-        ), ids)
+        flagged = ctx.settings.style.rename_in(
+            " ".join(
+                fd.get("message", "")
+                for fd in ctx.run.findings
+                if fd.get("level") in _RANK and fd.get("code", "").startswith(("mmm.", "combine."))
+            ),
+            ids,
+        )
         for i, cid in enumerate(ch["channel"]):
             name = ctx.name(cid)
             if _mentions(flagged, name):  # a finding already speaks about this channel

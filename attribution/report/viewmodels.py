@@ -43,8 +43,22 @@ from attribution.report.names import ChannelStyle
 from attribution.report.rundata import RunData, run_name
 from attribution.report.scale import day
 
-__all__ = ["Banner", "Block", "Card", "Cards", "Chart", "Flags", "Heading", "Missing",
-           "Paragraph", "ReportSettings", "ReportView", "Section", "Table", "build_report"]
+__all__ = [
+    "Banner",
+    "Block",
+    "Card",
+    "Cards",
+    "Chart",
+    "Flags",
+    "Heading",
+    "Missing",
+    "Paragraph",
+    "ReportSettings",
+    "ReportView",
+    "Section",
+    "Table",
+    "build_report",
+]
 
 
 def report_settings(report_cfg: Mapping[str, Any] | None, **override: Any) -> ReportSettings:
@@ -65,14 +79,16 @@ def report_settings(report_cfg: Mapping[str, Any] | None, **override: Any) -> Re
         return {str(k): str(x) for k, x in v.items()} if isinstance(v, Mapping) else {}
 
     kw: dict[str, Any] = {k: cfg[k] for k in ("currency", "locale") if isinstance(cfg.get(k), str)}
-    kw["style"] = ChannelStyle(names=table("channel_names"), colours=table("channel_colours"),
-                               units=table("channel_units"))
+    kw["style"] = ChannelStyle(
+        names=table("channel_names"), colours=table("channel_colours"), units=table("channel_units")
+    )
     kw.update({k: v for k, v in override.items() if v is not None})
     return ReportSettings(**kw)
 
 
-def build_report(run: RunData, previous: RunData | None = None,
-                 settings: ReportSettings | None = None) -> ReportView:
+def build_report(
+    run: RunData, previous: RunData | None = None, settings: ReportSettings | None = None
+) -> ReportView:
     """Build the report view-model from a :class:`~attribution.report.rundata.RunData`.
 
     Parameters
@@ -101,7 +117,9 @@ def build_report(run: RunData, previous: RunData | None = None,
         title=W.TITLE_WITH_RUN.format(name=run_name(run)),
         subtitle=W.SUBTITLE.format(
             period=W.SUBTITLE_PERIOD.format(period=period.label()) if period else "",
-            generated=day(settings.today), level=ctx.level),
+            generated=day(settings.today),
+            level=ctx.level,
+        ),
         note="",
         sections=tuple(secs),
         footer=W.FOOTER.format(version=_version()),

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 REPORT_TITLE = "Marketing effectiveness report"
 TITLE_WITH_RUN = "Marketing effectiveness report: {name}"
-SUBTITLE = ("{period}Generated {generated} · intervals are {level} credible/confidence "
-            "intervals")
+SUBTITLE = "{period}Generated {generated} · intervals are {level} credible/confidence intervals"
 SUBTITLE_PERIOD = "Data {period} · "
 TOC_TITLE = "Contents"
 
@@ -26,10 +25,10 @@ SECTION_TITLES = {
 
 NOT_RUN = {
     "mmm": "The media-mix model was not run (no mmm/channels.csv), so contribution and return "
-           "on spend are not shown.",
+    "on spend are not shown.",
     "mta": "Path attribution was not run (no mta.csv), so the method comparison is not shown.",
     "paths": "No path table (paths.csv) was found, so top journeys and online-to-offline "
-             "movements are not shown.",
+    "movements are not shown.",
     "plan": "The budget optimiser was not run (no plan.csv), so no reallocation is recommended.",
     "sweep": "No budget sweep (sweep.csv) was run.",
     "contributions": "Contribution over time is not available (no mmm/contributions.csv).",
@@ -41,8 +40,12 @@ NOT_RUN = {
 ANALYSES_NOT_RUN = "Analyses not run in this report: {items}."
 STAGES_SKIPPED = "Stages the run skipped: {items}."
 STAGE_SKIPPED_ITEM = "{stage} ({reason})"
-ANALYSIS_NAMES = {"mmm": "media-mix model", "mta": "path attribution", "plan": "budget optimiser",
-                  "paths": "journey table"}
+ANALYSIS_NAMES = {
+    "mmm": "media-mix model",
+    "mta": "path attribution",
+    "plan": "budget optimiser",
+    "paths": "journey table",
+}
 
 # ---------------------------------------------------------------- periods and channels
 PERIOD = "{start} – {end} ({weeks})"
@@ -56,27 +59,50 @@ def weeks(n: int) -> str:
 
 #: readable default names for common channel ids (``[report] channel_names`` overrides)
 CHANNEL_NAMES = {
-    "tv": "TV", "ctv": "Connected TV", "radio": "Radio", "print": "Print", "ooh": "Out of home",
-    "search_brand": "Brand search", "search_generic": "Generic search",
-    "search_nonbrand": "Generic search", "paid_search": "Paid search", "search": "Search",
-    "display": "Display", "social_paid": "Paid social", "paid_social": "Paid social",
-    "social": "Social", "organic_social": "Organic social", "email": "E-mail",
-    "newsletter": "Newsletter", "sms": "SMS", "direct_mail": "Direct mail",
-    "store_visit": "Store visit", "call_centre": "Call centre", "call_center": "Call center",
-    "affiliate": "Affiliates", "video": "Video", "direct": "Direct",
-    "organic_search": "Organic search", "referral": "Referral", "(none)": "No tracked touch",
+    "tv": "TV",
+    "ctv": "Connected TV",
+    "radio": "Radio",
+    "print": "Print",
+    "ooh": "Out of home",
+    "search_brand": "Brand search",
+    "search_generic": "Generic search",
+    "search_nonbrand": "Generic search",
+    "paid_search": "Paid search",
+    "search": "Search",
+    "display": "Display",
+    "social_paid": "Paid social",
+    "paid_social": "Paid social",
+    "social": "Social",
+    "organic_social": "Organic social",
+    "email": "E-mail",
+    "newsletter": "Newsletter",
+    "sms": "SMS",
+    "direct_mail": "Direct mail",
+    "store_visit": "Store visit",
+    "call_centre": "Call centre",
+    "call_center": "Call center",
+    "affiliate": "Affiliates",
+    "video": "Video",
+    "direct": "Direct",
+    "organic_search": "Organic search",
+    "referral": "Referral",
+    "(none)": "No tracked touch",
 }
 DEFAULT_ACTIVITY_UNIT = "activity units"
 ACTIVITY_AMOUNT = "{amount} {unit}"
 
 # ---------------------------------------------------------------- executive summary
-SCALE_LINE_NO_DATES = ("The run does not record the dates of its data, so totals cover the "
-                       "whole period of the inputs. Report generated {generated}.")
+SCALE_LINE_NO_DATES = (
+    "The run does not record the dates of its data, so totals cover the "
+    "whole period of the inputs. Report generated {generated}."
+)
 THIS_PERIOD = "the whole period of the data"
-SCALE_LINE_WINDOW = ("Figures cover the reporting window {report}; the media-mix model learned "
-                     "from {data}. Report generated {generated}.")
+SCALE_LINE_WINDOW = (
+    "Figures cover the reporting window {report}; the media-mix model learned "
+    "from {data}. Report generated {generated}."
+)
 CARD_SALES = "Total sales, {period}"
-CARD_SALES_DETAIL = ("baseline (without media) {baseline}; media {media} = {share} of sales")
+CARD_SALES_DETAIL = "baseline (without media) {baseline}; media {media} = {share} of sales"
 CARD_MEDIA = "Sales driven by media, {period}"
 CARD_MEDIA_DETAIL = "sum over {n} channels, estimated by the media-mix model"
 CARD_BEST_ROI = "Best return per {sym}1"
@@ -85,41 +111,59 @@ CARD_NO_RANK = "Best return per {sym}1"
 CARD_NO_RANK_VALUE = "Not yet known"
 CARD_NO_RANK_DETAIL = "no channel's return can be ranked yet; {test} would decide"
 CARD_GAIN = "Expected gain of the plan, per year"
-CARD_GAIN_DETAIL = ("{week} per week, {quarter} per quarter; {level} interval per year "
-                    "{interval}; probability it beats the current plan: {prob}")
-CARD_GAIN_NO_IV = ("{week} per week, {quarter} per quarter; interval and probability not "
-                   "reported by the optimiser")
+CARD_GAIN_DETAIL = (
+    "{week} per week, {quarter} per quarter; {level} interval per year "
+    "{interval}; probability it beats the current plan: {prob}"
+)
+CARD_GAIN_NO_IV = (
+    "{week} per week, {quarter} per quarter; interval and probability not reported by the optimiser"
+)
 CARD_TOP_PATH = "Most credited channel (paths)"
 
-SUM_SALES = ("Over {period}, sales were {sales}: {baseline} baseline (sales that would have "
-             "happened without media) and an estimated {media} ({share}) driven by media.")
+SUM_SALES = (
+    "Over {period}, sales were {sales}: {baseline} baseline (sales that would have "
+    "happened without media) and an estimated {media} ({share}) driven by media."
+)
 SUM_MEDIA_ONLY = "Over {period}, media drove an estimated {media} of sales."
-SUM_DRIVERS = ("{top} contributed most ({top_value}, {level} interval {top_iv}){second}.")
+SUM_DRIVERS = "{top} contributed most ({top_value}, {level} interval {top_iv}){second}."
 SUM_DRIVERS_SECOND = ", followed by {name} ({value}, {iv})"
-SUM_DRIVERS_NONE = ("No channel's contribution can be ranked yet: every interval is wider than "
-                    "twice its estimate.")
-SUM_DRIVERS_MTA = ("Path attribution ({model}) credits {top} with the largest share of "
-                   "conversions ({share}){second}.")
+SUM_DRIVERS_NONE = (
+    "No channel's contribution can be ranked yet: every interval is wider than twice its estimate."
+)
+SUM_DRIVERS_MTA = (
+    "Path attribution ({model}) credits {top} with the largest share of "
+    "conversions ({share}){second}."
+)
 SUM_DRIVERS_MTA_SECOND = ", followed by {name} ({share})"
-SUM_ROI = ("Per {sym}1 spent over {period}, {best} returned the most ({best_roi}, {level} "
-           "interval {best_iv}){second}{worst}.")
+SUM_ROI = (
+    "Per {sym}1 spent over {period}, {best} returned the most ({best_roi}, {level} "
+    "interval {best_iv}){second}{worst}."
+)
 SUM_ROI_SECOND = ", then {name} ({roi})"
 SUM_ROI_WORST = "; {name} returned the least ({roi})"
-SUM_ROI_UNRANKED = ("Too uncertain to rank (interval wider than twice the estimate): {names}; "
-                    "{test} would show whether {top} really returns the most.")
-SUM_ROI_NONE = ("No channel's return per {sym}1 can be ranked yet: every interval is wider than "
-                "twice its estimate. {test} would decide first.")
+SUM_ROI_UNRANKED = (
+    "Too uncertain to rank (interval wider than twice the estimate): {names}; "
+    "{test} would show whether {top} really returns the most."
+)
+SUM_ROI_NONE = (
+    "No channel's return per {sym}1 can be ranked yet: every interval is wider than "
+    "twice its estimate. {test} would decide first."
+)
 TEST_GEO_LIFT = "a geo lift test on {channel}"
 TEST_GEO_LIFT_CAP = "A geo lift test on {channel}"
-SUM_PLAN = ("Recommendation: keep the budget at {budget} per week and move money {moves}. "
-            "Expected gain: {gain_week} per week, {gain_year} per year ({iv}); probability it "
-            "beats the current plan: {prob}.")
+SUM_PLAN = (
+    "Recommendation: keep the budget at {budget} per week and move money {moves}. "
+    "Expected gain: {gain_week} per week, {gain_year} per year ({iv}); probability it "
+    "beats the current plan: {prob}."
+)
 SUM_PLAN_MOVES = "from {down} to {up}"
 SUM_PLAN_NO_CHANGE = "The optimiser recommends keeping the current allocation."
-SUM_PLAN_BUDGET_CHANGE = ("Recommendation: change the budget from {current} to {recommended} "
-                          "per week and move money {moves}. Expected gain: {gain_week} per week,"
-                          " {gain_year} per year ({iv}); probability it beats the current plan: "
-                          "{prob}.")
+SUM_PLAN_BUDGET_CHANGE = (
+    "Recommendation: change the budget from {current} to {recommended} "
+    "per week and move money {moves}. Expected gain: {gain_week} per week,"
+    " {gain_year} per year ({iv}); probability it beats the current plan: "
+    "{prob}."
+)
 TABLE_PLAN_SCALE = "The plan per week, quarter and year"
 H_PLAN_ITEM = ""
 H_PER_WEEK = "Per week"
@@ -133,14 +177,17 @@ GAIN_INTERVAL = "{level} interval {interval} per year"
 FLAGS_MORE = "… and {n} more (see the appendix and the channel tables)."
 FLAGS_TITLE = "Where the data cannot tell"
 FLAGS_NONE = "No confidence warnings: diagnostics passed and intervals are reasonably narrow."
-FLAG_ROI_SPANS_ONE = ("{channel}: the return interval ({iv}) includes break-even, so the data "
-                      "cannot tell whether this channel pays back.")
+FLAG_ROI_SPANS_ONE = (
+    "{channel}: the return interval ({iv}) includes break-even, so the data "
+    "cannot tell whether this channel pays back."
+)
 FLAG_CONCERNS = "Concerns: {names}"
 #: finding codes whose detail only restates their lead: the flag names the channels instead
-LEAD_SAYS_IT_ALL = frozenset({"combine.mmm_uncertain", "mmm.channel_no_spend",
-                              "data.zero_channel"})
-FLAG_WIDE = ("{channel}: the contribution interval ({iv}) is wider than twice the estimate; "
-             "treat the number as a rough order of magnitude.")
+LEAD_SAYS_IT_ALL = frozenset({"combine.mmm_uncertain", "mmm.channel_no_spend", "data.zero_channel"})
+FLAG_WIDE = (
+    "{channel}: the contribution interval ({iv}) is wider than twice the estimate; "
+    "treat the number as a rough order of magnitude."
+)
 FLAG_FINDING = "{lead}{message}{action}"
 FLAG_ACTION = " Action: {action}."
 FLAG_LEAD = "{lead} "
@@ -148,41 +195,40 @@ FLAG_LEAD = "{lead} "
 #: summary's flags (codes without an entry show their detail only)
 FINDING_LEADS = {
     "mmm.rhat": "The media-mix model has not converged: independent runs of its sampler "
-                "disagree, so its numbers are not yet reliable.",
+    "disagree, so its numbers are not yet reliable.",
     "mmm.ess": "The media-mix model drew too few independent samples for stable intervals.",
     "mmm.divergences": "The media-mix model's sampler could not explore part of the plausible "
-                       "values, so its intervals may be too narrow or off-centre.",
+    "values, so its intervals may be too narrow or off-centre.",
     "mmm.bfmi": "The media-mix model's sampler explored the uncertainty poorly.",
-    "mmm.channel_no_spend": "A channel had no spend in the period, so the model cannot measure "
-                            "it.",
+    "mmm.channel_no_spend": "A channel had no spend in the period, so the model cannot measure it.",
     "mmm.control_constant": "A control never changed in the period, so the model cannot use it.",
     "mmm.collinear": "Some channels always moved together, so the model cannot tell their "
-                     "effects apart.",
+    "effects apart.",
     "mmm.ppc_coverage": "The media-mix model misses part of what drives sales.",
     "mmm.fit": "The media-mix model explains little of the ups and downs in sales.",
     "mmm.holdout": "The media-mix model predicts unseen weeks worse than the weeks it was fitted "
-                   "on.",
+    "on.",
     "mmm.residual_autocorrelation": "The media-mix model leaves a pattern over time unexplained.",
     "mta.no_conversions": "The journey data holds no sales.",
     "mta.never_converts": "Channels that never appear before a sale in the tracked journeys "
-                          "get no credit.",
+    "get no credit.",
     "mta.all_converting": "The journey data holds only customers who bought, so path "
-                          "attribution cannot tell which channels change the chance to buy.",
+    "attribution cannot tell which channels change the chance to buy.",
     "mta.single_channel": "Only one channel appears in the journeys, so path attribution cannot "
-                          "compare channels.",
+    "compare channels.",
     "mta.few_conversions": "There are too few sales in the journeys for a stable split of credit.",
     "mta.long_paths": "Some journeys are implausibly long.",
     "mta.no_touch_share": "Many sales have no tracked marketing touch before them.",
     "mta.shapley_rate.negative": "One method (rate-based Shapley) gives some channels negative "
-                                 "credit.",
+    "credit.",
     "combine.mmm_uncertain": "The data cannot separate these channels' effects.",
     "mmm.spend_follows_demand": "This channel's spend rose and fell with customer demand, so "
-                                "the model cannot fully tell its effect from the demand "
-                                "itself; the plan moves it only a little until a lift test "
-                                "measures it.",
+    "the model cannot fully tell its effect from the demand "
+    "itself; the plan moves it only a little until a lift test "
+    "measures it.",
     "mmm.navigational": "Most clicks on this channel come from people already on their way "
-                        "to buy, so the data cannot show what its spend adds; the plan moves "
-                        "it only a little until a lift test measures it.",
+    "to buy, so the data cannot show what its spend adds; the plan moves "
+    "it only a little until a lift test measures it.",
     "optimize.not_converged": "The budget optimiser could not confirm its best plan.",
     "optimize.budget_scale": "The budget asked for is far from the current spend.",
     "data.rejected": "Some input rows were rejected.",
@@ -190,13 +236,17 @@ FINDING_LEADS = {
 }
 
 # ---------------------------------------------------------------- contribution / ROI
-CONTRIB_INTRO = ("Estimated incremental sales from each channel over {period}, from the "
-                 "Bayesian media-mix model. Each bar starts at zero; the line across it is its "
-                 "{level} interval.")
+CONTRIB_INTRO = (
+    "Estimated incremental sales from each channel over {period}, from the "
+    "Bayesian media-mix model. Each bar starts at zero; the line across it is its "
+    "{level} interval."
+)
 CHART_CONTRIB = "Incremental sales by channel, {period} ({currency})"
-NOTE_NEGATIVE_HIDDEN = ("Some weeks credit {names} with a negative contribution; a stacked chart "
-                        "cannot show those weeks, so they are drawn at zero here. The table on "
-                        "the next page has the totals.")
+NOTE_NEGATIVE_HIDDEN = (
+    "Some weeks credit {names} with a negative contribution; a stacked chart "
+    "cannot show those weeks, so they are drawn at zero here. The table on "
+    "the next page has the totals."
+)
 AXIS_SALES = "Incremental sales ({currency})"
 TOTAL = "Total"
 CHART_OVER_TIME = "Contribution per week ({currency})"
@@ -204,25 +254,30 @@ AXIS_DATE = "Week"
 AXIS_CONTRIB_TIME = "Contribution per week ({currency})"
 TABLE_CHANNELS = "Contribution and return by channel, {period}"
 NO_ROI_ACTIVITY = "no ROI (activity)"
-NOTE_ACTIVITY = ("Activity channels (no spend) are counted in their own unit, so they have no "
-                 "return per unit of currency; their contribution is in sales.")
+NOTE_ACTIVITY = (
+    "Activity channels (no spend) are counted in their own unit, so they have no "
+    "return per unit of currency; their contribution is in sales."
+)
 H_CHANNEL = "Channel"
 H_SPEND = "Spend or activity"
 H_CONTRIB = "Contribution"
 H_INTERVAL = "{level} interval"
 H_ROI = "ROI"
 H_MROI = "Marginal ROI"
-ROI_INTRO = ("Return on investment (ROI) is incremental sales per {sym}1 spent over {period}; "
-             "marginal ROI is the return on the next {sym}1. A channel above {one} pays back; "
-             "budget should move towards channels with a high marginal ROI.")
+ROI_INTRO = (
+    "Return on investment (ROI) is incremental sales per {sym}1 spent over {period}; "
+    "marginal ROI is the return on the next {sym}1. A channel above {one} pays back; "
+    "budget should move towards channels with a high marginal ROI."
+)
 CHART_ROI = "Return per {sym}1 spent, with {level} intervals"
 AXIS_ROI = "Incremental sales per {sym}1 spent ({currency})"
 LEGEND_ROI = "ROI"
 LEGEND_MROI = "Marginal ROI"
 LEGEND_BREAK_EVEN = "Break-even ({one})"
 CHART_CURVES = "Response curves: expected incremental sales by spend ({currency})"
-CHART_CURVES_WEEKLY = ("Response curves: expected incremental sales per week by weekly spend "
-                       "({currency})")
+CHART_CURVES_WEEKLY = (
+    "Response curves: expected incremental sales per week by weekly spend ({currency})"
+)
 AXIS_SPEND = "Spend ({currency})"
 AXIS_WEEKLY_SPEND = "Weekly spend ({currency})"
 AXIS_WEEKLY_RESPONSE = "Incremental sales per week ({currency})"
@@ -234,19 +289,30 @@ LEGEND_RECOMMENDED = "Recommended spend"
 LEGEND_BAND = "{level} interval"
 
 # ---------------------------------------------------------------- attribution
-ATTR_INTRO = ("Share of credited conversions per channel under each method. Heuristics (first "
-              "touch, last touch, linear ...) follow fixed rules; Markov and Shapley measure "
-              "each channel's effect on conversion; the MMM share is of incremental sales; "
-              "the reconciled share is the final combined estimate.")
+ATTR_INTRO = (
+    "Share of credited conversions per channel under each method. Heuristics (first "
+    "touch, last touch, linear ...) follow fixed rules; Markov and Shapley measure "
+    "each channel's effect on conversion; the MMM share is of incremental sales; "
+    "the reconciled share is the final combined estimate."
+)
 CHART_METHODS = "Share of credit by channel and method (%)"
 AXIS_SHARE = "Share of credit (%)"
 MMM_METHOD = "MMM"
-MODEL_NAMES = {"first_touch": "First touch", "last_touch": "Last touch", "linear": "Linear",
-               "first": "First touch", "last": "Last touch",
-               "last_non_direct": "Last non-direct", "shapley_rate": "Shapley (rate)",
-               "time_decay": "Time decay", "position": "Position based",
-               "position_based": "Position based", "u_shaped": "Position based",
-               "markov": "Markov", "shapley": "Shapley"}
+MODEL_NAMES = {
+    "first_touch": "First touch",
+    "last_touch": "Last touch",
+    "linear": "Linear",
+    "first": "First touch",
+    "last": "Last touch",
+    "last_non_direct": "Last non-direct",
+    "shapley_rate": "Shapley (rate)",
+    "time_decay": "Time decay",
+    "position": "Position based",
+    "position_based": "Position based",
+    "u_shaped": "Position based",
+    "markov": "Markov",
+    "shapley": "Shapley",
+}
 RECONCILED_METHOD = "Reconciled"
 TABLE_METHODS = "Credited conversions by method"
 TABLE_TOP_PATHS = "Top journeys by conversions"
@@ -260,10 +326,14 @@ O2O_TITLE = "Online-to-offline movements"
 NONE_OFFLINE = "none of the journeys' channels"
 #: the path-table name of conversions with no recorded touch
 NO_TOUCH = "(none)"
-O2O_INTRO = ("Channels counted as offline: {offline}. A journey moves online to offline when an "
-             "online touch is followed later by an offline touch.")
-O2O_SENTENCE = ("{o2o} of journeys ({o2o_conv} of converting journeys) move from online to "
-                "offline channels; {online} stay online only and {offline} stay offline only.")
+O2O_INTRO = (
+    "Channels counted as offline: {offline}. A journey moves online to offline when an "
+    "online touch is followed later by an offline touch."
+)
+O2O_SENTENCE = (
+    "{o2o} of journeys ({o2o_conv} of converting journeys) move from online to "
+    "offline channels; {online} stay online only and {offline} stay offline only."
+)
 H_MOVEMENT = "Movement"
 H_SHARE_JOURNEYS = "Share of journeys"
 H_SHARE_CONVERSIONS = "Share of conversions"
@@ -280,9 +350,11 @@ H_CALIBRATED = "Calibrated path credit"
 H_BASIS = "Basis"
 
 # ---------------------------------------------------------------- budget
-BUDGET_INTRO = ("The optimiser reallocates the budget to maximise expected incremental sales "
-                "under the configured limits. Spend and expected incremental sales are per week "
-                "(multiply by 13 for a quarter, 52 for a year), with {level} intervals.")
+BUDGET_INTRO = (
+    "The optimiser reallocates the budget to maximise expected incremental sales "
+    "under the configured limits. Spend and expected incremental sales are per week "
+    "(multiply by 13 for a quarter, 52 for a year), with {level} intervals."
+)
 TABLE_PLAN = "Recommended spend by channel"
 H_CURRENT = "Current spend per week"
 H_RECOMMENDED = "Recommended spend per week"
@@ -290,17 +362,18 @@ H_CHANGE = "Change"
 H_EXP_CURRENT = "Expected sales per week, current"
 H_EXP_RECOMMENDED = "Expected sales per week, recommended"
 CHART_PLAN = "Current and recommended spend per week ({currency})"
-CHART_SWEEP = ("Budget sweep: expected incremental sales per week by weekly budget "
-               "({currency})")
+CHART_SWEEP = "Budget sweep: expected incremental sales per week by weekly budget ({currency})"
 AXIS_BUDGET = "Total weekly budget ({currency})"
 AXIS_EXPECTED = "Expected incremental sales per week ({currency})"
 LEGEND_EXPECTED = "Expected"
 LEGEND_CURRENT_BUDGET = "Current budget"
 
 # ---------------------------------------------------------------- comparison
-COMPARE_INTRO = ("Compared with the previous run, {previous}, which covers {before}; this run "
-                 "covers {now}. A change is called beyond the uncertainty when the two {level} "
-                 "intervals do not overlap.")
+COMPARE_INTRO = (
+    "Compared with the previous run, {previous}, which covers {before}; this run "
+    "covers {now}. A change is called beyond the uncertainty when the two {level} "
+    "intervals do not overlap."
+)
 TABLE_COMPARE = "Change by channel: {quantity}"
 H_PREVIOUS = "Previous"
 H_NOW = "This run"
@@ -369,32 +442,48 @@ METHOD_NOTES = (
     "spend and sales; journeys capture the touches customers actually had; online and offline "
     "classification of channels is as configured.",
 )
-TIME_DECAY_BASIS = ("Time decay in this run: {basis} (a touch one "
-                    "half-life before the conversion counts half as much as one at it).")
+TIME_DECAY_BASIS = (
+    "Time decay in this run: {basis} (a touch one "
+    "half-life before the conversion counts half as much as one at it)."
+)
 FOOTER = "Generated by attribution {version}. All numbers come from the run directory."
 
 # ------------------------------------------------------------------ not-for-decisions banner
 BANNER_TITLE = "Not for decisions"
-BANNER_RUN = ("The model's diagnostics failed ({what}), so its numbers may be wrong. Do not "
-              "use this report to move budget until the fit passes.")
+BANNER_RUN = (
+    "The model's diagnostics failed ({what}), so its numbers may be wrong. Do not "
+    "use this report to move budget until the fit passes."
+)
 BANNER_UNKNOWN = "see the findings in the appendix"
-BANNER_PLAN = ("This plan is not for decisions: {why}. Its recommended moves and gains may be "
-               "wrong.")
+BANNER_PLAN = "This plan is not for decisions: {why}. Its recommended moves and gains may be wrong."
 BANNER_PLAN_RUN = "the model behind it failed its diagnostics"
 BANNER_FIX = "Fix: {fix}."
 
 # ---------------------------------------------------------------- the test worth running next
-EXP_NOT_RUN = ("The experiments stage was not run (no experiments.csv), so no test is "
-               "recommended.")
-EXP_BEST = ("Run next: {sentence} Enter its result in lift_tests.csv (channel {channel}, "
-            "start {start}, end {end}, the measured lift in sales for the whole market and its "
-            "standard error) and rerun.")
-EXP_NONE = ("No test on the grid is worth its cost for the budget decision: the best one, on "
-            "{channel}, is expected to improve the plan by {value} but costs {cost}.")
-EXP_TABLE_CAPTION = ("Tests ranked by net value (value for the budget decision minus the "
-                     "test's cost)")
-EXP_HEADERS = ("Rank", "Channel", "Test", "Detectable lift", "Chance to detect", "Value",
-               "Cost", "Net value", "Separable now")
+EXP_NOT_RUN = "The experiments stage was not run (no experiments.csv), so no test is recommended."
+EXP_BEST = (
+    "Run next: {sentence} Enter its result in lift_tests.csv (channel {channel}, "
+    "start {start}, end {end}, the measured lift in sales for the whole market and its "
+    "standard error) and rerun."
+)
+EXP_NONE = (
+    "No test on the grid is worth its cost for the budget decision: the best one, on "
+    "{channel}, is expected to improve the plan by {value} but costs {cost}."
+)
+EXP_TABLE_CAPTION = (
+    "Tests ranked by net value (value for the budget decision minus the test's cost)"
+)
+EXP_HEADERS = (
+    "Rank",
+    "Channel",
+    "Test",
+    "Detectable lift",
+    "Chance to detect",
+    "Value",
+    "Cost",
+    "Net value",
+    "Separable now",
+)
 EXP_TEST_CELL = "{weeks}-week {design}, {where}"
 EXP_WHERE_SHARE = "{share} of market"
 EXP_WHERE_GEOS = "geos {geos}"
@@ -408,21 +497,29 @@ EXP_METHOD = (
     "budget increase). The detectable lift and the chance to detect use the model's own noise "
     "(residuals and forecast uncertainty) at a 5% significance level."
 )
-EXP_PAGE_ONE = ("{channel} cannot be separated by the data; {test}")
+EXP_PAGE_ONE = "{channel} cannot be separated by the data; {test}"
 
 # ---------------------------------------------------------------- segments and contact pressure
 SEG_TITLE = "Segments, contact pressure and online ↔ offline"
-SEG_NOT_RUN = ("Segments and contact pressure were not analysed (no mta_by_segment.csv or "
-               "pressure.csv): they need journeys built from touchpoints.")
-SEG_INTRO = ("Path attribution ({model}) per customer segment. new/returning comes from each "
-             "customer's conversion history in the data; single-channel/multichannel from the "
-             "journey itself; other segments from the customer attributes table. Shares are of "
-             "the segment's credited conversions, with {level} bootstrap intervals.")
+SEG_NOT_RUN = (
+    "Segments and contact pressure were not analysed (no mta_by_segment.csv or "
+    "pressure.csv): they need journeys built from touchpoints."
+)
+SEG_INTRO = (
+    "Path attribution ({model}) per customer segment. new/returning comes from each "
+    "customer's conversion history in the data; single-channel/multichannel from the "
+    "journey itself; other segments from the customer attributes table. Shares are of "
+    "the segment's credited conversions, with {level} bootstrap intervals."
+)
 SEG_DIFF_TITLE = "Where the channel mix differs between segments"
-SEG_DIFF_NOTE = ("A difference is shown only where the two intervals do not overlap; other "
-                 "gaps are within the noise.")
-SEG_NO_DIFF = ("No channel's share differs between the values of any segment beyond the "
-               "intervals: the channel mix looks the same across segments.")
+SEG_DIFF_NOTE = (
+    "A difference is shown only where the two intervals do not overlap; other "
+    "gaps are within the noise."
+)
+SEG_NO_DIFF = (
+    "No channel's share differs between the values of any segment beyond the "
+    "intervals: the channel mix looks the same across segments."
+)
 SEG_MIX_TITLE = "Channel share of credited conversions by segment ({model})"
 SEG_TOO_SMALL_TITLE = "Segments too small to estimate"
 SEG_TOO_SMALL = "{segment} = {value}: {n} converting journeys (fewer than {min} needed)"
@@ -433,15 +530,19 @@ H_CONVERSIONS_SEG = "Converting journeys"
 SEGMENT_NAMES = {"history": "new vs returning", "channels": "single vs multichannel"}
 
 O2O_SEG_TITLE = "Research online, buy offline, and the reverse"
-O2O_SEG_INTRO = ("Of the converting journeys with a touch, those whose closing touch is offline "
-                 "after an online touch research online and buy offline; those closing online "
-                 "after an offline touch go the other way. Offline channels: {offline}. "
-                 "{level} Wilson intervals.")
-O2O_MARKET = ("For context only (not used in any calculation): market surveys report that about "
-              "61% of shoppers research online before buying in store, and about 41% research "
-              "in store before buying online. Those figures count shoppers, not the journeys "
-              "your data can see, so a lower share here is expected when offline touches are "
-              "sparsely recorded.")
+O2O_SEG_INTRO = (
+    "Of the converting journeys with a touch, those whose closing touch is offline "
+    "after an online touch research online and buy offline; those closing online "
+    "after an offline touch go the other way. Offline channels: {offline}. "
+    "{level} Wilson intervals."
+)
+O2O_MARKET = (
+    "For context only (not used in any calculation): market surveys report that about "
+    "61% of shoppers research online before buying in store, and about 41% research "
+    "in store before buying online. Those figures count shoppers, not the journeys "
+    "your data can see, so a lower share here is expected when offline touches are "
+    "sparsely recorded."
+)
 O2O_TABLE = "Online ↔ offline journeys by segment"
 H_ONLINE_OFFLINE = "Research online, buy offline"
 H_OFFLINE_ONLINE = "Research offline, buy online"
@@ -452,11 +553,13 @@ H_CLOSES = "Closed by (share)"
 O2O_DIRECTIONS = {"online_to_offline": "Online → offline", "offline_to_online": "Offline → online"}
 
 PRESSURE_TITLE = "Contact pressure: response by contact frequency"
-PRESSURE_INTRO = ("How a customer's weekly conversion rate changes with the number of touches "
-                  "of one channel that week, comparing each customer with themself in other "
-                  "weeks (customer fixed effects), so that intent, which drives both contact and "
-                  "purchase, does not pass for an effect of frequency. The dashed line is the raw "
-                  "cross-tab, which mixes the two.")
+PRESSURE_INTRO = (
+    "How a customer's weekly conversion rate changes with the number of touches "
+    "of one channel that week, comparing each customer with themself in other "
+    "weeks (customer fixed effects), so that intent, which drives both contact and "
+    "purchase, does not pass for an effect of frequency. The dashed line is the raw "
+    "cross-tab, which mixes the two."
+)
 PRESSURE_CHART = "Change in weekly conversion rate vs no touch, by touches per week"
 PRESSURE_X = "touches per customer per week"
 PRESSURE_Y = "change in conversion rate (pp)"
@@ -470,17 +573,24 @@ H_PAST_PEAK = "Beyond it"
 H_AT_PEAK = "Change at saturation"
 H_RAW_PEAK = "Raw cross-tab would say"
 H_JOURNEY_PEAK = "Per journey (descriptive)"
-PRESSURE_NOTE = ("Saturation is the frequency with the highest estimated response; the interval "
-                 "comes from the model's sampling uncertainty. The per-journey column compares "
-                 "journeys, not customers: long journeys that end without a purchase carry many "
-                 "touches, so it is confounded and is never used for caps.")
-BEYOND = {"declines": "an extra touch reduces response", "flat": "an extra touch adds nothing",
-          "not_reached": "no saturation seen up to {top}+ touches"}
+PRESSURE_NOTE = (
+    "Saturation is the frequency with the highest estimated response; the interval "
+    "comes from the model's sampling uncertainty. The per-journey column compares "
+    "journeys, not customers: long journeys that end without a purchase carry many "
+    "touches, so it is confounded and is never used for caps."
+)
+BEYOND = {
+    "declines": "an extra touch reduces response",
+    "flat": "an extra touch adds nothing",
+    "not_reached": "no saturation seen up to {top}+ touches",
+}
 
 CAPS_TITLE = "Frequency caps in the budget plan"
-CAPS_INTRO = ("Frequency caps become spend caps through the touches bought per unit of spend "
-              "(reach held fixed, the cautious case). A cap binds when the plan's spend stops "
-              "at it.")
+CAPS_INTRO = (
+    "Frequency caps become spend caps through the touches bought per unit of spend "
+    "(reach held fixed, the cautious case). A cap binds when the plan's spend stops "
+    "at it."
+)
 CAPS_TABLE = "Caps and whether they bind"
 CAPS_BIND = "Caps that bind: {channels}."
 CAPS_NONE_BIND = "No cap binds: the plan stays below every cap."

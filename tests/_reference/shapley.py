@@ -10,13 +10,13 @@ import numpy as np
 from attribution.mta.paths import PathTable
 
 
-def random_table(n_channels: int, n_paths: int, seed: int, names: list[str] | None = None,
-                 max_len: int = 5) -> PathTable:
+def random_table(
+    n_channels: int, n_paths: int, seed: int, names: list[str] | None = None, max_len: int = 5
+) -> PathTable:
     """Random path table: paths of 1..max_len touches, conversions, value and nulls."""
     rng = np.random.default_rng(seed)
     names = names or [f"ch{i:02d}" for i in range(n_channels)]
-    paths = [tuple(rng.choice(names, size=rng.integers(1, max_len + 1)))
-             for _ in range(n_paths)]
+    paths = [tuple(rng.choice(names, size=rng.integers(1, max_len + 1))) for _ in range(n_paths)]
     conv = rng.integers(0, 20, n_paths).astype(float)
     value = np.round(conv * rng.uniform(5, 50, n_paths), 2)
     nulls = rng.integers(0, 60, n_paths).astype(float)

@@ -114,14 +114,20 @@ PANEL_CASES: list[tuple[str, str, int, str]] = [
     ("lift_outside_panel.csv", "window_outside_panel", 3, "end"),
 ]
 
-LOADERS = {"touchpoints": load_touchpoints, "conversions": load_conversions,
-           "id-map": load_id_map, "paths": load_paths, "media": load_media,
-           "lift-tests": load_lift_tests}
+LOADERS = {
+    "touchpoints": load_touchpoints,
+    "conversions": load_conversions,
+    "id-map": load_id_map,
+    "paths": load_paths,
+    "media": load_media,
+    "lift-tests": load_lift_tests,
+}
 
 
 def test_corpus_is_complete() -> None:
-    listed = ({c[0] for c in CASES} | {c[0] for c in PANEL_CASES} | {c[0] for c in GOOD}
-              | {PANEL.name})
+    listed = (
+        {c[0] for c in CASES} | {c[0] for c in PANEL_CASES} | {c[0] for c in GOOD} | {PANEL.name}
+    )
     on_disk = {p.name for p in BAD.glob("*.csv")}
     assert listed == on_disk
     assert len(CASES) + len(PANEL_CASES) >= 55
@@ -129,11 +135,12 @@ def test_corpus_is_complete() -> None:
     assert all(name in readme for name in on_disk)
 
 
-@pytest.mark.parametrize(("name", "kind", "reason", "row", "column", "file_level"), CASES,
-                         ids=[c[0] for c in CASES])
-def test_strict_error_names_row_column_reason(name: str, kind: str, reason: str,
-                                              row: int | None, column: str | None,
-                                              file_level: bool) -> None:
+@pytest.mark.parametrize(
+    ("name", "kind", "reason", "row", "column", "file_level"), CASES, ids=[c[0] for c in CASES]
+)
+def test_strict_error_names_row_column_reason(
+    name: str, kind: str, reason: str, row: int | None, column: str | None, file_level: bool
+) -> None:
     with pytest.raises(InputError) as info:
         LOADERS[kind](BAD / name)
     err = info.value
@@ -145,10 +152,18 @@ def test_strict_error_names_row_column_reason(name: str, kind: str, reason: str,
         assert f"row {row}" in text
 
 
-@pytest.mark.parametrize(("name", "kind", "reason", "row", "column", "file_level"), CASES,
-                         ids=[c[0] for c in CASES])
-def test_cli_exit_2_one_line(run_cli, name: str, kind: str, reason: str, row: int | None,
-                             column: str | None, file_level: bool) -> None:
+@pytest.mark.parametrize(
+    ("name", "kind", "reason", "row", "column", "file_level"), CASES, ids=[c[0] for c in CASES]
+)
+def test_cli_exit_2_one_line(
+    run_cli,
+    name: str,
+    kind: str,
+    reason: str,
+    row: int | None,
+    column: str | None,
+    file_level: bool,
+) -> None:
     code, out, err = run_cli("validate", "--kind", kind, BAD / name)
     assert code == 2
     lines = err.strip().splitlines()
@@ -159,10 +174,18 @@ def test_cli_exit_2_one_line(run_cli, name: str, kind: str, reason: str, row: in
         assert f"row {row}" in lines[0]
 
 
-@pytest.mark.parametrize(("name", "kind", "reason", "row", "column", "file_level"), CASES,
-                         ids=[c[0] for c in CASES])
-def test_lenient(tmp_path, name: str, kind: str, reason: str, row: int | None,
-                 column: str | None, file_level: bool) -> None:
+@pytest.mark.parametrize(
+    ("name", "kind", "reason", "row", "column", "file_level"), CASES, ids=[c[0] for c in CASES]
+)
+def test_lenient(
+    tmp_path,
+    name: str,
+    kind: str,
+    reason: str,
+    row: int | None,
+    column: str | None,
+    file_level: bool,
+) -> None:
     rejected = tmp_path / "rejected.csv"
     if file_level:
         with pytest.raises(InputError):
@@ -179,10 +202,10 @@ def test_lenient(tmp_path, name: str, kind: str, reason: str, row: int | None,
     assert reason in back["_reason"].tolist()
 
 
-@pytest.mark.parametrize(("name", "reason", "row", "column"), PANEL_CASES,
-                         ids=[c[0] for c in PANEL_CASES])
-def test_lift_tests_against_panel(run_cli, name: str, reason: str, row: int,
-                                  column: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "reason", "row", "column"), PANEL_CASES, ids=[c[0] for c in PANEL_CASES]
+)
+def test_lift_tests_against_panel(run_cli, name: str, reason: str, row: int, column: str) -> None:
     lift = load_lift_tests(BAD / name)
     with pytest.raises(InputError) as info:
         check_lift_tests_against_panel(lift, load_media(PANEL))
@@ -194,13 +217,18 @@ def test_lift_tests_against_panel(run_cli, name: str, reason: str, row: int,
 
 
 def _findings(loaded) -> set[str]:
-    return {f.code for f in loaded.findings if f.code.startswith("data.") and f.code not in
-            ("data.naive_timestamps", "data.offsets", "data.rejected")}
+    return {
+        f.code
+        for f in loaded.findings
+        if f.code.startswith("data.")
+        and f.code not in ("data.naive_timestamps", "data.offsets", "data.rejected")
+    }
 
 
 @pytest.mark.parametrize(("name", "kind", "used", "codes"), GOOD, ids=[c[0] for c in GOOD])
-def test_handled_inputs_load_correctly(run_cli, name: str, kind: str, used: int,
-                                       codes: set[str]) -> None:
+def test_handled_inputs_load_correctly(
+    run_cli, name: str, kind: str, used: int, codes: set[str]
+) -> None:
     loaded = LOADERS[kind](BAD / name)
     acc = loaded.accounting
     assert (acc.read, acc.used, acc.n_rejected) == (used, used, 0)
@@ -211,8 +239,9 @@ def test_handled_inputs_load_correctly(run_cli, name: str, kind: str, used: int,
         assert next(f.message for f in loaded.findings if f.code == c) in out
 
 
-@pytest.mark.parametrize("name", ["ok_tp_utf16_bom.csv", "ok_tp_bom_semicolon.csv",
-                                  "ok_tp_crlf.csv"])
+@pytest.mark.parametrize(
+    "name", ["ok_tp_utf16_bom.csv", "ok_tp_bom_semicolon.csv", "ok_tp_crlf.csv"]
+)
 def test_encodings_and_line_ends_give_the_same_table(name: str) -> None:
     ref = load_touchpoints(BAD / "tp_duplicate_rows.csv", lenient=True).frame.head(3)
     got = load_touchpoints(BAD / name).frame

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pandas as pd
 
-GOOD = ("customer_id,timestamp,channel,cost\n"
-        "c1,2024-03-01 10:00:00,search,0.5\n"
-        "c2,2024-03-01 11:00:00,email,-3\n"
-        "c3,2024-03-01 12:00:00,social,=1+1\n"
-        "c4,2024-03-01 13:00:00,tv,2\n")
+GOOD = (
+    "customer_id,timestamp,channel,cost\n"
+    "c1,2024-03-01 10:00:00,search,0.5\n"
+    "c2,2024-03-01 11:00:00,email,-3\n"
+    "c3,2024-03-01 12:00:00,social,=1+1\n"
+    "c4,2024-03-01 13:00:00,tv,2\n"
+)
 
 
 def test_good_file_prints_accounting(run_cli, tmp_path: Path) -> None:
@@ -25,8 +27,9 @@ def test_good_file_prints_accounting(run_cli, tmp_path: Path) -> None:
 def test_lenient_writes_rejected_rows(run_cli, tmp_path: Path) -> None:
     path, rej = tmp_path / "t.csv", tmp_path / "out" / "rejected.csv"
     path.write_text(GOOD)
-    code, out, _ = run_cli("validate", "--kind", "touchpoints", path, "--lenient",
-                           "--rejected", rej, "--json")
+    code, out, _ = run_cli(
+        "validate", "--kind", "touchpoints", path, "--lenient", "--rejected", rej, "--json"
+    )
     assert code == 0
     acc = json.loads(out)
     assert acc["read"] == 4 and acc["used"] == 2
@@ -42,19 +45,37 @@ def test_lenient_writes_rejected_rows(run_cli, tmp_path: Path) -> None:
 def test_strict_is_the_default(run_cli, tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
     path.write_text(GOOD)
-    code, out, err = run_cli("validate", "--kind", "touchpoints", path, "--rejected",
-                             tmp_path / "r.csv")
+    code, out, err = run_cli(
+        "validate", "--kind", "touchpoints", path, "--rejected", tmp_path / "r.csv"
+    )
     assert code == 2 and out == ""
-    assert err.strip() == (f"error: {path}, row 3, column 'cost': value '-3' is negative. Fix: "
-                           "amounts and counts must be 0 or more; correct or remove the row")
+    assert err.strip() == (
+        f"error: {path}, row 3, column 'cost': value '-3' is negative. Fix: "
+        "amounts and counts must be 0 or more; correct or remove the row"
+    )
 
 
 def test_path_table_flags(run_cli, tmp_path: Path) -> None:
     path = tmp_path / "p.tsv"
     path.write_text("p\tc\tv\tn\na>b\t3\t30\t10\nb\t1\t10\t0\n")
-    code, out, _ = run_cli("validate", "--kind", "paths", path, "--sep", ">", "--path-col", "p",
-                           "--conv-col", "c", "--value-col", "v", "--null-col", "n",
-                           "--delimiter", "tab")
+    code, out, _ = run_cli(
+        "validate",
+        "--kind",
+        "paths",
+        path,
+        "--sep",
+        ">",
+        "--path-col",
+        "p",
+        "--conv-col",
+        "c",
+        "--value-col",
+        "v",
+        "--null-col",
+        "n",
+        "--delimiter",
+        "tab",
+    )
     assert code == 0 and "2 rows read = 2 used + 0 rejected" in out
     code, _, err = run_cli("validate", "--kind", "paths", path, "--path-col", "pth")
     assert code == 2 and "column 'pth'" in err
@@ -69,8 +90,12 @@ def test_usage_errors_exit_2(run_cli, tmp_path: Path) -> None:
 
 def test_parquet_file(run_cli, tmp_path: Path) -> None:
     path = tmp_path / "conv.parquet"
-    pd.DataFrame({"customer_id": ["a", "b"], "value": [1.0, 2.5],
-                  "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02"], utc=True)}
-                 ).to_parquet(path)
+    pd.DataFrame(
+        {
+            "customer_id": ["a", "b"],
+            "value": [1.0, 2.5],
+            "timestamp": pd.to_datetime(["2024-01-01", "2024-01-02"], utc=True),
+        }
+    ).to_parquet(path)
     code, out, _ = run_cli("validate", "--kind", "conversions", path)
     assert code == 0 and "2 rows read = 2 used + 0 rejected" in out

@@ -21,9 +21,12 @@ from attribution.data import load_conversions, load_touchpoints, read_table
 from attribution.data.load import sniff_text
 from attribution.errors import InputError, UsageError
 
-FUZZ = settings(max_examples=60, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow,
-                                       HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 CHANNELS = ("search", "email", "social", "tv")
 
 
@@ -65,10 +68,12 @@ def test_random_bytes_never_crash(tmp_path_factory, data: bytes, suffix: str) ->
 
 
 @FUZZ
-@given(text=st.text(alphabet=st.sampled_from(list("ab,;|\t\"\r\n =0123456789.-:é\x00")),
-                    max_size=300),
-       header=st.sampled_from(["customer_id,timestamp,channel",
-                               "customer_id;timestamp;channel;cost", ""]))
+@given(
+    text=st.text(alphabet=st.sampled_from(list('ab,;|\t"\r\n =0123456789.-:é\x00')), max_size=300),
+    header=st.sampled_from(
+        ["customer_id,timestamp,channel", "customer_id;timestamp;channel;cost", ""]
+    ),
+)
 def test_random_text_never_crashes(tmp_path_factory, text: str, header: str) -> None:
     path = _write(tmp_path_factory.mktemp("t"), "f.csv", (header + "\n" + text).encode())
     for lenient in (False, True):
@@ -77,30 +82,63 @@ def test_random_text_never_crashes(tmp_path_factory, text: str, header: str) -> 
 
 # ---- valid tables with one mutation: every data line is counted, none lost --------------
 
+
 @st.composite
 def touch_rows(draw: st.DrawFn) -> list[list[str]]:
     n = draw(st.integers(1, 12))
     rows = []
     for i in range(n):
         day = draw(st.integers(1, 28))
-        rows.append([f"c{draw(st.integers(0, 4))}", f"2024-03-{day:02d} 10:{i:02d}:00",
-                     draw(st.sampled_from(CHANNELS)), f"{draw(st.integers(0, 500)) / 100:.2f}"])
+        rows.append(
+            [
+                f"c{draw(st.integers(0, 4))}",
+                f"2024-03-{day:02d} 10:{i:02d}:00",
+                draw(st.sampled_from(CHANNELS)),
+                f"{draw(st.integers(0, 500)) / 100:.2f}",
+            ]
+        )
     return rows
 
 
-CELL_JUNK = st.sampled_from(["", "abc", "-1", "NaN", "inf", "1e308", "2024-02-30 10:00:00",
-                             "9999-12-31 00:00:00", "1970-01-01 00:00:00", " ", "0,50", "=1+1",
-                             "2024-03-01T10:00:00+05:30"])
-MUTATIONS = ("none", "cell", "extra_field", "missing_field", "blank_line", "crlf", "bom",
-             "semicolon", "utf16", "nul", "duplicate_row")
+CELL_JUNK = st.sampled_from(
+    [
+        "",
+        "abc",
+        "-1",
+        "NaN",
+        "inf",
+        "1e308",
+        "2024-02-30 10:00:00",
+        "9999-12-31 00:00:00",
+        "1970-01-01 00:00:00",
+        " ",
+        "0,50",
+        "=1+1",
+        "2024-03-01T10:00:00+05:30",
+    ]
+)
+MUTATIONS = (
+    "none",
+    "cell",
+    "extra_field",
+    "missing_field",
+    "blank_line",
+    "crlf",
+    "bom",
+    "semicolon",
+    "utf16",
+    "nul",
+    "duplicate_row",
+)
 
 
 @FUZZ
-@given(rows=touch_rows(), mutation=st.sampled_from(MUTATIONS), data=st.data(),
-       lenient=st.booleans())
-def test_mutated_touchpoints_account_for_every_line(tmp_path_factory, rows: list[list[str]],
-                                                    mutation: str, data: st.DataObject,
-                                                    lenient: bool) -> None:
+@given(
+    rows=touch_rows(), mutation=st.sampled_from(MUTATIONS), data=st.data(), lenient=st.booleans()
+)
+def test_mutated_touchpoints_account_for_every_line(
+    tmp_path_factory, rows: list[list[str]], mutation: str, data: st.DataObject, lenient: bool
+) -> None:
     header = ["customer_id", "timestamp", "channel", "cost"]
     rows = [list(r) for r in rows]
     delim, newline, encoding, bom = ",", "\n", "utf-8", b""
@@ -159,9 +197,9 @@ def test_mutated_touchpoints_account_for_every_line(tmp_path_factory, rows: list
 
 @FUZZ
 @given(rows=touch_rows(), nulls=st.lists(st.integers(0, 11), max_size=3))
-def test_parquet_round_trip_accounts_for_missing_values(tmp_path_factory,
-                                                        rows: list[list[str]],
-                                                        nulls: list[int]) -> None:
+def test_parquet_round_trip_accounts_for_missing_values(
+    tmp_path_factory, rows: list[list[str]], nulls: list[int]
+) -> None:
     frame = pd.DataFrame(rows, columns=["customer_id", "timestamp", "channel", "cost"])
     frame["timestamp"] = pd.to_datetime(frame["timestamp"])
     frame["cost"] = frame["cost"].astype(float)
@@ -177,7 +215,8 @@ def test_parquet_round_trip_accounts_for_missing_values(tmp_path_factory,
     assert acc.rejected.get("missing_value", 0) == len(missing)
     assert acc.used == len(frame) - len(missing) - dup
     assert sorted(set(range(2, len(frame) + 2)) - set(loaded.rows.tolist())) == sorted(
-        loaded.rejected_frame["_row"].tolist())
+        loaded.rejected_frame["_row"].tolist()
+    )
 
 
 def test_read_table_on_a_folder_and_missing_file(tmp_path: Path) -> None:

@@ -20,12 +20,26 @@ from hypothesis import strategies as st
 from attribution.data import load_lift_tests, load_media
 from attribution.errors import InputError
 
-FUZZ = settings(max_examples=60, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow,
-                                       HealthCheck.function_scoped_fixture])
-MUTATIONS = ("none", "drop_row", "duplicate_row", "blank_cell", "text_cell", "negative",
-             "shift_day", "huge", "zero_channel", "constant_control", "nan_control",
-             "future")
+FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+MUTATIONS = (
+    "none",
+    "drop_row",
+    "duplicate_row",
+    "blank_cell",
+    "text_cell",
+    "negative",
+    "shift_day",
+    "huge",
+    "zero_channel",
+    "constant_control",
+    "nan_control",
+    "future",
+)
 
 
 @st.composite
@@ -50,11 +64,10 @@ def panels(draw: st.DrawFn) -> pd.DataFrame:
 
 
 @FUZZ
-@given(panel=panels(), mutation=st.sampled_from(MUTATIONS), data=st.data(),
-       lenient=st.booleans())
-def test_mutated_panels_load_or_fail_clearly(tmp_path_factory, panel: pd.DataFrame,
-                                             mutation: str, data: st.DataObject,
-                                             lenient: bool) -> None:
+@given(panel=panels(), mutation=st.sampled_from(MUTATIONS), data=st.data(), lenient=st.booleans())
+def test_mutated_panels_load_or_fail_clearly(
+    tmp_path_factory, panel: pd.DataFrame, mutation: str, data: st.DataObject, lenient: bool
+) -> None:
     df = panel.copy()
     i = data.draw(st.integers(0, len(df) - 1))
     numeric = [c for c in df.columns if c not in ("date", "geo")]
@@ -70,8 +83,9 @@ def test_mutated_panels_load_or_fail_clearly(tmp_path_factory, panel: pd.DataFra
     elif mutation == "negative":
         df.loc[i, col] = "-5"
     elif mutation == "shift_day":
-        df.loc[i, "date"] = (pd.Timestamp(df.loc[i, "date"]) + pd.Timedelta(days=1)).date() \
-            .isoformat()
+        df.loc[i, "date"] = (
+            (pd.Timestamp(df.loc[i, "date"]) + pd.Timedelta(days=1)).date().isoformat()
+        )
     elif mutation == "huge":
         df.loc[i, col] = "1e300"
     elif mutation == "zero_channel":
@@ -92,7 +106,8 @@ def test_mutated_panels_load_or_fail_clearly(tmp_path_factory, panel: pd.DataFra
         return
     assert mutation != "nan_control"
     bad_cell = mutation in ("huge", "text_cell", "blank_cell") or (
-        mutation == "negative" and col != "price")  # a control may be negative
+        mutation == "negative" and col != "price"
+    )  # a control may be negative
     if bad_cell or mutation == "future":
         # strict stops; lenient rejects that row (a week at either end: no gap is left)
         assert lenient and i + 2 not in loaded.rows.tolist()
@@ -120,11 +135,15 @@ def test_mutated_panels_load_or_fail_clearly(tmp_path_factory, panel: pd.DataFra
 
 
 @FUZZ
-@given(start=st.dates(dt.date(1980, 1, 1), dt.date(2030, 12, 31)),
-       days=st.integers(-3, 40), se=st.sampled_from(["10", "0", "-1", "", "abc", "1e20"]),
-       lift=st.sampled_from(["100", "-50", "nan", "inf", "", "1e16"]))
-def test_lift_tests_load_or_fail_clearly(tmp_path_factory, start: dt.date, days: int,
-                                         se: str, lift: str) -> None:
+@given(
+    start=st.dates(dt.date(1980, 1, 1), dt.date(2030, 12, 31)),
+    days=st.integers(-3, 40),
+    se=st.sampled_from(["10", "0", "-1", "", "abc", "1e20"]),
+    lift=st.sampled_from(["100", "-50", "nan", "inf", "", "1e16"]),
+)
+def test_lift_tests_load_or_fail_clearly(
+    tmp_path_factory, start: dt.date, days: int, se: str, lift: str
+) -> None:
     end = start + dt.timedelta(days=days)
     path = tmp_path_factory.mktemp("lift") / "lift.csv"
     Path(path).write_text(f"channel,start,end,lift,lift_se\ntv,{start},{end},{lift},{se}\n")

@@ -21,29 +21,70 @@ from attribution.data import (
 from attribution.data.load import decode, detect_delimiter, guess_separator
 from attribution.errors import InputError
 
-TOUCHPOINTS = pd.DataFrame({
-    "customer_id": ["c1", "c1", "c2", "c3"],
-    "timestamp": ["2024-03-01 10:00:00", "2024-03-02 11:00:00", "2024-03-01 09:30:00",
-                  "2024-03-03 18:00:00"],
-    "channel": ["search", "email", "social", "display"],
-    "campaign": ["spring", "", "spring", "brand"],
-    "interaction": ["click", "visit", "impression", "impression"],
-    "cost": ["0.5", "0", "0.01", ""],
-})
-CONVERSIONS = pd.DataFrame({"customer_id": ["c1", "c2"], "order_id": ["o1", "o2"],
-                            "timestamp": ["2024-03-05T10:00:00Z", "2024-03-06T10:00:00Z"],
-                            "value": ["25.5", "30"]})
-ID_MAP = pd.DataFrame({"id": ["ck1", "ck2", "card9"], "customer_id": ["c1", "c1", "c2"],
-                       "id_type": ["cookie", "cookie", "loyalty"]})
-PATHS = pd.DataFrame({"path": ["search > email", "social"], "total_conversions": ["10", "2.5"],
-                      "total_conversion_value": ["500", "90"], "total_null": ["40", "7"]})
-MEDIA = pd.DataFrame({"date": ["2024-01-08", "2024-01-01", "2024-01-15"],
-                      "sales": ["1010", "1000", "1020"], "spend_tv": ["500", "0", "250"],
-                      "activity_social": ["3", "4", "5"], "price": ["-1.5", "9.99", "10"]})
-LIFT = pd.DataFrame({"channel": ["tv"], "start": ["2024-01-01"], "end": ["2024-01-14"],
-                     "lift": ["-12.5"], "lift_se": ["3"]})
-KINDS = [(TOUCHPOINTS, load_touchpoints), (CONVERSIONS, load_conversions),
-         (ID_MAP, load_id_map), (PATHS, load_paths), (MEDIA, load_media), (LIFT, load_lift_tests)]
+TOUCHPOINTS = pd.DataFrame(
+    {
+        "customer_id": ["c1", "c1", "c2", "c3"],
+        "timestamp": [
+            "2024-03-01 10:00:00",
+            "2024-03-02 11:00:00",
+            "2024-03-01 09:30:00",
+            "2024-03-03 18:00:00",
+        ],
+        "channel": ["search", "email", "social", "display"],
+        "campaign": ["spring", "", "spring", "brand"],
+        "interaction": ["click", "visit", "impression", "impression"],
+        "cost": ["0.5", "0", "0.01", ""],
+    }
+)
+CONVERSIONS = pd.DataFrame(
+    {
+        "customer_id": ["c1", "c2"],
+        "order_id": ["o1", "o2"],
+        "timestamp": ["2024-03-05T10:00:00Z", "2024-03-06T10:00:00Z"],
+        "value": ["25.5", "30"],
+    }
+)
+ID_MAP = pd.DataFrame(
+    {
+        "id": ["ck1", "ck2", "card9"],
+        "customer_id": ["c1", "c1", "c2"],
+        "id_type": ["cookie", "cookie", "loyalty"],
+    }
+)
+PATHS = pd.DataFrame(
+    {
+        "path": ["search > email", "social"],
+        "total_conversions": ["10", "2.5"],
+        "total_conversion_value": ["500", "90"],
+        "total_null": ["40", "7"],
+    }
+)
+MEDIA = pd.DataFrame(
+    {
+        "date": ["2024-01-08", "2024-01-01", "2024-01-15"],
+        "sales": ["1010", "1000", "1020"],
+        "spend_tv": ["500", "0", "250"],
+        "activity_social": ["3", "4", "5"],
+        "price": ["-1.5", "9.99", "10"],
+    }
+)
+LIFT = pd.DataFrame(
+    {
+        "channel": ["tv"],
+        "start": ["2024-01-01"],
+        "end": ["2024-01-14"],
+        "lift": ["-12.5"],
+        "lift_se": ["3"],
+    }
+)
+KINDS = [
+    (TOUCHPOINTS, load_touchpoints),
+    (CONVERSIONS, load_conversions),
+    (ID_MAP, load_id_map),
+    (PATHS, load_paths),
+    (MEDIA, load_media),
+    (LIFT, load_lift_tests),
+]
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -54,8 +95,11 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
         if num.notna().sum() == (out[col] != "").sum():
             out[col] = num
         elif col in ("timestamp",):
-            out[col] = pd.to_datetime(out[col], format="ISO8601", utc=col == "timestamp"
-                                      and out[col].str.endswith("Z").all())
+            out[col] = pd.to_datetime(
+                out[col],
+                format="ISO8601",
+                utc=col == "timestamp" and out[col].str.endswith("Z").all(),
+            )
         elif col in ("date", "start", "end"):
             out[col] = pd.to_datetime(out[col])
         else:
@@ -94,11 +138,13 @@ def test_delimiters_are_detected(tmp_path: Path, delim: str) -> None:
 
 
 def test_gzip_crlf_quotes_and_blank_lines(tmp_path: Path) -> None:
-    text = ('customer_id,timestamp,channel,campaign\r\n'
-            'c1,2024-03-01 10:00:00,search,"spring, part 1"\r\n'
-            '\r\n'
-            'c2,2024-03-01 11:00:00,email,"two\r\nlines"\r\n'
-            'c3,2024-03-01 12:00:00,social,x\r\n')
+    text = (
+        "customer_id,timestamp,channel,campaign\r\n"
+        'c1,2024-03-01 10:00:00,search,"spring, part 1"\r\n'
+        "\r\n"
+        'c2,2024-03-01 11:00:00,email,"two\r\nlines"\r\n'
+        "c3,2024-03-01 12:00:00,social,x\r\n"
+    )
     path = tmp_path / "t.csv.gz"
     path.write_bytes(gzip.compress(text.encode()))
     loaded = load_touchpoints(path)
@@ -109,11 +155,13 @@ def test_gzip_crlf_quotes_and_blank_lines(tmp_path: Path) -> None:
 
 def test_row_numbers_skip_unsplittable_lines(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
-    path.write_text("customer_id,timestamp,channel\n"
-                    "c1,2024-03-01 10:00,search\n"
-                    "c2,2024-03-01 10:00\n"
-                    "c3,2024-03-01 10:00,email,extra\n"
-                    "c4,2024-03-01 10:00,-5\n")
+    path.write_text(
+        "customer_id,timestamp,channel\n"
+        "c1,2024-03-01 10:00,search\n"
+        "c2,2024-03-01 10:00\n"
+        "c3,2024-03-01 10:00,email,extra\n"
+        "c4,2024-03-01 10:00,-5\n"
+    )
     loaded = load_touchpoints(path, lenient=True)
     assert loaded.rows.tolist() == [2, 5]
     rej = loaded.rejected_frame
@@ -183,8 +231,9 @@ def test_forced_wrong_delimiter_says_which_one_the_file_uses(tmp_path: Path) -> 
 
 def test_blank_lines_before_header_keep_row_numbers(tmp_path: Path) -> None:
     path = tmp_path / "t.csv"
-    path.write_text("\n\ncustomer_id,timestamp,channel\nc1,2024-03-01 10:00,tv\nc2,x,tv,9\n"
-                    "c3,bad,tv\n")
+    path.write_text(
+        "\n\ncustomer_id,timestamp,channel\nc1,2024-03-01 10:00,tv\nc2,x,tv,9\nc3,bad,tv\n"
+    )
     loaded = load_touchpoints(path, lenient=True)
     assert loaded.rejected_frame["_row"].tolist() == [5, 6]  # lines 5 and 6 of the file
     assert loaded.rows.tolist() == [4]
@@ -212,8 +261,10 @@ def test_stray_quote_inside_a_value_is_kept(tmp_path: Path) -> None:
 
 def test_media_with_other_column_names_and_geo(tmp_path: Path) -> None:
     path = tmp_path / "m.csv"
-    path.write_text("week,revenue,region,spend_tv\n2024-01-08,10,n,1\n2024-01-01,9,n,2\n"
-                    "2024-01-01,5,s,0\n2024-01-08,6,s,0\n")
+    path.write_text(
+        "week,revenue,region,spend_tv\n2024-01-08,10,n,1\n2024-01-01,9,n,2\n"
+        "2024-01-01,5,s,0\n2024-01-08,6,s,0\n"
+    )
     out = load_media(path, date_col="week", sales_col="revenue", geo_col="region").frame
     assert out.columns.tolist() == ["date", "sales", "geo", "spend_tv"]
     assert out["sales"].tolist() == [9.0, 10.0, 5.0, 6.0]

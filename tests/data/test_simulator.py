@@ -50,15 +50,31 @@ def test_reproducible_bytes_and_seed_matters(world, tmp_path):
 def test_channels_and_files(world, tmp_path):
     ch = world.truth["channels"]
     assert len(ch) >= 8
-    assert {"search_generic", "search_brand", "display", "social_paid", "email", "direct_mail",
-            "call_centre", "store_visit", "tv", "organic_social"} <= set(ch)
+    assert {
+        "search_generic",
+        "search_brand",
+        "display",
+        "social_paid",
+        "email",
+        "direct_mail",
+        "call_centre",
+        "store_visit",
+        "tv",
+        "organic_social",
+    } <= set(ch)
     in_touches = set(world.touchpoints["channel"].unique())
     assert "tv" not in in_touches and "organic_social" not in in_touches
     assert {"call_centre", "store_visit", "search_brand"} <= in_touches
     paths = world.write(tmp_path, fmt="csv")
     names = {p.name for p in paths}
-    assert {"touchpoints.csv", "conversions.csv", "id_map.csv", "media.csv", "lift_tests.csv",
-            "truth.json"} <= names
+    assert {
+        "touchpoints.csv",
+        "conversions.csv",
+        "id_map.csv",
+        "media.csv",
+        "lift_tests.csv",
+        "truth.json",
+    } <= names
     media = pd.read_csv(tmp_path / "media.csv")
     assert {"spend_tv", "activity_organic_social", "price", "promo", "holiday"} <= set(media)
     truth = load_truth(tmp_path / "truth.json")
@@ -85,10 +101,12 @@ def test_panel_is_aggregated_from_the_events(world):
 def test_expected_sales_add_up_and_match_realised(world):
     t = world.truth
     parts = t["baseline"]["expected_sales"] + sum(
-        c["incremental"]["expected_sales"] for c in t["channels"].values())
+        c["incremental"]["expected_sales"] for c in t["channels"].values()
+    )
     assert parts == pytest.approx(t["expected"]["sales"], rel=1e-12)
     weekly = np.array(t["baseline"]["weekly_expected_sales"]) + sum(
-        np.array(c["incremental"]["weekly_expected_sales"]) for c in t["channels"].values())
+        np.array(c["incremental"]["weekly_expected_sales"]) for c in t["channels"].values()
+    )
     assert weekly.sum() == pytest.approx(t["expected"]["sales"], rel=1e-9)
     # realised sales: sum of Poisson purchases x lognormal values, ~2% relative noise here
     assert t["realised"]["sales"] == pytest.approx(t["expected"]["sales"], rel=0.06)
@@ -118,8 +136,9 @@ def test_zero_spend_channel_changes_nothing():
     pd.testing.assert_frame_equal(zero.conversions, gone.conversions)
     assert zero.truth["expected"]["sales"] == pytest.approx(gone.truth["expected"]["sales"])
     keep = zero.touchpoints[["customer_id", "timestamp", "channel"]].reset_index(drop=True)
-    pd.testing.assert_frame_equal(keep, gone.touchpoints[["customer_id", "timestamp", "channel"]]
-                                  .reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        keep, gone.touchpoints[["customer_id", "timestamp", "channel"]].reset_index(drop=True)
+    )
 
 
 def _stitched(world) -> pd.DataFrame:
@@ -181,8 +200,9 @@ def test_response_curves(world):
 
 def test_true_optimum_improves_on_current_split(world):
     t = world.truth
-    current = {n: c["spend"] for n, c in t["channels"].items()
-               if c["driver"] == "spend" and c["spend"] > 0}
+    current = {
+        n: c["spend"] for n, c in t["channels"].items() if c["driver"] == "spend" and c["spend"] > 0
+    }
     plan = optimal_allocation(t, sum(current.values()))
     assert sum(plan.values()) == pytest.approx(sum(current.values()))
     gain = expected_sales(t, plan) - expected_sales(t, current)
@@ -192,9 +212,13 @@ def test_true_optimum_improves_on_current_split(world):
 
 def test_outputs_satisfy_contracts(world):
     validate = pytest.importorskip("attribution.data.validate")
-    for frame, kind in ((world.touchpoints, "touchpoints"), (world.conversions, "conversions"),
-                        (world.id_map, "id-map"), (world.media, "media"),
-                        (world.lift_tests, "lift-tests")):
+    for frame, kind in (
+        (world.touchpoints, "touchpoints"),
+        (world.conversions, "conversions"),
+        (world.id_map, "id-map"),
+        (world.media, "media"),
+        (world.lift_tests, "lift-tests"),
+    ):
         loaded = validate.validate_frame(frame, kind, source=kind)
         assert len(loaded.frame) == len(frame), kind
 
@@ -202,8 +226,9 @@ def test_outputs_satisfy_contracts(world):
 def test_command_writes_world_and_rejects_bad_usage(tmp_path):
     parser = argparse.ArgumentParser()
     sim_command.add_arguments(parser)
-    args = parser.parse_args(["--out", str(tmp_path / "w"), "--customers", "300", "--weeks",
-                              "12", "--seed", "3"])
+    args = parser.parse_args(
+        ["--out", str(tmp_path / "w"), "--customers", "300", "--weeks", "12", "--seed", "3"]
+    )
     assert sim_command.run(args) == 0
     truth = load_truth(tmp_path / "w" / "truth.json")
     assert truth["customers"] == 300 and truth["weeks"] == 12 and truth["seed"] == 3
@@ -220,8 +245,9 @@ def test_truth_frame_and_repr(world):
     frame = world.to_frame()
     assert len(frame) == len(world.truth["channels"])
     row = frame.set_index("channel").loc["tv"]
-    assert row["incremental_sales"] == world.truth["channels"]["tv"]["incremental"][
-        "expected_sales"]
+    assert (
+        row["incremental_sales"] == world.truth["channels"]["tv"]["incremental"]["expected_sales"]
+    )
     assert "customers=4000" in repr(world)
     assert "<table" in world._repr_html_()
 
@@ -230,8 +256,9 @@ def test_shipped_sample_is_reproducible():
     root = Path(__file__).resolve().parents[2] / "data" / "sample"
     truth = load_truth(root / "truth.json")
     assert expected_sales(truth, {}) == pytest.approx(truth["expected"]["sales"])
-    w = simulate(SimulationConfig(seed=truth["seed"], customers=truth["customers"],
-                                  weeks=truth["weeks"]))
+    w = simulate(
+        SimulationConfig(seed=truth["seed"], customers=truth["customers"], weeks=truth["weeks"])
+    )
     media = pd.read_csv(root / "media.csv")
     np.testing.assert_allclose(media["sales"], w.media["sales"], atol=0.006)
     assert w.truth["realised"] == truth["realised"]

@@ -29,10 +29,12 @@ def test_exposure_curve_hand_values():
 def test_carryover_weights_and_convolution_hand_values():
     w = carryover_weights(0.5, 2.0, 2)
     np.testing.assert_allclose(w, [1 - np.exp(-0.5), 1 - np.exp(-0.25), 1 - np.exp(-0.125)])
-    np.testing.assert_allclose(carryover(np.array([2.0, 0.0, 1.0, 0.0]), np.array([1.0, 0.5])),
-                               [2.0, 1.0, 1.0, 0.5])
-    np.testing.assert_allclose(adstock(np.array([[1.0, 0.0, 2.0, 0.0]]), 0.5),
-                               [[1.0, 0.5, 2.25, 1.125]])
+    np.testing.assert_allclose(
+        carryover(np.array([2.0, 0.0, 1.0, 0.0]), np.array([1.0, 0.5])), [2.0, 1.0, 1.0, 0.5]
+    )
+    np.testing.assert_allclose(
+        adstock(np.array([[1.0, 0.0, 2.0, 0.0]]), 0.5), [[1.0, 0.5, 2.25, 1.125]]
+    )
 
 
 def test_expected_effect_formula_matches_monte_carlo():
@@ -52,8 +54,9 @@ def test_poisson_inverse_matches_scipy_and_is_monotone():
     rng = np.random.default_rng(0)
     u = rng.random(5000)
     rate = rng.gamma(1.0, 1.5, 5000)
-    np.testing.assert_array_equal(engine.poisson_inverse(u, rate),
-                                  stats.poisson.ppf(u, rate).astype(int))
+    np.testing.assert_array_equal(
+        engine.poisson_inverse(u, rate), stats.poisson.ppf(u, rate).astype(int)
+    )
     lower = engine.poisson_inverse(u, rate * 0.7)
     assert (lower <= engine.poisson_inverse(u, rate)).all()
     assert engine.poisson_inverse(np.array([0.3]), np.array([0.0]))[0] == 0
@@ -86,20 +89,37 @@ def test_calendar():
     weeks = series.week_starts(dt.date(2024, 1, 1), 52)
     flags = series.holiday_flags(weeks)
     holiday_weeks = [w for w, f in zip(weeks, flags, strict=True) if f]
-    assert holiday_weeks == [dt.date(2024, 1, 1), dt.date(2024, 3, 25), dt.date(2024, 11, 25),
-                             dt.date(2024, 12, 23)]
+    assert holiday_weeks == [
+        dt.date(2024, 1, 1),
+        dt.date(2024, 3, 25),
+        dt.date(2024, 11, 25),
+        dt.date(2024, 12, 23),
+    ]
 
 
 def _toy_truth() -> dict:
     """Two channels with one group each and no carry-over: R(m) = beta*W*T*(1-exp(-a*F(m*d)))."""
+
     def ch(beta: float, half: float) -> dict:
-        return {"driver": "spend", "spend": 400.0, "weekly_driver": [100.0] * 4,
-                "params": {"beta": beta, "max_exposures": 1.0, "half_level": half,
-                           "carryover_weights": [1.0]},
-                "groups": [{"a": 1.0, "weight_sales": 10.0, "weight_conversions": 1.0,
-                            "off_weeks": []}]}
-    return {"baseline": {"expected_sales": 50.0},
-            "channels": {"a": ch(2.0, 100.0), "b": ch(1.0, 300.0)}}
+        return {
+            "driver": "spend",
+            "spend": 400.0,
+            "weekly_driver": [100.0] * 4,
+            "params": {
+                "beta": beta,
+                "max_exposures": 1.0,
+                "half_level": half,
+                "carryover_weights": [1.0],
+            },
+            "groups": [
+                {"a": 1.0, "weight_sales": 10.0, "weight_conversions": 1.0, "off_weeks": []}
+            ],
+        }
+
+    return {
+        "baseline": {"expected_sales": 50.0},
+        "channels": {"a": ch(2.0, 100.0), "b": ch(1.0, 300.0)},
+    }
 
 
 def test_channel_response_and_expected_sales_closed_form():
@@ -126,6 +146,7 @@ def test_optimal_allocation_beats_grid_search():
     budget = 800.0
     plan = optimal_allocation(truth, budget)
     assert sum(plan.values()) == pytest.approx(budget)
-    best = max(expected_sales(truth, {"a": s, "b": budget - s})
-               for s in np.linspace(0, budget, 801))
+    best = max(
+        expected_sales(truth, {"a": s, "b": budget - s}) for s in np.linspace(0, budget, 801)
+    )
     assert expected_sales(truth, plan) >= best - 1e-3

@@ -36,8 +36,7 @@ def _true_gain(res, truth, opt) -> float:
 
 @pytest.mark.slow
 def test_recommended_test_closes_the_loop(tmp_path):
-    chans = tuple(c for c in DEFAULT_CHANNELS if c.name in ("search_generic", "social_paid",
-                                                            "tv"))
+    chans = tuple(c for c in DEFAULT_CHANNELS if c.name in ("search_generic", "social_paid", "tv"))
     cfg = SimulationConfig(seed=3, customers=20_000, weeks=78, channels=chans, lift_tests=())
     before_world = simulate(cfg)
     spec = spec_from_dict({"model": {"fourier_modes": 1}}, list(before_world.media.columns))
@@ -45,8 +44,7 @@ def test_recommended_test_closes_the_loop(tmp_path):
 
     facts = model_facts(before)
     opt = BudgetOptimizer(n_starts=3, max_change_pct=50)
-    plan = rank_tests(facts, DecisionProblem(opt, float(before.current_spend.sum())),
-                      n_outcomes=12)
+    plan = rank_tests(facts, DecisionProblem(opt, float(before.current_spend.sum())), n_outcomes=12)
     top = plan.rows.iloc[0]
     design = next(d for d in plan.designs if d.design.channel == top["channel"])
     ch = design.design.channel
@@ -56,7 +54,7 @@ def test_recommended_test_closes_the_loop(tmp_path):
     test = LiftTestSpec(ch, int(rows[0]), design.design.weeks, design.design.share)
     after_world = simulate(replace(cfg, lift_tests=(test,)))
     path = write_csv(tmp_path / "lift_tests.csv", after_world.lift_tests)
-    measured = load_lift_tests(path).frame          # the contract's own loader, no other change
+    measured = load_lift_tests(path).frame  # the contract's own loader, no other change
     assert list(measured["channel"]) == [ch]
     after = MMM(spec, **SETTINGS).fit(after_world.media, lift_tests=measured)
 
@@ -66,5 +64,7 @@ def test_recommended_test_closes_the_loop(tmp_path):
     truth1 = after_world.truth["channels"][ch]["roi"]
     assert t1["roi_high"] - t1["roi_low"] < 0.8 * (t0["roi_high"] - t0["roi_low"])
     assert abs(t1["roi"] - truth1) < abs(t0["roi"] - truth0)
-    assert _true_gain(after, before_world.truth, opt) >= \
-        _true_gain(before, before_world.truth, opt) - 1e-6
+    assert (
+        _true_gain(after, before_world.truth, opt)
+        >= _true_gain(before, before_world.truth, opt) - 1e-6
+    )

@@ -29,12 +29,14 @@ def touches(rows: list[tuple]) -> pd.DataFrame:
 
 def conversions(rows: list[tuple]) -> pd.DataFrame:
     """Conversions from (customer, day, value[, order_id]) tuples."""
-    return pd.DataFrame({
-        "customer_id": [r[0] for r in rows],
-        "timestamp": [ts(r[1]) for r in rows],
-        "value": [float(r[2]) for r in rows],
-        "order_id": [r[3] if len(r) > 3 else f"o{i}" for i, r in enumerate(rows)],
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": [r[0] for r in rows],
+            "timestamp": [ts(r[1]) for r in rows],
+            "value": [float(r[2]) for r in rows],
+            "order_id": [r[3] if len(r) > 3 else f"o{i}" for i, r in enumerate(rows)],
+        }
+    )
 
 
 @pytest.fixture(scope="session")
@@ -44,10 +46,16 @@ def spark():
     from attribution.journeys.spark_engine import spark_session
 
     # tiny data: a fast-starting JVM and no code generation beat the defaults by ~3x
-    session = spark_session("local[2]", {
-        "spark.sql.shuffle.partitions": "2", "spark.default.parallelism": "2",
-        "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
-        "spark.sql.codegen.wholeStage": "false", "spark.sql.adaptive.enabled": "false"})
+    session = spark_session(
+        "local[2]",
+        {
+            "spark.sql.shuffle.partitions": "2",
+            "spark.default.parallelism": "2",
+            "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+            "spark.sql.codegen.wholeStage": "false",
+            "spark.sql.adaptive.enabled": "false",
+        },
+    )
     yield session
     session.stop()
 

@@ -57,39 +57,43 @@ def reference(tp: pd.DataFrame, cv: pd.DataFrame, opts: JourneyOptions) -> pd.Da
             cur = journeys[-1]
             if kind == 1:
                 cur["converted"], cur["value"] = 1, cur["value"] + value
-            elif (opts.collapse_repeats and not start and prev[2] == 0
-                  and prev[5] == token):
+            elif opts.collapse_repeats and not start and prev[2] == 0 and prev[5] == token:
                 cur["collapsed"] += 1
             else:
                 cur["steps"].append(token)
         for n, jr in enumerate(journeys, start=1):
             path = opts.sep.join(jr["steps"]) or "(none)"
             rows.append((cust, n, path, len(jr["steps"]), jr["converted"], round(jr["value"], 4)))
-    return pd.DataFrame(rows, columns=["customer_id", "journey_id", "path", "n_touches",
-                                       "converted", "value"])
+    return pd.DataFrame(
+        rows, columns=["customer_id", "journey_id", "path", "n_touches", "converted", "value"]
+    )
 
 
-def messy_log(seed: int, n_touch: int = 400, n_conv: int = 60) -> tuple[pd.DataFrame,
-                                                                         pd.DataFrame]:
+def messy_log(seed: int, n_touch: int = 400, n_conv: int = 60) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Few customers, hour-rounded times over 40 days (many exact ties), tricky names."""
     rng = np.random.default_rng(seed)
     # byte order differs from "human" order: upper case first, "a b" < "a:x", accents last
     channels = np.array(["email", "Email", "a", "a b", "search", "\u00e9t\u00e9", "tv"])
     cust = np.array([f"c{i}" for i in range(6)])
-    tp = pd.DataFrame({
-        "customer_id": rng.choice(cust, n_touch),
-        "timestamp": T0 + HOUR * rng.integers(0, 40 * 24 // 6, n_touch) * 6,
-        "channel": rng.choice(channels, n_touch),
-        "campaign": np.where(rng.random(n_touch) < 0.5, None,
-                             rng.choice(np.array(["x", "b", "z"]), n_touch)),
-        "interaction": rng.choice(np.array(["impression", "click", "visit"]), n_touch),
-    })
-    cv = pd.DataFrame({
-        "customer_id": rng.choice(cust, n_conv),
-        "timestamp": T0 + HOUR * rng.integers(0, 40 * 24 // 6, n_conv) * 6,
-        "value": rng.integers(0, 10_000, n_conv) / 100,
-        "order_id": [f"o{i}" for i in range(n_conv)],
-    })
+    tp = pd.DataFrame(
+        {
+            "customer_id": rng.choice(cust, n_touch),
+            "timestamp": T0 + HOUR * rng.integers(0, 40 * 24 // 6, n_touch) * 6,
+            "channel": rng.choice(channels, n_touch),
+            "campaign": np.where(
+                rng.random(n_touch) < 0.5, None, rng.choice(np.array(["x", "b", "z"]), n_touch)
+            ),
+            "interaction": rng.choice(np.array(["impression", "click", "visit"]), n_touch),
+        }
+    )
+    cv = pd.DataFrame(
+        {
+            "customer_id": rng.choice(cust, n_conv),
+            "timestamp": T0 + HOUR * rng.integers(0, 40 * 24 // 6, n_conv) * 6,
+            "value": rng.integers(0, 10_000, n_conv) / 100,
+            "order_id": [f"o{i}" for i in range(n_conv)],
+        }
+    )
     return tp, cv
 
 
@@ -97,21 +101,29 @@ OPTIONS = [
     JourneyOptions(lookback_days=None, inactivity_days=None),
     JourneyOptions(lookback_days=3, inactivity_days=2),
     JourneyOptions(lookback_days=5, inactivity_days=None, collapse_repeats=True),
-    JourneyOptions(lookback_days=None, inactivity_days=1.5, granularity="campaign",
-                   drop_impressions=True, sep=" | "),
-    JourneyOptions(lookback_days=2, inactivity_days=4, granularity="campaign",
-                   collapse_repeats=True),
+    JourneyOptions(
+        lookback_days=None,
+        inactivity_days=1.5,
+        granularity="campaign",
+        drop_impressions=True,
+        sep=" | ",
+    ),
+    JourneyOptions(
+        lookback_days=2, inactivity_days=4, granularity="campaign", collapse_repeats=True
+    ),
 ]
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-@pytest.mark.parametrize("opts", OPTIONS, ids=["open", "short", "collapse", "campaign",
-                                               "campaign-collapse"])
+@pytest.mark.parametrize(
+    "opts", OPTIONS, ids=["open", "short", "collapse", "campaign", "campaign-collapse"]
+)
 def test_journeys_match_the_reference_on_tied_logs(opts, seed):
     tp, cv = messy_log(seed)
     res = JourneyBuilder(opts).fit(tp, cv, keep_journeys=True)
-    got = res.journeys[["customer_id", "journey_id", "path", "n_touches", "converted",
-                        "value"]].copy()
+    got = res.journeys[
+        ["customer_id", "journey_id", "path", "n_touches", "converted", "value"]
+    ].copy()
     got["value"] = got["value"].round(4)
     want = reference(tp, cv, opts)
     pd.testing.assert_frame_equal(got.reset_index(drop=True), want, check_dtype=False)
@@ -125,8 +137,14 @@ def test_journeys_match_the_reference_on_tied_logs(opts, seed):
 def test_equal_times_order_by_channel_name_not_step_code(j):
     # with campaigns the steps sort as "a b" < "a:x", the channels as "a" < "a b":
     # ties follow the channel name, then input order
-    tp = pd.DataFrame({"customer_id": ["u"] * 4, "timestamp": [j.ts(1)] * 4,
-                       "channel": ["a b", "a", "Z", "a"], "campaign": [None, "x", None, "b"]})
+    tp = pd.DataFrame(
+        {
+            "customer_id": ["u"] * 4,
+            "timestamp": [j.ts(1)] * 4,
+            "channel": ["a b", "a", "Z", "a"],
+            "campaign": [None, "x", None, "b"],
+        }
+    )
     cv = j.conversions([("u", 1, 1)])
     res = JourneyBuilder(granularity="campaign").fit(tp, cv)
     assert res.paths.path.tolist() == ["Z > a:x > a:b > a b"]
@@ -144,9 +162,13 @@ def test_equal_time_conversions_keep_input_order(j):
 
 
 PARQUET_TIMES = [
-    ("s", pa.timestamp("s")), ("ms", pa.timestamp("ms")), ("us", pa.timestamp("us")),
-    ("ns", pa.timestamp("ns")), ("tz", pa.timestamp("us", tz="Europe/Berlin")),
-    ("date", pa.date32()), ("text", pa.string()),
+    ("s", pa.timestamp("s")),
+    ("ms", pa.timestamp("ms")),
+    ("us", pa.timestamp("us")),
+    ("ns", pa.timestamp("ns")),
+    ("tz", pa.timestamp("us", tz="Europe/Berlin")),
+    ("date", pa.date32()),
+    ("text", pa.string()),
 ]
 
 
@@ -195,13 +217,32 @@ def test_checks_are_skipped_only_when_every_row_is_valid(j):
     # lenient run with bad rows = strict run on the good rows alone
     tp, cv = messy_log(4)
     good = JourneyBuilder(lookback_days=3).fit(tp, cv)
-    bad_tp = pd.concat([tp, pd.DataFrame({"customer_id": ["c1", ""], "channel": ["tv", "tv"],
-                                          "timestamp": [T0, T0], "campaign": [None, None],
-                                          "interaction": ["hover", "click"]})])
-    bad_cv = pd.concat([cv, pd.DataFrame({"customer_id": ["c1"], "timestamp": [T0],
-                                          "value": [-1.0], "order_id": ["neg"]})])
+    bad_tp = pd.concat(
+        [
+            tp,
+            pd.DataFrame(
+                {
+                    "customer_id": ["c1", ""],
+                    "channel": ["tv", "tv"],
+                    "timestamp": [T0, T0],
+                    "campaign": [None, None],
+                    "interaction": ["hover", "click"],
+                }
+            ),
+        ]
+    )
+    bad_cv = pd.concat(
+        [
+            cv,
+            pd.DataFrame(
+                {"customer_id": ["c1"], "timestamp": [T0], "value": [-1.0], "order_id": ["neg"]}
+            ),
+        ]
+    )
     res = JourneyBuilder(lookback_days=3, lenient=True).fit(bad_tp, bad_cv)
     pd.testing.assert_frame_equal(res.paths, good.paths)
-    assert res.accounting["touchpoints"]["rejected"] == {"bad_interaction": 1,
-                                                         "missing_customer_id": 1}
+    assert res.accounting["touchpoints"]["rejected"] == {
+        "bad_interaction": 1,
+        "missing_customer_id": 1,
+    }
     assert res.accounting["conversions"]["rejected"] == {"negative_value": 1}

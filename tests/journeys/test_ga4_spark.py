@@ -18,8 +18,9 @@ def test_ga4_export_spark_matches_duckdb(exports, tmp_path, spark):
     from attribution.journeys.spark_engine import SparkRunner
 
     a = ga4_to_logs(exports["ga4"], tmp_path / "d")
-    s = ga4_to_logs(exports["ga4_json"], tmp_path / "s", engine="spark",
-                    runner=SparkRunner(session=spark))
+    s = ga4_to_logs(
+        exports["ga4_json"], tmp_path / "s", engine="spark", runner=SparkRunner(session=spark)
+    )
     assert s.accounting["events"] == a.accounting["events"]
     d = pd.read_parquet(a.touchpoints).sort_values(["customer_id", "timestamp"])
     k = pd.read_parquet(s.touchpoints).sort_values(["customer_id", "timestamp"])
@@ -34,7 +35,8 @@ def test_spark_reads_epoch_mixed_line_endings_and_maps_channels(tmp_path, spark)
     (tmp_path / "tp.csv").write_bytes(
         b"customer_id,timestamp,channel\n"
         + f"a,{us // 1_000_000},(direct) / (none)\r\na,{us // 1000 + 3_600_000},google / cpc"
-          f"\r\nb,{us},facebook / cpc\r\n".encode())
+        f"\r\nb,{us},facebook / cpc\r\n".encode()
+    )
     (tmp_path / "cv.csv").write_text(f"customer_id,timestamp,value\na,{us + 7_200_000_000},5\n")
     got = {}
     for engine in ("duckdb", "spark"):

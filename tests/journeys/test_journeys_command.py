@@ -10,8 +10,7 @@ from attribution.cli import main
 
 
 def write_inputs(j, tmp_path):
-    tp = j.touches([("a", 1, "search"), ("a", 2, "email"), ("ck1", 3, "=cmd"),
-                    ("b", 40, "social")])
+    tp = j.touches([("a", 1, "search"), ("a", 2, "email"), ("ck1", 3, "=cmd"), ("b", 40, "social")])
     cv = j.conversions([("a", 3, 12.5), ("b", 41, 2)])
     idm = pd.DataFrame({"id": ["ck1"], "customer_id": ["b"]})
     tp.to_parquet(tmp_path / "tp.parquet")
@@ -23,15 +22,37 @@ def write_inputs(j, tmp_path):
 def test_journeys_command_writes_paths_accounting_and_journeys(j, tmp_path, capsys):
     tp, cv, idm = write_inputs(j, tmp_path)
     out = tmp_path / "out" / "paths.csv"
-    rc = main(["journeys", "--touchpoints", str(tp), "--conversions", str(cv), "--out", str(out),
-               "--id-map", str(idm), "--lookback-days", "30", "--inactivity-days", "none",
-               "--journeys-out", str(tmp_path / "journeys.parquet")])
+    rc = main(
+        [
+            "journeys",
+            "--touchpoints",
+            str(tp),
+            "--conversions",
+            str(cv),
+            "--out",
+            str(out),
+            "--id-map",
+            str(idm),
+            "--lookback-days",
+            "30",
+            "--inactivity-days",
+            "none",
+            "--journeys-out",
+            str(tmp_path / "journeys.parquet"),
+        ]
+    )
     assert rc == 0
     paths = pd.read_csv(out)
-    assert paths.columns.tolist() == ["path", "total_conversions", "total_conversion_value",
-                                      "total_null"]
-    got = {r.path: (r.total_conversions, r.total_conversion_value, r.total_null)
-           for r in paths.itertuples()}
+    assert paths.columns.tolist() == [
+        "path",
+        "total_conversions",
+        "total_conversion_value",
+        "total_null",
+    ]
+    got = {
+        r.path: (r.total_conversions, r.total_conversion_value, r.total_null)
+        for r in paths.itertuples()
+    }
     # ck1 -> b: its '=cmd' touch (day 3) is 38 days before b's conversion: outside lookback;
     # the formula-like channel name is neutralised in the CSV
     assert got == {"search > email": (1, 12.5, 0), "'=cmd": (0, 0.0, 1), "social": (1, 2.0, 0)}
@@ -45,8 +66,17 @@ def test_journeys_command_writes_paths_accounting_and_journeys(j, tmp_path, caps
 def test_missing_column_exits_2_with_one_line(j, tmp_path, capsys):
     tp, cv, _ = write_inputs(j, tmp_path)
     pd.read_parquet(tp).drop(columns="timestamp").to_parquet(tp)
-    rc = main(["journeys", "--touchpoints", str(tp), "--conversions", str(cv),
-               "--out", str(tmp_path / "p.csv")])
+    rc = main(
+        [
+            "journeys",
+            "--touchpoints",
+            str(tp),
+            "--conversions",
+            str(cv),
+            "--out",
+            str(tmp_path / "p.csv"),
+        ]
+    )
     err = capsys.readouterr().err.strip()
     assert rc == 2
     assert err.startswith("error: ") and "\n" not in err and "Traceback" not in err
@@ -59,15 +89,21 @@ def test_bad_row_exits_2_and_lenient_quarantines(j, tmp_path, capsys):
     c = pd.read_csv(cv)
     c.loc[1, "value"] = -3
     c.to_csv(cv, index=False)
-    args = ["journeys", "--touchpoints", str(tp), "--conversions", str(cv),
-            "--out", str(tmp_path / "p.csv")]
+    args = [
+        "journeys",
+        "--touchpoints",
+        str(tp),
+        "--conversions",
+        str(cv),
+        "--out",
+        str(tmp_path / "p.csv"),
+    ]
     assert main(args) == 2
     err = capsys.readouterr().err
     assert "row 3" in err and "column 'value'" in err and "negative" in err
     assert main([*args, "--lenient"]) == 0
     rej = pd.read_csv(tmp_path / "p.csv.rejected.csv")
-    assert rej[["input", "row", "reason"]].values.tolist() == [["conversions", 3,
-                                                                  "negative_value"]]
+    assert rej[["input", "row", "reason"]].values.tolist() == [["conversions", 3, "negative_value"]]
     acc = json.loads((tmp_path / "p.csv.accounting.json").read_text())
     assert acc["conversions"]["rejected"] == {"negative_value": 1}
     assert acc["conversions"]["read"] == 2 and acc["conversions"]["used"] == 1

@@ -20,23 +20,34 @@ def random_world(seed: int, customers: int = 300, touches: int = 3000, convs: in
     ids = np.where(alt, [f"ck{c}" for c in cust], [f"C{c}" for c in cust])
     t0 = np.datetime64("2024-01-01T00:00:00")
     hours = np.sort(rng.integers(0, 24 * 120, touches))
-    tp = pd.DataFrame({
-        "customer_id": ids,
-        "timestamp": t0 + hours.astype("timedelta64[h]"),
-        "channel": channels[rng.integers(0, len(channels), touches)],
-        "campaign": np.where(rng.random(touches) < 0.2, None,
-                             np.array(["brand", "generic", "promo"])[rng.integers(0, 3, touches)]),
-        "interaction": np.array(["impression", "click", "visit"])[rng.integers(0, 3, touches)],
-    })
+    tp = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "timestamp": t0 + hours.astype("timedelta64[h]"),
+            "channel": channels[rng.integers(0, len(channels), touches)],
+            "campaign": np.where(
+                rng.random(touches) < 0.2,
+                None,
+                np.array(["brand", "generic", "promo"])[rng.integers(0, 3, touches)],
+            ),
+            "interaction": np.array(["impression", "click", "visit"])[rng.integers(0, 3, touches)],
+        }
+    )
     ccust = rng.integers(0, customers, convs)
-    cv = pd.DataFrame({
-        "customer_id": [f"C{c}" for c in ccust],
-        "timestamp": t0 + rng.integers(0, 24 * 120, convs).astype("timedelta64[h]"),
-        "value": np.round(rng.gamma(2.0, 30.0, convs), 2),
-        "order_id": [f"o{i}" for i in range(convs)],
-    })
-    idm = pd.DataFrame({"id": [f"ck{c}" for c in range(customers)],
-                        "customer_id": [f"C{c}" for c in range(customers)]})
+    cv = pd.DataFrame(
+        {
+            "customer_id": [f"C{c}" for c in ccust],
+            "timestamp": t0 + rng.integers(0, 24 * 120, convs).astype("timedelta64[h]"),
+            "value": np.round(rng.gamma(2.0, 30.0, convs), 2),
+            "order_id": [f"o{i}" for i in range(convs)],
+        }
+    )
+    idm = pd.DataFrame(
+        {
+            "id": [f"ck{c}" for c in range(customers)],
+            "customer_id": [f"C{c}" for c in range(customers)],
+        }
+    )
     return tp, cv, idm
 
 
@@ -75,8 +86,11 @@ def test_simulated_world_identical_on_both_engines(spark, tmp_path):
 
     w = world.simulate(SimulationConfig(seed=3, customers=1500, weeks=20))
     w.write(tmp_path)
-    files = (str(tmp_path / "touchpoints.parquet"), str(tmp_path / "conversions.parquet"),
-             str(tmp_path / "id_map.csv"))
+    files = (
+        str(tmp_path / "touchpoints.parquet"),
+        str(tmp_path / "conversions.parquet"),
+        str(tmp_path / "id_map.csv"),
+    )
     opts = JourneyOptions(lookback_days=30, inactivity_days=30, collapse_repeats=True)
     duck = JourneyBuilder(opts).fit(*files)
     sp = JourneyBuilder(opts, engine="spark", spark_session=spark).fit(*files)
@@ -84,8 +98,10 @@ def test_simulated_world_identical_on_both_engines(spark, tmp_path):
     acc = duck.accounting
     assert acc["conversions"]["read"] == len(w.conversions) == acc["conversions"]["used"]
     assert acc["touchpoints"]["read"] == len(w.touchpoints)
-    assert acc["touchpoints"]["used"] == acc["touchpoints"]["in_paths"] + \
-        acc["touchpoints"]["collapsed"]
+    assert (
+        acc["touchpoints"]["used"]
+        == acc["touchpoints"]["in_paths"] + acc["touchpoints"]["collapsed"]
+    )
     assert duck.paths.total_conversions.sum() == len(w.conversions)
     assert duck.paths.total_conversion_value.sum() == pytest.approx(w.conversions.value.sum())
 

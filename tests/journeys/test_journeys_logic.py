@@ -17,8 +17,10 @@ def build(tp, cv, idm=None, **settings):
 
 def paths(res) -> dict[str, tuple[int, float, int]]:
     p = res.paths
-    return {r.path: (r.total_conversions, r.total_conversion_value, r.total_null)
-            for r in p.itertuples()}
+    return {
+        r.path: (r.total_conversions, r.total_conversion_value, r.total_null)
+        for r in p.itertuples()
+    }
 
 
 def journey_list(res) -> list[tuple[str, int, str, int]]:
@@ -27,14 +29,19 @@ def journey_list(res) -> list[tuple[str, int, str, int]]:
 
 
 def test_multiple_conversions_split_journeys_and_open_tail_is_null(j):
-    tp = j.touches([("a", 1, "search"), ("a", 3, "email"), ("a", 4, "social"),
-                  ("a", 6, "display")])
+    tp = j.touches([("a", 1, "search"), ("a", 3, "email"), ("a", 4, "social"), ("a", 6, "display")])
     cv = j.conversions([("a", 2, 10), ("a", 5, 20)])
     res = build(tp, cv)
-    assert journey_list(res) == [("a", 1, "search", 1), ("a", 2, "email > social", 1),
-                                 ("a", 3, "display", 0)]
-    assert paths(res) == {"search": (1, 10.0, 0), "email > social": (1, 20.0, 0),
-                          "display": (0, 0.0, 1)}
+    assert journey_list(res) == [
+        ("a", 1, "search", 1),
+        ("a", 2, "email > social", 1),
+        ("a", 3, "display", 0),
+    ]
+    assert paths(res) == {
+        "search": (1, 10.0, 0),
+        "email > social": (1, 20.0, 0),
+        "display": (0, 0.0, 1),
+    }
 
 
 def test_lookback_cuts_old_touches_into_a_null_journey(j):
@@ -57,31 +64,54 @@ def test_inactivity_gap_ends_journey(j):
     assert journey_list(res) == [("a", 1, "search > display", 0), ("a", 2, "email", 1)]
     # a gap of exactly G days does not split
     assert journey_list(build(tp, cv, inactivity_days=8)) == [
-        ("a", 1, "search > display > email", 1)]
+        ("a", 1, "search > display > email", 1)
+    ]
     # gap between last touch and the conversion also counts
     res = build(tp, j.conversions([("a", 30, 3)]), inactivity_days=7)
-    assert journey_list(res) == [("a", 1, "search > display", 0), ("a", 2, "email", 0),
-                                 ("a", 3, "(none)", 1)]
+    assert journey_list(res) == [
+        ("a", 1, "search > display", 0),
+        ("a", 2, "email", 0),
+        ("a", 3, "(none)", 1),
+    ]
 
 
 def test_id_map_stitches_devices_cookies_and_crm_ids(j):
-    tp = j.touches([("cookie1", 1, "display"), ("device7", 2, "search"), ("cust9", 3, "email"),
-                  ("stranger", 1, "social")])
+    tp = j.touches(
+        [
+            ("cookie1", 1, "display"),
+            ("device7", 2, "search"),
+            ("cust9", 3, "email"),
+            ("stranger", 1, "social"),
+        ]
+    )
     cv = j.conversions([("crm42", 4, 50)])
-    idm = pd.DataFrame({"id": ["cookie1", "device7", "crm42"],
-                        "customer_id": ["cust9", "cust9", "cust9"],
-                        "id_type": ["cookie", "device", "crm"]})
+    idm = pd.DataFrame(
+        {
+            "id": ["cookie1", "device7", "crm42"],
+            "customer_id": ["cust9", "cust9", "cust9"],
+            "id_type": ["cookie", "device", "crm"],
+        }
+    )
     res = build(tp, cv, idm)
-    assert journey_list(res) == [("cust9", 1, "display > search > email", 1),
-                                 ("stranger", 1, "social", 0)]
+    assert journey_list(res) == [
+        ("cust9", 1, "display > search > email", 1),
+        ("stranger", 1, "social", 0),
+    ]
     assert res.accounting["id_map"] == {"read": 3, "rejected": {}, "used": 3}
     # without the map the same events give three unconnected customers
     assert paths(build(tp, cv))["(none)"] == (1, 50.0, 0)
 
 
 def test_collapse_repeats_merges_consecutive_equal_steps_only(j):
-    tp = j.touches([("a", 1, "search"), ("a", 2, "search"), ("a", 3, "email"),
-                  ("a", 4, "search"), ("a", 5, "search")])
+    tp = j.touches(
+        [
+            ("a", 1, "search"),
+            ("a", 2, "search"),
+            ("a", 3, "email"),
+            ("a", 4, "search"),
+            ("a", 5, "search"),
+        ]
+    )
     cv = j.conversions([("a", 6, 1)])
     assert list(paths(build(tp, cv))) == ["search > search > email > search > search"]
     res = build(tp, cv, collapse_repeats=True)
@@ -99,8 +129,14 @@ def test_collapse_never_merges_across_journeys(j):
 
 
 def test_drop_impressions(j):
-    tp = j.touches([("a", 1, "display", None, "impression"), ("a", 2, "search", None, "click"),
-                  ("a", 3, "social", None, "IMPRESSION"), ("a", 4, "email", None, None)])
+    tp = j.touches(
+        [
+            ("a", 1, "display", None, "impression"),
+            ("a", 2, "search", None, "click"),
+            ("a", 3, "social", None, "IMPRESSION"),
+            ("a", 4, "email", None, None),
+        ]
+    )
     cv = j.conversions([("a", 5, 2)])
     assert list(paths(build(tp, cv))) == ["display > search > social > email"]
     res = build(tp, cv, drop_impressions=True)
@@ -110,20 +146,23 @@ def test_drop_impressions(j):
 
 
 def test_campaign_granularity_and_separator(j):
-    tp = j.touches([("a", 1, "search", "brand"), ("a", 2, "search", None),
-                  ("a", 3, "display", "summer")])
+    tp = j.touches(
+        [("a", 1, "search", "brand"), ("a", 2, "search", None), ("a", 3, "display", "summer")]
+    )
     cv = j.conversions([("a", 4, 2)])
     res = build(tp, cv, granularity="campaign", sep="|")
     assert list(paths(res)) == ["search:brand|search|display:summer"]
 
 
 def test_ties_order_by_channel_then_input_order_and_touch_before_conversion(j):
-    tp = pd.DataFrame({
-        "customer_id": ["a"] * 4,
-        "timestamp": [j.ts(1)] * 4,
-        "channel": ["social", "email", "email", "search"],
-        "campaign": ["s", "z", "b", "q"],
-    })
+    tp = pd.DataFrame(
+        {
+            "customer_id": ["a"] * 4,
+            "timestamp": [j.ts(1)] * 4,
+            "channel": ["social", "email", "email", "search"],
+            "campaign": ["s", "z", "b", "q"],
+        }
+    )
     cv = j.conversions([("a", 1, 5)])  # same timestamp as the touches: they count before it
     res = build(tp, cv, granularity="campaign")
     assert journey_list(res) == [("a", 1, "email:z > email:b > search:q > social:s", 1)]
@@ -143,9 +182,18 @@ def test_journey_table_columns_and_timestamps(j):
     tp = j.touches([("a", 1, "search"), ("a", 2, "email")])
     cv = j.conversions([("a", 3, 4.25)])
     jt = build(tp, cv).journeys
-    assert jt.columns.tolist() == ["customer_id", "journey_id", "path", "n_touches", "first_ts",
-                                  "last_ts", "converted", "value", "conversion_ts",
-                                  "step_ages"]
+    assert jt.columns.tolist() == [
+        "customer_id",
+        "journey_id",
+        "path",
+        "n_touches",
+        "first_ts",
+        "last_ts",
+        "converted",
+        "value",
+        "conversion_ts",
+        "step_ages",
+    ]
     row = jt.iloc[0]
     assert list(row.step_ages) == [48.0, 24.0]  # hours from each touch to the conversion
     assert str(row.first_ts) == j.ts(1) and str(row.last_ts) == j.ts(2)
@@ -156,8 +204,12 @@ def test_path_table_sorted_by_journeys_then_path(j):
     tp = j.touches([("a", 1, "b"), ("b", 1, "a"), ("c", 1, "c"), ("d", 1, "c")])
     res = build(tp, j.conversions([("a", 2, 1)]))
     assert res.paths.path.tolist() == ["c", "a", "b"]
-    assert res.paths.columns.tolist() == ["path", "total_conversions",
-                                          "total_conversion_value", "total_null"]
+    assert res.paths.columns.tolist() == [
+        "path",
+        "total_conversions",
+        "total_conversion_value",
+        "total_null",
+    ]
 
 
 def test_parquet_and_csv_inputs_match_dataframes(j, tmp_path):

@@ -14,21 +14,26 @@ def fit(tp, cv, idm=None, **kw):
 
 
 def good(j):
-    return (j.touches([("a", 1, "search"), ("a", 2, "email"), ("b", 1, "social")]),
-            j.conversions([("a", 3, 4), ("b", 2, 1)]))
+    return (
+        j.touches([("a", 1, "search"), ("a", 2, "email"), ("b", 1, "social")]),
+        j.conversions([("a", 3, 4), ("b", 2, 1)]),
+    )
 
 
-@pytest.mark.parametrize(("column", "bad", "reason", "sheet_row"), [
-    ("customer_id", "  ", "missing_customer_id", 3),
-    ("customer_id", None, "missing_customer_id", 3),
-    ("timestamp", "yesterday", "bad_timestamp", 3),
-    ("timestamp", None, "missing_timestamp", 3),
-    ("channel", "", "missing_channel", 3),
-    ("interaction", "hover", "bad_interaction", 3),
-    # the same plausibility window and reason codes as the file loaders
-    ("timestamp", "1970-01-01 00:00:00", "implausible_date", 3),
-    ("timestamp", "2999-01-01 00:00:00", "future_date", 3),
-])
+@pytest.mark.parametrize(
+    ("column", "bad", "reason", "sheet_row"),
+    [
+        ("customer_id", "  ", "missing_customer_id", 3),
+        ("customer_id", None, "missing_customer_id", 3),
+        ("timestamp", "yesterday", "bad_timestamp", 3),
+        ("timestamp", None, "missing_timestamp", 3),
+        ("channel", "", "missing_channel", 3),
+        ("interaction", "hover", "bad_interaction", 3),
+        # the same plausibility window and reason codes as the file loaders
+        ("timestamp", "1970-01-01 00:00:00", "implausible_date", 3),
+        ("timestamp", "2999-01-01 00:00:00", "future_date", 3),
+    ],
+)
 def test_strict_touchpoint_errors_name_row_and_column(j, tmp_path, column, bad, reason, sheet_row):
     tp, cv = good(j)
     tp.loc[1, column] = bad
@@ -40,13 +45,16 @@ def test_strict_touchpoint_errors_name_row_and_column(j, tmp_path, column, bad, 
     assert e.file.endswith("tp.csv") and "--lenient" in str(e) and "\n" not in str(e)
 
 
-@pytest.mark.parametrize(("column", "bad", "reason"), [
-    ("value", -5.0, "negative_value"),
-    ("value", float("nan"), "missing_value"),
-    ("value", float("inf"), "bad_value"),
-    ("value", 2e15, "too_large"),
-    ("order_id", "o0", "duplicate_order_id"),
-])
+@pytest.mark.parametrize(
+    ("column", "bad", "reason"),
+    [
+        ("value", -5.0, "negative_value"),
+        ("value", float("nan"), "missing_value"),
+        ("value", float("inf"), "bad_value"),
+        ("value", 2e15, "too_large"),
+        ("order_id", "o0", "duplicate_order_id"),
+    ],
+)
 def test_strict_conversion_errors(j, tmp_path, column, bad, reason):
     tp, cv = good(j)
     cv[column] = cv[column].astype(object)
@@ -99,14 +107,20 @@ def test_id_map_repeating_the_same_mapping_is_fine(j):
 
 
 def test_lenient_excludes_and_counts_bad_rows_by_reason(j):
-    tp = j.touches([("a", 1, "search"), ("", 2, "email"), ("a", 2, ""), ("a", 3, "social"),
-                  ("b", 1, "display")])
+    tp = j.touches(
+        [
+            ("a", 1, "search"),
+            ("", 2, "email"),
+            ("a", 2, ""),
+            ("a", 3, "social"),
+            ("b", 1, "display"),
+        ]
+    )
     tp.loc[4, "timestamp"] = "31/02/2024"
     cv = j.conversions([("a", 4, 10), ("a", 5, -1), ("b", 2, 3, "o0"), ("b", 3, 8)])
     res = fit(tp, cv, lenient=True)
     t, c = res.accounting["touchpoints"], res.accounting["conversions"]
-    assert t["rejected"] == {"bad_timestamp": 1, "missing_channel": 1,
-                             "missing_customer_id": 1}
+    assert t["rejected"] == {"bad_timestamp": 1, "missing_channel": 1, "missing_customer_id": 1}
     assert (t["read"], t["used"], t["in_paths"]) == (5, 2, 2)
     assert c["rejected"] == {"duplicate_order_id": 1, "negative_value": 1}
     assert (c["read"], c["used"]) == (4, 2)
@@ -115,9 +129,12 @@ def test_lenient_excludes_and_counts_bad_rows_by_reason(j):
     assert got == {"search > social": (1, 0), "(none)": (1, 0)}
     rej = res.rejected
     assert rej[["input", "row", "reason"]].values.tolist() == [
-        ["touchpoints", 3, "missing_customer_id"], ["touchpoints", 4, "missing_channel"],
-        ["touchpoints", 6, "bad_timestamp"], ["conversions", 3, "negative_value"],
-        ["conversions", 4, "duplicate_order_id"]]
+        ["touchpoints", 3, "missing_customer_id"],
+        ["touchpoints", 4, "missing_channel"],
+        ["touchpoints", 6, "bad_timestamp"],
+        ["conversions", 3, "negative_value"],
+        ["conversions", 4, "duplicate_order_id"],
+    ]
 
 
 def test_timestamps_typed_in_parquet(j, tmp_path):
@@ -133,10 +150,16 @@ def test_timestamps_typed_in_parquet(j, tmp_path):
 
 def test_utc_offsets_in_text_timestamps_are_converted(tmp_path):
     # 12:00+02:00 is 10:00 UTC: before the 11:00 touch, so the touch starts a new journey
-    tp = pd.DataFrame({"customer_id": ["a", "a"], "channel": ["search", "email"],
-                       "timestamp": ["2024-01-01T09:00:00Z", "2024-01-01 11:00:00"]})
-    cv = pd.DataFrame({"customer_id": ["a"], "timestamp": ["2024-01-01T12:00:00+02:00"],
-                       "value": ["5"]})
+    tp = pd.DataFrame(
+        {
+            "customer_id": ["a", "a"],
+            "channel": ["search", "email"],
+            "timestamp": ["2024-01-01T09:00:00Z", "2024-01-01 11:00:00"],
+        }
+    )
+    cv = pd.DataFrame(
+        {"customer_id": ["a"], "timestamp": ["2024-01-01T12:00:00+02:00"], "value": ["5"]}
+    )
     tp.to_csv(tmp_path / "tp.csv", index=False)
     cv.to_csv(tmp_path / "cv.csv", index=False)
     res = fit(tmp_path / "tp.csv", tmp_path / "cv.csv")

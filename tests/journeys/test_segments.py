@@ -15,8 +15,16 @@ def _logs(j):
     # c2: email -> buy (day 3): new, single-channel
     # c3: display, display (no conversion): new, single-channel, null journey
     # c4: conversion without a touch: no touch
-    tp = j.touches([("c1", 0, "email"), ("c1", 1, "search"), ("c1", 9, "search"),
-                    ("c2", 1, "email"), ("c3", 4, "display"), ("c3", 5, "display")])
+    tp = j.touches(
+        [
+            ("c1", 0, "email"),
+            ("c1", 1, "search"),
+            ("c1", 9, "search"),
+            ("c2", 1, "email"),
+            ("c3", 4, "display"),
+            ("c3", 5, "display"),
+        ]
+    )
     cv = j.conversions([("c1", 2, 50.0), ("c1", 10, 30.0), ("c2", 3, 20.0), ("c4", 6, 10.0)])
     return tp, cv
 
@@ -25,21 +33,31 @@ ATTRS = pd.DataFrame({"customer_id": ["c1", "c2", "c9"], "tier": ["gold", "silve
 
 
 def _expected_history():
-    return {("new", "email > search"): (1, 0), ("returning", "search"): (1, 0),
-            ("new", "email"): (1, 0), ("new", "display > display"): (0, 1),
-            ("new", "(none)"): (1, 0)}
+    return {
+        ("new", "email > search"): (1, 0),
+        ("returning", "search"): (1, 0),
+        ("new", "email"): (1, 0),
+        ("new", "display > display"): (0, 1),
+        ("new", "(none)"): (1, 0),
+    }
 
 
 def _check(res):
     seg = res.segments
     assert seg.columns == ("history", "channels", "tier")
-    got = {(r.history, r.path): (r.total_conversions, r.total_null)
-           for r in seg.segment_paths.itertuples()}
+    got = {
+        (r.history, r.path): (r.total_conversions, r.total_null)
+        for r in seg.segment_paths.itertuples()
+    }
     assert got == _expected_history()
     ch = {(r.channels, r.path) for r in seg.segment_paths.itertuples()}
-    assert ch == {("multichannel", "email > search"), ("single-channel", "search"),
-                  ("single-channel", "email"), ("single-channel", "display > display"),
-                  ("no touch", "(none)")}
+    assert ch == {
+        ("multichannel", "email > search"),
+        ("single-channel", "search"),
+        ("single-channel", "email"),
+        ("single-channel", "display > display"),
+        ("no touch", "(none)"),
+    }
     tier = seg.paths_for("tier")
     assert sorted(tier) == ["(no attributes)", "gold", "silver"]
     assert tier["gold"]["total_conversions"].sum() == 2  # both of c1's
@@ -73,20 +91,27 @@ def test_spark_segments_identical(j, spark):
     req = SegmentRequest(ATTRS)
     duck = JourneyBuilder(lookback_days=30).fit(tp, cv, segments=req).segments
     res = JourneyBuilder(lookback_days=30, engine="spark", spark_session=spark).fit(
-        tp, cv, segments=req)
+        tp, cv, segments=req
+    )
     _check(res)
-    pd.testing.assert_frame_equal(res.segments.segment_paths, duck.segment_paths,
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(res.segments.segment_paths, duck.segment_paths, check_dtype=False)
     pd.testing.assert_frame_equal(res.segments.weekly, duck.weekly, check_dtype=False)
 
 
 def test_campaign_granularity_counts_channels_not_campaigns(j):
-    tp = j.touches([("c1", 0, "email", "a"), ("c1", 1, "email", "b"), ("c2", 0, "email", "a"),
-                    ("c2", 1, "search", "a")])
+    tp = j.touches(
+        [
+            ("c1", 0, "email", "a"),
+            ("c1", 1, "email", "b"),
+            ("c2", 0, "email", "a"),
+            ("c2", 1, "search", "a"),
+        ]
+    )
     cv = j.conversions([("c1", 2, 1.0), ("c2", 2, 1.0)])
     res = JourneyBuilder(granularity="campaign").fit(tp, cv, segments=SegmentRequest())
-    ch = dict(zip(res.segments.segment_paths["path"], res.segments.segment_paths["channels"],
-                  strict=True))
+    ch = dict(
+        zip(res.segments.segment_paths["path"], res.segments.segment_paths["channels"], strict=True)
+    )
     assert ch == {"email:a > email:b": "single-channel", "email:a > search:a": "multichannel"}
 
 
@@ -117,7 +142,8 @@ def test_bad_attributes_exit_2(tmp_path, run_cli, j):
     (tmp_path / "cust.csv").write_text("customer_id,tier\nc1,x\nc1,y\n")
     (tmp_path / "run.toml").write_text(
         '[run]\nout = "out"\n[inputs]\ntouchpoints = "tp.csv"\nconversions = "cv.csv"\n'
-        'customers = "cust.csv"\n[report]\nformats = []\n')
+        'customers = "cust.csv"\n[report]\nformats = []\n'
+    )
     code, _, err = run_cli("run", "--config", tmp_path / "run.toml")
     assert code == 2
     line = err.strip().splitlines()[-1]
@@ -125,8 +151,8 @@ def test_bad_attributes_exit_2(tmp_path, run_cli, j):
 
 
 def test_weekly_panel_fills_silent_weeks():
-    s = pd.DataFrame({"customer_id": ["a", "b"], "week": [10, 12], "channel": ["x", None],
-                      "n": [3, 1]})
+    s = pd.DataFrame(
+        {"customer_id": ["a", "b"], "week": [10, 12], "channel": ["x", None], "n": [3, 1]}
+    )
     p = weekly_panel(s)
-    assert p.values.tolist() == [["a", 0, 0, 3], ["a", 1, 0, 0], ["a", 2, 0, 0],
-                                 ["b", 2, 1, 0]]
+    assert p.values.tolist() == [["a", 0, 0, 3], ["a", 1, 0, 0], ["a", 2, 0, 0], ["b", 2, 1, 0]]

@@ -39,18 +39,22 @@ def small_world(seed: int = 11, customers: int = 200, touches: int = 2500, convs
     rng = np.random.default_rng(seed)
     t0 = np.datetime64("2024-01-01T00:00:00")
     ch = np.array(["search", "display", "email", "social", "call_centre"])
-    tp = pd.DataFrame({
-        "customer_id": [f"C{c}" for c in rng.integers(0, customers, touches)],
-        "timestamp": t0 + rng.integers(0, 24 * 90, touches).astype("timedelta64[h]"),
-        "channel": ch[rng.integers(0, len(ch), touches)],
-        "interaction": np.array(["impression", "click"])[rng.integers(0, 2, touches)],
-    })
-    cv = pd.DataFrame({
-        "customer_id": [f"C{c}" for c in rng.integers(0, customers, convs)],
-        "timestamp": t0 + rng.integers(0, 24 * 90, convs).astype("timedelta64[h]"),
-        "value": np.round(rng.gamma(2.0, 30.0, convs), 2),
-        "order_id": [f"o{i}" for i in range(convs)],
-    })
+    tp = pd.DataFrame(
+        {
+            "customer_id": [f"C{c}" for c in rng.integers(0, customers, touches)],
+            "timestamp": t0 + rng.integers(0, 24 * 90, touches).astype("timedelta64[h]"),
+            "channel": ch[rng.integers(0, len(ch), touches)],
+            "interaction": np.array(["impression", "click"])[rng.integers(0, 2, touches)],
+        }
+    )
+    cv = pd.DataFrame(
+        {
+            "customer_id": [f"C{c}" for c in rng.integers(0, customers, convs)],
+            "timestamp": t0 + rng.integers(0, 24 * 90, convs).astype("timedelta64[h]"),
+            "value": np.round(rng.gamma(2.0, 30.0, convs), 2),
+            "order_id": [f"o{i}" for i in range(convs)],
+        }
+    )
     return tp, cv
 
 
@@ -80,37 +84,49 @@ def test_source_strings_are_recognised():
     assert is_source_spec("abfss://c@acct.dfs.core.windows.net/tp/")
     assert not is_source_spec("data/tp.parquet") and not is_source_spec("C:tp.csv")
     assert spark_table_name("table:cat.sales.tp") == "`cat`.`sales`.`tp`"
-    assert parse_duckdb_table("duckdb:s3://b/wh.duckdb:main.tp") == ("s3://b/wh.duckdb",
-                                                                      ("main", "tp"))
+    assert parse_duckdb_table("duckdb:s3://b/wh.duckdb:main.tp") == (
+        "s3://b/wh.duckdb",
+        ("main", "tp"),
+    )
     assert normalize_spec("duckdb:wh/w.duckdb:tp", Path("/cfg")) == "duckdb:/cfg/wh/w.duckdb:tp"
     assert normalize_spec("duckdb:/abs/w.duckdb:s.tp", Path("/cfg")) == "duckdb:/abs/w.duckdb:s.tp"
     assert normalize_spec(" gs://b/tp/ ", Path("/cfg")) == "gs://b/tp/"
 
 
-@pytest.mark.parametrize("url, engine, files, fmt", [
-    ("s3://bucket/tp/", "spark", ("s3://bucket/tp/",), "parquet"),
-    ("s3://bucket/tp/", "duckdb", ("s3://bucket/tp/*.parquet",), "parquet"),
-    ("gs://bucket/logs/tp-*.csv", "duckdb", ("gs://bucket/logs/tp-*.csv",), "csv"),
-    ("hdfs://nn:8020/warehouse/tp", "spark", ("hdfs://nn:8020/warehouse/tp",), "parquet"),
-    ("abfss://c@a.dfs.core.windows.net/tp.parquet", "spark",
-     ("abfss://c@a.dfs.core.windows.net/tp.parquet",), "parquet"),
-])
+@pytest.mark.parametrize(
+    "url, engine, files, fmt",
+    [
+        ("s3://bucket/tp/", "spark", ("s3://bucket/tp/",), "parquet"),
+        ("s3://bucket/tp/", "duckdb", ("s3://bucket/tp/*.parquet",), "parquet"),
+        ("gs://bucket/logs/tp-*.csv", "duckdb", ("gs://bucket/logs/tp-*.csv",), "csv"),
+        ("hdfs://nn:8020/warehouse/tp", "spark", ("hdfs://nn:8020/warehouse/tp",), "parquet"),
+        (
+            "abfss://c@a.dfs.core.windows.net/tp.parquet",
+            "spark",
+            ("abfss://c@a.dfs.core.windows.net/tp.parquet",),
+            "parquet",
+        ),
+    ],
+)
 def test_urls_resolve_to_what_the_engine_reads(url, engine, files, fmt):
     r = resolve_source(url, "touchpoints", engine)
     assert (r.kind, r.files, r.fmt, r.display) == ("url", files, fmt, url)
 
 
-@pytest.mark.parametrize("src, engine, needle", [
-    ("table:", "spark", "is not a table name"),
-    ("table:a.b.c.d", "spark", "is not a table name"),
-    ("table:db.tp;drop table x", "spark", "is not a table name"),
-    ("table:db.tp", "duckdb", "--engine spark"),
-    ("duckdb:wh.duckdb:tp", "spark", "--engine duckdb"),
-    ("duckdb:wh.duckdb", "duckdb", "duckdb:FILE.duckdb:[schema.]table"),
-    ("duckdb:wh.duckdb:a.b.c", "duckdb", "is not a table name"),
-    ("hdfs://nn/tp", "duckdb", "duckdb cannot read hdfs://"),
-    ("ftp://host/tp.parquet", "spark", "unknown URL scheme 'ftp://'"),
-])
+@pytest.mark.parametrize(
+    "src, engine, needle",
+    [
+        ("table:", "spark", "is not a table name"),
+        ("table:a.b.c.d", "spark", "is not a table name"),
+        ("table:db.tp;drop table x", "spark", "is not a table name"),
+        ("table:db.tp", "duckdb", "--engine spark"),
+        ("duckdb:wh.duckdb:tp", "spark", "--engine duckdb"),
+        ("duckdb:wh.duckdb", "duckdb", "duckdb:FILE.duckdb:[schema.]table"),
+        ("duckdb:wh.duckdb:a.b.c", "duckdb", "is not a table name"),
+        ("hdfs://nn/tp", "duckdb", "duckdb cannot read hdfs://"),
+        ("ftp://host/tp.parquet", "spark", "unknown URL scheme 'ftp://'"),
+    ],
+)
 def test_bad_source_strings_are_one_clear_usage_line(src, engine, needle):
     with pytest.raises(UsageError) as e:
         resolve_source(src, "touchpoints", engine)
@@ -185,9 +201,11 @@ def test_urls_reach_spark_untouched(world, monkeypatch):
 
     def columns(self, files, fmt):
         seen.append((list(files), fmt))
-        raise RuntimeError('An error occurred while calling o42.parquet.\n: '
-                           'org.apache.hadoop.fs.UnsupportedFileSystemException: '
-                           'No FileSystem for scheme "s3a"\n\tat org.apache.hadoop.fs.X')
+        raise RuntimeError(
+            "An error occurred while calling o42.parquet.\n: "
+            "org.apache.hadoop.fs.UnsupportedFileSystemException: "
+            'No FileSystem for scheme "s3a"\n\tat org.apache.hadoop.fs.X'
+        )
 
     monkeypatch.setattr(SparkRunner, "columns", columns)
     d, _ = world
@@ -203,8 +221,17 @@ def test_urls_reach_spark_untouched(world, monkeypatch):
 
 def test_object_store_without_extension_is_exit_2_one_line(world, tmp_path, capsys):
     d, _ = world
-    rc = main(["journeys", "--touchpoints", "s3://attribution-test-bucket/tp/",
-               "--conversions", str(d / "cv.parquet"), "--out", str(tmp_path / "p.csv")])
+    rc = main(
+        [
+            "journeys",
+            "--touchpoints",
+            "s3://attribution-test-bucket/tp/",
+            "--conversions",
+            str(d / "cv.parquet"),
+            "--out",
+            str(tmp_path / "p.csv"),
+        ]
+    )
     err = capsys.readouterr().err.strip()
     assert rc == 2 and len(err.splitlines()) == 1 and "Traceback" not in err
     assert err.startswith("error: s3://attribution-test-bucket/tp/: cannot read the touchpoints")
@@ -213,17 +240,34 @@ def test_object_store_without_extension_is_exit_2_one_line(world, tmp_path, caps
 
 def test_bad_source_on_the_command_line_is_exit_2(world, tmp_path, capsys):
     d, _ = world
-    rc = main(["journeys", "--touchpoints", "table:sales.tp", "--conversions",
-               str(d / "cv.parquet"), "--out", str(tmp_path / "p.csv")])
+    rc = main(
+        [
+            "journeys",
+            "--touchpoints",
+            "table:sales.tp",
+            "--conversions",
+            str(d / "cv.parquet"),
+            "--out",
+            str(tmp_path / "p.csv"),
+        ]
+    )
     err = capsys.readouterr().err.strip()
     assert rc == 2 and len(err.splitlines()) == 1 and "--engine spark" in err
 
 
 # -- the run config -------------------------------------------------------------------------
 def test_run_config_keeps_source_strings_and_resolves_paths():
-    cfg = config_from_dict({"inputs": {
-        "touchpoints": "s3a://bucket/events/tp/", "conversions": "duckdb:wh/w.duckdb:sales.cv",
-        "id_map": "data/id_map.csv", "media": "data/media.csv"}}, base=Path("/runs/q3"))
+    cfg = config_from_dict(
+        {
+            "inputs": {
+                "touchpoints": "s3a://bucket/events/tp/",
+                "conversions": "duckdb:wh/w.duckdb:sales.cv",
+                "id_map": "data/id_map.csv",
+                "media": "data/media.csv",
+            }
+        },
+        base=Path("/runs/q3"),
+    )
     inp = cfg.inputs
     assert inp.touchpoints == "s3a://bucket/events/tp/"
     assert inp.conversions == "duckdb:/runs/q3/wh/w.duckdb:sales.cv"
@@ -241,11 +285,14 @@ def test_site_spark_defaults_are_read_so_they_win(tmp_path, monkeypatch):
 
     (tmp_path / "spark-defaults.conf").write_text(
         "# site settings\nspark.sql.warehouse.dir   /data/warehouse\nspark.master=yarn\n"
-        "spark.hadoop.fs.s3a.endpoint: http://minio:9000\n\n")
+        "spark.hadoop.fs.s3a.endpoint: http://minio:9000\n\n"
+    )
     monkeypatch.setenv("SPARK_CONF_DIR", str(tmp_path))
-    assert spark_defaults() == {"spark.sql.warehouse.dir": "/data/warehouse",
-                                "spark.master": "yarn",
-                                "spark.hadoop.fs.s3a.endpoint": "http://minio:9000"}
+    assert spark_defaults() == {
+        "spark.sql.warehouse.dir": "/data/warehouse",
+        "spark.master": "yarn",
+        "spark.hadoop.fs.s3a.endpoint": "http://minio:9000",
+    }
     monkeypatch.setenv("SPARK_CONF_DIR", str(tmp_path / "none"))
     assert spark_defaults() == {}
 
@@ -271,17 +318,20 @@ def test_session_settings_leave_the_sites_own_to_spark(tmp_path, monkeypatch):
             return self
 
         def getOrCreate(self):
-            return types.SimpleNamespace(sparkContext=types.SimpleNamespace(
-                setLogLevel=lambda level: None))
+            return types.SimpleNamespace(
+                sparkContext=types.SimpleNamespace(setLogLevel=lambda level: None)
+            )
 
     fake = Builder()
     monkeypatch.setattr(pyspark_sql.SparkSession, "builder", fake)
     (tmp_path / "spark-defaults.conf").write_text(
-        "spark.master yarn\nspark.sql.warehouse.dir /data/warehouse\n")
+        "spark.master yarn\nspark.sql.warehouse.dir /data/warehouse\n"
+    )
     monkeypatch.setenv("SPARK_CONF_DIR", str(tmp_path))
     monkeypatch.delenv("SPARK_MASTER", raising=False)
-    spark_session(None, {"spark.driver.extraJavaOptions": "-Dx=1",
-                         "spark.sql.shuffle.partitions": "400"})
+    spark_session(
+        None, {"spark.driver.extraJavaOptions": "-Dx=1", "spark.sql.shuffle.partitions": "400"}
+    )
     assert fake.master_url == "yarn" and "spark.sql.warehouse.dir" not in fake.conf
     assert fake.conf["spark.sql.shuffle.partitions"] == "400"
     assert fake.conf["spark.driver.extraJavaOptions"].endswith(" -Dx=1")
@@ -299,7 +349,8 @@ def test_spark_catalog_tables_give_the_parquet_path_table(spark, world):
     for name, f in (("tp", "tp.parquet"), ("cv", "cv.parquet")):
         spark.read.parquet(str(d / f)).write.mode("overwrite").saveAsTable(f"attr_src.{name}")
     res = JourneyBuilder(OPTS, engine="spark", spark_session=spark).fit(
-        "table:attr_src.tp", "table:spark_catalog.attr_src.cv")
+        "table:attr_src.tp", "table:spark_catalog.attr_src.cv"
+    )
     pd.testing.assert_frame_equal(res.paths, ref.paths)
     same_accounting(res, ref)
 
@@ -337,30 +388,64 @@ def test_warehouse_table_read_by_the_command_through_configuration_only(world, t
     with the same settings given as --spark-conf."""
     d, ref = world
     wh, meta = tmp_path / "warehouse", tmp_path / "metastore_db"
-    settings = {"spark.sql.warehouse.dir": str(wh),
-                "spark.hadoop.javax.jdo.option.ConnectionURL":
-                    f"jdbc:derby:;databaseName={meta};create=true"}
+    settings = {
+        "spark.sql.warehouse.dir": str(wh),
+        "spark.hadoop.javax.jdo.option.ConnectionURL": (
+            f"jdbc:derby:;databaseName={meta};create=true"
+        ),
+    }
     conf_dir = tmp_path / "conf"
     conf_dir.mkdir()
     (conf_dir / "spark-defaults.conf").write_text(
-        "".join(f"{k} {v}\n" for k, v in settings.items()))
+        "".join(f"{k} {v}\n" for k, v in settings.items())
+    )
     env = {**os.environ, "SPARK_CONF_DIR": str(conf_dir), "PYTHONPATH": str(ROOT)}
     fast = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
-    subprocess.run([sys.executable, "-c", _WRITER, str(d / "tp.parquet"), str(d / "cv.parquet")],
-                   check=True, env={**env, "JDK_JAVA_OPTIONS": fast}, cwd=tmp_path, timeout=300,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-c", _WRITER, str(d / "tp.parquet"), str(d / "cv.parquet")],
+        check=True,
+        env={**env, "JDK_JAVA_OPTIONS": fast},
+        cwd=tmp_path,
+        timeout=300,
+        capture_output=True,
+    )
     assert (wh / "mkt.db" / "touchpoints").is_dir()
     out = tmp_path / "paths.csv"
-    cmd = [sys.executable, "-m", "attribution", "journeys", "--engine", "spark",
-           "--touchpoints", "table:mkt.touchpoints", "--conversions", "table:mkt.conversions",
-           "--out", str(out), "--lookback-days", "10", "--inactivity-days", "5",
-           "--collapse-repeats", "--spark-master", "local[1]",
-           "--spark-conf", "spark.sql.catalogImplementation=hive",
-           "--spark-conf", "spark.sql.shuffle.partitions=2",
-           *[a for k, v in settings.items() for a in ("--spark-conf", f"{k}={v}")]]
+    cmd = [
+        sys.executable,
+        "-m",
+        "attribution",
+        "journeys",
+        "--engine",
+        "spark",
+        "--touchpoints",
+        "table:mkt.touchpoints",
+        "--conversions",
+        "table:mkt.conversions",
+        "--out",
+        str(out),
+        "--lookback-days",
+        "10",
+        "--inactivity-days",
+        "5",
+        "--collapse-repeats",
+        "--spark-master",
+        "local[1]",
+        "--spark-conf",
+        "spark.sql.catalogImplementation=hive",
+        "--spark-conf",
+        "spark.sql.shuffle.partitions=2",
+        *[a for k, v in settings.items() for a in ("--spark-conf", f"{k}={v}")],
+    ]
     env.pop("SPARK_CONF_DIR")
-    r = subprocess.run(cmd, env={**env, "JDK_JAVA_OPTIONS": fast}, cwd=tmp_path, timeout=300,
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        cmd,
+        env={**env, "JDK_JAVA_OPTIONS": fast},
+        cwd=tmp_path,
+        timeout=300,
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     got = pd.read_csv(out, keep_default_na=False)
     want = ref.paths.copy()

@@ -15,9 +15,15 @@ from attribution.mmm.panel import read_panel
 
 def _lift_frame(df, truth, channel, start, end, rel_se=0.03):
     lift = truth.lift(channel, start, end)
-    return pd.DataFrame({"channel": [truth.channels[channel]],
-                         "start": [df["date"].iloc[start]], "end": [df["date"].iloc[end]],
-                         "lift": [lift], "lift_se": [rel_se * lift]})
+    return pd.DataFrame(
+        {
+            "channel": [truth.channels[channel]],
+            "start": [df["date"].iloc[start]],
+            "end": [df["date"].iloc[end]],
+            "lift": [lift],
+            "lift_se": [rel_se * lift],
+        }
+    )
 
 
 def test_lift_test_narrows_interval_and_moves_toward_truth(fitted, world, spec, settings):
@@ -29,8 +35,10 @@ def test_lift_test_narrows_interval_and_moves_toward_truth(fitted, world, spec, 
     base, new = fitted.to_frame().iloc[c], cal.to_frame().iloc[c]
     width = lambda r: r["contribution_high"] - r["contribution_low"]  # noqa: E731
     assert width(new) < 0.8 * width(base)
-    assert abs(new["contribution"] - true_total) <= abs(base["contribution"] - true_total) \
-        + 0.03 * true_total
+    assert (
+        abs(new["contribution"] - true_total)
+        <= abs(base["contribution"] - true_total) + 0.03 * true_total
+    )
     assert new["contribution_low"] <= true_total <= new["contribution_high"]
     assert cal.settings["lift_tests"] == 2
 
@@ -38,14 +46,20 @@ def test_lift_test_narrows_interval_and_moves_toward_truth(fitted, world, spec, 
 def test_lift_tests_are_checked(world, spec):
     df, _ = world
     panel, _ = read_panel(df, spec)
-    bad = pd.DataFrame({"channel": ["ch1", "radio", "ch2"],
-                        "start": ["2023-03-06", "2023-03-06", "2030-01-01"],
-                        "end": ["2023-04-03", "2023-04-03", "2030-02-01"],
-                        "lift": [100.0, 50.0, 10.0], "lift_se": [10.0, 5.0, 1.0]})
+    bad = pd.DataFrame(
+        {
+            "channel": ["ch1", "radio", "ch2"],
+            "start": ["2023-03-06", "2023-03-06", "2030-01-01"],
+            "end": ["2023-04-03", "2023-04-03", "2030-02-01"],
+            "lift": [100.0, 50.0, 10.0],
+            "lift_se": [10.0, 5.0, 1.0],
+        }
+    )
     tests, findings = parse_lift_tests(bad, spec, panel, 96)
     assert [t["channel"] for t in tests] == ["ch1"]
     assert {f.code for f in findings} == {"mmm.lift_unknown_channel", "mmm.lift_outside"}
     from attribution.errors import InputError
+
     neg = bad.iloc[[0]].assign(lift_se=[-1.0])
     with pytest.raises(InputError) as e:
         parse_lift_tests(neg, spec, panel, 96)
@@ -65,15 +79,15 @@ def test_share_prior_and_roi_prior_pull_the_posterior(fitted, world, spec, setti
     chans[1] = dataclasses.replace(chans[1], roi_prior=(target_roi, 0.01 * target_roi))
     roi_spec = dataclasses.replace(spec, prior_mode="roi", channels=tuple(chans))
     res = MMM(roi_spec, **settings).fit(
-        df, channel_priors=ChannelPriors({"ch1": (target_share, 0.01 * target_share)}))
+        df, channel_priors=ChannelPriors({"ch1": (target_share, 0.01 * target_share)})
+    )
     t = res.to_frame()
     assert t["share"].iloc[0] == pytest.approx(target_share, rel=0.05)
     assert t["roi"].iloc[1] == pytest.approx(target_roi, rel=0.05)
     base = fitted.to_frame()
     assert abs(base["share"].iloc[0] - target_share) > 0.2 * target_share
     assert "share_ch1" in res.posterior and "roi_ch2" in res.posterior
-    assert res.settings["channel_priors"]["shares"] == {"ch1": [target_share,
-                                                                0.01 * target_share]}
+    assert res.settings["channel_priors"]["shares"] == {"ch1": [target_share, 0.01 * target_share]}
 
 
 def test_prior_predictive_covers_observed(world, spec):

@@ -29,8 +29,9 @@ def test_geometric_adstock_hand_computed():
 
 
 def test_delayed_and_weibull_weights_hand_computed():
-    np.testing.assert_allclose(cp.delayed_weights(np.array(0.5), np.array(2.0), 4, False),
-                               [0.5**4, 0.5, 1.0, 0.5])
+    np.testing.assert_allclose(
+        cp.delayed_weights(np.array(0.5), np.array(2.0), 4, False), [0.5**4, 0.5, 1.0, 0.5]
+    )
     w = cp.weibull_weights(np.array(2.0), np.array(2.0), 3, False)
     np.testing.assert_allclose(w, [1.0, math.exp(-0.25), math.exp(-1.0)])
 
@@ -38,10 +39,12 @@ def test_delayed_and_weibull_weights_hand_computed():
 def test_saturations_hand_computed():
     lam = np.array(4.0)
     x = np.array([0.0, 0.5, 1e6])
-    np.testing.assert_allclose(cp.logistic_saturation(x, lam),
-                               [0.0, (1 - math.exp(-2)) / (1 + math.exp(-2)), 1.0])
-    np.testing.assert_allclose(cp.hill_saturation(np.array([0.0, 1.0, 3.0]), np.array(1.0),
-                                                  np.array(2.0)), [0.0, 0.5, 0.9])
+    np.testing.assert_allclose(
+        cp.logistic_saturation(x, lam), [0.0, (1 - math.exp(-2)) / (1 + math.exp(-2)), 1.0]
+    )
+    np.testing.assert_allclose(
+        cp.hill_saturation(np.array([0.0, 1.0, 3.0]), np.array(1.0), np.array(2.0)), [0.0, 0.5, 0.9]
+    )
     # derivative by finite differences
     h = 1e-6
     num = (cp.logistic_saturation(0.3 + h, lam) - cp.logistic_saturation(0.3 - h, lam)) / 2 / h
@@ -56,23 +59,32 @@ def test_lag_stack_and_fourier():
 
 
 def test_numpy_and_pytensor_twins_agree_for_mixed_channels():
-    spec = MMMSpec(channels=(
-        ChannelSpec("a", "spend_a", adstock="geometric", l_max=3, saturation="hill"),
-        ChannelSpec("b", "spend_b", adstock="weibull", l_max=5, saturation="logistic"),
-        ChannelSpec("c", "spend_c", adstock="delayed", l_max=4, normalize=False),
-        ChannelSpec("d", "spend_d", adstock="geometric", l_max=5),
-    ))
+    spec = MMMSpec(
+        channels=(
+            ChannelSpec("a", "spend_a", adstock="geometric", l_max=3, saturation="hill"),
+            ChannelSpec("b", "spend_b", adstock="weibull", l_max=5, saturation="logistic"),
+            ChannelSpec("c", "spend_c", adstock="delayed", l_max=4, normalize=False),
+            ChannelSpec("d", "spend_d", adstock="geometric", l_max=5),
+        )
+    )
     lay = Layout.from_spec(spec)
     rng = np.random.default_rng(3)
     stack = cp.lag_stack(rng.uniform(size=(12, 2, 4)), lay.l_max)
-    params = {"alpha": np.array([0.3, 0.6]), "delay_alpha": np.array([0.5]),
-              "theta": np.array([1.5]), "weibull_shape": np.array([1.5]),
-              "weibull_scale": np.array([2.0]), "lam": np.array([2.0, 3.0, 1.0]),
-              "hill_k": np.array([0.4]), "hill_s": np.array([2.0])}
+    params = {
+        "alpha": np.array([0.3, 0.6]),
+        "delay_alpha": np.array([0.5]),
+        "theta": np.array([1.5]),
+        "weibull_shape": np.array([1.5]),
+        "weibull_scale": np.array([2.0]),
+        "lam": np.array([2.0, 3.0, 1.0]),
+        "hill_k": np.array([0.4]),
+        "hill_s": np.array([2.0]),
+    }
     out_np = media_effect({k: v[None] for k, v in params.items()}, stack, lay)[0]
     sym = {k: pt.vector(k) for k in params}
     out_pt = media_effect(sym, pt.as_tensor(stack), lay, xp=pt).eval(
-        {sym[k]: v for k, v in params.items()})
+        {sym[k]: v for k, v in params.items()}
+    )
     np.testing.assert_allclose(out_np, out_pt, rtol=1e-10)
     # channel a by hand: normalised geometric l_max 3, then Hill
     w = cp.geometric_weights(np.array(0.3), 3)
@@ -95,11 +107,14 @@ def test_prior_moment_helpers():
 
 
 def test_spec_from_toml_dict_round_trip_and_errors():
-    cfg = {"model": {"holdout_weeks": 4, "prior_mode": "roi", "events": ["ev"]},
-           "channels": [{"name": "tv", "kind": "offline", "saturation": "hill",
-                         "roi_prior": [2.0, 1.0]},
-                        {"name": "posts", "column": "activity_posts", "kind": "activity"}],
-           "priors": {"beta": {"dist": "HalfNormal", "sigma": 1.0}}}
+    cfg = {
+        "model": {"holdout_weeks": 4, "prior_mode": "roi", "events": ["ev"]},
+        "channels": [
+            {"name": "tv", "kind": "offline", "saturation": "hill", "roi_prior": [2.0, 1.0]},
+            {"name": "posts", "column": "activity_posts", "kind": "activity"},
+        ],
+        "priors": {"beta": {"dist": "HalfNormal", "sigma": 1.0}},
+    }
     spec = spec_from_dict(cfg)
     assert spec.channel("tv").column == "spend_tv"
     assert spec.prior_set["beta"].params == {"sigma": 1.0}
@@ -109,8 +124,9 @@ def test_spec_from_toml_dict_round_trip_and_errors():
     with pytest.raises(UsageError, match="dist"):
         spec_from_dict({"channels": [{"name": "x"}], "priors": {"beta": {"dist": "eval"}}})
     with pytest.raises(UsageError, match="unknown"):
-        spec_from_dict({"channels": [{"name": "x"}], "priors": {"nope": {
-            "dist": "HalfNormal", "sigma": 1}}})
+        spec_from_dict(
+            {"channels": [{"name": "x"}], "priors": {"nope": {"dist": "HalfNormal", "sigma": 1}}}
+        )
     with pytest.raises(UsageError, match="activity"):
         ChannelSpec("p", "activity_p", kind="activity", roi_prior=(1.0, 1.0))
 

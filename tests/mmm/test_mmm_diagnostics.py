@@ -14,9 +14,12 @@ def _trace(shift: float, diverging: int, seed: int = 0):
     a[1] += shift  # chains disagree when shift > 0
     div = np.zeros((2, 500), bool)
     div.flat[:diverging] = True
-    return az.from_dict({"posterior": {"a": a, "b": rng.normal(size=(2, 500, 3))},
-                         "sample_stats": {"diverging": div,
-                                          "energy": rng.normal(size=(2, 500))}})
+    return az.from_dict(
+        {
+            "posterior": {"a": a, "b": rng.normal(size=(2, 500, 3))},
+            "sample_stats": {"diverging": div, "energy": rng.normal(size=(2, 500))},
+        }
+    )
 
 
 def test_clean_trace_has_no_findings():

@@ -20,8 +20,17 @@ from attribution.mmm.analysis import (
 )
 from attribution.mmm.io import load, save
 
-CONTRACT = ["channel", "spend", "contribution", "contribution_low", "contribution_high",
-            "roi", "roi_low", "roi_high", "mroi"]
+CONTRACT = [
+    "channel",
+    "spend",
+    "contribution",
+    "contribution_low",
+    "contribution_high",
+    "roi",
+    "roi_low",
+    "roi_high",
+    "mroi",
+]
 
 
 def test_recovers_roi_and_total_contribution(fitted, world):
@@ -64,8 +73,7 @@ def test_response_matches_hand_computation(fitted):
     # draw 5, channel 2, by hand: steady state adstock = spend / scale (normalised weights)
     p = fitted.posterior
     x = cur[1] / fitted.scaling.media[1]
-    by_hand = (p["beta"][5, 0, 1] * cp.logistic_saturation(x, p["lam"][5, 1])
-               * fitted.scaling.target)
+    by_hand = p["beta"][5, 0, 1] * cp.logistic_saturation(x, p["lam"][5, 1]) * fitted.scaling.target
     assert r[5, 1] == pytest.approx(by_hand, rel=1e-10)
     grid = np.outer(np.linspace(0, 2, 5), cur)  # (5, C): vectorised
     g = fitted.response(grid)
@@ -100,8 +108,9 @@ def test_same_seed_gives_identical_draws(fitted, world, spec, settings):
 
 def test_save_load_round_trip(fitted, tmp_path):
     save(fitted, tmp_path / "mmm")
-    assert {"posterior.nc", "spec.json", "channels.csv"} <= {p.name for p in
-                                                             (tmp_path / "mmm").iterdir()}
+    assert {"posterior.nc", "spec.json", "channels.csv"} <= {
+        p.name for p in (tmp_path / "mmm").iterdir()
+    }
     back = load(tmp_path)  # run folder works too
     assert back.spec == fitted.spec and back.scaling == fitted.scaling
     pd.testing.assert_frame_equal(back.to_frame(), fitted.to_frame())
@@ -119,19 +128,39 @@ def test_cli_writes_run_folder(fitted, world, tmp_path):
     cfg = tmp_path / "mmm.toml"
     cfg.write_text("[model]\nholdout_weeks = 8\nfourier_modes = 1\n")
     out = tmp_path / "run"
-    args = ["mmm", "--media", str(media), "--config", str(cfg), "--out", str(out),
-            "--draws", "300", "--tune", "300", "--chains", "2", "--seed", "11"]
+    args = [
+        "mmm",
+        "--media",
+        str(media),
+        "--config",
+        str(cfg),
+        "--out",
+        str(out),
+        "--draws",
+        "300",
+        "--tune",
+        "300",
+        "--chains",
+        "2",
+        "--seed",
+        "11",
+    ]
     errors = [f for f in fitted.findings if f.level == "error"]
     assert cli.main(["-q", *args]) == (3 if errors else 0)
-    run = json.loads((out / "run.json").read_text())       # a model-only run's manifest
+    run = json.loads((out / "run.json").read_text())  # a model-only run's manifest
     assert run["status"] == ("not_for_decisions" if errors else "ok")
-    assert [f["code"] for f in run["findings"] if f["stage"] == "mmm"] == \
-        [f.code for f in fitted.findings]
+    assert [f["code"] for f in run["findings"] if f["stage"] == "mmm"] == [
+        f.code for f in fitted.findings
+    ]
     got = pd.read_csv(out / "mmm" / "channels.csv")
-    np.testing.assert_allclose(got["contribution"], fitted.to_frame()["contribution"],
-                               rtol=1e-8)
-    for name in ("posterior.nc", "contributions.csv", "decomposition.csv",
-                 "response_curves.csv", "diagnostics.json"):
+    np.testing.assert_allclose(got["contribution"], fitted.to_frame()["contribution"], rtol=1e-8)
+    for name in (
+        "posterior.nc",
+        "contributions.csv",
+        "decomposition.csv",
+        "response_curves.csv",
+        "diagnostics.json",
+    ):
         assert (out / "mmm" / name).is_file()
 
 

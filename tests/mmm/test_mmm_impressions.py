@@ -37,14 +37,24 @@ def simulate(T: int = 104, seed: int = 3, cpm_sd: float = 0.6):
     price = 10 + rng.normal(0, 0.5, T)
     base = 10000 * (1 + 0.1 * np.arange(T) / T - 0.02 * (price - 10))
     sales = base + c_tv + c_search + rng.normal(0, 300, T)
-    df = pd.DataFrame({"date": dates.astype(str), "sales": sales, "spend_tv": impr * cpm / 1000,
-                       "impressions_tv": impr, "spend_search": spend_search, "price": price})
+    df = pd.DataFrame(
+        {
+            "date": dates.astype(str),
+            "sales": sales,
+            "spend_tv": impr * cpm / 1000,
+            "impressions_tv": impr,
+            "spend_search": spend_search,
+            "price": price,
+        }
+    )
     return df, c_tv
 
 
 def _spec(df, tv_input: str) -> MMMSpec:
-    cfg = {"model": {"holdout_weeks": 8, "fourier_modes": 0},
-           "channels": [{"name": "tv", "input": tv_input}, {"name": "search"}]}
+    cfg = {
+        "model": {"holdout_weeks": 8, "fourier_modes": 0},
+        "channels": [{"name": "tv", "input": tv_input}, {"name": "search"}],
+    }
     return spec_from_dict(cfg, list(df.columns))
 
 
@@ -56,8 +66,11 @@ def test_spec_input_defaults_to_spend():
     assert conv.channel("tv").driver_column == "spend_tv"
     spec = spec_from_dict({"channels": [{"name": "tv", "input": "impressions"}]})
     tv = spec.channel("tv")
-    assert (tv.column, tv.impressions, tv.driver_column) == ("spend_tv", "impressions_tv",
-                                                              "impressions_tv")
+    assert (tv.column, tv.impressions, tv.driver_column) == (
+        "spend_tv",
+        "impressions_tv",
+        "impressions_tv",
+    )
     assert spec_from_dict(spec.to_dict()) == spec
     custom = ChannelSpec("tv", "spend_tv", input="impressions", impressions="grp_tv")
     assert custom.driver_column == "grp_tv"
@@ -118,8 +131,9 @@ def test_loader_checks_impression_columns():
     ok = validate_frame(df, "media", source="m.csv")
     assert ok.frame["impressions_tv"].dtype == np.float64
     with pytest.raises(InputError) as e:
-        validate_frame(df.rename(columns={"impressions_tv": "impressions_tvv"}), "media",
-                       source="m.csv")
+        validate_frame(
+            df.rename(columns={"impressions_tv": "impressions_tvv"}), "media", source="m.csv"
+        )
     assert e.value.column == "impressions_tvv" and e.value.reason == "impressions_without_spend"
     assert "impressions_tv" in e.value.fix  # did you mean
     bad = df.copy()
@@ -138,22 +152,36 @@ def test_response_and_roi_go_through_the_cost_per_impression():
     T = 10
     impr = np.full((T, 1, 1), 1000.0)
     money = impr * np.where(np.arange(T) < 5, 0.1, 0.3)[:, None, None]
-    spec = MMMSpec(channels=(ChannelSpec("tv", "spend_tv", l_max=4, input="impressions"),),
-                   fourier_modes=0, trend=False)
-    panel = Panel(np.datetime64("2024-01-01", "D") + 7 * np.arange(T), ("all",),
-                  np.full((T, 1), 100.0), money, np.zeros((T, 1, 0)), ("tv",), (), impr)
+    spec = MMMSpec(
+        channels=(ChannelSpec("tv", "spend_tv", l_max=4, input="impressions"),),
+        fourier_modes=0,
+        trend=False,
+    )
+    panel = Panel(
+        np.datetime64("2024-01-01", "D") + 7 * np.arange(T),
+        ("all",),
+        np.full((T, 1), 100.0),
+        money,
+        np.zeros((T, 1, 0)),
+        ("tv",),
+        (),
+        impr,
+    )
     scaling = make_scaling(panel, T)
     assert scaling.per_money(1)[0] == pytest.approx(1 / 0.2)
     assert scaling.media == (1000.0,)
-    post = {"alpha": np.array([[0.5]]), "lam": np.array([[1.0]]),
-            "beta": np.array([[[0.5]]]), "sigma": np.array([0.1]),
-            "intercept_geo": np.array([[0.0]])}
+    post = {
+        "alpha": np.array([[0.5]]),
+        "lam": np.array([[1.0]]),
+        "beta": np.array([[[0.5]]]),
+        "sigma": np.array([0.1]),
+        "intercept_geo": np.array([[0.0]]),
+    }
     res = MMMResults(spec=spec, scaling=scaling, panel=panel, n_train=T, posterior=post)
     assert res.current_spend[0] == pytest.approx(200.0)  # money a week
     # 200 a week buys 1000 impressions: scaled 1.0, steady adstock 1.0
     r = res.response(np.array([200.0, 50.0])[:, None], per_channel=True)
-    assert r[0, :, 0] == pytest.approx([50 * math.tanh(0.5), 50 * math.tanh(0.125)],
-                                       rel=1e-12)
+    assert r[0, :, 0] == pytest.approx([50 * math.tanh(0.5), 50 * math.tanh(0.125)], rel=1e-12)
     t = res.to_frame()
     w = 0.5 ** np.arange(4) / (0.5 ** np.arange(4)).sum()
     weekly = [50 * math.tanh(w[: min(t_ + 1, 4)].sum() / 2) for t_ in range(T)]
@@ -213,5 +241,6 @@ def test_optimiser_works_in_money_on_an_impressions_model(fits, tmp_path):
     x = np.stack([m.current_spend, 2 * m.current_spend])
     np.testing.assert_allclose(again.response(x), m.response(x), rtol=1e-10)
     # and the loaded model's contributions (rebuilt from the stored impressions) match
-    np.testing.assert_allclose(load(tmp_path).to_frame()["contribution"],
-                               fit.to_frame()["contribution"], rtol=1e-10)
+    np.testing.assert_allclose(
+        load(tmp_path).to_frame()["contribution"], fit.to_frame()["contribution"], rtol=1e-10
+    )

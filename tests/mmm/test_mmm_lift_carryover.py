@@ -40,9 +40,14 @@ def _setup(spend: np.ndarray, geos: tuple[str, ...] = ("all",)):
 
 
 def _frame(until=None, **extra):
-    row = {"channel": "tv", "start": str(DATES[4]),
-           "end": str(DATES[5] + np.timedelta64(6, "D")),  # the Sunday closing week 5
-           "lift": 1.0, "lift_se": 0.1, **extra}
+    row = {
+        "channel": "tv",
+        "start": str(DATES[4]),
+        "end": str(DATES[5] + np.timedelta64(6, "D")),  # the Sunday closing week 5
+        "lift": 1.0,
+        "lift_se": 0.1,
+        **extra,
+    }
     if until is not None:
         row["measured_until"] = until
     return pd.DataFrame([row])
@@ -93,8 +98,10 @@ def test_tail_with_spend_around_the_window_matches_a_brute_force_loop():
     w = w / w.sum()
 
     def weekly(x):
-        return [beta * math.tanh(lam * sum(w[j] * x[t - j] for j in range(4) if t >= j) / 2)
-                for t in range(T)]
+        return [
+            beta * math.tanh(lam * sum(w[j] * x[t - j] for j in range(4) if t >= j) / 2)
+            for t in range(T)
+        ]
 
     off = spend.copy()
     off[[4, 5]] = 0.0
@@ -108,8 +115,9 @@ def test_geo_test_switches_off_only_its_geo():
     until = str(DATES[7] + np.timedelta64(6, "D"))
     one, _, _ = _effect(_pulse(), _frame(until, geo="north"), geos=("north", "south"))
     both, _, _ = _effect(_pulse(), _frame(until), geos=("north", "south"))
-    window_tail = 2 * (math.tanh(4 / 15) + math.tanh(6 / 15) + math.tanh(3 / 15)
-                       + math.tanh(1.5 / 15))
+    window_tail = 2 * (
+        math.tanh(4 / 15) + math.tanh(6 / 15) + math.tanh(3 / 15) + math.tanh(1.5 / 15)
+    )
     assert one[0] == pytest.approx(window_tail, abs=1e-12)
     assert both[0] == pytest.approx(2 * window_tail, abs=1e-12)
 
@@ -120,9 +128,13 @@ def test_the_model_uses_the_same_formula():
     until = str(DATES[7] + np.timedelta64(6, "D"))
     eff, ld, _ = _effect(_pulse(), _frame(until))
     _, _, _, layout = _setup(_pulse())
-    sym = lift_effect({"alpha": pt.as_tensor(np.array([0.5])),
-                       "lam": pt.as_tensor(np.array([1.0]))},
-                      pt.as_tensor(np.array([[2.0]])), ld, layout, xp=pt)
+    sym = lift_effect(
+        {"alpha": pt.as_tensor(np.array([0.5])), "lam": pt.as_tensor(np.array([1.0]))},
+        pt.as_tensor(np.array([[2.0]])),
+        ld,
+        layout,
+        xp=pt,
+    )
     assert float(sym.eval()[0]) == pytest.approx(float(eff[0]), abs=1e-10)
 
 
@@ -143,21 +155,26 @@ def test_lift_test_loader_reads_the_new_columns(tmp_path):
     from attribution.data import load_lift_tests
 
     p = tmp_path / "lift.csv"
-    p.write_text("channel,start,end,lift,lift_se,metric,value_per_conversion,measured_until\n"
-                 "paid_social,2026-03-02,2026-03-29,84200,21000,sales,,2026-04-12\n"
-                 "search_brand,2026-05-04,2026-05-31,1210,300,conversions,68.5,\n")
+    p.write_text(
+        "channel,start,end,lift,lift_se,metric,value_per_conversion,measured_until\n"
+        "paid_social,2026-03-02,2026-03-29,84200,21000,sales,,2026-04-12\n"
+        "search_brand,2026-05-04,2026-05-31,1210,300,conversions,68.5,\n"
+    )
     f = load_lift_tests(p).frame
     assert f["value_per_conversion"].isna().tolist() == [True, False]
     assert f["value_per_conversion"].iloc[1] == 68.5
     assert str(f["measured_until"].iloc[0].date()) == "2026-04-12"
     assert f["measured_until"].isna().tolist() == [False, True]
-    p.write_text("channel,start,end,lift,lift_se,measured_until\n"
-                 "tv,2026-03-02,2026-03-29,10,2,2026-03-20\n")
+    p.write_text(
+        "channel,start,end,lift,lift_se,measured_until\ntv,2026-03-02,2026-03-29,10,2,2026-03-20\n"
+    )
     with pytest.raises(InputError) as e:
         load_lift_tests(p)
     assert (e.value.row, e.value.column) == (2, "measured_until")
-    p.write_text("channel,start,end,lift,lift_se,metric,value_per_conversion\n"
-                 "tv,2026-03-02,2026-03-29,10,2,conversions,0\n")
+    p.write_text(
+        "channel,start,end,lift,lift_se,metric,value_per_conversion\n"
+        "tv,2026-03-02,2026-03-29,10,2,conversions,0\n"
+    )
     with pytest.raises(InputError) as e:
         load_lift_tests(p)
     assert (e.value.row, e.value.column) == (2, "value_per_conversion")
@@ -169,11 +186,14 @@ def test_outcome_window_checked_against_the_panel(tmp_path):
 
     media = tmp_path / "m.csv"
     pd.DataFrame({"date": DATES.astype(str), "sales": 100.0, "spend_tv": 1.0}).to_csv(
-        media, index=False)
+        media, index=False
+    )
     lift = tmp_path / "l.csv"
-    lift.write_text("channel,start,end,lift,lift_se,measured_until\n"
-                    f"tv,{DATES[2]},{DATES[3]},10,2,{DATES[11] + np.timedelta64(6, 'D')}\n"
-                    f"tv,{DATES[4]},{DATES[5]},10,2,{DATES[11] + np.timedelta64(7, 'D')}\n")
+    lift.write_text(
+        "channel,start,end,lift,lift_se,measured_until\n"
+        f"tv,{DATES[2]},{DATES[3]},10,2,{DATES[11] + np.timedelta64(6, 'D')}\n"
+        f"tv,{DATES[4]},{DATES[5]},10,2,{DATES[11] + np.timedelta64(7, 'D')}\n"
+    )
     with pytest.raises(InputError) as e:
         check_lift_tests_against_panel(load_lift_tests(lift), load_media(media))
     assert (e.value.row, e.value.column) == (3, "measured_until")

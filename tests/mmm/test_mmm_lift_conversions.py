@@ -36,8 +36,12 @@ def panel(world, spec):
 
 def test_conversions_times_value_is_the_sales_lift(spec, panel):
     sales, _ = parse_lift_tests(_row(lift=5000.0, lift_se=1000.0), spec, panel, N_TRAIN)
-    conv, found = parse_lift_tests(_row(lift=100.0, lift_se=20.0, metric="conversions",
-                                        value_per_conversion=50.0), spec, panel, N_TRAIN)
+    conv, found = parse_lift_tests(
+        _row(lift=100.0, lift_se=20.0, metric="conversions", value_per_conversion=50.0),
+        spec,
+        panel,
+        N_TRAIN,
+    )
     assert conv[0]["lift"] == 5000.0 and conv[0]["lift_se"] == 1000.0
     assert conv[0]["metric"] == "conversions" and conv[0]["value_per_conversion"] == 50.0
     assert [f.code for f in found] == ["mmm.lift_conversions_valued"]
@@ -53,15 +57,17 @@ def test_conversions_times_value_is_the_sales_lift(spec, panel):
 
 def test_value_from_the_config_and_the_row_wins(spec, panel):
     cfg = replace(spec, value_per_conversion=40.0)
-    t, _ = parse_lift_tests(_row(lift=100.0, lift_se=20.0, metric="conversions"), cfg, panel,
-                            N_TRAIN)
+    t, _ = parse_lift_tests(
+        _row(lift=100.0, lift_se=20.0, metric="conversions"), cfg, panel, N_TRAIN
+    )
     assert (t[0]["lift"], t[0]["lift_se"]) == (4000.0, 800.0)
-    both = pd.concat([_row(lift=100.0, lift_se=20.0, metric="conversions",
-                           value_per_conversion=50.0),
-                      _row(lift=100.0, lift_se=20.0, metric="Conversions",
-                           value_per_conversion=np.nan),
-                      _row(lift=100.0, lift_se=20.0, metric=np.nan,
-                           value_per_conversion=np.nan)])
+    both = pd.concat(
+        [
+            _row(lift=100.0, lift_se=20.0, metric="conversions", value_per_conversion=50.0),
+            _row(lift=100.0, lift_se=20.0, metric="Conversions", value_per_conversion=np.nan),
+            _row(lift=100.0, lift_se=20.0, metric=np.nan, value_per_conversion=np.nan),
+        ]
+    )
     t, _ = parse_lift_tests(both, cfg, panel, N_TRAIN)
     assert [x["lift"] for x in t] == [5000.0, 4000.0, 100.0]  # row, config, sales
     # the config round-trips through [calibration]
@@ -71,22 +77,28 @@ def test_value_from_the_config_and_the_row_wins(spec, panel):
 
 
 def test_missing_value_per_conversion_is_a_clear_error(spec, panel):
-    frame = pd.concat([_row(lift=10.0, lift_se=1.0),
-                       _row(lift=100.0, lift_se=20.0, metric="conversions")])
+    frame = pd.concat(
+        [_row(lift=10.0, lift_se=1.0), _row(lift=100.0, lift_se=20.0, metric="conversions")]
+    )
     with pytest.raises(InputError) as e:
         parse_lift_tests(frame, spec, panel, N_TRAIN)
     assert e.value.row == 3 and e.value.column == "value_per_conversion"
     assert "value_per_conversion" in e.value.fix and "[calibration]" in e.value.fix
     # a test the model does not use (unknown channel) needs no value: a warning only
-    t, found = parse_lift_tests(_row(channel="radio", lift=1.0, lift_se=1.0,
-                                     metric="conversions"), spec, panel, N_TRAIN)
+    t, found = parse_lift_tests(
+        _row(channel="radio", lift=1.0, lift_se=1.0, metric="conversions"), spec, panel, N_TRAIN
+    )
     assert t == [] and [f.code for f in found] == ["mmm.lift_unknown_channel"]
     with pytest.raises(InputError) as e:
         parse_lift_tests(_row(lift=1.0, lift_se=1.0, metric="orders"), spec, panel, N_TRAIN)
     assert e.value.column == "metric"
     with pytest.raises(InputError) as e:
-        parse_lift_tests(_row(lift=1.0, lift_se=1.0, metric="conversions",
-                              value_per_conversion=-5.0), spec, panel, N_TRAIN)
+        parse_lift_tests(
+            _row(lift=1.0, lift_se=1.0, metric="conversions", value_per_conversion=-5.0),
+            spec,
+            panel,
+            N_TRAIN,
+        )
     assert e.value.column == "value_per_conversion"
     with pytest.raises(UsageError):
         spec_from_dict({"calibration": {"value_per_conversion": 0}})
@@ -107,9 +119,16 @@ def test_needs_value_per_conversion(spec):
 def test_pipeline_values_conversions_at_the_average_order_value():
     from attribution.pipeline.runner import _average_order_value, _State
 
-    st = _State(paths=pd.DataFrame({"path": ["a", "b > a"], "total_conversions": [3, 1],
-                                    "total_conversion_value": [120.0, 80.0],
-                                    "total_null": [5, 5]}))
+    st = _State(
+        paths=pd.DataFrame(
+            {
+                "path": ["a", "b > a"],
+                "total_conversions": [3, 1],
+                "total_conversion_value": [120.0, 80.0],
+                "total_null": [5, 5],
+            }
+        )
+    )
     aov, source = _average_order_value(None, st)  # type: ignore[arg-type]
     assert aov == pytest.approx(50.0)  # (120 + 80) / (3 + 1)
     assert "paths" in source
@@ -120,10 +139,21 @@ def test_conversion_lift_fits_like_the_equal_sales_lift(fitted, world, spec, set
     c = 2
     lift = truth.lift(c, 30, 41)
     dates = df["date"]
-    sales = pd.DataFrame({"channel": ["ch3"], "start": [dates.iloc[30]], "end": [dates.iloc[41]],
-                          "lift": [lift], "lift_se": [0.03 * lift]})
-    conv = sales.assign(lift=lift / 50.0, lift_se=0.03 * lift / 50.0, metric="conversions",
-                        value_per_conversion=50.0)
+    sales = pd.DataFrame(
+        {
+            "channel": ["ch3"],
+            "start": [dates.iloc[30]],
+            "end": [dates.iloc[41]],
+            "lift": [lift],
+            "lift_se": [0.03 * lift],
+        }
+    )
+    conv = sales.assign(
+        lift=lift / 50.0,
+        lift_se=0.03 * lift / 50.0,
+        metric="conversions",
+        value_per_conversion=50.0,
+    )
     a = MMM(spec, **settings).fit(df, lift_tests=sales).to_frame().iloc[c]
     b = MMM(spec, **settings).fit(df, lift_tests=conv).to_frame().iloc[c]
     base = fitted.to_frame().iloc[c]

@@ -40,16 +40,23 @@ def fit_input(monkeypatch):
 
 def _mmm(tmp_path: Path, media: Path, *extra: str) -> None:
     with pytest.raises(_Reached):
-        main(["-q", "--debug", "mmm", "--media", str(media), "--out", str(tmp_path / "out"),
-              *extra])
+        main(
+            ["-q", "--debug", "mmm", "--media", str(media), "--out", str(tmp_path / "out"), *extra]
+        )
 
 
 def test_model_date_and_channel_column_take_effect(tmp_path, fit_input):
-    pd.DataFrame({"time": pd.date_range("2024-01-01", periods=12, freq="7D").strftime(
-        "%Y-%m-%d"), "revenue": range(100, 112), "x1": [5.0, 0.0] * 6,
-        "price": [1.0, 1.2, 1.1] * 4}).to_csv(tmp_path / "p.csv", index=False)
-    (tmp_path / "m.toml").write_text('[model]\ndate = "time"\ntarget = "revenue"\n'
-                                     '[[channels]]\nname = "tv"\ncolumn = "x1"\n')
+    pd.DataFrame(
+        {
+            "time": pd.date_range("2024-01-01", periods=12, freq="7D").strftime("%Y-%m-%d"),
+            "revenue": range(100, 112),
+            "x1": [5.0, 0.0] * 6,
+            "price": [1.0, 1.2, 1.1] * 4,
+        }
+    ).to_csv(tmp_path / "p.csv", index=False)
+    (tmp_path / "m.toml").write_text(
+        '[model]\ndate = "time"\ntarget = "revenue"\n[[channels]]\nname = "tv"\ncolumn = "x1"\n'
+    )
     _mmm(tmp_path, tmp_path / "p.csv", "--config", str(tmp_path / "m.toml"))
     spec, frame = fit_input["spec"], fit_input["frame"]
     assert spec.channel_names == ("tv",) and spec.controls == ("price",)
@@ -83,12 +90,17 @@ ignore = ["revenue_per_conversion"]
 
 def test_robyn_panel_reaches_the_fit_with_its_channels(tmp_path, fit_input):
     (tmp_path / "map.toml").write_text(ROBYN)
-    _mmm(tmp_path, PEERS / "robyn_dt_simulated_weekly.csv", "--mapping",
-         str(tmp_path / "map.toml"))
+    _mmm(tmp_path, PEERS / "robyn_dt_simulated_weekly.csv", "--mapping", str(tmp_path / "map.toml"))
     spec, frame = fit_input["spec"], fit_input["frame"]
     # facebook goes through the default grouping, as journeys' facebook / cpc would
-    assert sorted(spec.channel_names) == ["newsletter", "ooh", "paid_social", "print", "search",
-                                          "tv"]
+    assert sorted(spec.channel_names) == [
+        "newsletter",
+        "ooh",
+        "paid_social",
+        "print",
+        "search",
+        "tv",
+    ]
     assert spec.channel("newsletter").kind == "activity"
     assert spec.controls == ("competitor_sales_B",)
     raw = pd.read_csv(PEERS / "robyn_dt_simulated_weekly.csv")
@@ -98,19 +110,38 @@ def test_robyn_panel_reaches_the_fit_with_its_channels(tmp_path, fit_input):
 
 def test_meridian_national_panel_reaches_the_fit_with_its_channels(tmp_path, fit_input):
     (tmp_path / "map.toml").write_text(MERIDIAN)
-    _mmm(tmp_path, PEERS / "meridian_national_all_channels.csv", "--mapping",
-         str(tmp_path / "map.toml"))
+    _mmm(
+        tmp_path,
+        PEERS / "meridian_national_all_channels.csv",
+        "--mapping",
+        str(tmp_path / "map.toml"),
+    )
     spec, frame = fit_input["spec"], fit_input["frame"]
-    assert sorted(spec.channel_names) == ["Channel0", "Channel1", "Channel2", "Channel3",
-                                          "Channel4", "organic"]
-    assert set(spec.controls) == {"competitor_sales_control", "sentiment_score_control",
-                                  "Promo"}
+    assert sorted(spec.channel_names) == [
+        "Channel0",
+        "Channel1",
+        "Channel2",
+        "Channel3",
+        "Channel4",
+        "organic",
+    ]
+    assert set(spec.controls) == {"competitor_sales_control", "sentiment_score_control", "Promo"}
     assert len(frame) == 156 and "impressions_Channel3" in frame.columns
 
 
 def test_unknown_mapping_key_is_named(tmp_path, capsys):
     (tmp_path / "map.toml").write_text('[mapping.panel]\ntargte = "revenue"\n')
-    code = main(["-q", "mmm", "--media", str(PEERS / "robyn_dt_simulated_weekly.csv"),
-                 "--out", str(tmp_path / "o"), "--mapping", str(tmp_path / "map.toml")])
+    code = main(
+        [
+            "-q",
+            "mmm",
+            "--media",
+            str(PEERS / "robyn_dt_simulated_weekly.csv"),
+            "--out",
+            str(tmp_path / "o"),
+            "--mapping",
+            str(tmp_path / "map.toml"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "unknown key 'targte'" in err and "did you mean 'target'" in err

@@ -14,12 +14,17 @@ from attribution.mmm.synthetic import simulate_panel
 
 def _logp_fn(model):
     """Log density in the constrained space (no transform Jacobians), by variable name."""
-    fn = model.compile_fn(model.logp(jacobian=False), inputs=model.value_vars,
-                          mode="FAST_COMPILE", on_unused_input="ignore")
+    fn = model.compile_fn(
+        model.logp(jacobian=False),
+        inputs=model.value_vars,
+        mode="FAST_COMPILE",
+        on_unused_input="ignore",
+    )
     names = [v.name for v in model.value_vars]
 
     def f(point: dict) -> float:
         return float(fn({n: point[n] for n in names}))
+
     return f
 
 
@@ -54,18 +59,31 @@ def test_rounder_coordinates_keep_the_same_density(monkeypatch):
     f_old, f_new = _logp_fn(old), _logp_fn(new)
     rng = np.random.default_rng(0)
     for _ in range(3):
-        pt = {"alpha": rng.uniform(0.1, 0.7, 2), "lam": rng.uniform(0.5, 4.0, 2),
-              "beta_free": rng.uniform(0.05, 1.0, 2), "intercept": rng.normal(0.5, 0.1),
-              "trend": rng.normal(0, 0.1), "gamma_fourier": rng.normal(0, 0.1, 2),
-              "gamma_control": rng.normal(0, 0.1, 1), "sigma": rng.uniform(0.02, 0.2)}
+        pt = {
+            "alpha": rng.uniform(0.1, 0.7, 2),
+            "lam": rng.uniform(0.5, 4.0, 2),
+            "beta_free": rng.uniform(0.05, 1.0, 2),
+            "intercept": rng.normal(0.5, 0.1),
+            "trend": rng.normal(0, 0.1),
+            "gamma_fourier": rng.normal(0, 0.1, 2),
+            "gamma_control": rng.normal(0, 0.1, 1),
+            "sigma": rng.uniform(0.02, 0.2),
+        }
         # S and the mean of the other terms by hand, from the pure numpy functions
         w = cp.geometric_weights(pt["alpha"], layout.l_max, normalize=True)
         sat = cp.logistic_saturation(cp.adstock(d.stack, w), pt["lam"])  # (T, 1, C)
         s_mean = sat.mean(axis=(0, 1))
-        rest = ((sat * pt["beta_free"]).sum(-1)[:, 0] + pt["trend"] * d.trend
-                + d.fourier @ pt["gamma_fourier"] + d.controls[:, 0] @ pt["gamma_control"])
-        pn = {**pt, "beta_mean_effect": pt["beta_free"] * s_mean,
-              "intercept_level": pt["intercept"] + rest.mean()}
+        rest = (
+            (sat * pt["beta_free"]).sum(-1)[:, 0]
+            + pt["trend"] * d.trend
+            + d.fourier @ pt["gamma_fourier"]
+            + d.controls[:, 0] @ pt["gamma_control"]
+        )
+        pn = {
+            **pt,
+            "beta_mean_effect": pt["beta_free"] * s_mean,
+            "intercept_level": pt["intercept"] + rest.mean(),
+        }
         lo = f_old(_to_values(old, pt))
         ln = f_new(_to_values(new, pn))
         assert ln == pytest.approx(lo - np.log(s_mean).sum(), rel=1e-10)

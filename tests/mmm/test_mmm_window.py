@@ -13,7 +13,7 @@ def test_window_totals_add_up_and_follow_the_weeks(fitted) -> None:
     T, n = res.panel.n_weeks, res.n_train
     full = channel_table(res)
     first = np.arange(T) < 13  # a quarter
-    rest = ~first & (np.arange(T) < n)         # the other fitted weeks
+    rest = ~first & (np.arange(T) < n)  # the other fitted weeks
     a, b = channel_table(res, weeks=first), channel_table(res, weeks=rest)
     # per-draw sums are linear: the two windows' mean contributions add up to the whole fit
     np.testing.assert_allclose(a.contribution + b.contribution, full.contribution, rtol=1e-9)
@@ -28,5 +28,5 @@ def test_window_totals_add_up_and_follow_the_weeks(fitted) -> None:
     assert (a.contribution_low <= a.contribution).all() and (
         a.contribution <= a.contribution_high
     ).all()
-    pd_all = channel_table(res, weeks=np.arange(T) < n)   # the fitted weeks: the default
+    pd_all = channel_table(res, weeks=np.arange(T) < n)  # the fitted weeks: the default
     assert pd_all.contribution.tolist() == pytest.approx(full.contribution.tolist(), rel=1e-12)

@@ -33,8 +33,9 @@ def test_multinomial_keeps_journeys_poisson_has_right_mean() -> None:
     for c, n, v in resample(t, 30, np.random.default_rng(0), chunk=7):
         np.testing.assert_allclose((c + n).sum(axis=0), total)
         np.testing.assert_allclose(v, c * 25.0)  # value follows conversions
-    draws = np.concatenate([c for c, _, _ in resample(t, 4000, np.random.default_rng(1),
-                                                     "poisson")], axis=1)
+    draws = np.concatenate(
+        [c for c, _, _ in resample(t, 4000, np.random.default_rng(1), "poisson")], axis=1
+    )
     np.testing.assert_allclose(draws.mean(axis=1), t.conversions, rtol=0.05)
 
 

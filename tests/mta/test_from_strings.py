@@ -22,11 +22,20 @@ def test_matches_from_frame_on_random_paths_with_duplicates() -> None:
     rng = np.random.default_rng(0)
     names = ["search", "(direct)", "e-mail", "tv spot", "x"]
     paths = [" > ".join(rng.choice(names, rng.integers(1, 5))) for _ in range(500)]
-    frame = pd.DataFrame({"path": paths, "total_conversions": rng.poisson(2, 500),
-                          "total_conversion_value": rng.uniform(0, 9, 500),
-                          "total_null": rng.poisson(3, 500)})
-    fast = PathTable.from_strings(frame["path"], frame["total_conversions"],
-                                  frame["total_conversion_value"], frame["total_null"])
+    frame = pd.DataFrame(
+        {
+            "path": paths,
+            "total_conversions": rng.poisson(2, 500),
+            "total_conversion_value": rng.uniform(0, 9, 500),
+            "total_null": rng.poisson(3, 500),
+        }
+    )
+    fast = PathTable.from_strings(
+        frame["path"],
+        frame["total_conversions"],
+        frame["total_conversion_value"],
+        frame["total_null"],
+    )
     same(fast, PathTable.from_frame(frame))
     assert fast.n_paths < 500  # duplicates were summed
     assert fast.conversions.sum() == frame["total_conversions"].sum()
@@ -39,13 +48,16 @@ def test_strips_blanks_and_merges_paths_equal_after_stripping() -> None:
     np.testing.assert_allclose(t.conversions, [4, 2, 9])
 
 
-@pytest.mark.parametrize(("paths", "counts", "row"), [
-    (["a > b", "a > "], [1, 1], 3),
-    (["", "b"], [1, 1], 2),
-    (["b", None], [1, 1], 3),
-    (["a", "b"], [1, -2], 3),
-    (["a", "b"], [np.nan, 1], 2),
-])
+@pytest.mark.parametrize(
+    ("paths", "counts", "row"),
+    [
+        (["a > b", "a > "], [1, 1], 3),
+        (["", "b"], [1, 1], 2),
+        (["b", None], [1, 1], 3),
+        (["a", "b"], [1, -2], 3),
+        (["a", "b"], [np.nan, 1], 2),
+    ],
+)
 def test_bad_rows_raise_input_error_with_row(paths: list, counts: list, row: int) -> None:
     with pytest.raises(InputError) as err:
         PathTable.from_strings(paths, counts)
@@ -84,9 +96,15 @@ def test_code_sequences_that_share_bytes_are_not_merged() -> None:
     np.testing.assert_array_equal(t.offsets, [0, 2, 3, 5])
 
 
-@pytest.mark.parametrize("make", [list, lambda p: pd.Series(p, dtype="str"),
-                                  lambda p: pd.Series(p, dtype="string[python]"),
-                                  lambda p: np.array(p, dtype=object)])
+@pytest.mark.parametrize(
+    "make",
+    [
+        list,
+        lambda p: pd.Series(p, dtype="str"),
+        lambda p: pd.Series(p, dtype="string[python]"),
+        lambda p: np.array(p, dtype=object),
+    ],
+)
 def test_input_containers_agree(make) -> None:
     paths = ["x > y", "y", None, "x > y"]
     with pytest.raises(InputError) as err:

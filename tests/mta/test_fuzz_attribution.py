@@ -20,11 +20,24 @@ from attribution.mta import PathAttribution, PathTable
 from attribution.mta.model import NON_NEGATIVE
 from attribution.mta.shapley import shapley_count
 
-FUZZ = settings(max_examples=40, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 NAMES = ("search", "email", "display", "social", "tv", "(none)")
-ALL_MODELS = ("first", "last", "last_non_direct", "linear", "position", "time_decay",
-              "markov", "shapley", "shapley_ordered")
+ALL_MODELS = (
+    "first",
+    "last",
+    "last_non_direct",
+    "linear",
+    "position",
+    "time_decay",
+    "markov",
+    "shapley",
+    "shapley_ordered",
+)
 
 
 @st.composite
@@ -37,8 +50,9 @@ def path_tables(draw: st.DrawFn, max_channels: int = 5) -> PathTable:
     conv = draw(st.lists(st.integers(0, 30), min_size=n, max_size=n))
     value = [c * draw(st.floats(0, 200, allow_nan=False)) for c in conv]
     nulls = draw(st.lists(st.integers(0, 30), min_size=n, max_size=n))
-    return PathTable.from_paths(paths, np.array(conv, float), np.array(value), np.array(nulls,
-                                                                                     float))
+    return PathTable.from_paths(
+        paths, np.array(conv, float), np.array(value), np.array(nulls, float)
+    )
 
 
 def _check_efficiency(res, table: PathTable) -> None:
@@ -59,8 +73,9 @@ def test_every_model_is_efficient_and_non_negative(table: PathTable) -> None:
     assert set(res.channels) <= set(table.channels)
 
 
-@settings(max_examples=15, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(table=path_tables())
 def test_markov_auto_order_is_efficient(table: PathTable) -> None:
     res = PathAttribution(models=("markov",), order="auto", max_order=3).fit(table)
@@ -73,8 +88,9 @@ def test_renaming_channels_renames_the_credit(table: PathTable, data: st.DataObj
     new = data.draw(st.permutations(list(table.channels)))
     rename = dict(zip(table.channels, new, strict=True))
     frame = table.to_frame()
-    renamed = frame.assign(path=[" > ".join(rename[c] for c in p.split(" > "))
-                                 for p in frame["path"]])
+    renamed = frame.assign(
+        path=[" > ".join(rename[c] for c in p.split(" > ")) for p in frame["path"]]
+    )
     models = ("first", "last", "linear", "position", "markov", "shapley")
     a = PathAttribution(models=models, order=1).fit(table)
     b = PathAttribution(models=models, order=1).fit(PathTable.from_frame(renamed))
@@ -83,9 +99,11 @@ def test_renaming_channels_renames_the_credit(table: PathTable, data: st.DataObj
         cb = b[model].to_frame().set_index("channel")
         for ch in table.channels:
             assert cb.loc[rename[ch], "conversions"] == pytest.approx(
-                ca.loc[ch, "conversions"], rel=1e-9, abs=1e-9), model
+                ca.loc[ch, "conversions"], rel=1e-9, abs=1e-9
+            ), model
             assert cb.loc[rename[ch], "value"] == pytest.approx(
-                ca.loc[ch, "value"], rel=1e-9, abs=1e-7), model
+                ca.loc[ch, "value"], rel=1e-9, abs=1e-7
+            ), model
 
 
 @FUZZ
@@ -94,8 +112,7 @@ def test_shapley_count_efficiency_and_symmetry(table: PathTable) -> None:
     cr = shapley_count(table)
     assert cr.conversions.sum() == pytest.approx(table.conversions.sum(), rel=1e-9, abs=1e-9)
     # a channel on no converting path gets nothing (null player)
-    on_conv = {c for i in range(table.n_paths) if table.conversions[i] > 0
-               for c in table.path(i)}
+    on_conv = {c for i in range(table.n_paths) if table.conversions[i] > 0 for c in table.path(i)}
     credit = dict(zip(cr.channels, cr.conversions, strict=True))
     for ch, v in credit.items():
         if ch not in on_conv:
@@ -106,8 +123,9 @@ def test_shapley_count_efficiency_and_symmetry(table: PathTable) -> None:
 @given(table=path_tables())
 def test_single_channel_tables_give_it_everything(table: PathTable) -> None:
     only = table.channels[0]
-    frame = table.to_frame().assign(path=lambda f: f["path"].map(
-        lambda p: " > ".join(only for _ in p.split(" > "))))
+    frame = table.to_frame().assign(
+        path=lambda f: f["path"].map(lambda p: " > ".join(only for _ in p.split(" > ")))
+    )
     one = PathTable.from_frame(frame)
     res = PathAttribution(models=ALL_MODELS, order=1).fit(one)
     for model, cr in res.credits.items():
@@ -121,11 +139,13 @@ STEP = st.text(alphabet=st.sampled_from(list("ab >|\t,;\"'=-é\u00a0")), max_siz
 
 
 @FUZZ
-@given(paths=st.lists(st.lists(STEP, min_size=1, max_size=4).map(" > ".join), min_size=1,
-                      max_size=8),
-       data=st.data())
-def test_path_parser_keeps_every_conversion_or_fails_clearly(paths: list[str],
-                                                             data: st.DataObject) -> None:
+@given(
+    paths=st.lists(st.lists(STEP, min_size=1, max_size=4).map(" > ".join), min_size=1, max_size=8),
+    data=st.data(),
+)
+def test_path_parser_keeps_every_conversion_or_fails_clearly(
+    paths: list[str], data: st.DataObject
+) -> None:
     n = len(paths)
     conv = np.array(data.draw(st.lists(st.integers(0, 9), min_size=n, max_size=n)), float)
     nulls = np.array(data.draw(st.lists(st.integers(0, 9), min_size=n, max_size=n)), float)
@@ -140,25 +160,43 @@ def test_path_parser_keeps_every_conversion_or_fails_clearly(paths: list[str],
     want = {tuple(s.strip() for s in p.split(" > ")) for p in paths}
     assert {table.path(i) for i in range(table.n_paths)} == want
     # the DataFrame route agrees with the fast route
-    other = PathTable.from_frame(pd.DataFrame({"path": paths, "total_conversions": conv,
-                                               "total_conversion_value": conv * 2.5,
-                                               "total_null": nulls}))
+    other = PathTable.from_frame(
+        pd.DataFrame(
+            {
+                "path": paths,
+                "total_conversions": conv,
+                "total_conversion_value": conv * 2.5,
+                "total_null": nulls,
+            }
+        )
+    )
     assert other.channels == table.channels
     assert np.array_equal(other.steps, table.steps)
     assert np.array_equal(other.conversions, table.conversions)
 
 
 @FUZZ
-@given(paths=st.lists(st.text(alphabet=st.sampled_from(list("ab >|")), min_size=0,
-                              max_size=10), min_size=1, max_size=8),
-       sep=st.sampled_from([" > ", ">", "|"]), lenient=st.booleans(), data=st.data())
-def test_validated_path_tables_account_for_every_row(paths: list[str], sep: str,
-                                                     lenient: bool,
-                                                     data: st.DataObject) -> None:
+@given(
+    paths=st.lists(
+        st.text(alphabet=st.sampled_from(list("ab >|")), min_size=0, max_size=10),
+        min_size=1,
+        max_size=8,
+    ),
+    sep=st.sampled_from([" > ", ">", "|"]),
+    lenient=st.booleans(),
+    data=st.data(),
+)
+def test_validated_path_tables_account_for_every_row(
+    paths: list[str], sep: str, lenient: bool, data: st.DataObject
+) -> None:
     n = len(paths)
-    conv = data.draw(st.lists(st.integers(0, 9).map(str) | st.sampled_from(["-1", "x", "",
-                                                                             "1e16", "nan"]),
-                              min_size=n, max_size=n))
+    conv = data.draw(
+        st.lists(
+            st.integers(0, 9).map(str) | st.sampled_from(["-1", "x", "", "1e16", "nan"]),
+            min_size=n,
+            max_size=n,
+        )
+    )
     frame = pd.DataFrame({"path": paths, "total_conversions": conv}, dtype="str")
     try:
         loaded = validate_frame(frame, "paths", source="p.csv", sep=sep, lenient=lenient)
@@ -188,8 +226,9 @@ def test_counts_beyond_1e15_are_refused_not_overflowed(big: float) -> None:
     _check_efficiency(res, table)
 
 
-@settings(max_examples=10, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(table=path_tables(max_channels=4))
 def test_bootstrap_intervals_are_finite_and_ordered(table: PathTable) -> None:
     models = ("linear", "markov", "shapley")

@@ -26,7 +26,10 @@ def table() -> PathTable:
     # channels sort to: a, b, c, direct
     return PathTable.from_paths(
         [("a", "b", "c"), ("b", "direct"), ("direct",), ("c", "a", "a", "b")],
-        conversions=[3, 2, 1, 4], value=[30, 20, 10, 40], nulls=[1, 1, 1, 1])
+        conversions=[3, 2, 1, 4],
+        value=[30, 20, 10, 40],
+        nulls=[1, 1, 1, 1],
+    )
 
 
 def credit(t: PathTable, rule: str, **kw: object) -> dict[str, float]:
@@ -65,26 +68,32 @@ def test_position_credit(table: PathTable) -> None:
     got = credit(table, "position")
     # path1 a,b,c: .4/.2/.4 *3 ; path2 b,direct .5/.5 *2 ; path3 direct 1 ;
     # path4 c,a,a,b: .4, .1, .1, .4 *4
-    assert got == pytest.approx({"a": 1.2 + 0.8, "b": 0.6 + 1 + 1.6, "c": 1.2 + 1.6,
-                                 "direct": 1 + 1})
+    assert got == pytest.approx(
+        {"a": 1.2 + 0.8, "b": 0.6 + 1 + 1.6, "c": 1.2 + 1.6, "direct": 1 + 1}
+    )
 
 
 def test_time_decay_positions_by_hand() -> None:
     # 3 touches, half-life 1 step: weights 1/4, 1/2, 1 -> / 1.75
-    np.testing.assert_allclose(time_decay_fractions(np.array([0, 3]), 1.0),
-                               [0.25 / 1.75, 0.5 / 1.75, 1 / 1.75])
+    np.testing.assert_allclose(
+        time_decay_fractions(np.array([0, 3]), 1.0), [0.25 / 1.75, 0.5 / 1.75, 1 / 1.75]
+    )
     # half-life 2 steps: 2^-1, 2^-0.5, 1
-    w = np.array([0.5, 2 ** -0.5, 1.0])
+    w = np.array([0.5, 2**-0.5, 1.0])
     np.testing.assert_allclose(time_decay_fractions(np.array([0, 3]), 2.0), w / w.sum())
 
 
 def test_time_decay_with_timestamps() -> None:
-    touches = pd.DataFrame({
-        "journey_id": ["j1", "j1", "j1", "j2"],
-        "channel": ["a", "b", "a", "b"],
-        "timestamp": pd.to_datetime(["2026-01-01", "2026-01-08", "2026-01-15", "2026-02-01"]),
-        "conversion_timestamp": pd.to_datetime(["2026-01-15"] * 3 + ["2026-02-08"]),
-        "conversions": [1, 1, 1, 2], "value": [70.0, 70.0, 70.0, 10.0]})
+    touches = pd.DataFrame(
+        {
+            "journey_id": ["j1", "j1", "j1", "j2"],
+            "channel": ["a", "b", "a", "b"],
+            "timestamp": pd.to_datetime(["2026-01-01", "2026-01-08", "2026-01-15", "2026-02-01"]),
+            "conversion_timestamp": pd.to_datetime(["2026-01-15"] * 3 + ["2026-02-08"]),
+            "conversions": [1, 1, 1, 2],
+            "value": [70.0, 70.0, 70.0, 10.0],
+        }
+    )
     c = time_decay_touches(touches, half_life="7D")
     # j1 ages 14d, 7d, 0d -> weights 1/4, 1/2, 1 (/1.75); j2: all to b
     a = (0.25 + 1) / 1.75
@@ -110,7 +119,10 @@ def test_renaming_channels_permutes_credit(table: PathTable, rule: str) -> None:
     names = {"a": "zeta", "b": "alpha", "c": "mid", "direct": "direct"}
     renamed = PathTable.from_paths(
         [tuple(names[c] for c in table.path(i)) for i in range(table.n_paths)],
-        table.conversions, table.value, table.nulls)
+        table.conversions,
+        table.value,
+        table.nulls,
+    )
     before = credit(table, rule)
     after = credit(renamed, rule)
     assert after == pytest.approx({names[k]: v for k, v in before.items()})
@@ -139,21 +151,31 @@ def test_age_decay_survives_old_journeys_and_empty_ones() -> None:
     assert age_decay_fractions(np.zeros(0), np.array([0]), 1.0).shape == (0,)
 
 
-@pytest.mark.parametrize(("text", "expected", "words"), [
-    ("7D", ("hours", 168.0), "7 days"), ("36h", ("hours", 36.0), "36 hours"),
-    ("90min", ("hours", 1.5), "1.5 hours"), ("1.5 days", ("hours", 36.0), "36 hours"),
-    ("2 weeks", ("hours", 336.0), "14 days"), ("45s", ("hours", 0.0125), "0.75 minutes"),
-    ("2", ("steps", 2.0), "2 steps"), ("1 step", ("steps", 1.0), "1 step"),
-    (0.5, ("steps", 0.5), "0.5 steps"), ("  12H ", ("hours", 12.0), "12 hours"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected", "words"),
+    [
+        ("7D", ("hours", 168.0), "7 days"),
+        ("36h", ("hours", 36.0), "36 hours"),
+        ("90min", ("hours", 1.5), "1.5 hours"),
+        ("1.5 days", ("hours", 36.0), "36 hours"),
+        ("2 weeks", ("hours", 336.0), "14 days"),
+        ("45s", ("hours", 0.0125), "0.75 minutes"),
+        ("2", ("steps", 2.0), "2 steps"),
+        ("1 step", ("steps", 1.0), "1 step"),
+        (0.5, ("steps", 0.5), "0.5 steps"),
+        ("  12H ", ("hours", 12.0), "12 hours"),
+    ],
+)
 def test_parse_half_life(text: object, expected: tuple[str, float], words: str) -> None:
     kind, amount = parse_half_life(text)  # type: ignore[arg-type]
     assert kind == expected[0] and amount == pytest.approx(expected[1])
     assert describe_half_life(kind, amount) == words
 
 
-@pytest.mark.parametrize("bad", ["", "x", "7m", "7 months", "-1D", "0", "0h", "7DD", "D7",
-                                 "nan", float("inf"), -2.0, True])
+@pytest.mark.parametrize(
+    "bad",
+    ["", "x", "7m", "7 months", "-1D", "0", "0h", "7DD", "D7", "nan", float("inf"), -2.0, True],
+)
 def test_parse_half_life_rejects(bad: object) -> None:
     with pytest.raises(UsageError, match="half-life must be a duration"):
         parse_half_life(bad)  # type: ignore[arg-type]

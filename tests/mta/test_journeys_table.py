@@ -18,8 +18,14 @@ DAY = 24.0
 
 def frame(rows: list[tuple[str, int, float, list[float]]]) -> pd.DataFrame:
     """Per-journey table from (path, converted, value, step ages in hours) tuples."""
-    return pd.DataFrame({"path": [r[0] for r in rows], "converted": [r[1] for r in rows],
-                         "value": [r[2] for r in rows], "step_ages": [r[3] for r in rows]})
+    return pd.DataFrame(
+        {
+            "path": [r[0] for r in rows],
+            "converted": [r[1] for r in rows],
+            "value": [r[2] for r in rows],
+            "step_ages": [r[3] for r in rows],
+        }
+    )
 
 
 def random_journeys(seed: int, n: int = 1500) -> pd.DataFrame:
@@ -38,20 +44,30 @@ def random_journeys(seed: int, n: int = 1500) -> pd.DataFrame:
 
 
 def aggregated(f: pd.DataFrame) -> PathTable:
-    g = f.groupby("path", sort=False).agg(total_conversions=("converted", "sum"),
-                                          total_conversion_value=("value", "sum"),
-                                          total=("converted", "size")).reset_index()
+    g = (
+        f.groupby("path", sort=False)
+        .agg(
+            total_conversions=("converted", "sum"),
+            total_conversion_value=("value", "sum"),
+            total=("converted", "size"),
+        )
+        .reset_index()
+    )
     g["total_null"] = g["total"] - g["total_conversions"]
     return PathTable.from_frame(g)
 
 
 def test_time_decay_by_hand_with_two_journeys_on_one_path() -> None:
-    jt = JourneyTable.from_frame(frame([
-        ("email > search", 1, 30.0, [7 * DAY, 0.0]),       # 1/3, 2/3
-        ("email > search", 1, 60.0, [14 * DAY, 7 * DAY]),  # same 1/3, 2/3 (shift)
-        ("email > search", 1, 9.0, [0.0, 0.0]),            # 1/2, 1/2
-        ("search", 0, 0.0, [3.0]),                         # no credit
-    ]))
+    jt = JourneyTable.from_frame(
+        frame(
+            [
+                ("email > search", 1, 30.0, [7 * DAY, 0.0]),  # 1/3, 2/3
+                ("email > search", 1, 60.0, [14 * DAY, 7 * DAY]),  # same 1/3, 2/3 (shift)
+                ("email > search", 1, 9.0, [0.0, 0.0]),  # 1/2, 1/2
+                ("search", 0, 0.0, [3.0]),  # no credit
+            ]
+        )
+    )
     assert jt.paths.n_paths == 2 and jt.n_converting == 3
     res = PathAttribution(models=("time_decay", "linear"), half_life="7D").fit(jt)
     td = res["time_decay"]
@@ -96,11 +112,11 @@ def test_other_models_identical_to_the_path_table() -> None:
         np.testing.assert_allclose(a[m].conversions, b[m].conversions, rtol=1e-9, atol=1e-12)
         np.testing.assert_allclose(a[m].value, b[m].value, rtol=1e-9, atol=1e-9)
         # the same journeys are resampled: identical intervals
-        np.testing.assert_allclose(a[m].conversions_ci, b[m].conversions_ci, rtol=1e-9,
-                                   atol=1e-9)
+        np.testing.assert_allclose(a[m].conversions_ci, b[m].conversions_ci, rtol=1e-9, atol=1e-9)
     # time_decay in the mix changes nothing for the others
-    with_td = PathAttribution(models=("time_decay", *models), order=2, bootstrap=30,
-                              seed=11).fit(jt)
+    with_td = PathAttribution(models=("time_decay", *models), order=2, bootstrap=30, seed=11).fit(
+        jt
+    )
     np.testing.assert_allclose(with_td["markov"].conversions_ci, a["markov"].conversions_ci)
 
 
@@ -114,8 +130,9 @@ def test_bootstrap_contains_estimate_is_seeded_and_sums_to_draws() -> None:
     assert (hi > lo).all()
     vlo, vhi = a.value_ci[:, 0], a.value_ci[:, 1]
     assert (vlo <= a.value + 1e-9).all() and (a.value <= vhi + 1e-9).all()
-    other = PathAttribution(models=("time_decay",), half_life="3D", bootstrap=200,
-                            seed=5).fit(jt)["time_decay"]
+    other = PathAttribution(models=("time_decay",), half_life="3D", bootstrap=200, seed=5).fit(jt)[
+        "time_decay"
+    ]
     assert not np.array_equal(other.conversions_ci, a.conversions_ci)
     # a replicate's credit sums to the converting journeys it drew, value to their value
     rep = time_decay_replicator(jt, 72.0, seed=1)
@@ -133,8 +150,9 @@ def test_bootstrap_resamples_journeys_within_a_path() -> None:
     0.5 * K + (100 - K) / 1025 with K ~ Binomial(100, 1/2), sd = 5 * (0.5 - 1/1025)."""
     rows = [("a > b", 1, 0.0, [0.0, 0.0])] * 50 + [("a > b", 1, 0.0, [70 * DAY, 0.0])] * 50
     jt = JourneyTable.from_frame(frame(rows))
-    res = PathAttribution(models=("time_decay", "linear"), half_life="7D", bootstrap=2000,
-                          seed=3).fit(jt)
+    res = PathAttribution(
+        models=("time_decay", "linear"), half_life="7D", bootstrap=2000, seed=3
+    ).fit(jt)
     td = res["time_decay"]
     assert td.conversions[0] == pytest.approx(25 + 50 / 1025)
     width = td.conversions_ci[0, 1] - td.conversions_ci[0, 0]
@@ -172,13 +190,16 @@ def test_csv_and_parquet_round_trip(tmp_path: Path) -> None:
         assert jt.channels == direct.channels
 
 
-@pytest.mark.parametrize(("rows", "row", "column"), [
-    ([("a > b", 1, 1.0, [1.0, 0.0]), ("a > b", 1, 1.0, [1.0])], 3, "step_ages"),
-    ([("a", 1, 1.0, [1.0]), ("a", 2, 1.0, [1.0])], 3, "converted"),
-    ([("a", 1, -1.0, [1.0])], 2, "value"),
-    ([("a", 0, 0.0, [0.0]), ("a > b", 1, 1.0, [-1.0, 0.0])], 3, "step_ages"),
-    ([("a", 1, 1.0, [])], 2, "step_ages"),
-])
+@pytest.mark.parametrize(
+    ("rows", "row", "column"),
+    [
+        ([("a > b", 1, 1.0, [1.0, 0.0]), ("a > b", 1, 1.0, [1.0])], 3, "step_ages"),
+        ([("a", 1, 1.0, [1.0]), ("a", 2, 1.0, [1.0])], 3, "converted"),
+        ([("a", 1, -1.0, [1.0])], 2, "value"),
+        ([("a", 0, 0.0, [0.0]), ("a > b", 1, 1.0, [-1.0, 0.0])], 3, "step_ages"),
+        ([("a", 1, 1.0, [])], 2, "step_ages"),
+    ],
+)
 def test_bad_rows_name_row_and_column(rows: list, row: int, column: str) -> None:
     with pytest.raises(InputError) as err:
         JourneyTable.from_frame(frame(rows), source="j.csv")
@@ -190,7 +211,8 @@ def test_missing_file_and_column(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not found"):
         JourneyTable.read(tmp_path / "none.parquet")
     pd.DataFrame({"path": ["a"], "converted": [1], "value": [1.0]}).to_csv(
-        tmp_path / "old.csv", index=False)
+        tmp_path / "old.csv", index=False
+    )
     with pytest.raises(InputError) as err:
         JourneyTable.read(tmp_path / "old.csv")
     assert err.value.column == "step_ages"

@@ -19,9 +19,12 @@ from attribution.mta.paths import PathTable
 @pytest.fixture
 def hand() -> PathTable:
     """Solved on paper (see the test below): journeys a>b x2, b>c x1, a x2, c x2."""
-    return PathTable.from_paths([("a", "b"), ("b", "c"), ("a",), ("c",)],
-                                conversions=[1, 1, 0, 2], value=[10, 30, 0, 20],
-                                nulls=[1, 0, 2, 0])
+    return PathTable.from_paths(
+        [("a", "b"), ("b", "c"), ("a",), ("c",)],
+        conversions=[1, 1, 0, 2],
+        value=[10, 30, 0, 20],
+        nulls=[1, 0, 2, 0],
+    )
 
 
 def test_order1_removal_effects_match_hand_solution(hand: PathTable) -> None:
@@ -60,14 +63,18 @@ def test_state_codes_mixed_radix() -> None:
     np.testing.assert_array_equal(s.contains(), [[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 1]])
 
 
-def random_table(rng: np.random.Generator, n_paths: int = 300, n_channels: int = 5,
-                 max_len: int = 6) -> PathTable:
+def random_table(
+    rng: np.random.Generator, n_paths: int = 300, n_channels: int = 5, max_len: int = 6
+) -> PathTable:
     names = [f"ch{i}" for i in range(n_channels)]
-    paths = [tuple(names[j] for j in rng.integers(0, n_channels, rng.integers(1, max_len + 1)))
-             for _ in range(n_paths)]
+    paths = [
+        tuple(names[j] for j in rng.integers(0, n_channels, rng.integers(1, max_len + 1)))
+        for _ in range(n_paths)
+    ]
     conv = rng.poisson(2.0, n_paths).astype(float)
-    return PathTable.from_paths(paths, conv, conv * rng.uniform(5, 50, n_paths),
-                                rng.poisson(5.0, n_paths).astype(float))
+    return PathTable.from_paths(
+        paths, conv, conv * rng.uniform(5, 50, n_paths), rng.poisson(5.0, n_paths).astype(float)
+    )
 
 
 def brute_force(table: PathTable, order: int) -> tuple[np.ndarray, np.ndarray]:
@@ -104,8 +111,9 @@ def test_full_chain_reproduces_observed_rates(order: int) -> None:
     table = random_table(np.random.default_rng(10 + order))
     fit = fit_markov(table, order)
     journeys = table.conversions.sum() + table.nulls.sum()
-    np.testing.assert_allclose(fit.base, [table.conversions.sum() / journeys,
-                                          table.value.sum() / journeys], rtol=1e-10)
+    np.testing.assert_allclose(
+        fit.base, [table.conversions.sum() / journeys, table.value.sum() / journeys], rtol=1e-10
+    )
 
 
 @pytest.mark.parametrize("order", [1, 2, 3])
@@ -121,7 +129,10 @@ def test_credit_sums_non_negative_and_permutes(order: int) -> None:
     new = {c: f"x{perm[i]}" for i, c in enumerate(table.channels)}
     renamed = PathTable.from_paths(
         [tuple(new[c] for c in table.path(i)) for i in range(table.n_paths)],
-        table.conversions, table.value, table.nulls)
+        table.conversions,
+        table.value,
+        table.nulls,
+    )
     fit_r = fit_markov(renamed, order)
     got = dict(zip(fit_r.credit.channels, fit_r.credit.conversions, strict=True))
     for c, v in zip(table.channels, fit.credit.conversions, strict=True):
@@ -137,8 +148,13 @@ def test_transition_table_and_removal_table(hand: PathTable) -> None:
     assert probs[("c", "(conversion)")] == pytest.approx(1.0)
     np.testing.assert_allclose(tm.groupby("from")["probability"].sum(), 1.0)
     re = fit.removal_table()
-    assert list(re.columns) == ["channel", "removal_effect", "removal_effect_value",
-                                "conversions", "value"]
+    assert list(re.columns) == [
+        "channel",
+        "removal_effect",
+        "removal_effect_value",
+        "conversions",
+        "value",
+    ]
     np.testing.assert_allclose(re["removal_effect"], [1 / 3, 1 / 2, 3 / 4])
 
 
@@ -146,8 +162,9 @@ def test_journey_credit_sums_to_each_journey(hand: PathTable) -> None:
     fit = fit_markov(hand, 1)
     jc = fit.journey_credit()
     per_row = jc.groupby("path_row")["conversions"].sum()
-    np.testing.assert_allclose(per_row.reindex(range(hand.n_paths), fill_value=0.0),
-                               hand.conversions)
+    np.testing.assert_allclose(
+        per_row.reindex(range(hand.n_paths), fill_value=0.0), hand.conversions
+    )
     # a > b: removal effects 1/3 and 1/2 -> split 2:3
     row0 = jc[jc.path_row == 0].set_index("channel")["conversions"]
     np.testing.assert_allclose(row0[["a", "b"]], [0.4, 0.6])
@@ -163,8 +180,9 @@ def test_no_conversions_gives_zero_credit() -> None:
 
 def test_sparse_path_used_for_large_state_spaces() -> None:
     q = sp.csr_matrix(np.array([[0.0, 0.5], [0.0, 0.0]]))
-    base, removed = removal_outcomes(q, np.array([[0.5], [0.4]]),
-                                     np.array([[False], [True]]), "sparse")
+    base, removed = removal_outcomes(
+        q, np.array([[0.5], [0.4]]), np.array([[False], [True]]), "sparse"
+    )
     np.testing.assert_allclose(base, [0.7])
     np.testing.assert_allclose(removed, [[0.5]])
 

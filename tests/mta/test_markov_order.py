@@ -54,8 +54,9 @@ def simulate(n: int, seed: int = 0) -> tuple[PathTable, tuple]:
                 path.append(y)
         counts[(tuple(CHANNELS[i] for i in path), outcome)] += 1
     keys = sorted({p for p, _ in counts})
-    table = PathTable.from_paths(keys, [counts[(p, True)] for p in keys], None,
-                                 [counts[(p, False)] for p in keys])
+    table = PathTable.from_paths(
+        keys, [counts[(p, True)] for p in keys], None, [counts[(p, False)] for p in keys]
+    )
     return table, (nxt, p_conv, p_null)
 
 
@@ -80,7 +81,8 @@ def test_order_comparison_does_not_depend_on_row_order(order2_data) -> None:
     frame = table.to_frame()
     shuffled = PathTable.from_frame(frame.iloc[perm].reset_index(drop=True))
     assert [shuffled.path(i) for i in canonical_rows(shuffled)] == [
-        table.path(i) for i in canonical_rows(table)]
+        table.path(i) for i in canonical_rows(table)
+    ]
     _, a = compare_orders(table, (1, 2, 3), seed=4)
     _, b = compare_orders(shuffled, (1, 2, 3), seed=4)
     pd.testing.assert_frame_equal(a, b)
@@ -104,8 +106,9 @@ def test_auto_order_picks_one_on_order_one_data() -> None:
                 break
             path.append(int(rng.choice(k, p=p[path[-1]])))
     keys = sorted({q for q, _ in counts})
-    table = PathTable.from_paths(keys, [counts[(q, True)] for q in keys], None,
-                                 [counts[(q, False)] for q in keys])
+    table = PathTable.from_paths(
+        keys, [counts[(q, True)] for q in keys], None, [counts[(q, False)] for q in keys]
+    )
     chosen, _ = compare_orders(table, (1, 2, 3), seed=1)
     assert chosen == 1
 
@@ -154,11 +157,13 @@ def test_backoff_uses_shorter_history_for_unseen_states() -> None:
 
 
 def test_log_loss_and_auc_by_hand() -> None:
-    assert log_loss(np.array([0.8, 0.2]), np.array([1.0, 0.0]), np.array([0.0, 1.0])) == \
-        pytest.approx(-np.log(0.8))
+    assert log_loss(
+        np.array([0.8, 0.2]), np.array([1.0, 0.0]), np.array([0.0, 1.0])
+    ) == pytest.approx(-np.log(0.8))
     # 2 positives at scores .9/.4, 2 negatives at .5/.1: pairs won 1+1+0+1 = 3 of 4
-    auc = weighted_auc(np.array([0.9, 0.4, 0.5, 0.1]), np.array([1.0, 1, 0, 0]),
-                       np.array([0.0, 0, 1, 1]))
+    auc = weighted_auc(
+        np.array([0.9, 0.4, 0.5, 0.1]), np.array([1.0, 1, 0, 0]), np.array([0.0, 0, 1, 1])
+    )
     assert auc == pytest.approx(0.75)
     # ties count one half; weights act as counts
     assert weighted_auc(np.array([0.5]), np.array([2.0]), np.array([3.0])) == 0.5

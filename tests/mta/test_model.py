@@ -12,8 +12,17 @@ from attribution.errors import UsageError
 from attribution.mta import MODELS, PathAttribution, PathTable, attribute
 from attribution.mta.model import NON_NEGATIVE
 
-COLUMNS = ["model", "channel", "conversions", "value", "ci_low", "ci_high", "value_ci_low",
-           "value_ci_high", "basis"]
+COLUMNS = [
+    "model",
+    "channel",
+    "conversions",
+    "value",
+    "ci_low",
+    "ci_high",
+    "value_ci_low",
+    "value_ci_high",
+    "basis",
+]
 
 
 @pytest.fixture(scope="module")
@@ -22,14 +31,16 @@ def table() -> PathTable:
     names = ["search", "social", "email", "direct", "display"]
     paths = [tuple(names[j] for j in rng.integers(0, 5, rng.integers(1, 6))) for _ in range(400)]
     conv = rng.poisson(1.5, 400).astype(float)
-    return PathTable.from_paths(paths, conv, conv * rng.uniform(10, 90, 400),
-                                rng.poisson(6.0, 400).astype(float))
+    return PathTable.from_paths(
+        paths, conv, conv * rng.uniform(10, 90, 400), rng.poisson(6.0, 400).astype(float)
+    )
 
 
 @pytest.fixture(scope="module")
 def results(table: PathTable):
-    return PathAttribution(models=MODELS, order="auto", max_order=3, bootstrap=40,
-                           seed=3).fit(table)
+    return PathAttribution(models=MODELS, order="auto", max_order=3, bootstrap=40, seed=3).fit(
+        table
+    )
 
 
 def test_every_model_sums_to_totals(table: PathTable, results) -> None:
@@ -83,10 +94,19 @@ def test_summary_and_html(results) -> None:
     assert wide.shape == (5, len(MODELS))
 
 
-@pytest.mark.parametrize("bad", [
-    {"models": ("nope",)}, {"models": ()}, {"order": 0}, {"order": "two"},
-    {"bootstrap": -1}, {"ci": 1.5}, {"resample": "jackknife"}, {"max_order": 0},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"models": ("nope",)},
+        {"models": ()},
+        {"order": 0},
+        {"order": "two"},
+        {"bootstrap": -1},
+        {"ci": 1.5},
+        {"resample": "jackknife"},
+        {"max_order": 0},
+    ],
+)
 def test_bad_settings_raise_usage_error(bad: dict) -> None:
     with pytest.raises(UsageError):
         PathAttribution(**bad)

@@ -69,8 +69,9 @@ def test_untargeted_world_has_no_intent_bias():
     # with targeting 0 the raw cross-tab and the model agree on the peak (sanity check that
     # the bias above comes from intent, not from the estimator)
     chans = (FatigueChannel("email", mean=2.0, peak=2, gain=0.5, fatigue=0.3),)
-    w = simulate_fatigue(FatigueConfig(customers=1500, weeks=20, seed=4, targeting=0.0,
-                                       channels=chans))
+    w = simulate_fatigue(
+        FatigueConfig(customers=1500, weeks=20, seed=4, targeting=0.0, channels=chans)
+    )
     c = ContactPressure(draws=200).fit(w.panel).get("email")
     assert c.peak == 2
     assert raw_peak(w.panel, "email", c.frequencies[-1]) == 2
@@ -106,9 +107,14 @@ def test_bad_settings_and_missing_channel():
 
 
 def test_too_few_touches_is_a_finding_not_noise():
-    panel = pd.DataFrame({"customer_id": np.repeat(["a", "b"], 5), "week": np.tile(range(5), 2),
-                          "converted": [0, 1, 0, 0, 1, 0, 0, 1, 0, 0],
-                          "x": [0, 1, 0, 0, 0, 0, 0, 0, 0, 0]})
+    panel = pd.DataFrame(
+        {
+            "customer_id": np.repeat(["a", "b"], 5),
+            "week": np.tile(range(5), 2),
+            "converted": [0, 1, 0, 0, 1, 0, 0, 1, 0, 0],
+            "x": [0, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+        }
+    )
     res = ContactPressure(min_rows=5).fit(panel)
     assert res.get("x") is None
     assert [f.code for f in res.findings] == ["pressure.too_few"]

@@ -14,20 +14,24 @@ from attribution.mta.segments import SegmentAttribution, mix_differs
 
 
 def _paths(rows):
-    return pd.DataFrame(rows, columns=["path", "total_conversions", "total_conversion_value",
-                                       "total_null"])
+    return pd.DataFrame(
+        rows, columns=["path", "total_conversions", "total_conversion_value", "total_null"]
+    )
 
 
-SEGS = {"history": {
-    "new": _paths([("search > email", 60, 600.0, 40), ("email", 20, 200.0, 80)]),
-    "returning": _paths([("search", 70, 700.0, 30), ("email > search", 30, 300.0, 20)]),
-    "vip": _paths([("email", 5, 50.0, 5)]),
-}}
+SEGS = {
+    "history": {
+        "new": _paths([("search > email", 60, 600.0, 40), ("email", 20, 200.0, 80)]),
+        "returning": _paths([("search", 70, 700.0, 30), ("email > search", 30, 300.0, 20)]),
+        "vip": _paths([("email", 5, 50.0, 5)]),
+    }
+}
 
 
 def test_per_segment_credit_by_hand():
-    res = SegmentAttribution(PathAttribution(models=("first", "last"), bootstrap=200, seed=3),
-                             min_conversions=10).fit(SEGS)
+    res = SegmentAttribution(
+        PathAttribution(models=("first", "last"), bootstrap=200, seed=3), min_conversions=10
+    ).fit(SEGS)
     f = res.to_frame().set_index(["value", "model", "channel"])
     # last touch: new -> email 80, search 0; returning -> search 100
     assert f.loc[("new", "last", "email"), "conversions"] == pytest.approx(80)
@@ -48,9 +52,17 @@ def test_per_segment_credit_by_hand():
 
 
 def test_mix_differs_needs_non_overlapping_intervals():
-    f = pd.DataFrame({"segment": "s", "value": ["a", "b", "c"], "model": "m", "channel": "x",
-                      "share": [0.5, 0.45, 0.3], "share_low": [0.4, 0.35, 0.25],
-                      "share_high": [0.6, 0.55, 0.45]})
+    f = pd.DataFrame(
+        {
+            "segment": "s",
+            "value": ["a", "b", "c"],
+            "model": "m",
+            "channel": "x",
+            "share": [0.5, 0.45, 0.3],
+            "share_low": [0.4, 0.35, 0.25],
+            "share_high": [0.6, 0.55, 0.45],
+        }
+    )
     assert mix_differs(f).tolist() == [False, False, False]  # 0.40 < 0.45: overlap
     f.loc[2, "share_high"] = 0.39
     assert mix_differs(f).tolist() == [True, False, True]
@@ -72,10 +84,20 @@ def _wilson(k, n, z):
 
 
 def test_online_offline_shares_with_wilson_intervals():
-    p = pd.DataFrame({"path": ["search > store_visit", "email > search > call_centre",
-                               "store_visit > email", "email", "(none)", "search > email"],
-                      "total_conversions": [30, 10, 20, 35, 7, 5],
-                      "total_null": [100, 10, 5, 50, 0, 1]})
+    p = pd.DataFrame(
+        {
+            "path": [
+                "search > store_visit",
+                "email > search > call_centre",
+                "store_visit > email",
+                "email",
+                "(none)",
+                "search > email",
+            ],
+            "total_conversions": [30, 10, 20, 35, 7, 5],
+            "total_null": [100, 10, 5, 50, 0, 1],
+        }
+    )
     f = online_offline(p, ci=0.95)
     a = f[f["role"] == "all"].set_index("direction")
     base = 30 + 10 + 20 + 35 + 5  # converting journeys with a touch
@@ -87,16 +109,22 @@ def test_online_offline_shares_with_wilson_intervals():
     assert a.loc["online_to_offline", "share_high"] == pytest.approx(hi, abs=1e-9)
     assert a.loc["offline_to_online", "share"] == pytest.approx(0.2)
     start = f[(f["direction"] == "online_to_offline") & (f["role"] == "start")]
-    assert dict(zip(start["channel"], start["journeys"], strict=True)) == {"search": 30,
-                                                                           "email": 10}
+    assert dict(zip(start["channel"], start["journeys"], strict=True)) == {
+        "search": 30,
+        "email": 10,
+    }
     close = f[(f["direction"] == "online_to_offline") & (f["role"] == "close")]
     assert dict(zip(close["channel"], close["share"], strict=True)) == pytest.approx(
-        {"store_visit": 0.75, "call_centre": 0.25})
+        {"store_visit": 0.75, "call_centre": 0.25}
+    )
 
 
 def test_online_offline_by_segment_and_custom_offline():
-    seg = {"tier": {"a": pd.DataFrame({"path": ["web > shop"], "total_conversions": [4],
-                                       "total_null": [0]})}}
+    seg = {
+        "tier": {
+            "a": pd.DataFrame({"path": ["web > shop"], "total_conversions": [4], "total_null": [0]})
+        }
+    }
     overall = seg["tier"]["a"]
     f = online_offline_by_segment(overall, seg, offline=("shop",))
     a = f[(f["role"] == "all") & (f["direction"] == "online_to_offline")]

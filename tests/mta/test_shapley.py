@@ -33,6 +33,7 @@ def count_game(table: PathTable, amounts: np.ndarray):
 
     def v(coalition: frozenset) -> float:
         return float(sum(a for s, a in zip(sets, amounts, strict=True) if s <= coalition))
+
     return v
 
 
@@ -67,7 +68,8 @@ def test_count_efficiency_symmetry_null_player() -> None:
         [*paths, *swapped, ("zz",), ("zz", "ch03")],
         np.concatenate([t.conversions, t.conversions, [0, 0]]),
         np.concatenate([t.value, t.value, [0, 0]]),
-        np.concatenate([t.nulls, t.nulls, [7, 9]]))
+        np.concatenate([t.nulls, t.nulls, [7, 9]]),
+    )
     credit = shapley_count(sym)
     idx = {c: i for i, c in enumerate(sym.channels)}
     assert credit.conversions.sum() == pytest.approx(sym.conversions.sum(), rel=1e-12)
@@ -82,8 +84,12 @@ def test_count_renaming_permutes() -> None:
     names = [f"ch{i:02d}" for i in range(5)]
     t = random_table(5, 50, 21, names)
     rename = dict(zip(names, ["zeta", "alpha", "mu", "beta", "omega"], strict=True))
-    renamed = PathTable.from_paths([tuple(rename[c] for c in t.path(i)) for i in range(t.n_paths)],
-                                   t.conversions, t.value, t.nulls)
+    renamed = PathTable.from_paths(
+        [tuple(rename[c] for c in t.path(i)) for i in range(t.n_paths)],
+        t.conversions,
+        t.value,
+        t.nulls,
+    )
     a, b = shapley_count(t), shapley_count(renamed)
     assert renamed.channels != tuple(rename[c] for c in t.channels)  # codes really moved
     for i, c in enumerate(t.channels):
@@ -112,8 +118,7 @@ def test_count_many_channels_matches_plain_loop() -> None:
 
 
 def test_distinct_pairs_and_count_kernel() -> None:
-    pp, pc, first, inverse = distinct_pairs(np.array([0, 0, 0, 1, 1]),
-                                            np.array([2, 0, 2, 1, 1]), 3)
+    pp, pc, first, inverse = distinct_pairs(np.array([0, 0, 0, 1, 1]), np.array([2, 0, 2, 1, 1]), 3)
     assert pp.tolist() == [0, 0, 1]
     assert pc.tolist() == [0, 2, 1]
     assert first.tolist() == [1, 0, 3]
@@ -156,8 +161,9 @@ def test_ordered_sums_to_count_shapley(position: str) -> None:
     np.testing.assert_allclose(ordered.value, count.value, rtol=1e-12)
     table = ordered.tables["by_position"]
     per_channel = table.groupby("channel")["conversions"].sum()
-    np.testing.assert_allclose(per_channel.reindex(list(t.channels)).fillna(0.0),
-                               count.conversions, rtol=1e-12)
+    np.testing.assert_allclose(
+        per_channel.reindex(list(t.channels)).fillna(0.0), count.conversions, rtol=1e-12
+    )
     assert table["position"].min() >= 1
     assert table["position"].max() <= int(t.lengths.max())
 
@@ -209,15 +215,29 @@ def test_shapley_from_game_equals_brute_force_on_random_game() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.lists(st.sampled_from("abcdef"), min_size=1, max_size=6),
-                          st.integers(0, 30), st.integers(0, 30)), min_size=1, max_size=25))
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from("abcdef"), min_size=1, max_size=6),
+            st.integers(0, 30),
+            st.integers(0, 30),
+        ),
+        min_size=1,
+        max_size=25,
+    )
+)
 def test_count_closed_form_equals_lattice_shapley(rows: list) -> None:
     # property: the closed form agrees with the exact lattice computation of the same game
-    t = PathTable.from_paths([tuple(p) for p, _, _ in rows], [c for _, c, _ in rows],
-                             [v for _, _, v in rows])
+    t = PathTable.from_paths(
+        [tuple(p) for p, _, _ in rows], [c for _, c, _ in rows], [v for _, _, v in rows]
+    )
     n = t.n_channels
-    per_mask = np.stack([np.bincount(t.channel_sets().astype(np.int64), weights=w,
-                                     minlength=1 << n) for w in (t.conversions, t.value)])
+    per_mask = np.stack(
+        [
+            np.bincount(t.channel_sets().astype(np.int64), weights=w, minlength=1 << n)
+            for w in (t.conversions, t.value)
+        ]
+    )
     lattice = shapley_from_game(subset_sums(per_mask))
     credit = shapley_count(t)
     np.testing.assert_allclose(credit.conversions, lattice[0], rtol=1e-9, atol=1e-9)

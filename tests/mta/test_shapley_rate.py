@@ -14,8 +14,9 @@ from attribution.mta.shapley_mc import _value_bound, permutation_shapley, prefix
 
 
 # ----------------------------------------------------------------- helpers (plain, slow, obvious)
-def random_table(n_channels: int, n_paths: int, seed: int,
-                 names: list[str] | None = None) -> PathTable:
+def random_table(
+    n_channels: int, n_paths: int, seed: int, names: list[str] | None = None
+) -> PathTable:
     return _random_table(n_channels, n_paths, seed, names, max_len=4)
 
 
@@ -28,6 +29,7 @@ def rate_game(table: PathTable, amounts: np.ndarray):
         num = sum(a for s, a in zip(sets, amounts, strict=True) if s <= coalition)
         den = sum(j for s, j in zip(sets, journeys, strict=True) if s <= coalition)
         return float(num / den) if den > 0 else 0.0
+
     return v
 
 
@@ -54,8 +56,9 @@ def test_rate_exact_equals_brute_force(n_channels: int, seed: int) -> None:
     scale = float((t.conversions + t.nulls).sum())
     for amounts, got in ((t.conversions, credit.conversions), (t.value, credit.value)):
         truth = brute_force_shapley(list(t.channels), rate_game(t, amounts))
-        np.testing.assert_allclose(got / scale, [truth[c] for c in t.channels],
-                                   rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(
+            got / scale, [truth[c] for c in t.channels], rtol=1e-10, atol=1e-13
+        )
 
 
 def test_ratio_game_lattice_matches_definition() -> None:
@@ -76,18 +79,23 @@ def test_rate_efficiency_symmetry_renaming() -> None:
     paths = [t.path(i) for i in range(t.n_paths)]
     sym = PathTable.from_paths(
         paths + [tuple(swap.get(c, c) for c in p) for p in paths],
-        np.tile(t.conversions, 2), np.tile(t.value, 2), np.tile(t.nulls, 2))
+        np.tile(t.conversions, 2),
+        np.tile(t.value, 2),
+        np.tile(t.nulls, 2),
+    )
     credit = shapley_rate(sym)
     idx = {c: i for i, c in enumerate(sym.channels)}
     assert credit.conversions.sum() == pytest.approx(sym.conversions.sum(), rel=1e-10)
     assert credit.value.sum() == pytest.approx(sym.value.sum(), rel=1e-10)
-    assert credit.conversions[idx["ch02"]] == pytest.approx(credit.conversions[idx["ch04"]],
-                                                            rel=1e-10)
+    assert credit.conversions[idx["ch02"]] == pytest.approx(
+        credit.conversions[idx["ch04"]], rel=1e-10
+    )
     assert credit.value[idx["ch02"]] == pytest.approx(credit.value[idx["ch04"]], rel=1e-10)
     # renaming the channels (so their codes move) permutes the result
     rename = {c: f"x{5 - i}" for i, c in enumerate(t.channels)}
-    renamed = PathTable.from_paths([tuple(rename[c] for c in p) for p in paths],
-                                   t.conversions, t.value, t.nulls)
+    renamed = PathTable.from_paths(
+        [tuple(rename[c] for c in p) for p in paths], t.conversions, t.value, t.nulls
+    )
     a, b = shapley_rate(t), shapley_rate(renamed)
     for i, c in enumerate(t.channels):
         j = renamed.channels.index(rename[c])
@@ -108,8 +116,9 @@ def test_rate_null_player() -> None:
     assert credit.value[z] == pytest.approx(0.0, abs=1e-10)
     assert credit.conversions.sum() == pytest.approx(conv.sum())
     # a channel with journeys that carry no weight at all is a null player too
-    t2 = PathTable.from_paths([*paths, ("q",), ("q", "b")], [*conv, 0, 0],
-                              [*(10 * conv), 0, 0], [*conv, 0, 0])
+    t2 = PathTable.from_paths(
+        [*paths, ("q",), ("q", "b")], [*conv, 0, 0], [*(10 * conv), 0, 0], [*conv, 0, 0]
+    )
     assert shapley_rate(t2).conversions[t2.channels.index("q")] == pytest.approx(0.0, abs=1e-12)
 
 
@@ -146,8 +155,10 @@ def test_monte_carlo_within_stated_error_of_exact_on_ten_channels() -> None:
     detail = mc.tables["rate"]
     assert set(detail["method"]) == {"monte_carlo"}
     assert [f.code for f in mc.findings if f.level == "info"] == ["mta.shapley_rate.monte_carlo"]
-    for col, se_col, h_col in (("conversions", "se_conversions", "hoeffding_conversions"),
-                               ("value", "se_value", "hoeffding_value")):
+    for col, se_col, h_col in (
+        ("conversions", "se_conversions", "hoeffding_conversions"),
+        ("value", "se_value", "hoeffding_value"),
+    ):
         err = np.abs(detail[col].to_numpy() - getattr(exact, col))
         se = detail[se_col].to_numpy()
         assert np.all(se > 0)
@@ -182,9 +193,15 @@ def test_monte_carlo_beyond_64_channels_symmetric_ring() -> None:
 
 def test_permutation_shapley_single_group() -> None:
     # one group {0} with rate 1/2: player 0 gets everything, player 1 nothing, in every draw
-    est = permutation_shapley(np.array([0, 1]), np.array([0]), np.array([[1.0]]),
-                              np.array([2.0]), 2, n_permutations=50,
-                              rng=np.random.default_rng(0))
+    est = permutation_shapley(
+        np.array([0, 1]),
+        np.array([0]),
+        np.array([[1.0]]),
+        np.array([2.0]),
+        2,
+        n_permutations=50,
+        rng=np.random.default_rng(0),
+    )
     np.testing.assert_allclose(est.mean, [[0.5, 0.0]])
     np.testing.assert_allclose(est.se, [[0.0, 0.0]], atol=1e-12)
     expected = 0.5 * np.sqrt(2 * np.log(2 / 0.05) / 50)
@@ -219,8 +236,16 @@ def test_antithetic_permutations_within_error_of_exact() -> None:
     offsets = np.concatenate([[0], np.cumsum([len(m) for m in members])])
     nums = np.bincount(group, weights=t.conversions)[None, :]
     dens = np.bincount(group, weights=t.conversions + t.nulls)
-    est = permutation_shapley(offsets, np.concatenate(members), nums, dens, 8,
-                              n_permutations=2000, rng=np.random.default_rng(4), antithetic=True)
+    est = permutation_shapley(
+        offsets,
+        np.concatenate(members),
+        nums,
+        dens,
+        8,
+        n_permutations=2000,
+        rng=np.random.default_rng(4),
+        antithetic=True,
+    )
     assert est.n_permutations == 2000
     assert est.mean.sum() == pytest.approx(t.conversions.sum() / dens.sum(), rel=1e-10)
     assert np.all(np.abs(est.mean[0] - exact) <= 4 * est.se[0])

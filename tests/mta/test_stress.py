@@ -18,11 +18,11 @@ def test_channel_totals_count_each_path_once_per_channel():
     t = table(["a a b", "b c", "c"], [2, 1, 0], nulls=[1, 3, 4])
     conv, seen = S.channel_totals(t)
     assert t.channels == ("a", "b", "c")
-    assert conv.tolist() == [2, 3, 1]          # a: path 1; b: paths 1+2; c: paths 2+3
-    assert seen.tolist() == [3, 7, 8]          # journeys = conversions + nulls
+    assert conv.tolist() == [2, 3, 1]  # a: path 1; b: paths 1+2; c: paths 2+3
+    assert seen.tolist() == [3, 7, 8]  # journeys = conversions + nulls
 
 
-@pytest.mark.parametrize("k", [5, 70])     # bit sets up to 64 channels, sorting beyond
+@pytest.mark.parametrize("k", [5, 70])  # bit sets up to 64 channels, sorting beyond
 def test_channel_totals_match_a_plain_loop(k):
     rng = np.random.default_rng(k)
     names = [f"ch{i:02d}" for i in range(k)]
@@ -37,15 +37,16 @@ def test_channel_totals_match_a_plain_loop(k):
 
 def test_prob_zero_is_the_binomial_zero_count():
     assert S.prob_zero(3, 0.5) == pytest.approx(0.125)
-    assert S.prob_zero(100, 0.1) == pytest.approx(0.9 ** 100)
+    assert S.prob_zero(100, 0.1) == pytest.approx(0.9**100)
     assert S.prob_zero(0, 0.3) == 1.0 and S.prob_zero(5, 0.0) == 1.0 and S.prob_zero(5, 1) == 0
 
 
 def test_share_halfwidth_matches_the_normal_formula():
     # z(0.95) = 1.6449; n=100, p=0.2: sqrt(0.8/20) = 0.2
     assert S.share_halfwidth(100, 0.2) == pytest.approx(1.6449 * 0.2, rel=1e-4)
-    assert S.share_halfwidth(400, 0.5, ci=0.95) == pytest.approx(1.96 * math.sqrt(0.5 / 200),
-                                                                  rel=1e-3)
+    assert S.share_halfwidth(400, 0.5, ci=0.95) == pytest.approx(
+        1.96 * math.sqrt(0.5 / 200), rel=1e-3
+    )
     assert S.share_halfwidth(0, 0.2) == math.inf
 
 
@@ -71,8 +72,7 @@ def test_channel_that_never_converts_gets_zero_from_every_model_and_a_finding():
     assert "is not chance for c" in f.message
     assert "tracking gap" in f.action and "id-map" in f.action and "lookback" in f.action
     # the claim in the message holds: every model credits c with exactly 0
-    res = PathAttribution(models=("first", "last", "linear", "markov", "shapley"),
-                          order=1).fit(t)
+    res = PathAttribution(models=("first", "last", "linear", "markov", "shapley"), order=1).fit(t)
     for name in res.models:
         credit = dict(zip(res[name].channels, res[name].conversions, strict=True))
         assert credit["c"] == pytest.approx(0.0, abs=1e-9), name
@@ -81,19 +81,18 @@ def test_channel_that_never_converts_gets_zero_from_every_model_and_a_finding():
 def test_never_converting_channel_before_a_converting_one_is_a_markov_memory_artefact():
     t = table(["a", "a b", "c", "c b"], [40, 10, 0, 0], nulls=[60, 40, 50, 30])
     (f,) = S.never_converting(t)
-    assert "80 journeys" in f.message                         # 50 + 30 journeys touch c
+    assert "80 journeys" in f.message  # 50 + 30 journeys touch c
     assert "Markov credit for c is an artefact of the chain's short memory" in f.message
     res = PathAttribution(models=("linear", "shapley", "markov"), order=1).fit(t)
     credit = {m: dict(zip(res[m].channels, res[m].conversions, strict=True)) for m in res.models}
     assert credit["linear"]["c"] == 0 and credit["shapley"]["c"] == pytest.approx(0, abs=1e-9)
-    assert credit["markov"]["c"] > 1                          # what the finding warns about
+    assert credit["markov"]["c"] > 1  # what the finding warns about
 
 
 def test_never_converting_channels_count_their_journeys_once():
     t = table(["a", "c", "d c"], [10, 0, 0], nulls=[10, 7, 5])
     (f,) = S.never_converting(t)
-    assert f.message.startswith("c, d: appear only in journeys that did not convert "
-                                "(12 journeys)")
+    assert f.message.startswith("c, d: appear only in journeys that did not convert (12 journeys)")
     assert "every method credits them with 0" in f.message
 
 
@@ -146,7 +145,8 @@ def test_single_channel_gets_everything_and_is_flagged():
     assert f.message.startswith("a: the only channel")
     assert "lift test" in f.action
     res = PathAttribution(models=("first", "linear", "markov"), order=1).fit(
-        table(["a", "a a"], [3, 2], nulls=[4, 0]))
+        table(["a", "a a"], [3, 2], nulls=[4, 0])
+    )
     for name in res.models:
         assert res[name].conversions.tolist() == pytest.approx([5.0]), name
     assert S.single_channel(table(["a", "b"], [1, 1])) == []
@@ -157,7 +157,7 @@ def test_few_conversions_threshold_and_stated_width():
     (f,) = S.few_conversions(table(["a", "b"], [20, 5], nulls=[10, 10]))
     # n = 25: 1.645 * sqrt(0.8 / 5) = 0.658
     assert "only 25 conversions" in f.message and "±66%" in f.message
-    assert S.few_conversions(table(["a", "b"], [60, 40])) == []          # exactly 100
+    assert S.few_conversions(table(["a", "b"], [60, 40])) == []  # exactly 100
     assert S.few_conversions(table(["a", "b"], [0, 0], nulls=[1, 1])) == []
 
 
@@ -174,12 +174,12 @@ def test_thin_channels_listed_only_with_enough_conversions_overall():
     t = table(["a", "b", "c"], [300, 4, 9], nulls=[10, 10, 10])
     (f,) = S.thin_channels(t)
     assert f.level == "info" and f.message.startswith("b, c: on fewer than 10")
-    assert S.thin_channels(table(["a", "b"], [50, 4])) == []   # few_conversions covers it
+    assert S.thin_channels(table(["a", "b"], [50, 4])) == []  # few_conversions covers it
 
 
 # ------------------------------------------------------------------ long paths, no touch
 def test_long_paths_flagged_above_the_share():
-    long = " ".join(["a", "b"] * 30)                    # 60 touches
+    long = " ".join(["a", "b"] * 30)  # 60 touches
     (f,) = S.long_paths(table([long, "a"], [2, 98], nulls=[0, 100]))
     assert "longest has 60 touches" in f.message and "collapse_repeats" in f.action
     # 1 of 200 journeys and 1% of conversions: not above 1%
@@ -192,7 +192,7 @@ def test_no_touch_share_counts_only_paths_without_any_touch():
     (f,) = S.no_touch_share(t)
     assert f.message.startswith("30% of conversions had no recorded touch")
     assert "70%" in f.message
-    assert S.no_touch_share(table(["(none)", "a"], [20, 80])) == []      # exactly 20%
+    assert S.no_touch_share(table(["(none)", "a"], [20, 80])) == []  # exactly 20%
     assert S.no_touch_share(table(["a"], [1])) == []
 
 

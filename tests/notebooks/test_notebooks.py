@@ -36,19 +36,34 @@ def kernel(tmp_path_factory: pytest.TempPathFactory):
     base = tmp_path_factory.mktemp("jupyter")
     spec_dir = base / "kernels" / KERNEL
     spec_dir.mkdir(parents=True)
-    (spec_dir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "attribution tests", "language": "python"}), encoding="utf-8")
+    (spec_dir / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "attribution tests",
+                "language": "python",
+            }
+        ),
+        encoding="utf-8",
+    )
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("JUPYTER_PATH", os.pathsep.join(
-            p for p in (str(base), os.environ.get("JUPYTER_PATH", "")) if p))
+        mp.setenv(
+            "JUPYTER_PATH",
+            os.pathsep.join(p for p in (str(base), os.environ.get("JUPYTER_PATH", "")) if p),
+        )
         yield KERNEL
 
 
 def execute(name: str, where: Path, kernel: str, **parameters: object) -> None:
     """Run a notebook with ``parameters``; the executed copy is written into ``where``."""
-    papermill.execute_notebook(str(NOTEBOOKS / name), str(where / name), parameters=parameters,
-                               kernel_name=kernel, cwd=str(ROOT), progress_bar=False)
+    papermill.execute_notebook(
+        str(NOTEBOOKS / name),
+        str(where / name),
+        parameters=parameters,
+        kernel_name=kernel,
+        cwd=str(ROOT),
+        progress_bar=False,
+    )
 
 
 def test_notebooks_are_committed_without_outputs() -> None:
@@ -73,22 +88,51 @@ def quarters(tmp_path_factory: pytest.TempPathFactory, kernel: str) -> dict[str,
     """Q3 then Q4 of the sample year, Q4 with Q3 as the previous run."""
     tmp = tmp_path_factory.mktemp("quarterly")
     runs = {"q3": tmp / "2025-Q3", "q4": tmp / "2025-Q4"}
-    common = {"config": str(ROOT / "data" / "sample_run.toml"), "mmm_history_weeks": HISTORY,
-              "quick": True, "seed": 3}
+    common = {
+        "config": str(ROOT / "data" / "sample_run.toml"),
+        "mmm_history_weeks": HISTORY,
+        "quick": True,
+        "seed": 3,
+    }
     (tmp / "q3").mkdir()
-    execute("quarterly_analysis.ipynb", tmp / "q3", kernel, **common, period_start=Q3[0],
-            period_end=Q3[1], out=str(runs["q3"]), formats="html")
+    execute(
+        "quarterly_analysis.ipynb",
+        tmp / "q3",
+        kernel,
+        **common,
+        period_start=Q3[0],
+        period_end=Q3[1],
+        out=str(runs["q3"]),
+        formats="html",
+    )
     (tmp / "q4").mkdir()
-    execute("quarterly_analysis.ipynb", tmp / "q4", kernel, **common, period_start=Q4[0],
-            period_end=Q4[1], out=str(runs["q4"]), previous=str(runs["q3"]),
-            formats="html,pdf")
+    execute(
+        "quarterly_analysis.ipynb",
+        tmp / "q4",
+        kernel,
+        **common,
+        period_start=Q4[0],
+        period_end=Q4[1],
+        out=str(runs["q4"]),
+        previous=str(runs["q3"]),
+        formats="html,pdf",
+    )
     return runs
 
 
 def test_quarterly_run_directory(quarters: dict[str, Path]) -> None:
     run = quarters["q4"]
-    for name in ("run.json", "paths.csv", "mta.csv", "mmm/posterior.nc", "mmm/channels.csv",
-                 "combined.csv", "plan.csv", "report.html", "report.pdf"):
+    for name in (
+        "run.json",
+        "paths.csv",
+        "mta.csv",
+        "mmm/posterior.nc",
+        "mmm/channels.csv",
+        "combined.csv",
+        "plan.csv",
+        "report.html",
+        "report.pdf",
+    ):
         assert (run / name).is_file(), name
     manifest = json.loads((run / "run.json").read_text(encoding="utf-8"))
     assert manifest["status"] == "ok"
@@ -108,8 +152,7 @@ def test_quarterly_run_directory(quarters: dict[str, Path]) -> None:
     assert set(plan["channel"]) == paid | {"total"}
     body = plan[plan["channel"] != "total"]
     # the plan keeps the current total budget
-    assert body["recommended_spend"].sum() == pytest.approx(body["current_spend"].sum(),
-                                                            rel=1e-6)
+    assert body["recommended_spend"].sum() == pytest.approx(body["current_spend"].sum(), rel=1e-6)
 
 
 def test_quarterly_period_restricts_inputs(quarters: dict[str, Path]) -> None:
@@ -125,7 +168,8 @@ def test_quarterly_period_restricts_inputs(quarters: dict[str, Path]) -> None:
     # look-back (30 days) before it; the rows outside are counted, never dropped silently
     lookback = manifest["config"]["journeys"]["lookback_days"]
     tp_in = (tp["timestamp"] >= start - pd.Timedelta(days=lookback)) & (
-        tp["timestamp"] < end + pd.Timedelta(days=1))
+        tp["timestamp"] < end + pd.Timedelta(days=1)
+    )
     assert acc["window.conversions"]["used"] == int(in_period.sum())
     assert acc["window.conversions"]["read"] == len(conv)
     assert acc["window.touchpoints"]["used"] == int(tp_in.sum())
@@ -134,11 +178,11 @@ def test_quarterly_period_restricts_inputs(quarters: dict[str, Path]) -> None:
     paths = pd.read_csv(run / "paths.csv")
     assert paths["total_conversions"].sum() == int(in_period.sum())
     assert paths["total_conversion_value"].sum() == pytest.approx(
-        conv.loc[in_period, "value"].sum(), rel=1e-9)
+        conv.loc[in_period, "value"].sum(), rel=1e-9
+    )
 
     media = pd.read_csv(SAMPLE / "media.csv", parse_dates=["date"])
-    window = media[(media["date"] > end - pd.Timedelta(weeks=HISTORY))
-                   & (media["date"] <= end)]
+    window = media[(media["date"] > end - pd.Timedelta(weeks=HISTORY)) & (media["date"] <= end)]
     used = pd.read_csv(run / "inputs" / "media.csv", parse_dates=["date"])
     assert used["date"].tolist() == window["date"].tolist()
     assert acc["media"]["used"] == len(window)
@@ -162,7 +206,7 @@ def test_quarterly_tables_cover_one_stated_window(quarters: dict[str, Path]) -> 
     assert win["data_weeks"] == len(media) > 12 and win["report_weeks"] == len(quarter)
     assert (win["report_start"], win["report_end"]) == ("2025-10-06", "2025-12-28")
     ch = pd.read_csv(run / "mmm" / "channels.csv").set_index("channel")
-    for c in ch.index:                     # spend of the quarter's 13 weeks, not of 52
+    for c in ch.index:  # spend of the quarter's 13 weeks, not of 52
         col = next(k for k in (f"spend_{c}", f"activity_{c}") if k in quarter.columns)
         assert ch.at[c, "spend"] == pytest.approx(quarter[col].sum(), rel=1e-9), c
     comb = pd.read_csv(run / "combined.csv").set_index("channel")
@@ -180,16 +224,24 @@ def test_quarterly_compares_with_previous_run(quarters: dict[str, Path]) -> None
     title = html.escape(SECTION_TITLES["comparison"])
     assert title in (quarters["q4"] / "report.html").read_text(encoding="utf-8")
     assert title not in (quarters["q3"] / "report.html").read_text(encoding="utf-8")
-    assert not (quarters["q3"] / "report.pdf").exists()   # formats="html"
+    assert not (quarters["q3"] / "report.pdf").exists()  # formats="html"
 
 
 # ------------------------------------------------------------------ exploration
 @pytest.fixture(scope="module")
 def exploration(tmp_path_factory: pytest.TempPathFactory, kernel: str) -> Path:
     tmp = tmp_path_factory.mktemp("exploration")
-    execute("exploration.ipynb", tmp, kernel, data_dir=str(SAMPLE),
-            mmm_config=str(ROOT / "data" / "mmm_config.toml"), seed=2, bootstrap=10,
-            out=str(tmp / "tables"), **QUICK_MMM)
+    execute(
+        "exploration.ipynb",
+        tmp,
+        kernel,
+        data_dir=str(SAMPLE),
+        mmm_config=str(ROOT / "data" / "mmm_config.toml"),
+        seed=2,
+        bootstrap=10,
+        out=str(tmp / "tables"),
+        **QUICK_MMM,
+    )
     return tmp / "tables"
 
 
@@ -199,8 +251,9 @@ def test_exploration_journeys_and_path_credit(exploration: Path) -> None:
     assert paths["total_conversions"].sum() == len(conv)
     mta = pd.read_csv(exploration / "mta.csv")
     assert {"first", "last", "linear", "position", "time_decay", "markov", "shapley"} == set(
-        mta["model"])
-    for model, part in mta.groupby("model"):   # every model shares out all conversions
+        mta["model"]
+    )
+    for model, part in mta.groupby("model"):  # every model shares out all conversions
         assert part["conversions"].sum() == pytest.approx(len(conv), rel=1e-6), model
         assert part["value"].sum() == pytest.approx(conv["value"].sum(), rel=1e-6), model
     shares = pd.read_csv(exploration / "path_shares_vs_truth.csv").set_index("channel")
@@ -213,28 +266,28 @@ def test_exploration_journeys_and_path_credit(exploration: Path) -> None:
 def test_exploration_mmm_and_scenarios(exploration: Path) -> None:
     truth = json.loads((SAMPLE / "truth.json").read_text(encoding="utf-8"))
     check = pd.read_csv(exploration / "mmm_vs_truth.csv").set_index("channel")
-    assert set(check.index) == {c for c, ch in truth["channels"].items()
-                                if not ch["in_journeys"] or ch["driver"] != "none"}
+    assert set(check.index) == {
+        c for c, ch in truth["channels"].items() if not ch["in_journeys"] or ch["driver"] != "none"
+    }
     for c in check.index:
         assert check.at[c, "true_contribution"] == pytest.approx(
-            truth["channels"][c]["incremental"]["expected_sales"])
+            truth["channels"][c]["incremental"]["expected_sales"]
+        )
     assert (check["contribution_low"] <= check["contribution"]).all()
     assert (check["contribution"] <= check["contribution_high"]).all()
 
     plan = pd.read_csv(exploration / "plan.csv")
     body = plan[plan["channel"] != "total"]
     assert body["recommended_spend"].sum() == pytest.approx(body["current_spend"].sum())
-    assert (body["change_pct"].abs() <= 50 + 1e-6).all()     # max_change_pct=50
+    assert (body["change_pct"].abs() <= 50 + 1e-6).all()  # max_change_pct=50
     sweep = pd.read_csv(exploration / "sweep.csv")
     assert len(sweep) == 11
     assert sweep["expected"].is_monotonic_increasing
     scen = pd.read_csv(exploration / "scenarios.csv").set_index("scenario")
     assert scen.at["current", "uplift"] == pytest.approx(0.0, abs=1e-9)
-    assert scen.at["recommended", "total_spend"] == pytest.approx(scen.at["current",
-                                                                          "total_spend"])
+    assert scen.at["recommended", "total_spend"] == pytest.approx(scen.at["current", "total_spend"])
     assert scen.at["tv_plus_20pct", "total_spend"] > scen.at["current", "total_spend"]
     true_scores = pd.read_csv(exploration / "scenarios_true.csv").set_index("scenario")
-    assert list(true_scores.index) == ["current", "recommended", "no_brand_search",
-                                       "tv_plus_20pct"]
+    assert list(true_scores.index) == ["current", "recommended", "no_brand_search", "tv_plus_20pct"]
     # under the true response, dropping brand search (no causal effect) never loses sales
     assert true_scores.at["no_brand_search", "expected"] > true_scores.at["current", "expected"]

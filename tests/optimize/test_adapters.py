@@ -75,8 +75,7 @@ def test_fitted_mmm_end_to_end(tmp_path) -> None:
     from attribution.mmm.synthetic import simulate_panel
 
     df, _ = simulate_panel(60, 3, seed=1)
-    res = MMM(spec_from_dict({}, list(df.columns)), draws=100, tune=100, chains=1,
-              seed=1).fit(df)
+    res = MMM(spec_from_dict({}, list(df.columns)), draws=100, tune=100, chains=1, seed=1).fit(df)
     save(res, tmp_path / "run" / "mmm")
     model = load_response_model(tmp_path / "run")
     assert isinstance(model, MMMResponse)
@@ -87,9 +86,26 @@ def test_fitted_mmm_end_to_end(tmp_path) -> None:
     out = tmp_path / "run" / "plan.csv"
     # a 100-draw, one-chain fit fails its diagnostics: the optimiser plans only when told,
     # and the plan says it is unsafe (the adapter is what this test checks)
-    assert main(["-q", "optimize", "--model", str(tmp_path / "run"), "--budget", "current",
-                 "--out", str(out), "--bounds", str(tmp_path / "b.csv"),
-                 "--carryover", "ramp", "--allow-unconverged"]) == 0
+    assert (
+        main(
+            [
+                "-q",
+                "optimize",
+                "--model",
+                str(tmp_path / "run"),
+                "--budget",
+                "current",
+                "--out",
+                str(out),
+                "--bounds",
+                str(tmp_path / "b.csv"),
+                "--carryover",
+                "ramp",
+                "--allow-unconverged",
+            ]
+        )
+        == 0
+    )
     pj = json.loads((tmp_path / "run" / "plan.json").read_text())
     assert pj["safe"] is False
     plan = pd.read_csv(out).set_index("channel")

@@ -22,9 +22,13 @@ def log_model(beta, k, current, n_draws: int = 1, seed: int = 0) -> ParametricRe
         rng = np.random.default_rng(seed)
         noise = rng.lognormal(0.0, 0.3, (n_draws, beta.size))
         beta = beta * noise / noise.mean(axis=0)  # exact mean = beta
-    return ParametricResponse(CH[:len(current)], np.asarray(current, dtype=float),
-                              beta=np.atleast_2d(beta), curve="log",
-                              params={"k": np.asarray(k, dtype=float)})
+    return ParametricResponse(
+        CH[: len(current)],
+        np.asarray(current, dtype=float),
+        beta=np.atleast_2d(beta),
+        curve="log",
+        params={"k": np.asarray(k, dtype=float)},
+    )
 
 
 def log_optimum(beta, k, budget):
@@ -47,8 +51,9 @@ def test_closed_form_log_optimum_over_draws() -> None:
 
 def test_closed_form_exponential_optimum() -> None:
     beta, lam, budget = np.array([500.0, 300.0, 200.0]), np.array([0.01, 0.03, 0.02]), 200.0
-    m = ParametricResponse(CH, np.array([100.0, 50.0, 50.0]), beta=beta, curve="exponential",
-                           params={"lam": lam})
+    m = ParametricResponse(
+        CH, np.array([100.0, 50.0, 50.0]), beta=beta, curve="exponential", params={"lam": lam}
+    )
     # beta*lam*exp(-lam x) = mu  ->  x = log(beta*lam/mu)/lam, sum x = budget
     log_mu = (np.sum(np.log(beta * lam) / lam) - budget) / np.sum(1.0 / lam)
     expect = (np.log(beta * lam) - log_mu) / lam
@@ -107,7 +112,7 @@ def test_equal_marginal_roi_at_interior_optimum(hill3) -> None:
 def test_marginal_roi_matches_log_closed_form() -> None:
     beta, k, weekly = [300.0, 200.0, 100.0], [50.0, 20.0, 10.0], 400.0
     res = BudgetOptimizer(horizon=4).fit(log_model(beta, k, [100, 100, 100]), 4 * weekly)
-    mu = sum(beta) / (weekly + sum(k))      # d outcome / d spend, same for every channel
+    mu = sum(beta) / (weekly + sum(k))  # d outcome / d spend, same for every channel
     np.testing.assert_allclose(res.mroi[:, 0], mu, rtol=1e-5)
 
 
@@ -118,10 +123,12 @@ def test_every_bound_respected(seed: int) -> None:
     h, budget = 13, 13 * 180.0
     cur = 13 * m.current_spend
     bounds = {
-        "tv": ChannelBounds(min=float(rng.uniform(0, 0.3) * budget),
-                            max_pct=float(rng.uniform(0, 50))),
-        "search": ChannelBounds(min_pct=float(-rng.uniform(0, 40)),
-                                max=float(rng.uniform(0.3, 0.6) * budget)),
+        "tv": ChannelBounds(
+            min=float(rng.uniform(0, 0.3) * budget), max_pct=float(rng.uniform(0, 50))
+        ),
+        "search": ChannelBounds(
+            min_pct=float(-rng.uniform(0, 40)), max=float(rng.uniform(0.3, 0.6) * budget)
+        ),
         "social": ChannelBounds(locked=bool(seed % 2)),
     }
     res = BudgetOptimizer(horizon=h).fit(m, budget, bounds)
@@ -145,8 +152,9 @@ def test_minimum_spend_binds_and_is_reported() -> None:
     assert res.recommended_spend[2] == pytest.approx(150.0, rel=1e-6)
     assert res.status[2] == "at_min"
     # the rest is split optimally: equal marginal returns over the remaining 250
-    np.testing.assert_allclose(res.recommended_spend[:2], log_optimum([300, 200], [50, 20], 250),
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        res.recommended_spend[:2], log_optimum([300, 200], [50, 20], 250), rtol=1e-5
+    )
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -154,11 +162,15 @@ def test_never_worse_than_current(seed: int) -> None:
     rng = np.random.default_rng(100 + seed)
     current = tuple(rng.uniform(5, 150, 3))
     m = hill_model(n_draws=80, seed=seed, shape=float(rng.uniform(0.8, 2.5)), current=current)
-    for opt in (BudgetOptimizer(horizon=13), BudgetOptimizer(horizon=13, risk_quantile=0.1),
-                BudgetOptimizer(horizon=13, carryover="ramp")):
+    for opt in (
+        BudgetOptimizer(horizon=13),
+        BudgetOptimizer(horizon=13, risk_quantile=0.1),
+        BudgetOptimizer(horizon=13, carryover="ramp"),
+    ):
         res = opt.fit(m, 13 * sum(current))
         assert res.objective_recommended >= res.objective_current - 1e-9 * abs(
-            res.objective_current)
+            res.objective_current
+        )
         assert 0.0 <= res.prob_beats_current <= 1.0
 
 
@@ -177,8 +189,9 @@ def test_probability_beats_poor_current_plan_is_one() -> None:
     assert res.prob_beats_current > 0.99
     assert res.uplift[1] > 0  # even the low end of the interval is a gain
     frame = res.to_frame()
-    assert frame.loc[frame.channel == "total", "prob_beats_current"].item() == \
-        res.prob_beats_current
+    assert (
+        frame.loc[frame.channel == "total", "prob_beats_current"].item() == res.prob_beats_current
+    )
 
 
 def test_risk_quantile_objective_is_the_quantile() -> None:
@@ -208,8 +221,7 @@ def test_ramp_horizon_moves_less_than_steady_state_for_slow_channel() -> None:
     ramp = BudgetOptimizer(horizon=4, carryover="ramp").fit(m, 4 * 180.0)
     # ramp objective = sum of weekly responses at the adstocked spends
     ev = HorizonOutcome(m, 4, "ramp")
-    assert ramp.objective_recommended == pytest.approx(
-        ev.totals(ramp.recommended_spend / 4).mean())
+    assert ramp.objective_recommended == pytest.approx(ev.totals(ramp.recommended_spend / 4).mean())
     assert ramp.objective_recommended >= ev.totals(steady.recommended_spend / 4).mean() - 1e-9
 
 
@@ -220,8 +232,9 @@ def test_infeasible_bounds_name_channels_and_numbers(hill3) -> None:
     with pytest.raises(UsageError, match=r"maximum spends add up to 60.00.*budget 200"):
         opt.fit(hill3, 200.0, {c: ChannelBounds(max=20.0) for c in CH})
     with pytest.raises(UsageError, match=r"locked channels \(tv 100.00, search 50.00\)"):
-        opt.fit(hill3, 120.0, {"tv": ChannelBounds(locked=True),
-                               "search": ChannelBounds(locked=True)})
+        opt.fit(
+            hill3, 120.0, {"tv": ChannelBounds(locked=True), "search": ChannelBounds(locked=True)}
+        )
     with pytest.raises(UsageError, match=r"channel 'tv'.*minimum 200.00 > maximum 110.00"):
         opt.fit(hill3, 500.0, {"tv": ChannelBounds(min=200.0, max_pct=10)})
     with pytest.raises(UsageError, match="unknown channel"):
@@ -246,10 +259,19 @@ def test_result_is_frozen_and_tabular(hill3) -> None:
     with pytest.raises(ValueError):
         res.recommended_spend[0] = 1.0
     f = res.to_frame()
-    for col in ("channel", "current_spend", "recommended_spend", "change_pct",
-                "expected_current", "expected_recommended", "expected_current_low",
-                "expected_current_high", "expected_recommended_low", "expected_recommended_high",
-                "mroi"):
+    for col in (
+        "channel",
+        "current_spend",
+        "recommended_spend",
+        "change_pct",
+        "expected_current",
+        "expected_recommended",
+        "expected_current_low",
+        "expected_current_high",
+        "expected_recommended_low",
+        "expected_recommended_high",
+        "mroi",
+    ):
         assert col in f.columns
     assert f.channel.tolist() == [*CH, "total"]
     body = f.iloc[:3]
@@ -257,14 +279,16 @@ def test_result_is_frozen_and_tabular(hill3) -> None:
     assert (body.expected_recommended <= body.expected_recommended_high).all()
     # additive model: channel contributions add up to the plan's total
     assert body.expected_recommended.sum() == pytest.approx(f.expected_recommended.iloc[3])
-    np.testing.assert_allclose(body.change_pct,
-                               100 * (res.recommended_spend / res.current_spend - 1))
+    np.testing.assert_allclose(
+        body.change_pct, 100 * (res.recommended_spend / res.current_spend - 1)
+    )
     assert "Probability" in res.summary() and "<table" in res._repr_html_()
 
 
 def test_helpers() -> None:
-    x = project_to_budget(np.array([1.0, 2.0, 3.0]), np.array([0.0, 0.0, 0.0]),
-                          np.array([10.0, 10.0, 2.0]), 8.0)
+    x = project_to_budget(
+        np.array([1.0, 2.0, 3.0]), np.array([0.0, 0.0, 0.0]), np.array([10.0, 10.0, 2.0]), 8.0
+    )
     np.testing.assert_allclose(x, [2.0, 4.0, 2.0])
     v, g = aggregate(np.array([3.0, 1.0, 2.0]), np.array([[3.0], [1.0], [2.0]]), 0.25)
     assert v == pytest.approx(np.quantile([3.0, 1.0, 2.0], 0.25))
@@ -276,8 +300,8 @@ def test_max_change_pct_applies_to_channels_without_own_pct_bounds() -> None:
     opt = BudgetOptimizer(max_change_pct=50.0)
     res = opt.fit(m, 400.0, {"tv": ChannelBounds(max_pct=10000.0)})
     r = res.recommended_spend
-    assert r[2] == pytest.approx(195.0)             # social can fall by at most 50%
-    assert r[1] == pytest.approx(7.5)               # search can rise by at most 50%
+    assert r[2] == pytest.approx(195.0)  # social can fall by at most 50%
+    assert r[1] == pytest.approx(7.5)  # search can rise by at most 50%
     assert r[0] == pytest.approx(400.0 - 195.0 - 7.5)  # tv has its own (loose) cap
     assert res.status == ("interior", "at_max", "at_min")
 

@@ -18,8 +18,11 @@ def _write(tmp_path, text: str):
 
 
 def test_read_bounds_all_columns(tmp_path) -> None:
-    p = _write(tmp_path, "channel,min,max,min_pct,max_pct,locked\n"
-                         "tv,100,2000,,,\nsearch,,,-20,30%,\nspend_social,,,,,TRUE\n")
+    p = _write(
+        tmp_path,
+        "channel,min,max,min_pct,max_pct,locked\n"
+        "tv,100,2000,,,\nsearch,,,-20,30%,\nspend_social,,,,,TRUE\n",
+    )
     b = read_bounds(p, CH)
     assert b["tv"] == ChannelBounds(min=100.0, max=2000.0)
     assert b["search"] == ChannelBounds(min_pct=-20.0, max_pct=30.0)
@@ -35,17 +38,20 @@ def test_unbounded_channels_are_free() -> None:
     assert lo.tolist() == [0.0] * 3 and np.isinf(hi).all() and not lk.any()
 
 
-@pytest.mark.parametrize("text,row,column,what", [
-    ("channel,min\nradio,5\n", 2, "channel", "unknown channel 'radio'"),
-    ("channel,min\ntv,5\ntv,6\n", 3, "channel", "appears twice"),
-    ("channel,min\ntv,abc\n", 2, "min", "'abc' is not a number"),
-    ("channel,min,max\ntv,1,\nsearch,9,3\n", 3, "min", "min 9.0 is larger than max 3.0"),
-    ("channel,locked\ntv,maybe\n", 2, "locked", "not true or false"),
-    ("channel,min\ntv,-5\n", 2, "min", "negative"),
-    ("channel,min_pct\ntv,-150\n", 2, "min_pct", "below -100%"),
-    ("channel,minimum\ntv,5\n", 1, "minimum", "unknown column"),
-    ("chan,min\ntv,5\n", 1, None, "missing required column 'channel'"),
-])
+@pytest.mark.parametrize(
+    "text,row,column,what",
+    [
+        ("channel,min\nradio,5\n", 2, "channel", "unknown channel 'radio'"),
+        ("channel,min\ntv,5\ntv,6\n", 3, "channel", "appears twice"),
+        ("channel,min\ntv,abc\n", 2, "min", "'abc' is not a number"),
+        ("channel,min,max\ntv,1,\nsearch,9,3\n", 3, "min", "min 9.0 is larger than max 3.0"),
+        ("channel,locked\ntv,maybe\n", 2, "locked", "not true or false"),
+        ("channel,min\ntv,-5\n", 2, "min", "negative"),
+        ("channel,min_pct\ntv,-150\n", 2, "min_pct", "below -100%"),
+        ("channel,minimum\ntv,5\n", 1, "minimum", "unknown column"),
+        ("chan,min\ntv,5\n", 1, None, "missing required column 'channel'"),
+    ],
+)
 def test_bad_bounds_files_name_row_and_column(tmp_path, text, row, column, what) -> None:
     with pytest.raises(InputError) as info:
         read_bounds(_write(tmp_path, text), CH)

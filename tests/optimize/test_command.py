@@ -20,23 +20,39 @@ def small_truth(weeks: int = 20, seed: int = 3) -> dict:
     """A hand-built world in the format of the simulator's truth.json."""
     rng = np.random.default_rng(seed)
     chans = {}
-    for name, spend, beta, half, decay in [("tv", 40000.0, 30.0, 2500.0, 0.7),
-                                           ("search", 20000.0, 20.0, 600.0, 0.2),
-                                           ("social", 10000.0, 12.0, 900.0, 0.4)]:
+    for name, spend, beta, half, decay in [
+        ("tv", 40000.0, 30.0, 2500.0, 0.7),
+        ("search", 20000.0, 20.0, 600.0, 0.2),
+        ("social", 10000.0, 12.0, 900.0, 0.4),
+    ]:
         pattern = rng.uniform(0.5, 1.5, weeks)
         chans[name] = {
-            "driver": "spend", "spend": spend,
+            "driver": "spend",
+            "spend": spend,
             "weekly_driver": (spend * pattern / pattern.sum()).tolist(),
-            "params": {"beta": beta, "max_exposures": 2.0, "half_level": half,
-                       "carryover_weights": truth_mod.carryover_weights(decay, 1.0, 6).tolist()},
-            "groups": [{"a": 0.5, "weight_sales": 60.0, "weight_conversions": 1.0},
-                       {"a": 1.5, "weight_sales": 30.0, "weight_conversions": 0.5,
-                        "off_weeks": [3, 4]}],
+            "params": {
+                "beta": beta,
+                "max_exposures": 2.0,
+                "half_level": half,
+                "carryover_weights": truth_mod.carryover_weights(decay, 1.0, 6).tolist(),
+            },
+            "groups": [
+                {"a": 0.5, "weight_sales": 60.0, "weight_conversions": 1.0},
+                {"a": 1.5, "weight_sales": 30.0, "weight_conversions": 0.5, "off_weeks": [3, 4]},
+            ],
         }
-    chans["organic"] = {"driver": "activity", "spend": 0.0, "weekly_driver": [1.0] * weeks,
-                        "params": {"beta": 1.0, "max_exposures": 1.0, "half_level": 1.0,
-                                   "carryover_weights": [1.0]},
-                        "groups": [{"a": 1.0, "weight_sales": 5.0, "weight_conversions": 0.1}]}
+    chans["organic"] = {
+        "driver": "activity",
+        "spend": 0.0,
+        "weekly_driver": [1.0] * weeks,
+        "params": {
+            "beta": 1.0,
+            "max_exposures": 1.0,
+            "half_level": 1.0,
+            "carryover_weights": [1.0],
+        },
+        "groups": [{"a": 1.0, "weight_sales": 5.0, "weight_conversions": 0.1}],
+    }
     return {"channels": chans, "baseline": {"expected_sales": 1e6}}
 
 
@@ -61,11 +77,15 @@ def test_optimiser_within_half_percent_of_true_optimum() -> None:
     zero = {c: 0.0 for c in m.channels}
     base = truth_mod.expected_sales(truth, zero)
     true_best = truth_mod.expected_sales(truth, best) - base
-    ours = truth_mod.expected_sales(
-        truth, dict(zip(m.channels, res.recommended_spend, strict=True))) - base
+    ours = (
+        truth_mod.expected_sales(truth, dict(zip(m.channels, res.recommended_spend, strict=True)))
+        - base
+    )
     assert ours >= true_best * (1 - 0.005)
-    current = truth_mod.expected_sales(truth, {c: truth["channels"][c]["spend"]
-                                               for c in m.channels}) - base
+    current = (
+        truth_mod.expected_sales(truth, {c: truth["channels"][c]["spend"] for c in m.channels})
+        - base
+    )
     assert ours >= current
 
 
@@ -78,14 +98,32 @@ def _model_file(tmp_path) -> str:
 def test_cli_writes_plan_scenarios_and_sweep(tmp_path) -> None:
     model = _model_file(tmp_path)
     (tmp_path / "bounds.csv").write_text("channel,min,max_pct,locked\ntv,500,,\nsocial,,,true\n")
-    (tmp_path / "sc.csv").write_text("scenario,tv,search,social,weeks\nsame,100,50,30,13\n"
-                                     "more_search,80,70,30,13\n")
+    (tmp_path / "sc.csv").write_text(
+        "scenario,tv,search,social,weeks\nsame,100,50,30,13\nmore_search,80,70,30,13\n"
+    )
     out = tmp_path / "run" / "plan.csv"
-    code = main(["-q", "optimize", "--model", model, "--budget", "2,340", "--horizon", "13",
-                 "--out", str(out),
-                 "--max-change-pct", "none", "--bounds", str(tmp_path / "bounds.csv"),
-                 "--scenarios", str(tmp_path / "sc.csv"),
-                 "--sweep", "3"])
+    code = main(
+        [
+            "-q",
+            "optimize",
+            "--model",
+            model,
+            "--budget",
+            "2,340",
+            "--horizon",
+            "13",
+            "--out",
+            str(out),
+            "--max-change-pct",
+            "none",
+            "--bounds",
+            str(tmp_path / "bounds.csv"),
+            "--scenarios",
+            str(tmp_path / "sc.csv"),
+            "--sweep",
+            "3",
+        ]
+    )
     assert code == 0
     plan = pd.read_csv(out)
     assert plan.channel.tolist() == ["tv", "search", "social", "total"]
@@ -105,27 +143,53 @@ def test_cli_writes_plan_scenarios_and_sweep(tmp_path) -> None:
 def test_cli_truth_model_and_current_budget(tmp_path) -> None:
     (tmp_path / "truth.json").write_text(json.dumps(small_truth()))
     out = tmp_path / "plan.csv"
-    assert main(["-q", "optimize", "--model", str(tmp_path), "--budget", "current",
-                 "--horizon", "20", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "-q",
+                "optimize",
+                "--model",
+                str(tmp_path),
+                "--budget",
+                "current",
+                "--horizon",
+                "20",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     plan = pd.read_csv(out)
     assert plan.recommended_spend.iloc[3] == pytest.approx(70000.0)
     assert plan.expected_recommended.iloc[3] >= plan.expected_current.iloc[3]
 
 
-@pytest.mark.parametrize("extra,needle", [
-    (["--budget", "100", "--bounds", "B", "--max-change-pct", "none"],
-     "minimum spends add up to 500.00"),
-    (["--budget", "abc"], "--budget must be a number"),
-    (["--budget", "100", "--objective", "profit"], "needs a positive --margin"),
-    (["--budget", "100", "--bounds", "BAD"], "row 2, column 'channel': unknown channel 'radio'"),
-    (["--budget", "100", "--carryover", "ramp", "--model", "NOPE"], "model not found"),
-])
+@pytest.mark.parametrize(
+    "extra,needle",
+    [
+        (
+            ["--budget", "100", "--bounds", "B", "--max-change-pct", "none"],
+            "minimum spends add up to 500.00",
+        ),
+        (["--budget", "abc"], "--budget must be a number"),
+        (["--budget", "100", "--objective", "profit"], "needs a positive --margin"),
+        (
+            ["--budget", "100", "--bounds", "BAD"],
+            "row 2, column 'channel': unknown channel 'radio'",
+        ),
+        (["--budget", "100", "--carryover", "ramp", "--model", "NOPE"], "model not found"),
+    ],
+)
 def test_cli_errors_exit_2_with_one_line(tmp_path, capsys, extra, needle) -> None:
     model = _model_file(tmp_path)
     (tmp_path / "b.csv").write_text("channel,min\ntv,500\n")
     (tmp_path / "bad.csv").write_text("channel,min\nradio,5\n")
-    subs = {"B": str(tmp_path / "b.csv"), "BAD": str(tmp_path / "bad.csv"),
-            "NOPE": str(tmp_path / "missing")}
+    subs = {
+        "B": str(tmp_path / "b.csv"),
+        "BAD": str(tmp_path / "bad.csv"),
+        "NOPE": str(tmp_path / "missing"),
+    }
     args = ["-q", "optimize", "--model", model, "--out", str(tmp_path / "p.csv")]
     args += [subs.get(a, a) for a in extra]
     assert main(args) == 2
@@ -155,12 +219,20 @@ def test_simulated_world_true_optimum_within_half_percent() -> None:
     res = BudgetOptimizer(horizon=52, n_starts=2).fit(m, budget)
     zero = {c: 0.0 for c in m.channels}
     base = truth_mod.expected_sales(truth, zero)
-    best = truth_mod.expected_sales(truth, truth_mod.optimal_allocation(
-        truth, budget, list(m.channels))) - base
-    ours = truth_mod.expected_sales(
-        truth, dict(zip(m.channels, res.recommended_spend, strict=True))) - base
-    current = truth_mod.expected_sales(
-        truth, {c: truth["channels"][c]["spend"] for c in m.channels}) - base
+    best = (
+        truth_mod.expected_sales(
+            truth, truth_mod.optimal_allocation(truth, budget, list(m.channels))
+        )
+        - base
+    )
+    ours = (
+        truth_mod.expected_sales(truth, dict(zip(m.channels, res.recommended_spend, strict=True)))
+        - base
+    )
+    current = (
+        truth_mod.expected_sales(truth, {c: truth["channels"][c]["spend"] for c in m.channels})
+        - base
+    )
     assert ours >= best * (1 - 0.005)
     assert ours > current * 1.01  # the world's current plan is not optimal: a real gain
     assert res.prob_beats_current == 1.0  # one "draw": the truth
@@ -171,14 +243,46 @@ def test_cli_default_bounds_are_those_of_run_and_stated(tmp_path, capsys) -> Non
     the output says so; 'none' lifts the limit and says that instead."""
     (tmp_path / "truth.json").write_text(json.dumps(small_truth()))
     out = tmp_path / "plan.csv"
-    assert main(["-q", "optimize", "--model", str(tmp_path), "--budget", "current",
-                 "--horizon", "20", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "-q",
+                "optimize",
+                "--model",
+                str(tmp_path),
+                "--budget",
+                "current",
+                "--horizon",
+                "20",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert "every channel within ±50% of its current spend" in capsys.readouterr().out
     plan = pd.read_csv(out).iloc[:3]
     ratio = plan.recommended_spend / plan.current_spend
     assert ratio.between(0.5 - 1e-6, 1.5 + 1e-6).all()
-    assert main(["-q", "optimize", "--model", str(tmp_path), "--budget", "current",
-                 "--horizon", "20", "--out", str(out), "--max-change-pct", "none"]) == 0
+    assert (
+        main(
+            [
+                "-q",
+                "optimize",
+                "--model",
+                str(tmp_path),
+                "--budget",
+                "current",
+                "--horizon",
+                "20",
+                "--out",
+                str(out),
+                "--max-change-pct",
+                "none",
+            ]
+        )
+        == 0
+    )
     assert "no limit on any channel's change" in capsys.readouterr().out
     free = pd.read_csv(out).iloc[:3]
     assert (free.recommended_spend / free.current_spend).sub(1).abs().max() > 0.5

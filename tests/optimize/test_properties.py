@@ -25,8 +25,11 @@ bound = st.builds(
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
-@given(bounds=st.fixed_dictionaries({c: bound for c in CH}), budget=st.floats(10, 400),
-       profit=st.booleans())
+@given(
+    bounds=st.fixed_dictionaries({c: bound for c in CH}),
+    budget=st.floats(10, 400),
+    profit=st.booleans(),
+)
 def test_plan_within_bounds_or_clear_error(bounds, budget, profit) -> None:
     opt = BudgetOptimizer(objective="profit", margin=2.0) if profit else BudgetOptimizer()
     cur = MODEL.current_spend
@@ -37,12 +40,18 @@ def test_plan_within_bounds_or_clear_error(bounds, budget, profit) -> None:
         if b.locked:
             lo[i] = hi[i] = cur[i]
             continue
-        lo[i] = max(0.0, b.min or 0.0, cur[i] * (1 + b.min_pct / 100) if b.min_pct is not None
-                    else 0.0)
-        hi[i] = min(np.inf if b.max is None else b.max,
-                    np.inf if b.max_pct is None else cur[i] * (1 + b.max_pct / 100))
-    feasible = (np.all(lo <= hi + 1e-9) and lo.sum() <= budget + 1e-6
-                and (profit or hi.sum() >= budget - 1e-6))
+        lo[i] = max(
+            0.0, b.min or 0.0, cur[i] * (1 + b.min_pct / 100) if b.min_pct is not None else 0.0
+        )
+        hi[i] = min(
+            np.inf if b.max is None else b.max,
+            np.inf if b.max_pct is None else cur[i] * (1 + b.max_pct / 100),
+        )
+    feasible = (
+        np.all(lo <= hi + 1e-9)
+        and lo.sum() <= budget + 1e-6
+        and (profit or hi.sum() >= budget - 1e-6)
+    )
     try:
         res = opt.fit(MODEL, budget, bounds)
     except UsageError as exc:

@@ -24,8 +24,9 @@ from .conftest import NoGradient, hill_model
 
 def test_hill_hand_values() -> None:
     # x=k -> 1/2; x=2k, s=2 -> 4/5; x=0 -> 0
-    assert hill(np.array([10.0, 20.0, 0.0]), 10.0, np.array([1.0, 2.0, 2.0])).tolist() == \
-        pytest.approx([0.5, 0.8, 0.0])
+    assert hill(
+        np.array([10.0, 20.0, 0.0]), 10.0, np.array([1.0, 2.0, 2.0])
+    ).tolist() == pytest.approx([0.5, 0.8, 0.0])
     # derivative s x^(s-1) k^s / (x^s + k^s)^2 at x=20, k=10, s=2: 2*20*100/500^2 = 0.016
     assert float(hill_derivative(np.array(20.0), 10.0, 2.0)) == pytest.approx(0.016)
     assert float(hill_derivative(np.array(0.0), 10.0, 1.0)) == pytest.approx(0.1)
@@ -54,14 +55,22 @@ def test_ramp_in_matches_simulated_adstock() -> None:
     np.testing.assert_allclose(adstock_path(path, geometric_fraction(decay, 3), cur), manual)
 
 
-@pytest.mark.parametrize("curve,params", [
-    ("hill", {"half": [[2.0, 5.0]], "shape": [[1.7, 0.9]]}),
-    ("exponential", {"lam": [[0.3, 0.05]]}),
-    ("log", {"k": [[2.0, 7.0]]}),
-])
+@pytest.mark.parametrize(
+    "curve,params",
+    [
+        ("hill", {"half": [[2.0, 5.0]], "shape": [[1.7, 0.9]]}),
+        ("exponential", {"lam": [[0.3, 0.05]]}),
+        ("log", {"k": [[2.0, 7.0]]}),
+    ],
+)
 def test_gradient_matches_finite_differences(curve: str, params: dict) -> None:
-    m = ParametricResponse(("a", "b"), np.array([3.0, 4.0]), beta=np.array([[2.0, 5.0]]),
-                           curve=curve, params={k: np.array(v) for k, v in params.items()})
+    m = ParametricResponse(
+        ("a", "b"),
+        np.array([3.0, 4.0]),
+        beta=np.array([[2.0, 5.0]]),
+        curve=curve,
+        params={k: np.array(v) for k, v in params.items()},
+    )
     x = np.array([3.0, 4.0])
     h = 1e-6
     fd = [(m.response(x + h * e) - m.response(x - h * e))[0] / (2 * h) for e in np.eye(2)]
@@ -77,8 +86,14 @@ def test_response_shapes_and_batches() -> None:
 
 
 def test_horizon_steady_and_ramp_totals() -> None:
-    m = ParametricResponse(("a",), np.array([0.0]), beta=np.array([1.0]), curve="log",
-                           params={"k": np.array([1.0])}, decay=np.array([0.5]))
+    m = ParametricResponse(
+        ("a",),
+        np.array([0.0]),
+        beta=np.array([1.0]),
+        curve="log",
+        params={"k": np.array([1.0])},
+        decay=np.array([0.5]),
+    )
     steady = HorizonOutcome(m, 2).totals(np.array([1.0]))
     assert steady[0] == pytest.approx(2 * np.log(2.0))
     # from 0 to 1: effective 0.5 then 0.75
@@ -121,7 +136,12 @@ def test_save_and_load_round_trip(tmp_path) -> None:
 
 def test_bad_parametric_model() -> None:
     with pytest.raises(UsageError, match="needs parameter"):
-        ParametricResponse(("a",), np.array([1.0]), beta=np.array([1.0]), curve="hill",
-                           params={"half": np.array([1.0])})
+        ParametricResponse(
+            ("a",),
+            np.array([1.0]),
+            beta=np.array([1.0]),
+            curve="hill",
+            params={"half": np.array([1.0])},
+        )
     with pytest.raises(UsageError, match="unknown response curve"):
         ParametricResponse(("a",), np.array([1.0]), beta=np.array([1.0]), curve="cubic")

@@ -17,28 +17,35 @@ CH = ("tv", "search", "social")
 
 def test_read_plans_wide_long_and_weeks(tmp_path) -> None:
     wide = tmp_path / "wide.csv"
-    wide.write_text("scenario,period,tv,spend_search,social,weeks\n"
-                    "shift,w1,10,20,30,1\nshift,w2,11,21,31,2\nflat,q,5,5,5,13\n")
+    wide.write_text(
+        "scenario,period,tv,spend_search,social,weeks\n"
+        "shift,w1,10,20,30,1\nshift,w2,11,21,31,2\nflat,q,5,5,5,13\n"
+    )
     plans = read_plans(wide, CH)
     assert list(plans) == ["shift", "flat"]
     np.testing.assert_allclose(plans["shift"], [[10, 20, 30], [11, 21, 31], [11, 21, 31]])
     assert plans["flat"].shape == (13, 3)
     long = tmp_path / "long.csv"
-    long.write_text("scenario,period,channel,spend\n"
-                    "a,1,tv,1\na,1,search,2\na,1,social,3\na,2,tv,4\na,2,search,5\n"
-                    "a,2,social,6\n")
+    long.write_text(
+        "scenario,period,channel,spend\n"
+        "a,1,tv,1\na,1,search,2\na,1,social,3\na,2,tv,4\na,2,search,5\n"
+        "a,2,social,6\n"
+    )
     np.testing.assert_allclose(read_plans(long, CH)["a"], [[1, 2, 3], [4, 5, 6]])
 
 
-@pytest.mark.parametrize("text,row,column,what", [
-    ("tv,search\n1,2\n", 1, None, "no spend column for channel(s) ['social']"),
-    ("tv,search,social,radio\n1,2,3,4\n", 1, "radio", "unknown column 'radio'"),
-    ("tv,search,social\n1,-2,3\n", 2, "search", "negative spend"),
-    ("tv,search,social\n1,2,x\n", 2, "social", "'x' is not a number"),
-    ("tv,search,social,weeks\n1,2,3,0\n", 2, "weeks", "whole number"),
-    ("channel,spend\ntv,1\ntv,2\n", 3, "channel", "appears twice"),
-    ("channel,spend\ntv,1\nsearch,2\n", None, "channel", "no spend for ['social']"),
-])
+@pytest.mark.parametrize(
+    "text,row,column,what",
+    [
+        ("tv,search\n1,2\n", 1, None, "no spend column for channel(s) ['social']"),
+        ("tv,search,social,radio\n1,2,3,4\n", 1, "radio", "unknown column 'radio'"),
+        ("tv,search,social\n1,-2,3\n", 2, "search", "negative spend"),
+        ("tv,search,social\n1,2,x\n", 2, "social", "'x' is not a number"),
+        ("tv,search,social,weeks\n1,2,3,0\n", 2, "weeks", "whole number"),
+        ("channel,spend\ntv,1\ntv,2\n", 3, "channel", "appears twice"),
+        ("channel,spend\ntv,1\nsearch,2\n", None, "channel", "no spend for ['social']"),
+    ],
+)
 def test_bad_scenario_files(tmp_path, text, row, column, what) -> None:
     p = tmp_path / "s.csv"
     p.write_text(text)
@@ -50,8 +57,13 @@ def test_bad_scenario_files(tmp_path, text, row, column, what) -> None:
 
 def test_evaluate_plans_matches_hand_computed_draws() -> None:
     # two draws, one channel, log curve: outcome per week = beta * log(1 + x)
-    m = ParametricResponse(("a",), np.array([1.0]), beta=np.array([[1.0], [3.0]]), curve="log",
-                           params={"k": np.array([1.0])})
+    m = ParametricResponse(
+        ("a",),
+        np.array([1.0]),
+        beta=np.array([[1.0], [3.0]]),
+        curve="log",
+        params={"k": np.array([1.0])},
+    )
     res = evaluate_plans(m, {"up": np.array([[3.0], [3.0]])}, interval=0.5)
     row = res.to_frame().iloc[0]
     draws = np.array([1.0, 3.0]) * 2 * np.log(4.0)
@@ -67,18 +79,22 @@ def test_evaluate_plans_matches_hand_computed_draws() -> None:
 
 
 def test_scenario_intervals_and_probability(hill3) -> None:
-    plans = {"current": np.tile(hill3.current_spend, (13, 1)),
-             "cut": np.tile(hill3.current_spend * 0.5, (13, 1)),
-             "optimal": np.tile(BudgetOptimizer(horizon=13).fit(
-                 hill3, 13 * 180.0).recommended_spend / 13, (13, 1))}
+    plans = {
+        "current": np.tile(hill3.current_spend, (13, 1)),
+        "cut": np.tile(hill3.current_spend * 0.5, (13, 1)),
+        "optimal": np.tile(
+            BudgetOptimizer(horizon=13).fit(hill3, 13 * 180.0).recommended_spend / 13, (13, 1)
+        ),
+    }
     t = evaluate_plans(hill3, plans, margin=0.8).to_frame().set_index("scenario")
     assert (t.expected_low <= t.expected).all() and (t.expected <= t.expected_high).all()
     assert t.loc["current", "uplift"] == pytest.approx(0.0)
     assert t.loc["current", "prob_beats_current"] == 0.0  # ties do not beat
-    assert t.loc["cut", "prob_beats_current"] == 0.0      # less spend, less outcome
+    assert t.loc["cut", "prob_beats_current"] == 0.0  # less spend, less outcome
     assert t.loc["optimal", "uplift"] > 0
-    assert t.loc["cut", "profit"] == pytest.approx(0.8 * t.loc["cut", "expected"]
-                                                   - t.loc["cut", "total_spend"])
+    assert t.loc["cut", "profit"] == pytest.approx(
+        0.8 * t.loc["cut", "expected"] - t.loc["cut", "total_spend"]
+    )
 
 
 def test_scenarios_with_ramp_carryover(hill3) -> None:
@@ -95,8 +111,9 @@ def test_scenarios_with_ramp_carryover(hill3) -> None:
 @pytest.mark.parametrize("shape", [0.8, 1.0])
 def test_budget_sweep_monotone_for_concave_curves(shape: float) -> None:
     m = hill_model(n_draws=60, shape=shape)
-    t = budget_sweep(m, sweep_budgets(13 * 180.0, 0.25, 2.0, 8),
-                     optimizer=BudgetOptimizer(horizon=13)).to_frame()
+    t = budget_sweep(
+        m, sweep_budgets(13 * 180.0, 0.25, 2.0, 8), optimizer=BudgetOptimizer(horizon=13)
+    ).to_frame()
     assert len(t) == 8
     assert np.all(np.diff(t.expected.to_numpy()) > 0)
     # concave: the marginal return at the optimum falls as the budget grows
@@ -106,8 +123,9 @@ def test_budget_sweep_monotone_for_concave_curves(shape: float) -> None:
 
 
 def test_budget_sweep_skips_infeasible_budgets(hill3) -> None:
-    res = budget_sweep(hill3, [50.0, 500.0], {"tv": ChannelBounds(min=100.0)},
-                       BudgetOptimizer(horizon=1))
+    res = budget_sweep(
+        hill3, [50.0, 500.0], {"tv": ChannelBounds(min=100.0)}, BudgetOptimizer(horizon=1)
+    )
     assert res.to_frame().budget.tolist() == [500.0]
     assert res.findings and "budget 50.00 skipped" in res.findings[0].message
 

@@ -33,19 +33,22 @@ def _run(cfg: Path, capsys) -> tuple[int, str, dict]:
 
 
 def _base(world: Path, media: Path, extra: str = "") -> str:
-    return (f'[run]\nout = "run"\n{extra}\n[inputs]\n'
-            f'touchpoints = "{world / "touchpoints.csv"}"\n'
-            f'conversions = "{world / "conversions.csv"}"\nmedia = "{media}"\n'
-            '[mta]\nbootstrap = 3\n[mmm]\ndraws = 20\ntune = 20\nchains = 1\n'
-            '[report]\nformats = []\n')
+    return (
+        f'[run]\nout = "run"\n{extra}\n[inputs]\n'
+        f'touchpoints = "{world / "touchpoints.csv"}"\n'
+        f'conversions = "{world / "conversions.csv"}"\nmedia = "{media}"\n'
+        "[mta]\nbootstrap = 3\n[mmm]\ndraws = 20\ntune = 20\nchains = 1\n"
+        "[report]\nformats = []\n"
+    )
 
 
 def test_nothing_reconciles_stops_before_journeys(world, tmp_path, capsys):
     media = pd.read_csv(world / "media.csv")
     media.columns = [c.replace("spend_", "spend_platform_") for c in media.columns]
     media.to_csv(tmp_path / "media.csv", index=False)
-    code, err, manifest = _run(_toml(tmp_path / "run.toml",
-                                     _base(world, tmp_path / "media.csv")), capsys)
+    code, err, manifest = _run(
+        _toml(tmp_path / "run.toml", _base(world, tmp_path / "media.csv")), capsys
+    )
     assert code == 2 and "no channel in common" in err
     assert manifest["status"] == "failed"
     codes = {f["code"]: f["level"] for f in manifest["findings"]}
@@ -57,7 +60,8 @@ def test_lift_test_problem_stops_before_journeys(world, tmp_path, capsys):
     lift = pd.read_csv(world / "lift_tests.csv").rename(columns={"lift_se": "stderr"})
     lift.to_csv(tmp_path / "lift.csv", index=False)
     cfg = _base(world, world / "media.csv").replace(
-        "[mta]", f'lift_tests = "{tmp_path / "lift.csv"}"\n[mta]')
+        "[mta]", f'lift_tests = "{tmp_path / "lift.csv"}"\n[mta]'
+    )
     code, err, manifest = _run(_toml(tmp_path / "run.toml", cfg), capsys)
     assert code == 2 and "lift_se" in err
     assert manifest["status"] == "failed" and "journeys" not in manifest["timings_s"]
@@ -68,18 +72,29 @@ def test_spend_like_column_without_role_stops_the_run(world, tmp_path, capsys):
     media = pd.read_csv(world / "media.csv")
     media["facebook_spend"] = media["spend_social_paid"]
     media.drop(columns="spend_social_paid").to_csv(tmp_path / "media.csv", index=False)
-    code, err, _ = _run(_toml(tmp_path / "run.toml", _base(world, tmp_path / "media.csv")),
-                        capsys)
+    code, err, _ = _run(_toml(tmp_path / "run.toml", _base(world, tmp_path / "media.csv")), capsys)
     assert code == 2 and "'facebook_spend' looks like media spend" in err
     assert "spend_facebook" in err  # the fix names the role
 
 
 def test_lenient_journeys_rejecting_everything_exits_2(tmp_path, capsys):
-    (tmp_path / "tp.csv").write_text("customer_id,timestamp,channel\n"
-                                     "a,not a time,x\nb,also not,y\n")
+    (tmp_path / "tp.csv").write_text(
+        "customer_id,timestamp,channel\na,not a time,x\nb,also not,y\n"
+    )
     (tmp_path / "cv.csv").write_text("customer_id,timestamp,value\na,2024-01-02 10:00:00,5\n")
-    code = main(["-q", "journeys", "--touchpoints", str(tmp_path / "tp.csv"), "--conversions",
-                 str(tmp_path / "cv.csv"), "--out", str(tmp_path / "p.csv"), "--lenient"])
+    code = main(
+        [
+            "-q",
+            "journeys",
+            "--touchpoints",
+            str(tmp_path / "tp.csv"),
+            "--conversions",
+            str(tmp_path / "cv.csv"),
+            "--out",
+            str(tmp_path / "p.csv"),
+            "--lenient",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "2 of 2 rows (100%) were rejected" in err
 
@@ -89,10 +104,21 @@ def test_mixed_line_endings_and_epoch_timestamps_in_journeys(tmp_path, capsys):
     (tmp_path / "tp.csv").write_bytes(
         b"customer_id,timestamp,channel\n"
         + f"a,{us // 1_000_000},(direct) / (none)\r\na,{us // 1000 + 3_600_000},google / cpc"
-          f"\r\n".encode())
+        f"\r\n".encode()
+    )
     (tmp_path / "cv.csv").write_text(f"customer_id,timestamp,value\na,{us + 7_200_000_000},5\n")
-    code = main(["-q", "journeys", "--touchpoints", str(tmp_path / "tp.csv"), "--conversions",
-                 str(tmp_path / "cv.csv"), "--out", str(tmp_path / "p.csv")])
+    code = main(
+        [
+            "-q",
+            "journeys",
+            "--touchpoints",
+            str(tmp_path / "tp.csv"),
+            "--conversions",
+            str(tmp_path / "cv.csv"),
+            "--out",
+            str(tmp_path / "p.csv"),
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     paths = pd.read_csv(tmp_path / "p.csv")
     assert paths["path"].tolist() == ["direct > paid_search"]
@@ -109,9 +135,20 @@ def test_channelattribution_example_table_loads_and_sums_duplicates(tmp_path, ca
         "iota > iota > iota > iota,2,3.195,6\n"
         "alpha > iota > alpha > alpha > alpha > iota > alpha > alpha > alpha,2,6.754,6\n"
         "iota > iota > iota > iota,1,0.805,1\n"
-        "beta > eta,1,3.47,4\n")
-    code = main(["-q", "mta", "--paths", str(tmp_path / "Data.csv"), "--out",
-                 str(tmp_path / "mta.csv"), "--models", "last"])
+        "beta > eta,1,3.47,4\n"
+    )
+    code = main(
+        [
+            "-q",
+            "mta",
+            "--paths",
+            str(tmp_path / "Data.csv"),
+            "--out",
+            str(tmp_path / "mta.csv"),
+            "--models",
+            "last",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     mta = pd.read_csv(tmp_path / "mta.csv").set_index("channel")
     # last touch: iota gets 3 conversions (2 + 1 summed), eta 2, alpha 2

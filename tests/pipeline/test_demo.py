@@ -11,10 +11,25 @@ from attribution.cli import main
 CONTRACT_COLUMNS = {
     "paths.csv": ["path", "total_conversions", "total_conversion_value", "total_null"],
     "mta.csv": ["model", "channel", "conversions", "value", "ci_low", "ci_high"],
-    "mmm/channels.csv": ["channel", "spend", "contribution", "contribution_low",
-                         "contribution_high", "roi", "roi_low", "roi_high", "mroi"],
-    "plan.csv": ["channel", "current_spend", "recommended_spend", "change_pct",
-                 "expected_current", "expected_recommended"],
+    "mmm/channels.csv": [
+        "channel",
+        "spend",
+        "contribution",
+        "contribution_low",
+        "contribution_high",
+        "roi",
+        "roi_low",
+        "roi_high",
+        "mroi",
+    ],
+    "plan.csv": [
+        "channel",
+        "current_spend",
+        "recommended_spend",
+        "change_pct",
+        "expected_current",
+        "expected_recommended",
+    ],
     "truth_comparison.csv": ["channel", "quantity", "method", "estimate", "truth", "rel_error"],
 }
 
@@ -99,8 +114,9 @@ def test_same_seed_gives_byte_identical_tables(demo_run, tmp_path):
     """Reproducibility: a second run with the same inputs and seed writes identical tables."""
     again = tmp_path / "again"
     assert main(["-q", "demo", "--quick", "--out", str(again), "--format", "html"]) == 0
-    tables = sorted(p.relative_to(demo_run) for p in demo_run.rglob("*.csv")
-                    if "inputs" not in p.parts)
+    tables = sorted(
+        p.relative_to(demo_run) for p in demo_run.rglob("*.csv") if "inputs" not in p.parts
+    )
     assert len(tables) >= 10
     for rel in [*tables, "plan.json", "inputs/truth.json"]:
         assert (demo_run / rel).read_bytes() == (again / rel).read_bytes(), rel

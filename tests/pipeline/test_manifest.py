@@ -22,8 +22,15 @@ def test_manifest_records_everything(tmp_path):
     assert d["inputs"]["media"]["sha256"] == hashlib.sha256(data.read_bytes()).hexdigest()
     assert d["row_accounting"]["media"]["read"] == 1
     assert "stage" in d["timings_s"] and d["timings_s"]["stage"] >= 0
-    assert d["findings"] == [{"level": "warning", "code": "x.y", "message": "something",
-                              "action": "do this", "stage": "mmm"}]
+    assert d["findings"] == [
+        {
+            "level": "warning",
+            "code": "x.y",
+            "message": "something",
+            "action": "do this",
+            "stage": "mmm",
+        }
+    ]
     assert d["outputs"]["table.csv"]["sha256"] == sha256_file(out)
     assert d["versions"]["numpy"] and d["status"] == "ok" and d["seed"] == 1
 

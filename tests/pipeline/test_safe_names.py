@@ -39,8 +39,7 @@ def _names(abs_evil: str) -> dict[str, list[str]]:
     }
 
 
-def _touch_world(names: dict[str, list[str]], seed: int = 1) -> tuple[pd.DataFrame,
-                                                                     pd.DataFrame]:
+def _touch_world(names: dict[str, list[str]], seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
     """300 customers, 1-4 touches each; channel k converts with probability ~ (k+1)/10."""
     rng = np.random.default_rng(seed)
     chans, camps = names["channel"], names["campaign"]
@@ -66,36 +65,46 @@ def _media(names: dict[str, list[str]]) -> pd.DataFrame:
     panel, _ = simulate_panel(40, 3, n_geos=2, seed=2)
     geos = dict(zip(sorted(panel["geo"].unique()), names["geo"], strict=True))
     panel["geo"] = panel["geo"].map(geos)
-    rename = {f"spend_ch{i + 1}": f"spend_{n}" for i, n in enumerate(
-        [names["channel"][0], names["channel"][4], names["channel"][5]])}
+    rename = {
+        f"spend_ch{i + 1}": f"spend_{n}"
+        for i, n in enumerate([names["channel"][0], names["channel"][4], names["channel"][5]])
+    }
     return panel.rename(columns=rename)
 
 
 @pytest.fixture(scope="module")
 def evil_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("safe")
-    abs_evil = str(root / "ABSOLUTE_EVIL")          # an absolute path as a channel name
+    abs_evil = str(root / "ABSOLUTE_EVIL")  # an absolute path as a channel name
     names = _names(abs_evil)
     inputs = root / "inputs"
     tp, cv = _touch_world(names)
     inputs.mkdir()
     for name, df in (("touchpoints", tp), ("conversions", cv), ("media", _media(names))):
-        df.to_csv(inputs / f"{name}.csv", index=False)   # raw: formulas as a user's file has them
+        df.to_csv(inputs / f"{name}.csv", index=False)  # raw: formulas as a user's file has them
     write_text(inputs / "mmm.toml", '[model]\ngeo = "geo"\nfourier_modes = 1\n')
-    sentinel = root / "parent"                      # the run dir's parent: must stay as is
+    sentinel = root / "parent"  # the run dir's parent: must stay as is
     sentinel.mkdir()
     (sentinel / "keep.txt").write_text("sentinel")
     before = _tree(root)
-    raw = {"run": {"name": "evil", "out": "parent/deep/run", "seed": 5},
-           "inputs": {"touchpoints": "inputs/touchpoints.csv",
-                      "conversions": "inputs/conversions.csv", "media": "inputs/media.csv"},
-           "journeys": {"granularity": "campaign"},
-           "mta": {"models": ["first", "last", "linear", "markov", "shapley"], "order": 1,
-                   "bootstrap": 5},
-           "mmm": {"spec": "inputs/mmm.toml", "draws": 30, "tune": 60, "chains": 2},
-           # the short fit is not for decisions: plan anyway, so the names reach the plan too
-           "optimize": {"allow_unconverged": True},
-           "report": {"formats": ["html"]}}
+    raw = {
+        "run": {"name": "evil", "out": "parent/deep/run", "seed": 5},
+        "inputs": {
+            "touchpoints": "inputs/touchpoints.csv",
+            "conversions": "inputs/conversions.csv",
+            "media": "inputs/media.csv",
+        },
+        "journeys": {"granularity": "campaign"},
+        "mta": {
+            "models": ["first", "last", "linear", "markov", "shapley"],
+            "order": 1,
+            "bootstrap": 5,
+        },
+        "mmm": {"spec": "inputs/mmm.toml", "draws": 30, "tune": 60, "chains": 2},
+        # the short fit is not for decisions: plan anyway, so the names reach the plan too
+        "optimize": {"allow_unconverged": True},
+        "report": {"formats": ["html"]},
+    }
     out = run_pipeline(config_from_dict(raw, base=root))
     return {"root": root, "out": out, "names": names, "abs": abs_evil, "before": before}
 
@@ -108,7 +117,7 @@ def test_the_evil_names_reach_the_outputs(evil_run):
     """Guard: the names really flowed through every stage (else the test proves nothing)."""
     out = evil_run["out"]
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
-    assert run["status"] in ("ok", "not_for_decisions")     # finished, every stage
+    assert run["status"] in ("ok", "not_for_decisions")  # finished, every stage
     assert {v["status"] for v in run["stages"].values()} == {"done"}
     mta = pd.read_csv(out / "mta.csv", keep_default_na=False)
     steps = set(mta["channel"])
@@ -124,15 +133,16 @@ def test_no_file_is_written_outside_the_run_directory(evil_run):
     root, out = evil_run["root"], evil_run["out"]
     after = _tree(root)
     run_rel = str(out.relative_to(root))
-    new = {p for p in after - evil_run["before"]
-           if not (p == run_rel or p.startswith(run_rel + "/"))}
-    assert new <= {"parent/deep"}, new               # only the run dir's own parents
+    new = {
+        p for p in after - evil_run["before"] if not (p == run_rel or p.startswith(run_rel + "/"))
+    }
+    assert new <= {"parent/deep"}, new  # only the run dir's own parents
     assert sorted(p.name for p in (root / "parent").iterdir()) == ["deep", "keep.txt"]
     assert sorted(p.name for p in (root / "parent" / "deep").iterdir()) == ["run"]
     assert not Path(evil_run["abs"]).exists()
-    for bad in ("evil", "camp", "geo"):              # what ../../ would have reached
+    for bad in ("evil", "camp", "geo"):  # what ../../ would have reached
         assert not (root / bad).exists() and not (root.parent / bad).exists()
-    for p in out.rglob("*"):                         # nothing inside is a link out
+    for p in out.rglob("*"):  # nothing inside is a link out
         assert not p.is_symlink() and p.resolve().is_relative_to(out.resolve())
 
 
@@ -143,13 +153,17 @@ def test_report_shows_names_only_escaped(evil_run):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in visible
     assert "&lt;b&gt;c&lt;/b&gt;" in visible
     svgs = "".join(re.findall(r"<svg.*?</svg>", doc, flags=re.S))
-    assert "&lt;script&gt;" in svgs                  # chart labels are text, escaped
+    assert "&lt;script&gt;" in svgs  # chart labels are text, escaped
 
 
 def _formula_cells(path: Path) -> list[str]:
     with path.open(newline="", encoding="utf-8") as fh:
-        return [c for row in csv.reader(fh) for c in row if c.startswith(FORMULA_STARTS)
-                and not re.fullmatch(r"-[\d.eE+-]+|-inf", c)]   # negative numbers stay numbers
+        return [
+            c
+            for row in csv.reader(fh)
+            for c in row
+            if c.startswith(FORMULA_STARTS) and not re.fullmatch(r"-[\d.eE+-]+|-inf", c)
+        ]  # negative numbers stay numbers
 
 
 def test_every_csv_neutralises_formula_cells(evil_run):
@@ -160,10 +174,12 @@ def test_every_csv_neutralises_formula_cells(evil_run):
         assert _formula_cells(p) == [], p
     with (out / "mta.csv").open(newline="", encoding="utf-8") as fh:
         cells = {c for row in csv.reader(fh) for c in row}
-    assert any(c.startswith("'" + FORMULA) for c in cells)       # quoted, not dropped
-    assert any(c.endswith(":@SUM(1+1)") for c in cells)           # only a leading one counts
-    assert any(c.startswith("'" + FORMULA) for c in
-               pd.read_csv(out / "mmm" / "channels.csv", dtype=str)["channel"])
+    assert any(c.startswith("'" + FORMULA) for c in cells)  # quoted, not dropped
+    assert any(c.endswith(":@SUM(1+1)") for c in cells)  # only a leading one counts
+    assert any(
+        c.startswith("'" + FORMULA)
+        for c in pd.read_csv(out / "mmm" / "channels.csv", dtype=str)["channel"]
+    )
 
 
 @pytest.mark.parametrize("name", ["../../evil", "/tmp/x", "a/../../b", "..", "x/../../y"])
@@ -183,9 +199,14 @@ def test_package_never_unpickles_or_evaluates_files():
     import attribution
 
     pkg = Path(attribution.__file__).parent
-    banned = re.compile(r"\bpickle\b|\bjoblib\b|read_pickle|allow_pickle\s*=\s*True|"
-                        r"(?<![\w.])eval\(|(?<![\w.])exec\(|yaml\.load\(|torch\.load\(")
-    hits = [f"{p.relative_to(pkg)}:{i}" for p in sorted(pkg.rglob("*.py"))
-            for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
-            if banned.search(line) and "No pickle" not in line]
+    banned = re.compile(
+        r"\bpickle\b|\bjoblib\b|read_pickle|allow_pickle\s*=\s*True|"
+        r"(?<![\w.])eval\(|(?<![\w.])exec\(|yaml\.load\(|torch\.load\("
+    )
+    hits = [
+        f"{p.relative_to(pkg)}:{i}"
+        for p in sorted(pkg.rglob("*.py"))
+        for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if banned.search(line) and "No pickle" not in line
+    ]
     assert hits == []

@@ -25,8 +25,10 @@ from attribution.report.command import render_reports
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     d = tmp_path_factory.mktemp("seg")
-    chans = (*DEFAULT_FATIGUE_CHANNELS, FatigueChannel("store_visit", mean=0.4, peak=1,
-                                                        online=False))
+    chans = (
+        *DEFAULT_FATIGUE_CHANNELS,
+        FatigueChannel("store_visit", mean=0.4, peak=1, online=False),
+    )
     w = simulate_fatigue(FatigueConfig(customers=600, weeks=10, seed=5, channels=chans))
     w.touchpoints.to_parquet(d / "tp.parquet")
     w.conversions.to_parquet(d / "cv.parquet")
@@ -35,13 +37,19 @@ def run_dir(tmp_path_factory):
     cust = cust[cust["customer_id"] != "f000"]  # journeys without attributes
     cust["vip"] = np.where(cust["customer_id"].isin(["f001", "f002"]), "yes", "no")
     cust.to_csv(d / "cust.csv", index=False)
-    cfg = config_from_dict({
-        "run": {"out": str(d / "run"), "seed": 1},
-        "inputs": {"touchpoints": str(d / "tp.parquet"), "conversions": str(d / "cv.parquet"),
-                   "customers": str(d / "cust.csv")},
-        "mta": {"bootstrap": 10, "models": ["first", "last", "markov"]},
-        "segments": {"min_conversions": 30},
-        "report": {"formats": []}})
+    cfg = config_from_dict(
+        {
+            "run": {"out": str(d / "run"), "seed": 1},
+            "inputs": {
+                "touchpoints": str(d / "tp.parquet"),
+                "conversions": str(d / "cv.parquet"),
+                "customers": str(d / "cust.csv"),
+            },
+            "mta": {"bootstrap": 10, "models": ["first", "last", "markov"]},
+            "segments": {"min_conversions": 30},
+            "report": {"formats": []},
+        }
+    )
     return run_pipeline(cfg), w
 
 
@@ -55,8 +63,9 @@ def test_stage_writes_its_files_and_findings(run_dir):
     assert set(seg["model"]) == {"first", "last", "markov"}
     assert seg["ci_low"].notna().all()
     # per segment value, every model credits all of its conversions
-    tot = seg.groupby(["segment", "value", "model"]).agg(c=("conversions", "sum"),
-                                                         n=("segment_conversions", "first"))
+    tot = seg.groupby(["segment", "value", "model"]).agg(
+        c=("conversions", "sum"), n=("segment_conversions", "first")
+    )
     np.testing.assert_allclose(tot["c"], tot["n"], rtol=1e-9)
     manifest = json.loads((out / rundir.RUN_JSON).read_text())
     codes = [f["code"] for f in manifest["findings"]]
@@ -73,8 +82,9 @@ def test_stage_writes_its_files_and_findings(run_dir):
     o = pd.read_csv(out / rundir.ONLINE_OFFLINE_CSV, keep_default_na=False)
     allrow = o[(o["segment"] == "all") & (o["role"] == "all")].set_index("direction")
     assert allrow.loc["online_to_offline", "journeys"] > 0  # store visits close journeys
-    closers = o[(o["segment"] == "all") & (o["role"] == "close")
-                & (o["direction"] == "online_to_offline")]
+    closers = o[
+        (o["segment"] == "all") & (o["role"] == "close") & (o["direction"] == "online_to_offline")
+    ]
     assert closers["channel"].tolist() == ["store_visit"]
     assert manifest[rundir.OFFLINE_CHANNELS_KEY][0] == "call_center"
 
@@ -83,12 +93,13 @@ def test_report_section_with_binding_caps(run_dir):
     out, _ = run_dir
     # the caps the optimise stage writes (an MMM is too slow for a test): real writers
     panel = pd.DataFrame({"customer_id": ["a", "b"], "week": [0, 0], "email": [4, 2]})
-    caps = resolve_caps([Cap("email", 2.0, None, "pressure")], touch_rates(panel, ["email"]),
-                        {"email": 300.0})
+    caps = resolve_caps(
+        [Cap("email", 2.0, None, "pressure")], touch_rates(panel, ["email"]), {"email": 300.0}
+    )
     plan = pd.DataFrame({"channel": ["email"], "recommended_spend": [200.0]})
     write_csv(out / rundir.CAPS_CSV, binding(caps, plan))
     html = render_reports(out, formats=("html",))["html"].read_text()
-    sec = html[html.index('id="segments"'):]
+    sec = html[html.index('id="segments"') :]
     assert "Where the channel mix differs" in sec or "looks the same across segments" in sec
     assert "vip = yes" in sec  # too small, named
     assert "61%" in sec and "not used in any calculation" in sec

@@ -24,11 +24,17 @@ GHOST = "<ghost & co"  # markup-like; path tables split on ">", so none here
 
 
 def _run(tmp: Path, inputs: dict, **sections) -> tuple[dict, str]:
-    raw = {"run": {"name": "stress", "out": "run", "seed": 3}, "inputs": inputs,
-           "report": {"formats": ["html"]}, **sections}
+    raw = {
+        "run": {"name": "stress", "out": "run", "seed": 3},
+        "inputs": inputs,
+        "report": {"formats": ["html"]},
+        **sections,
+    }
     out = run_pipeline(config_from_dict(raw, base=tmp))
-    return (json.loads((out / "run.json").read_text(encoding="utf-8")),
-            (out / "report.html").read_text(encoding="utf-8"))
+    return (
+        json.loads((out / "run.json").read_text(encoding="utf-8")),
+        (out / "report.html").read_text(encoding="utf-8"),
+    )
 
 
 def _esc(text: str) -> str:
@@ -48,17 +54,31 @@ def _visible(doc: str) -> str:
 @pytest.fixture(scope="module")
 def never_converts(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("never")
-    paths = pd.DataFrame({
-        "path": ["search", "search > email", "email", f"{GHOST}", f"{GHOST} > {GHOST}",
-                 f"display > {GHOST}"],
-        "total_conversions": [120, 60, 40, 0, 0, 0],
-        "total_conversion_value": [6000.0, 3000.0, 2000.0, 0, 0, 0],
-        "total_null": [300, 100, 200, 150, 50, 80],
-    })
+    paths = pd.DataFrame(
+        {
+            "path": [
+                "search",
+                "search > email",
+                "email",
+                f"{GHOST}",
+                f"{GHOST} > {GHOST}",
+                f"display > {GHOST}",
+            ],
+            "total_conversions": [120, 60, 40, 0, 0, 0],
+            "total_conversion_value": [6000.0, 3000.0, 2000.0, 0, 0, 0],
+            "total_null": [300, 100, 200, 150, 50, 80],
+        }
+    )
     write_csv(tmp / "paths.csv", paths)
-    return _run(tmp, {"paths": "paths.csv"},
-                mta={"models": ["first", "last", "linear", "markov", "shapley"], "order": 1,
-                     "bootstrap": 0})
+    return _run(
+        tmp,
+        {"paths": "paths.csv"},
+        mta={
+            "models": ["first", "last", "linear", "markov", "shapley"],
+            "order": 1,
+            "bootstrap": 0,
+        },
+    )
 
 
 def test_never_converting_channel_is_in_the_manifest_with_its_action(never_converts):
@@ -66,8 +86,9 @@ def test_never_converting_channel_is_in_the_manifest_with_its_action(never_conve
     f = _by_code(manifest)["mta.never_converts"]
     assert f["level"] == "warning" and f["stage"] == "mta"
     # display only ever precedes the ghost: it never converts either (journeys counted once)
-    assert f["message"].startswith(f"{GHOST}, display: appear only in journeys that did not "
-                                   "convert (280 journeys)")
+    assert f["message"].startswith(
+        f"{GHOST}, display: appear only in journeys that did not convert (280 journeys)"
+    )
     assert "is not chance for" in f["message"]
     assert "tracking gap" in f["action"] and "non-performer" in f["action"]
     assert "mta.never_converts" in manifest["findings_summary"]["attention"]
@@ -78,7 +99,7 @@ def test_never_converting_channel_is_in_the_report_escaped(never_converts):
     manifest, doc = never_converts
     f = _by_code(manifest)["mta.never_converts"]
     text = _visible(doc)
-    assert "<ghost" not in doc                                # never as live markup
+    assert "<ghost" not in doc  # never as live markup
     lead = "Channels that never appear before a sale in the tracked journeys get no credit."
     flags = re.search(r'<div class="flags">(.*?)</div>', text, flags=re.S).group(1)
     assert lead in flags
@@ -87,8 +108,8 @@ def test_never_converting_channel_is_in_the_report_escaped(never_converts):
     shown = f["message"].replace(", display", ", Display")
     assert shown != f["message"] and "display:" not in flags
     assert _esc(shown) in flags
-    assert _esc("Action: " + f["action"]) in flags   # ... and its action
-    appendix = text[text.index('id="table-findings"'):]
+    assert _esc("Action: " + f["action"]) in flags  # ... and its action
+    appendix = text[text.index('id="table-findings"') :]
     assert _esc(f["action"]) in appendix.split("</table>")[0]
 
 
@@ -98,8 +119,9 @@ def test_markov_credit_of_the_ghost_channel_is_explained(never_converts):
     mta = pd.read_csv(Path(manifest["config"]["run"]["out"]) / "mta.csv")
     idle = mta[mta["channel"].isin([GHOST, "display"])]
     assert len(idle) == 10 and (idle["conversions"].abs() < 1e-9).all()
-    assert "every method credits them with 0" in _by_code(manifest)[
-        "mta.never_converts"]["message"]            # display and the ghost, both idle
+    assert (
+        "every method credits them with 0" in _by_code(manifest)["mta.never_converts"]["message"]
+    )  # display and the ghost, both idle
 
 
 @pytest.fixture(scope="module")
@@ -107,15 +129,14 @@ def poor_sampler(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("poor")
     panel, _ = simulate_panel(60, 2, seed=4, zero_channel=True)
     write_csv(tmp / "media.csv", panel)
-    return _run(tmp, {"media": "media.csv"},
-                mmm={"draws": 20, "tune": 20, "chains": 2})
+    return _run(tmp, {"media": "media.csv"}, mmm={"draws": 20, "tune": 20, "chains": 2})
 
 
 def test_poor_convergence_reaches_manifest_and_report(poor_sampler):
     manifest, doc = poor_sampler
     found = _by_code(manifest)
     assert {"mmm.rhat", "mmm.ess", "mmm.channel_no_spend"} <= set(found)
-    assert found["mmm.ess"]["level"] == "error"            # 2 x 20 draws: ESS < 100
+    assert found["mmm.ess"]["level"] == "error"  # 2 x 20 draws: ESS < 100
     assert manifest["findings_summary"]["error"] >= 1
     text = _visible(doc)
     flags = re.search(r'<div class="flags">(.*?)</div>', text, flags=re.S).group(1)
@@ -141,5 +162,9 @@ def test_manifest_keeps_each_finding_once_and_summarises_levels(tmp_path):
     d = json.loads(m.write().read_text())
     assert [f["code"] for f in d["findings"]] == ["mta.single_channel", "x.i", "mmm.ess"]
     assert d["findings"][1]["stage"] == "mta"
-    assert d["findings_summary"] == {"error": 1, "warning": 1, "info": 1,
-                                     "attention": ["mmm.ess", "mta.single_channel"]}
+    assert d["findings_summary"] == {
+        "error": 1,
+        "warning": 1,
+        "info": 1,
+        "attention": ["mmm.ess", "mta.single_channel"],
+    }

@@ -22,17 +22,23 @@ def write_logs(folder: Path) -> None:
     (folder / "tp.csv").write_text(
         "customer_id,timestamp,channel\n"
         "c1,2024-01-01 00:00:00,email\nc1,2024-01-08 00:00:00,search\n"
-        "c2,2024-01-03 00:00:00,search\nc3,2024-01-02 00:00:00,email\n")
+        "c2,2024-01-03 00:00:00,search\nc3,2024-01-02 00:00:00,email\n"
+    )
     (folder / "cv.csv").write_text(
-        "customer_id,timestamp,value\nc1,2024-01-08 00:00:00,30\nc2,2024-01-04 00:00:00,10\n")
+        "customer_id,timestamp,value\nc1,2024-01-08 00:00:00,30\nc2,2024-01-04 00:00:00,10\n"
+    )
 
 
 def config(tmp_path: Path, **mta: object) -> dict:
-    return {"run": {"out": str(tmp_path / "run"), "seed": 3},
-            "inputs": {"touchpoints": str(tmp_path / "in" / "tp.csv"),
-                       "conversions": str(tmp_path / "in" / "cv.csv")},
-            "mta": {"models": ["time_decay", "linear"], "bootstrap": 20, **mta},
-            "report": {"formats": []}}
+    return {
+        "run": {"out": str(tmp_path / "run"), "seed": 3},
+        "inputs": {
+            "touchpoints": str(tmp_path / "in" / "tp.csv"),
+            "conversions": str(tmp_path / "in" / "cv.csv"),
+        },
+        "mta": {"models": ["time_decay", "linear"], "bootstrap": 20, **mta},
+        "report": {"formats": []},
+    }
 
 
 def test_run_uses_touch_times_for_time_decay(tmp_path: Path) -> None:
@@ -62,9 +68,14 @@ def test_default_half_life_is_seven_days_with_touchpoints(tmp_path: Path) -> Non
 
 def test_path_table_input_keeps_steps_and_says_so(tmp_path: Path) -> None:
     paths = tmp_path / "paths.csv"
-    pd.DataFrame({"path": ["email > search", "search"], "total_conversions": [1, 1],
-                  "total_conversion_value": [30.0, 10.0], "total_null": [0, 0]}).to_csv(
-        paths, index=False)
+    pd.DataFrame(
+        {
+            "path": ["email > search", "search"],
+            "total_conversions": [1, 1],
+            "total_conversion_value": [30.0, 10.0],
+            "total_null": [0, 0],
+        }
+    ).to_csv(paths, index=False)
     raw = config(tmp_path)
     raw["inputs"] = {"paths": str(paths)}
     out = run_pipeline(config_from_dict(raw))
@@ -72,8 +83,10 @@ def test_path_table_input_keeps_steps_and_says_so(tmp_path: Path) -> None:
     np.testing.assert_allclose(td.loc[["email", "search"], "conversions"], [1 / 3, 1 + 2 / 3])
     assert set(td["basis"]) == {"path steps, half-life 1 step"}
     run = json.loads((out / "run.json").read_text())
-    assert "no touch times" in {f["code"]: f["message"] for f in run["findings"]}[
-        "mta.time_decay_basis"]
+    assert (
+        "no touch times"
+        in {f["code"]: f["message"] for f in run["findings"]}["mta.time_decay_basis"]
+    )
     raw["mta"]["half_life"] = "7D"
     with pytest.raises(UsageError, match="needs touch times"):
         run_pipeline(config_from_dict(raw))

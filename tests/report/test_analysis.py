@@ -23,7 +23,7 @@ def test_classify_movement() -> None:
     assert classify_movement(["search", "store_visit"]) == "online_to_offline"
     assert classify_movement(["tv", "search", "radio"]) == "online_to_offline"
     assert classify_movement(["tv", "radio", "search"]) == "offline_to_online"
-    assert classify_movement(["Call Centre", "web"]) == "offline_to_online"   # normalised names
+    assert classify_movement(["Call Centre", "web"]) == "offline_to_online"  # normalised names
     assert classify_movement(["web", "app"], frozenset({"app"})) == "online_to_offline"
 
 
@@ -43,7 +43,7 @@ def test_intervals_and_shares() -> None:
     assert intervals_overlap((1, 2), (2, 3))
     assert not intervals_overlap((1, 2), (2.01, 3))
     assert not intervals_overlap((3, 4), (1, 2))
-    assert intervals_overlap((1, np.nan), (5, 6))      # unknown: never claim a change
+    assert intervals_overlap((1, np.nan), (5, 6))  # unknown: never claim a change
     assert shares([1.0, 3.0, np.nan]).tolist()[:2] == [0.25, 0.75]
     assert np.isnan(shares([0.0, 0.0])).all()
     assert includes(0.9, 1.2, 1.0) and not includes(1.1, 1.2, 1.0)

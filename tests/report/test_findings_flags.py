@@ -26,34 +26,54 @@ def test_merge_messages_joins_channel_prefixed_findings():
 
 
 def test_flags_group_by_code_put_errors_first_and_carry_the_action():
-    flags = finding_flags([
-        fd("info", "i", "not shown"),
-        fd("warning", "combine.mmm_uncertain", "tv: cannot separate", "run a lift test"),
-        fd("error", "mmm.ess", "bulk ESS only 12 for beta", "draw more samples"),
-        fd("warning", "combine.mmm_uncertain", "radio: cannot separate", "run a lift test"),
-        fd("warning", "custom", "no lead here"),
-    ])
+    flags = finding_flags(
+        [
+            fd("info", "i", "not shown"),
+            fd("warning", "combine.mmm_uncertain", "tv: cannot separate", "run a lift test"),
+            fd("error", "mmm.ess", "bulk ESS only 12 for beta", "draw more samples"),
+            fd("warning", "combine.mmm_uncertain", "radio: cannot separate", "run a lift test"),
+            fd("warning", "custom", "no lead here"),
+        ]
+    )
     assert flags == [
-        ("error", W.FINDING_LEADS["mmm.ess"] + " bulk ESS only 12 for beta. Action: draw more "
-                  "samples."),
+        (
+            "error",
+            W.FINDING_LEADS["mmm.ess"] + " bulk ESS only 12 for beta. Action: draw more samples.",
+        ),
         # the detail only restated the lead: the flag names the channels instead (no repeat)
-        ("warning", W.FINDING_LEADS["combine.mmm_uncertain"] + " Concerns: tv, radio. "
-                    "Action: run a lift test."),
+        (
+            "warning",
+            W.FINDING_LEADS["combine.mmm_uncertain"] + " Concerns: tv, radio. "
+            "Action: run a lift test.",
+        ),
         ("warning", "no lead here."),
     ]
 
 
 def test_a_group_takes_its_worst_level():
-    flags = finding_flags([fd("warning", "mmm.rhat", "R-hat 1.02", "sample longer"),
-                           fd("error", "mmm.rhat", "R-hat 1.3", "sample longer")])
+    flags = finding_flags(
+        [
+            fd("warning", "mmm.rhat", "R-hat 1.02", "sample longer"),
+            fd("error", "mmm.rhat", "R-hat 1.3", "sample longer"),
+        ]
+    )
     assert len(flags) == 1 and flags[0][0] == "error"
     assert "R-hat 1.02; R-hat 1.3." in flags[0][1]
 
 
 def test_every_stress_code_has_a_plain_lead():
-    for code in ("mta.never_converts", "mta.all_converting", "mta.single_channel",
-                 "mta.few_conversions", "mta.long_paths", "mta.no_touch_share", "mmm.rhat",
-                 "mmm.ess", "mmm.divergences", "mmm.channel_no_spend"):
+    for code in (
+        "mta.never_converts",
+        "mta.all_converting",
+        "mta.single_channel",
+        "mta.few_conversions",
+        "mta.long_paths",
+        "mta.no_touch_share",
+        "mmm.rhat",
+        "mmm.ess",
+        "mmm.divergences",
+        "mmm.channel_no_spend",
+    ):
         lead = W.FINDING_LEADS[code]
         assert lead[0].isupper() and lead.endswith(".") and "_" not in lead, code
 
@@ -61,24 +81,38 @@ def test_every_stress_code_has_a_plain_lead():
 def _run_dir(tmp_path: Path, findings: list[dict]) -> Path:
 
     root = tmp_path / "run"
-    write_csv(root / "mta.csv", pd.DataFrame({
-        "model": ["markov", "markov"], "channel": ["<b>x</b>", "tv"],
-        "conversions": [3.0, 1.0], "value": [30.0, 10.0]}))
+    write_csv(
+        root / "mta.csv",
+        pd.DataFrame(
+            {
+                "model": ["markov", "markov"],
+                "channel": ["<b>x</b>", "tv"],
+                "conversions": [3.0, 1.0],
+                "value": [30.0, 10.0],
+            }
+        ),
+    )
     write_json(root / "run.json", {"findings": findings, "config": {}})
     return root
 
 
 def test_report_shows_grouped_findings_escaped_in_summary_and_all_in_appendix(tmp_path):
-    findings = [fd("info", "combine.path_only", "<b>x</b>: path credit only", "add it"),
-                fd("warning", "mta.never_converts", "<b>x</b>: appears only in journeys that "
-                   "did not convert", "check <tracking>"),
-                fd("error", "mmm.rhat", "R-hat 1.3 for beta", "sample longer")]
+    findings = [
+        fd("info", "combine.path_only", "<b>x</b>: path credit only", "add it"),
+        fd(
+            "warning",
+            "mta.never_converts",
+            "<b>x</b>: appears only in journeys that did not convert",
+            "check <tracking>",
+        ),
+        fd("error", "mmm.rhat", "R-hat 1.3 for beta", "sample longer"),
+    ]
     view = build_report(load_run(_run_dir(tmp_path, findings)))
     flags = next(b for b in view.sections[0].blocks if b.kind == "flags")
     assert [lvl for lvl, _ in flags.items] == ["error", "warning"]
     appx = next(s for s in view.sections if s.id == "appendix")
     table = next(b for b in appx.blocks if b.kind == "table" and b.id == "findings")
-    assert [r[0] for r in table.rows] == ["error", "warning", "info"]   # worst first, all kept
+    assert [r[0] for r in table.rows] == ["error", "warning", "info"]  # worst first, all kept
     assert table.rows[1][4] == "check <tracking>"
     doc = render_html(view)
     assert "<b>x</b>" not in doc and "<tracking>" not in doc
@@ -91,25 +125,37 @@ def test_finding_about_a_channel_replaces_its_interval_flag(tmp_path):
     findings = [fd("warning", "combine.mmm_uncertain", "tv: cannot separate", "lift test")]
     root = _run_dir(tmp_path, findings)
     write_csv(root / "mmm" / "channels.csv", pd_channels())
-    flags = next(b for b in build_report(load_run(root)).sections[0].blocks
-                 if b.kind == "flags").items
+    flags = next(
+        b for b in build_report(load_run(root)).sections[0].blocks if b.kind == "flags"
+    ).items
     texts = " ".join(t for _, t in flags)
     # channels by display name: tv reads "TV", tvx (no configured name) "Tvx"
     assert "Concerns: TV. Action: lift test." in texts
-    assert "TV: the return interval" not in texts          # tv: already named by the finding
-    assert "Tvx: the return interval" in texts             # a different name is still flagged
+    assert "TV: the return interval" not in texts  # tv: already named by the finding
+    assert "Tvx: the return interval" in texts  # a different name is still flagged
 
 
 def pd_channels():
-    return pd.DataFrame({"channel": ["tv", "tvx"], "spend": [10.0, 10.0],
-                         "contribution": [12.0, 11.0], "contribution_low": [5.0, 5.0],
-                         "contribution_high": [20.0, 19.0], "roi": [1.2, 1.1],
-                         "roi_low": [0.5, 0.5], "roi_high": [2.0, 1.9], "mroi": [1.0, 1.0]})
+    return pd.DataFrame(
+        {
+            "channel": ["tv", "tvx"],
+            "spend": [10.0, 10.0],
+            "contribution": [12.0, 11.0],
+            "contribution_low": [5.0, 5.0],
+            "contribution_high": [20.0, 19.0],
+            "roi": [1.2, 1.1],
+            "roi_low": [0.5, 0.5],
+            "roi_high": [2.0, 1.9],
+            "mroi": [1.0, 1.0],
+        }
+    )
 
 
 def test_manifest_json_roundtrip_keeps_actions(tmp_path):
-    root = _run_dir(tmp_path, [fd("warning", "mta.single_channel", "tv: the only channel",
-                                  "add the other channels")])
+    root = _run_dir(
+        tmp_path,
+        [fd("warning", "mta.single_channel", "tv: the only channel", "add the other channels")],
+    )
     assert json.loads((root / "run.json").read_text())["findings"][0]["action"]
     run = load_run(root)
     assert run.findings[0]["action"] == "add the other channels"

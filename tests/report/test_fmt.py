@@ -17,11 +17,11 @@ def en() -> Formatter:
 
 def test_interval_shares_one_unit(en: Formatter) -> None:
     assert en.money_interval(1.8e6, 2.3e6) == "€1.8–2.3M"
-    assert en.money_interval(1.81e6, 1.84e6) == "€1.81–1.84M"   # extra decimal to tell apart
-    assert en.money_interval(420e3, 1.1e6) == "€0.4–1.1M"       # unit of the larger end
+    assert en.money_interval(1.81e6, 1.84e6) == "€1.81–1.84M"  # extra decimal to tell apart
+    assert en.money_interval(420e3, 1.1e6) == "€0.4–1.1M"  # unit of the larger end
     assert en.money_interval(12e3, 15e3) == "€12.0–15.0K"
     assert en.money_interval(2.73, 3.47) == "€2.73–3.47"
-    assert en.money_interval(-2e5, 1.1e6) == f"{MINUS}€0.2M to €1.1M"   # both ends in one unit
+    assert en.money_interval(-2e5, 1.1e6) == f"{MINUS}€0.2M to €1.1M"  # both ends in one unit
     assert en.money_interval(-5112, 24e3) == f"{MINUS}€5.1K to €24K"
 
 
@@ -54,7 +54,7 @@ def test_percent_ratio_number(en: Formatter) -> None:
     assert en.pct(0.1234) == "12.3%"
     assert en.pct(0.5, 0, signed=True) == "+50%"
     assert en.pct(-0.391, 0, signed=True) == f"{MINUS}39%"
-    assert en.pct(-0.0001, 1) == "0.0%"                  # no "−0.0%"
+    assert en.pct(-0.0001, 1) == "0.0%"  # no "−0.0%"
     assert en.pct_interval(0.12, 0.15) == "12.0–15.0%"
     assert en.ratio(3.1) == "3.10"
     assert en.ratio_interval(2.73, 3.47) == "2.73–3.47"
@@ -82,7 +82,7 @@ def test_other_currencies() -> None:
 
 def test_grouping_edge_cases() -> None:
     spec = locale_spec("en")
-    assert group_digits(999.995, 2, spec) == "1,000.00"   # rounding carries into a new group
+    assert group_digits(999.995, 2, spec) == "1,000.00"  # rounding carries into a new group
     assert group_digits(100, 0, spec) == "100"
     assert group_digits(1000, 0, spec) == "1,000"
 

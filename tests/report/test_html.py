@@ -20,9 +20,11 @@ from attribution.report.viewmodels import build_report
 
 SNAPSHOT = Path(__file__).with_name("snapshot_structure.json")
 # real run directories: checked-in sample reports, plus any listed in REPORT_REAL_RUNS
-REAL_RUNS = [p for p in (Path(__file__).resolve().parents[2] / "reports").glob("*")
-             if (p / "run.json").is_file()] + [
-    Path(p) for p in os.environ.get("REPORT_REAL_RUNS", "").split(os.pathsep) if p]
+REAL_RUNS = [
+    p
+    for p in (Path(__file__).resolve().parents[2] / "reports").glob("*")
+    if (p / "run.json").is_file()
+] + [Path(p) for p in os.environ.get("REPORT_REAL_RUNS", "").split(os.pathsep) if p]
 
 
 class _Structure(HTMLParser):
@@ -78,10 +80,10 @@ def html(run_dir: Path, previous_dir: Path) -> str:
 def assert_self_contained(doc: str) -> None:
     assert re.findall(r"https?://", doc) == []
     refs = re.findall(r"""\b(?:src|href)\s*=\s*(["']?)([^"'\s>]*)""", doc)
-    assert refs and all(q and v.startswith("#") for q, v in refs)   # only in-page links
+    assert refs and all(q and v.startswith("#") for q, v in refs)  # only in-page links
     assert "//" not in re.sub(r"<style.*?</style>", "", doc, flags=re.S).replace("</", "")
     assert "@import" not in doc
-    assert re.findall(r"url\(\s*(?!#)", doc) == []                  # only url(#clip) in SVG
+    assert re.findall(r"url\(\s*(?!#)", doc) == []  # only url(#clip) in SVG
     assert "<script" not in doc.lower() and "<link" not in doc.lower()
     assert "<img" not in doc.lower() and "<iframe" not in doc.lower()
 
@@ -91,9 +93,9 @@ def test_self_contained(html: str) -> None:
     assert_self_contained(html)
     assert html.count("<svg") == 7
     ids = re.findall(r'\sid="([^"]+)"', html)
-    assert len(ids) == len(set(ids))                  # unique ids across all inline charts
+    assert len(ids) == len(set(ids))  # unique ids across all inline charts
     refs = set(re.findall(r'(?:href="#|url\(#)([^")]+)', html))
-    assert refs <= set(ids)                           # every in-page reference resolves
+    assert refs <= set(ids)  # every in-page reference resolves
 
 
 def test_names_from_data_are_escaped(evil_dir: Path, evil_name: str) -> None:
@@ -103,7 +105,7 @@ def test_names_from_data_are_escaped(evil_dir: Path, evil_name: str) -> None:
     escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
     in_svg = sum(svg.count(escaped) for svg in re.findall(r"<svg.*?</svg>", doc, flags=re.S))
     in_html = re.sub(r"<svg.*?</svg>", "", doc, flags=re.S).count(escaped)
-    assert in_svg >= 3 and in_html >= 3          # chart labels and table cells / sentences
+    assert in_svg >= 3 and in_html >= 3  # chart labels and table cells / sentences
 
 
 def test_deterministic_bytes(run_dir: Path, previous_dir: Path, html: str) -> None:
@@ -114,8 +116,7 @@ def test_deterministic_bytes(run_dir: Path, previous_dir: Path, html: str) -> No
 def test_structure_snapshot(html: str) -> None:
     got = structure(html)
     if os.environ.get("UPDATE_SNAPSHOT"):
-        SNAPSHOT.write_text(json.dumps(got, indent=1, ensure_ascii=False) + "\n",
-                            encoding="utf-8")
+        SNAPSHOT.write_text(json.dumps(got, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     assert SNAPSHOT.exists(), "no snapshot yet: run with UPDATE_SNAPSHOT=1 once and check it in"
     want = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
     assert got == want, "report structure changed; if intended, rerun with UPDATE_SNAPSHOT=1"
@@ -126,8 +127,15 @@ def test_degrades_without_optional_files(make_run, tmp_path: Path) -> None:
     doc = render_html(build_report(load_run(root)))
     assert_self_contained(doc)
     ids = [s["id"] for s in structure(doc)]
-    assert ids == ["summary", "contribution", "roi", "attribution", "budget", "experiments",
-                   "appendix"]
+    assert ids == [
+        "summary",
+        "contribution",
+        "roi",
+        "attribution",
+        "budget",
+        "experiments",
+        "appendix",
+    ]
     assert "The media-mix model was not run" in doc
     assert "The budget optimiser was not run" in doc
 
@@ -135,12 +143,12 @@ def test_degrades_without_optional_files(make_run, tmp_path: Path) -> None:
 @pytest.mark.parametrize("real", REAL_RUNS, ids=[p.name for p in REAL_RUNS])
 def test_real_run_directories(real: Path) -> None:
     run = load_run(real)
-    doc = render_html(build_report(run, run))        # also exercises the comparison section
+    doc = render_html(build_report(run, run))  # also exercises the comparison section
     assert_self_contained(doc)
     ids = [s["id"] for s in structure(doc)]
     assert ids[0] == "summary" and ids[-1] == "appendix" and "comparison" in ids
     ch = run.get("mmm/channels.csv")
-    if ch is not None:                               # every channel's number reached the page
+    if ch is not None:  # every channel's number reached the page
         f = Formatter("EUR", "en")
         for _, r in ch.iterrows():
             assert f.money(r["contribution"]) in doc
@@ -152,15 +160,23 @@ def test_identical_bytes_across_processes(make_run, tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    root = make_run(tmp_path / "run", files=("run.json", "paths.csv", "mta.csv",
-                                              "mmm/channels.csv"))
-    code = ("import sys; from attribution.report import build_report, load_run, render_html; "
-            "sys.stdout.buffer.write(render_html(build_report(load_run(sys.argv[1])))"
-            ".encode())")
+    root = make_run(
+        tmp_path / "run", files=("run.json", "paths.csv", "mta.csv", "mmm/channels.csv")
+    )
+    code = (
+        "import sys; from attribution.report import build_report, load_run, render_html; "
+        "sys.stdout.buffer.write(render_html(build_report(load_run(sys.argv[1])))"
+        ".encode())"
+    )
     outs = []
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        res = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True,
-                             env=env, check=True, timeout=300)
+        res = subprocess.run(
+            [sys.executable, "-c", code, str(root)],
+            capture_output=True,
+            env=env,
+            check=True,
+            timeout=300,
+        )
         outs.append(res.stdout)
     assert outs[0] == outs[1] and len(outs[0]) > 10_000

@@ -29,12 +29,14 @@ def pages(run_dir: Path, previous_dir: Path) -> list[str]:
     assert data[:5] == b"%PDF-"
     reader = pypdf.PdfReader(io.BytesIO(data))
     box = reader.pages[0].mediabox
-    assert (round(float(box.width)), round(float(box.height))) == (595, 842)   # A4 in points
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 in points
     return [" ".join((p.extract_text() or "").split()) for p in reader.pages]
 
 
-PAGE1 = re.compile(r"Data \d{1,2} \w{3} \d{4} – \d{1,2} \w{3} \d{4} \(\d+ weeks\) · "
-                   r"Generated \d{1,2} \w{3} \d{4}")
+PAGE1 = re.compile(
+    r"Data \d{1,2} \w{3} \d{4} – \d{1,2} \w{3} \d{4} \(\d+ weeks\) · "
+    r"Generated \d{1,2} \w{3} \d{4}"
+)
 SAMPLE_PDF = Path(__file__).resolve().parents[2] / "reports" / "sample" / "report.pdf"
 
 
@@ -43,18 +45,27 @@ def test_pdf_structure(pages: list[str]) -> None:
     assert 5 <= len(pages) <= 10, len(pages)
     p1 = pages[0]
     assert "Marketing effectiveness report: " in p1 and PAGE1.search(p1)
-    for line in (W.SECTION_TITLES["summary"], W.FLAGS_TITLE, W.TABLE_PLAN_SCALE, W.H_PER_WEEK,
-                 W.H_PER_QUARTER, W.H_PER_YEAR, "per year"):
+    for line in (
+        W.SECTION_TITLES["summary"],
+        W.FLAGS_TITLE,
+        W.TABLE_PLAN_SCALE,
+        W.H_PER_WEEK,
+        W.H_PER_QUARTER,
+        W.H_PER_YEAR,
+        "per year",
+    ):
         assert line in p1, line
-    assert "Wording is in English" not in " ".join(pages)      # no developer note
-    assert all(W.SECTION_TITLES["summary"] not in p for p in pages[1:])   # page 1 stands alone
+    assert "Wording is in English" not in " ".join(pages)  # no developer note
+    assert all(W.SECTION_TITLES["summary"] not in p for p in pages[1:])  # page 1 stands alone
     assert pages[1].startswith(W.SECTION_TITLES["contribution"])
     text = " ".join(pages)
-    at = [text.index(W.SECTION_TITLES[sid]) for sid in
-          ("contribution", "roi", "attribution", "budget", "comparison", "appendix")]
+    at = [
+        text.index(W.SECTION_TITLES[sid])
+        for sid in ("contribution", "roi", "attribution", "budget", "comparison", "appendix")
+    ]
     assert at == sorted(at)
-    assert all(len(p) > 600 for p in pages[:-1])             # no page left mostly blank
-    assert pages[-1].rstrip().endswith(f"{len(pages)} / {len(pages)}")   # page numbers
+    assert all(len(p) > 600 for p in pages[:-1])  # no page left mostly blank
+    assert pages[-1].rstrip().endswith(f"{len(pages)} / {len(pages)}")  # page numbers
 
 
 @pytest.mark.skipif(not SAMPLE_PDF.exists(), reason="no checked-in sample report")
@@ -65,9 +76,15 @@ def test_checked_in_sample_pdf() -> None:
     assert 8 <= len(pages) <= 12, len(pages)
     p1 = pages[0]
     assert "Marketing effectiveness report: demo" in p1 and PAGE1.search(p1)
-    for line in ("Total sales, 104 weeks to", "baseline (without media)", "of sales",
-                 "Expected gain of the plan, per year", "per week", "per quarter",
-                 W.TABLE_PLAN_SCALE):
+    for line in (
+        "Total sales, 104 weeks to",
+        "baseline (without media)",
+        "of sales",
+        "Expected gain of the plan, per year",
+        "per week",
+        "per quarter",
+        W.TABLE_PLAN_SCALE,
+    ):
         assert line in p1, line
     assert "ROI nan" not in " ".join(pages) and "tv contributed" not in " ".join(pages)
     assert all(len(p) > 600 for p in pages[:-1])
@@ -84,7 +101,7 @@ def test_numbers_match_the_run_tables(run_dir: Path, pages: list[str]) -> None:
             assert f.ratio_interval(r["roi_low"], r["roi_high"]) in text
     assert f"media drove an estimated {f.money(ch['contribution'].sum())} of sales" in text
     plan = pd.read_csv(run_dir / "plan.csv")
-    for _, r in plan.iterrows():             # a 13-week plan is shown per week
+    for _, r in plan.iterrows():  # a 13-week plan is shown per week
         assert f.money(r["recommended_spend"] / 13) in text
         assert f.money(r["recommended_weekly_spend"]) in text
     # gain 53,740 over 13 weeks: 4,134 a week, 53,740 a quarter, 214,960 a year (hand-computed)

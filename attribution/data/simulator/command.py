@@ -34,39 +34,69 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the ``simulate`` options."""
     parser.add_argument("--out", required=True, help="output directory")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--customers", type=_positive_int, default=50_000,
-                        help="number of customers (default 50000)")
-    parser.add_argument("--weeks", type=_positive_int, default=104,
-                        help="number of weeks (default 104)")
-    parser.add_argument("--start", default="2024-01-01",
-                        help="first Monday of the period, YYYY-MM-DD (default 2024-01-01)")
-    parser.add_argument("--format", choices=("parquet", "csv"), default="parquet",
-                        help="format of the event logs (default parquet)")
+    parser.add_argument(
+        "--customers",
+        type=_positive_int,
+        default=50_000,
+        help="number of customers (default 50000)",
+    )
+    parser.add_argument(
+        "--weeks", type=_positive_int, default=104, help="number of weeks (default 104)"
+    )
+    parser.add_argument(
+        "--start",
+        default="2024-01-01",
+        help="first Monday of the period, YYYY-MM-DD (default 2024-01-01)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("parquet", "csv"),
+        default="parquet",
+        help="format of the event logs (default parquet)",
+    )
     pit = parser.add_argument_group(
-        "pitfalls", "what makes the world look like a real advertiser's data (each off or on; "
-        "--realistic switches all on)")
-    pit.add_argument("--realistic", action="store_true",
-                     help="every pitfall on, latent intent strength 0.25 unless given")
+        "pitfalls",
+        "what makes the world look like a real advertiser's data (each off or on; "
+        "--realistic switches all on)",
+    )
+    pit.add_argument(
+        "--realistic",
+        action="store_true",
+        help="every pitfall on, latent intent strength 0.25 unless given",
+    )
     for flag, text in (
-            ("demand-search", "paid brand search bought on demand (spend = clicks x CPC)"),
-            ("seasonal-budgets", "TV, social and display budgets planned with the season"),
-            ("crm-past-buyers", "e-mail sent to past buyers"),
-            ("organic-touches", "unpaid organic_search and direct touches in the logs"),
-            ("store-touches", "offline store_visit touches in the logs (default on)"),
-            ("query-volume", "write query_volume.csv, a search-trends-like demand series")):
-        pit.add_argument(f"--{flag}", action=argparse.BooleanOptionalAction, default=None,
-                         help=text)
-    pit.add_argument("--intent-strength", type=float, default=None,
-                     help="sd of the latent weekly demand shock no control sees (0..2; "
-                          "default 0, or 0.25 with --realistic)")
+        ("demand-search", "paid brand search bought on demand (spend = clicks x CPC)"),
+        ("seasonal-budgets", "TV, social and display budgets planned with the season"),
+        ("crm-past-buyers", "e-mail sent to past buyers"),
+        ("organic-touches", "unpaid organic_search and direct touches in the logs"),
+        ("store-touches", "offline store_visit touches in the logs (default on)"),
+        ("query-volume", "write query_volume.csv, a search-trends-like demand series"),
+    ):
+        pit.add_argument(
+            f"--{flag}", action=argparse.BooleanOptionalAction, default=None, help=text
+        )
+    pit.add_argument(
+        "--intent-strength",
+        type=float,
+        default=None,
+        help="sd of the latent weekly demand shock no control sees (0..2; "
+        "default 0, or 0.25 with --realistic)",
+    )
 
 
 def pitfalls_from_args(args: argparse.Namespace) -> Pitfalls:
     """The :class:`Pitfalls` of the command line (``--realistic`` then single flags)."""
     base = Pitfalls.realistic() if getattr(args, "realistic", False) else Pitfalls()
     changes = {}
-    for name in ("demand_search", "seasonal_budgets", "crm_past_buyers", "organic_touches",
-                 "store_touches", "query_volume", "intent_strength"):
+    for name in (
+        "demand_search",
+        "seasonal_budgets",
+        "crm_past_buyers",
+        "organic_touches",
+        "store_touches",
+        "query_volume",
+        "intent_strength",
+    ):
         value = getattr(args, name, None)
         if value is not None:
             changes[name] = value
@@ -88,16 +118,24 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--weeks must be at least 2")
     end = start + dt.timedelta(weeks=args.weeks)
     if end > dt.date.today():  # the loaders refuse future dates (attribution.data.validate)
-        raise UsageError(f"--start {start} with --weeks {args.weeks} runs until {end}, after "
-                         "today; the inputs would hold future dates, which the loaders refuse "
-                         "(choose an earlier --start or fewer --weeks)")
+        raise UsageError(
+            f"--start {start} with --weeks {args.weeks} runs until {end}, after "
+            "today; the inputs would hold future dates, which the loaders refuse "
+            "(choose an earlier --start or fewer --weeks)"
+        )
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out} exists and is not a directory")
-    config = SimulationConfig(seed=args.seed, customers=args.customers, weeks=args.weeks,
-                              start=start, pitfalls=pitfalls_from_args(args))
-    log.info("simulating %d customers x %d weeks (seed %d)", config.customers, config.weeks,
-             config.seed)
+    config = SimulationConfig(
+        seed=args.seed,
+        customers=args.customers,
+        weeks=args.weeks,
+        start=start,
+        pitfalls=pitfalls_from_args(args),
+    )
+    log.info(
+        "simulating %d customers x %d weeks (seed %d)", config.customers, config.weeks, config.seed
+    )
     began = time.perf_counter()
     world = simulate(config)
     log.info("simulated in %.1f s; writing %s", time.perf_counter() - began, out)

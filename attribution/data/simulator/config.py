@@ -71,65 +71,209 @@ class LiftTestSpec:
 
 
 DEFAULT_CHANNELS: tuple[ChannelSpec, ...] = (
-    ChannelSpec("search_generic", "paid_online", "click", "spend", 0.020, "always_on",
-                max_exposures=0.040, half_level=1.0, targeting=0.4, beta=0.060, decay=0.3,
-                saturation=1.0, campaigns=("generic_category", "generic_product"),
-                role="clicks on non-brand search ads; a real causal effect"),
-    ChannelSpec("search_brand", "paid_online", "click", "spend", 0.012, "always_on",
-                max_exposures=0.030, half_level=1.0, targeting=1.6, beta=0.002, decay=0.2,
-                saturation=1.0, triggered_share=0.35, campaigns=("brand_exact",),
-                role="selection bias: shown to customers who would buy anyway and clicked "
-                     "on the way to a purchase; almost no causal effect"),
-    ChannelSpec("display", "paid_online", "impression", "spend", 0.015, "always_on",
-                max_exposures=0.060, half_level=1.5, targeting=0.9, beta=0.012, decay=0.5,
-                saturation=1.0, campaigns=("retargeting", "prospecting"),
-                role="retargeting-heavy display: targeted by intent, small causal effect"),
-    ChannelSpec("social_paid", "paid_online", "impression", "spend", 0.015, "always_on",
-                max_exposures=0.050, half_level=1.0, targeting=0.0, beta=0.035, decay=0.5,
-                saturation=1.0, campaigns=("social_video", "social_carousel"),
-                role="paid social, untargeted reach; a real causal effect"),
-    ChannelSpec("email", "owned", "click", "spend", 0.005, "always_on",
-                max_exposures=0.040, half_level=0.5, targeting=0.5, beta=0.040, decay=0.3,
-                saturation=1.0, campaigns=("newsletter", "promo_mail"),
-                role="e-mail clicks (spend = sending cost); a real causal effect"),
-    ChannelSpec("direct_mail", "paid_offline", "impression", "spend", 0.012, "monthly",
-                max_exposures=0.030, half_level=1.0, targeting=0.3, beta=0.080, decay=0.6,
-                saturation=1.0, campaigns=("catalogue",),
-                role="monthly catalogue drops; a real causal effect with long carry-over"),
-    ChannelSpec("call_centre", "offline_touch", "visit", "none", 1.0, "constant",
-                max_exposures=0.006, half_level=0.0, targeting=1.0, beta=0.050, decay=0.2,
-                saturation=1.0, campaigns=("inbound",),
-                role="inbound calls of interested customers, no spend; agents sell, so a "
-                     "modest causal effect"),
-    ChannelSpec("store_visit", "offline_touch", "visit", "none", 1.0, "constant",
-                max_exposures=0.010, half_level=0.0, targeting=0.8, beta=0.0, decay=0.2,
-                saturation=1.0, triggered_share=0.25, campaigns=("store",),
-                role="store visits of interested customers and in-store purchases, no "
-                     "spend; no causal effect"),
-    ChannelSpec("tv", "mass_media", None, "spend", 0.040, "bursts",
-                max_exposures=1.5, half_level=1.0, targeting=0.0, beta=0.004, decay=0.7,
-                saturation=2.0,
-                role="TV flights reach everyone; never appears in journeys"),
-    ChannelSpec("organic_social", "organic", None, "activity", 20.0, "organic",
-                max_exposures=0.8, half_level=1.0, targeting=0.0, beta=0.002, decay=0.4,
-                saturation=2.0,
-                role="organic social engagement (thousands per week), no spend, no journeys"),
+    ChannelSpec(
+        "search_generic",
+        "paid_online",
+        "click",
+        "spend",
+        0.020,
+        "always_on",
+        max_exposures=0.040,
+        half_level=1.0,
+        targeting=0.4,
+        beta=0.060,
+        decay=0.3,
+        saturation=1.0,
+        campaigns=("generic_category", "generic_product"),
+        role="clicks on non-brand search ads; a real causal effect",
+    ),
+    ChannelSpec(
+        "search_brand",
+        "paid_online",
+        "click",
+        "spend",
+        0.012,
+        "always_on",
+        max_exposures=0.030,
+        half_level=1.0,
+        targeting=1.6,
+        beta=0.002,
+        decay=0.2,
+        saturation=1.0,
+        triggered_share=0.35,
+        campaigns=("brand_exact",),
+        role="selection bias: shown to customers who would buy anyway and clicked "
+        "on the way to a purchase; almost no causal effect",
+    ),
+    ChannelSpec(
+        "display",
+        "paid_online",
+        "impression",
+        "spend",
+        0.015,
+        "always_on",
+        max_exposures=0.060,
+        half_level=1.5,
+        targeting=0.9,
+        beta=0.012,
+        decay=0.5,
+        saturation=1.0,
+        campaigns=("retargeting", "prospecting"),
+        role="retargeting-heavy display: targeted by intent, small causal effect",
+    ),
+    ChannelSpec(
+        "social_paid",
+        "paid_online",
+        "impression",
+        "spend",
+        0.015,
+        "always_on",
+        max_exposures=0.050,
+        half_level=1.0,
+        targeting=0.0,
+        beta=0.035,
+        decay=0.5,
+        saturation=1.0,
+        campaigns=("social_video", "social_carousel"),
+        role="paid social, untargeted reach; a real causal effect",
+    ),
+    ChannelSpec(
+        "email",
+        "owned",
+        "click",
+        "spend",
+        0.005,
+        "always_on",
+        max_exposures=0.040,
+        half_level=0.5,
+        targeting=0.5,
+        beta=0.040,
+        decay=0.3,
+        saturation=1.0,
+        campaigns=("newsletter", "promo_mail"),
+        role="e-mail clicks (spend = sending cost); a real causal effect",
+    ),
+    ChannelSpec(
+        "direct_mail",
+        "paid_offline",
+        "impression",
+        "spend",
+        0.012,
+        "monthly",
+        max_exposures=0.030,
+        half_level=1.0,
+        targeting=0.3,
+        beta=0.080,
+        decay=0.6,
+        saturation=1.0,
+        campaigns=("catalogue",),
+        role="monthly catalogue drops; a real causal effect with long carry-over",
+    ),
+    ChannelSpec(
+        "call_centre",
+        "offline_touch",
+        "visit",
+        "none",
+        1.0,
+        "constant",
+        max_exposures=0.006,
+        half_level=0.0,
+        targeting=1.0,
+        beta=0.050,
+        decay=0.2,
+        saturation=1.0,
+        campaigns=("inbound",),
+        role="inbound calls of interested customers, no spend; agents sell, so a "
+        "modest causal effect",
+    ),
+    ChannelSpec(
+        "store_visit",
+        "offline_touch",
+        "visit",
+        "none",
+        1.0,
+        "constant",
+        max_exposures=0.010,
+        half_level=0.0,
+        targeting=0.8,
+        beta=0.0,
+        decay=0.2,
+        saturation=1.0,
+        triggered_share=0.25,
+        campaigns=("store",),
+        role="store visits of interested customers and in-store purchases, no "
+        "spend; no causal effect",
+    ),
+    ChannelSpec(
+        "tv",
+        "mass_media",
+        None,
+        "spend",
+        0.040,
+        "bursts",
+        max_exposures=1.5,
+        half_level=1.0,
+        targeting=0.0,
+        beta=0.004,
+        decay=0.7,
+        saturation=2.0,
+        role="TV flights reach everyone; never appears in journeys",
+    ),
+    ChannelSpec(
+        "organic_social",
+        "organic",
+        None,
+        "activity",
+        20.0,
+        "organic",
+        max_exposures=0.8,
+        half_level=1.0,
+        targeting=0.0,
+        beta=0.002,
+        decay=0.4,
+        saturation=2.0,
+        role="organic social engagement (thousands per week), no spend, no journeys",
+    ),
 )
 
 
 #: unpaid intent touches added by ``Pitfalls.organic_touches``: searches and visits of
 #: customers already in the market; they follow demand and cause nothing
 ORGANIC_TOUCH_CHANNELS: tuple[ChannelSpec, ...] = (
-    ChannelSpec("organic_search", "organic", "click", "none", 1.0, "constant",
-                max_exposures=0.9, half_level=30.0, targeting=1.2, beta=0.0, decay=0.2,
-                saturation=1.0, triggered_share=0.2, campaigns=("organic",),
-                role="unpaid search clicks of in-market customers: follows demand; no "
-                     "causal effect"),
-    ChannelSpec("direct", "organic", "visit", "none", 1.0, "constant",
-                max_exposures=0.6, half_level=30.0, targeting=1.4, beta=0.0, decay=0.2,
-                saturation=1.0, triggered_share=0.15, campaigns=("direct",),
-                role="typed-in visits of customers who know the brand: follows demand; no "
-                     "causal effect"),
+    ChannelSpec(
+        "organic_search",
+        "organic",
+        "click",
+        "none",
+        1.0,
+        "constant",
+        max_exposures=0.9,
+        half_level=30.0,
+        targeting=1.2,
+        beta=0.0,
+        decay=0.2,
+        saturation=1.0,
+        triggered_share=0.2,
+        campaigns=("organic",),
+        role="unpaid search clicks of in-market customers: follows demand; no causal effect",
+    ),
+    ChannelSpec(
+        "direct",
+        "organic",
+        "visit",
+        "none",
+        1.0,
+        "constant",
+        max_exposures=0.6,
+        half_level=30.0,
+        targeting=1.4,
+        beta=0.0,
+        decay=0.2,
+        saturation=1.0,
+        triggered_share=0.15,
+        campaigns=("direct",),
+        role="typed-in visits of customers who know the brand: follows demand; no causal effect",
+    ),
 )
 #: channels whose budgets follow the planned season under ``Pitfalls.seasonal_budgets``
 SEASONAL_CHANNELS = ("tv", "social_paid", "display")
@@ -174,8 +318,7 @@ class Pitfalls:
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.intent_strength <= 2.0:
-            raise UsageError(f"intent_strength must be between 0 and 2, got "
-                             f"{self.intent_strength}")
+            raise UsageError(f"intent_strength must be between 0 and 2, got {self.intent_strength}")
 
     @classmethod
     def realistic(cls, intent_strength: float = 0.25) -> Pitfalls:
@@ -186,8 +329,9 @@ class Pitfalls:
         """The channel list under these settings (idempotent)."""
         out = [c for c in channels if self.store_touches or c.name != "store_visit"]
         if self.crm_past_buyers:
-            out = [replace(c, targeting=CRM_TARGETING) if c.name in CRM_CHANNELS else c
-                   for c in out]
+            out = [
+                replace(c, targeting=CRM_TARGETING) if c.name in CRM_CHANNELS else c for c in out
+            ]
         names = {c.name for c in out}
         if self.organic_touches:
             out += [c for c in ORGANIC_TOUCH_CHANNELS if c.name not in names]
@@ -269,8 +413,11 @@ class SimulationConfig:
         names = {c.name for c in self.channels}
         length = max(1, min(8, self.weeks // 6))
         plan = (("search_generic", 0.3), ("social_paid", 0.55), ("display", 0.8))
-        return tuple(LiftTestSpec(n, min(int(f * self.weeks), self.weeks - length), length, 0.3)
-                     for n, f in plan if n in names)
+        return tuple(
+            LiftTestSpec(n, min(int(f * self.weeks), self.weeks - length), length, 0.3)
+            for n, f in plan
+            if n in names
+        )
 
     def multiplier(self, name: str) -> float:
         """The driver multiplier of channel ``name`` (1 unless set)."""

@@ -51,12 +51,12 @@ def hash_uniform(keys: np.ndarray, seed: int, purpose: int) -> np.ndarray:
     True
     """
     with np.errstate(over="ignore"):
-        salt = np.uint64((seed * 0x9E3779B97F4A7C15 + purpose * 0xD1B54A32D192ED03) % 2 ** 64)
+        salt = np.uint64((seed * 0x9E3779B97F4A7C15 + purpose * 0xD1B54A32D192ED03) % 2**64)
         z = np.asarray(keys, dtype=np.uint64) + salt + np.uint64(0x9E3779B97F4A7C15)
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         z = z ^ (z >> np.uint64(31))
-    return (z >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+    return (z >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
 
 def poisson_inverse(u: np.ndarray, rate: np.ndarray) -> np.ndarray:
@@ -110,12 +110,12 @@ class ChannelPlan:
 
     spec: ChannelSpec
     index: int
-    mu: np.ndarray            # F_c(d_c(t)) per week, exposures per customer-week at a = 1
-    a: np.ndarray             # targeting per segment
-    weights: np.ndarray       # carry-over weights w_l
-    active: np.ndarray        # weeks with driver > 0 (triggered touches only then)
-    test_weeks: np.ndarray    # lift-test window (empty without a test)
-    holdout: float            # lift-test holdout share (0 without a test)
+    mu: np.ndarray  # F_c(d_c(t)) per week, exposures per customer-week at a = 1
+    a: np.ndarray  # targeting per segment
+    weights: np.ndarray  # carry-over weights w_l
+    active: np.ndarray  # weeks with driver > 0 (triggered touches only then)
+    test_weeks: np.ndarray  # lift-test window (empty without a test)
+    holdout: float  # lift-test holdout share (0 without a test)
 
 
 @dataclass
@@ -125,12 +125,12 @@ class Accumulator:
     weeks: int
     channels: int
     segments: int
-    base_sales: float = 0.0           # sum_i v_i b_i
-    base_conv: float = 0.0            # sum_i b_i
+    base_sales: float = 0.0  # sum_i v_i b_i
+    base_conv: float = 0.0  # sum_i b_i
     w_sales: np.ndarray = field(default=None)  # type: ignore[assignment]  (C, S, 2)
-    w_conv: np.ndarray = field(default=None)   # type: ignore[assignment]
+    w_conv: np.ndarray = field(default=None)  # type: ignore[assignment]
     real_sales: np.ndarray = field(default=None)  # type: ignore[assignment]  (C,) CRN
-    real_conv: np.ndarray = field(default=None)   # type: ignore[assignment]
+    real_conv: np.ndarray = field(default=None)  # type: ignore[assignment]
     lift: dict[str, np.ndarray] = field(default_factory=dict)  # channel -> [n,sum,sumsq] x2
 
     def __post_init__(self) -> None:
@@ -152,15 +152,22 @@ class ChunkEvents:
     conv_value: np.ndarray | None = None
 
 
-def simulate_chunk(cfg: SimulationConfig, plans: list[ChannelPlan], base_mult: np.ndarray,
-                   chunk: int, first: int, n: int, acc: Accumulator) -> ChunkEvents:
+def simulate_chunk(
+    cfg: SimulationConfig,
+    plans: list[ChannelPlan],
+    base_mult: np.ndarray,
+    chunk: int,
+    first: int,
+    n: int,
+    acc: Accumulator,
+) -> ChunkEvents:
     """Simulate customers ``first .. first + n - 1``; add their sums to ``acc``."""
     seed, nweeks, nseg = cfg.seed, cfg.weeks, cfg.segments
     rng = stream(seed, STREAM_CUSTOMERS, chunk)
     intent = rng.standard_normal(n)
     cuts = ndtri(np.arange(1, nseg) / nseg)
     seg = np.searchsorted(cuts, intent)
-    base = cfg.baseline_rate * np.exp(cfg.intent_sd * intent - cfg.intent_sd ** 2 / 2)
+    base = cfg.baseline_rate * np.exp(cfg.intent_sd * intent - cfg.intent_sd**2 / 2)
     suscept = rng.gamma(4.0, 0.25, n)
     value = cfg.value_mean * np.exp(0.3 * rng.standard_normal(n) - 0.045)
     acc.base_sales += float(value @ base)
@@ -187,8 +194,9 @@ def simulate_chunk(cfg: SimulationConfig, plans: list[ChannelPlan], base_mult: n
         rng_c = stream(seed, STREAM_EXPOSURE, key, chunk)
         x = rng_c.poisson(mu)
         if spec.beta > 0:
-            effects[ci] = spec.beta * suscept[:, None] * -np.expm1(-adstock(x, spec.decay)
-                                                                  / spec.saturation)
+            effects[ci] = (
+                spec.beta * suscept[:, None] * -np.expm1(-adstock(x, spec.decay) / spec.saturation)
+            )
             rate += effects[ci]
             # expected effects need no per-customer work: they follow from the group
             # weights in ``acc`` (truth.channel_response)
@@ -214,8 +222,9 @@ def simulate_chunk(cfg: SimulationConfig, plans: list[ChannelPlan], base_mult: n
     j = np.arange(r_rows.size) - start
     uj = np.mod(np.repeat(uv, reps) + j * GOLDEN, 1.0)
     sd = cfg.value_sd
-    vals = np.round(value[r_rows] * np.exp(sd * ndtri(np.clip(uj, 1e-12, 1 - 1e-12))
-                                           - sd ** 2 / 2), 2)
+    vals = np.round(
+        value[r_rows] * np.exp(sd * ndtri(np.clip(uj, 1e-12, 1 - 1e-12)) - sd**2 / 2), 2
+    )
     cell_u, cell_rate = u[rows, weeks], rate[rows, weeks]
     for plan in plans:
         ci = plan.index
@@ -228,26 +237,34 @@ def simulate_chunk(cfg: SimulationConfig, plans: list[ChannelPlan], base_mult: n
 
     ev.conv_customer = cust_ids[r_rows]
     r_cell = np.repeat(cell, reps) * np.uint64(64) + j.astype(np.uint64)
-    ev.conv_seconds = r_weeks * WEEK_SECONDS + (hash_uniform(r_cell, seed, STREAM_TIME)
-                                                * WEEK_SECONDS).astype(np.int64)
+    ev.conv_seconds = r_weeks * WEEK_SECONDS + (
+        hash_uniform(r_cell, seed, STREAM_TIME) * WEEK_SECONDS
+    ).astype(np.int64)
     ev.conv_value = vals
     for plan in plans:  # lift-test outcome sums: held-out vs exposed customers
         if plan.holdout <= 0:
             continue
-        held = stream(seed, STREAM_HOLDOUT, channel_key(plan.spec.name), chunk).random(n) \
+        held = (
+            stream(seed, STREAM_HOLDOUT, channel_key(plan.spec.name), chunk).random(n)
             < plan.holdout
+        )
         in_win = np.isin(r_weeks, plan.test_weeks)
         y = np.bincount(r_rows[in_win], weights=vals[in_win], minlength=n)
         sums = acc.lift.setdefault(plan.spec.name, np.zeros((2, 3)))
         for flag in (0, 1):
             yy = y[held == bool(flag)]
-            sums[flag] += (yy.size, yy.sum(), (yy ** 2).sum())
+            sums[flag] += (yy.size, yy.sum(), (yy**2).sum())
     _triggered(cfg, plans, chunk, ev, r_weeks)
     return ev
 
 
-def _triggered(cfg: SimulationConfig, plans: list[ChannelPlan], chunk: int, ev: ChunkEvents,
-               conv_weeks: np.ndarray) -> None:
+def _triggered(
+    cfg: SimulationConfig,
+    plans: list[ChannelPlan],
+    chunk: int,
+    ev: ChunkEvents,
+    conv_weeks: np.ndarray,
+) -> None:
     """Non-causal touches placed just before purchases (navigational search, in-store)."""
     for plan in plans:
         spec = plan.spec

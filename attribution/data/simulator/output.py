@@ -18,7 +18,7 @@ from attribution.data.simulator.config import ChannelSpec
 ALT_TYPES = ("cookie", "device", "loyalty_card")
 ALT_PREFIX = {"cookie": "ck_", "device": "dv_", "loyalty_card": "lc_"}
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-_MOD = 16 ** 10
+_MOD = 16**10
 
 
 def alt_id_type(spec: ChannelSpec) -> str | None:
@@ -46,7 +46,7 @@ def format_ids(prefix: str, numbers: np.ndarray, width: int, base: int = 10) -> 
     pre = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
     buf = np.empty((nums.size, len(pre) + width), dtype=np.uint8)
     buf[:, : len(pre)] = pre
-    buf[:, len(pre):] = _HEX[digits.astype(np.intp)]
+    buf[:, len(pre) :] = _HEX[digits.astype(np.intp)]
     arr = buf.reshape(-1).tobytes()
     size = len(pre) + width
     offsets = pa.array(np.arange(0, nums.size * size + 1, size, dtype=np.int32))
@@ -64,15 +64,28 @@ def customer_width(customers: int) -> int:
     return max(7, len(str(customers)))
 
 
-def touch_table(customers: int, start: dt.date, specs: list[ChannelSpec], cust: np.ndarray,
-                seconds: np.ndarray, channel: np.ndarray, campaign: np.ndarray,
-                cost: np.ndarray, alt: np.ndarray, salts: dict[str, int]) -> pa.Table:
+def touch_table(
+    customers: int,
+    start: dt.date,
+    specs: list[ChannelSpec],
+    cust: np.ndarray,
+    seconds: np.ndarray,
+    channel: np.ndarray,
+    campaign: np.ndarray,
+    cost: np.ndarray,
+    alt: np.ndarray,
+    salts: dict[str, int],
+) -> pa.Table:
     """Touchpoints table; ``alt`` holds 0 (customer id) or 1 + index into ``ALT_TYPES``."""
     width = customer_width(customers)
     everyone = np.arange(customers)
-    pool = pa.concat_arrays([format_ids("C", everyone + 1, width)] + [
-        format_ids(ALT_PREFIX[kind], scramble(everyone, salts[kind]), 10, 16)
-        for kind in ALT_TYPES])
+    pool = pa.concat_arrays(
+        [format_ids("C", everyone + 1, width)]
+        + [
+            format_ids(ALT_PREFIX[kind], scramble(everyone, salts[kind]), 10, 16)
+            for kind in ALT_TYPES
+        ]
+    )
     ids = pool.take(pa.array(cust.astype(np.int64) + alt.astype(np.int64) * customers))
     names = pa.array([s.name for s in specs])
     interactions = pa.array([s.interaction or "" for s in specs])
@@ -83,44 +96,61 @@ def touch_table(customers: int, start: dt.date, specs: list[ChannelSpec], cust: 
     camp_idx = np.asarray(camp_offset, dtype=np.int64)[channel] + campaign
     t0 = np.datetime64(start, "s").astype("datetime64[us]").astype(np.int64)
     ts = pa.array(t0 + seconds.astype(np.int64) * 1_000_000, type=pa.timestamp("us"))
-    return pa.table({
-        "customer_id": ids,
-        "timestamp": ts,
-        "channel": names.take(pa.array(channel.astype(np.int32))),
-        "campaign": pa.array(camp_names).take(pa.array(camp_idx)),
-        "interaction": interactions.take(pa.array(channel.astype(np.int32))),
-        "cost": pa.array(cost, type=pa.float64()),
-    })
+    return pa.table(
+        {
+            "customer_id": ids,
+            "timestamp": ts,
+            "channel": names.take(pa.array(channel.astype(np.int32))),
+            "campaign": pa.array(camp_names).take(pa.array(camp_idx)),
+            "interaction": interactions.take(pa.array(channel.astype(np.int32))),
+            "cost": pa.array(cost, type=pa.float64()),
+        }
+    )
 
 
-def conversion_table(customers: int, start: dt.date, cust: np.ndarray, seconds: np.ndarray,
-                     value: np.ndarray) -> pa.Table:
+def conversion_table(
+    customers: int, start: dt.date, cust: np.ndarray, seconds: np.ndarray, value: np.ndarray
+) -> pa.Table:
     """Conversions table with order ids ``O00000001``... in time order."""
     t0 = np.datetime64(start, "s").astype("datetime64[us]").astype(np.int64)
-    return pa.table({
-        "customer_id": format_ids("C", cust + 1, customer_width(customers)),
-        "timestamp": pa.array(t0 + seconds.astype(np.int64) * 1_000_000, type=pa.timestamp("us")),
-        "value": pa.array(value, type=pa.float64()),
-        "order_id": format_ids("O", np.arange(1, value.size + 1), max(8, len(str(value.size)))),
-    })
+    return pa.table(
+        {
+            "customer_id": format_ids("C", cust + 1, customer_width(customers)),
+            "timestamp": pa.array(
+                t0 + seconds.astype(np.int64) * 1_000_000, type=pa.timestamp("us")
+            ),
+            "value": pa.array(value, type=pa.float64()),
+            "order_id": format_ids("O", np.arange(1, value.size + 1), max(8, len(str(value.size)))),
+        }
+    )
 
 
-def id_map_table(customers: int, cust: np.ndarray, alt: np.ndarray,
-                 salts: dict[str, int]) -> pa.Table:
+def id_map_table(
+    customers: int, cust: np.ndarray, alt: np.ndarray, salts: dict[str, int]
+) -> pa.Table:
     """One row per alternative id used in touchpoints: id, customer_id, id_type."""
     width = customer_width(customers)
     parts = []
     for k, kind in enumerate(ALT_TYPES, start=1):
         used = np.unique(cust[alt == k])
         if used.size:
-            parts.append(pa.table({
-                "id": format_ids(ALT_PREFIX[kind], scramble(used, salts[kind]), 10, 16),
-                "customer_id": format_ids("C", used + 1, width),
-                "id_type": pa.array([kind] * used.size, type=pa.string()),
-            }))
+            parts.append(
+                pa.table(
+                    {
+                        "id": format_ids(ALT_PREFIX[kind], scramble(used, salts[kind]), 10, 16),
+                        "customer_id": format_ids("C", used + 1, width),
+                        "id_type": pa.array([kind] * used.size, type=pa.string()),
+                    }
+                )
+            )
     if not parts:
-        return pa.table({"id": pa.array([], pa.string()), "customer_id": pa.array([], pa.string()),
-                         "id_type": pa.array([], pa.string())})
+        return pa.table(
+            {
+                "id": pa.array([], pa.string()),
+                "customer_id": pa.array([], pa.string()),
+                "id_type": pa.array([], pa.string()),
+            }
+        )
     return pa.concat_tables(parts)
 
 

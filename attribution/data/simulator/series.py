@@ -50,10 +50,13 @@ def holiday_flags(weeks: list[dt.date]) -> np.ndarray:
     for year in {w.year for w in weeks} | {weeks[-1].year + 1}:
         nov1 = dt.date(year, 11, 1)
         thanksgiving = nov1 + dt.timedelta(days=(3 - nov1.weekday()) % 7 + 21)
-        days |= {dt.date(year, 1, 1), easter(year), thanksgiving + dt.timedelta(days=1),
-                 dt.date(year, 12, 25)}
-    return np.array([float(any(w <= d < w + dt.timedelta(days=7) for d in days))
-                     for w in weeks])
+        days |= {
+            dt.date(year, 1, 1),
+            easter(year),
+            thanksgiving + dt.timedelta(days=1),
+            dt.date(year, 12, 25),
+        }
+    return np.array([float(any(w <= d < w + dt.timedelta(days=7) for d in days)) for w in weeks])
 
 
 def controls(rng: np.random.Generator, weeks: list[dt.date]) -> dict[str, np.ndarray]:
@@ -72,7 +75,7 @@ def controls(rng: np.random.Generator, weeks: list[dt.date]) -> dict[str, np.nda
     promo = (rng.random(n) < 0.12).astype(float)
     holiday = holiday_flags(weeks)
     trend = 1 + 0.1 * np.arange(n) / 52
-    mult = season * price ** -1.5 * (1 + 0.3 * promo) * (1 + 0.2 * holiday) * trend
+    mult = season * price**-1.5 * (1 + 0.3 * promo) * (1 + 0.2 * holiday) * trend
     return {"price": price, "promo": promo, "holiday": holiday, "multiplier": mult / mult.mean()}
 
 
@@ -95,7 +98,7 @@ def driver(rng: np.random.Generator, spec: ChannelSpec, n: int) -> np.ndarray:
         i = int(rng.integers(0, 4))
         while i < n:
             on = int(rng.integers(3, 7))
-            raw[i:i + on] = rng.uniform(1.5, 2.5)
+            raw[i : i + on] = rng.uniform(1.5, 2.5)
             i += on + int(rng.integers(2, 7))
     elif spec.pattern == "monthly":
         raw = np.where(t % 4 == int(rng.integers(0, 4)), rng.lognormal(0, 0.3, n), 0.0)
@@ -110,7 +113,8 @@ def driver(rng: np.random.Generator, spec: ChannelSpec, n: int) -> np.ndarray:
 def organic_detail(rng: np.random.Generator, engagement: np.ndarray) -> dict[str, np.ndarray]:
     """Posts and mentions that go with an organic engagement series (descriptive only)."""
     n = engagement.size
-    posts = np.maximum(1, np.round(engagement / max(engagement.mean(), 1e-9) * 6
-                                   + rng.normal(0, 1, n)))
+    posts = np.maximum(
+        1, np.round(engagement / max(engagement.mean(), 1e-9) * 6 + rng.normal(0, 1, n))
+    )
     mentions = np.round(engagement * 25 * rng.lognormal(0, 0.2, n))
     return {"posts": posts, "engagement": np.round(engagement, 3), "mentions": mentions}

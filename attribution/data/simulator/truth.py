@@ -71,7 +71,7 @@ def carryover_weights(decay: float, saturation: float, max_lag: int) -> np.ndarr
     [0.6321, 0.3935]
     """
     lags = np.arange(max_lag + 1)
-    return -np.expm1(-(decay ** lags) / saturation)
+    return -np.expm1(-(decay**lags) / saturation)
 
 
 def carryover(series: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -118,8 +118,12 @@ def group_load(channel: Mapping[str, Any], multiplier: float | np.ndarray = 1.0)
     return a * carryover(on * mu[..., None, :], weights)
 
 
-def channel_response(channel: Mapping[str, Any], multiplier: float | np.ndarray = 1.0,
-                     metric: str = "sales", weekly: bool = False) -> Any:
+def channel_response(
+    channel: Mapping[str, Any],
+    multiplier: float | np.ndarray = 1.0,
+    metric: str = "sales",
+    weekly: bool = False,
+) -> Any:
     """Expected incremental sales (or conversions) of one channel at a driver multiplier.
 
     Parameters
@@ -191,8 +195,10 @@ def _multiplier(channel: Mapping[str, Any], spend: float | None) -> float:
     current = float(channel["spend"])
     if current <= 0:
         if spend > 0:
-            raise ValueError("a channel without simulated spend cannot be given spend "
-                             "(its weekly pattern is unknown)")
+            raise ValueError(
+                "a channel without simulated spend cannot be given spend "
+                "(its weekly pattern is unknown)"
+            )
         return 0.0
     return spend / current
 
@@ -207,8 +213,9 @@ def marginal_roi(channel: Mapping[str, Any], rel_step: float = 1e-4) -> float | 
     return (up - down) / (2 * rel_step * spend)
 
 
-def optimal_allocation(truth: Mapping[str, Any], budget: float,
-                       channels: list[str] | None = None, steps: int = 2000) -> dict[str, float]:
+def optimal_allocation(
+    truth: Mapping[str, Any], budget: float, channels: list[str] | None = None, steps: int = 2000
+) -> dict[str, float]:
     """True optimal split of ``budget`` over spend channels (maximises expected sales).
 
     The budget is cut into ``steps`` equal increments; as every response is concave in
@@ -231,16 +238,21 @@ def optimal_allocation(truth: Mapping[str, Any], budget: float,
     >>> truth = load_truth("data/sample/truth.json")              # doctest: +SKIP
     >>> plan = optimal_allocation(truth, 1e6)                     # doctest: +SKIP
     """
-    names = channels or [n for n, c in truth["channels"].items()
-                         if c["driver"] == "spend" and float(c["spend"]) > 0]
+    names = channels or [
+        n for n, c in truth["channels"].items() if c["driver"] == "spend" and float(c["spend"]) > 0
+    ]
     if budget <= 0 or not names:
         return dict.fromkeys(names, 0.0)
     grid = np.linspace(0.0, budget, steps + 1)
     gains = []
     for n in names:
         ch = truth["channels"][n]
-        curve = np.concatenate([channel_response(ch, grid[i:i + 200] / float(ch["spend"]))
-                                for i in range(0, grid.size, 200)])
+        curve = np.concatenate(
+            [
+                channel_response(ch, grid[i : i + 200] / float(ch["spend"]))
+                for i in range(0, grid.size, 200)
+            ]
+        )
         gains.append(np.diff(curve))
     gains_all = np.concatenate(gains)
     owner = np.repeat(np.arange(len(names)), steps)
@@ -260,12 +272,20 @@ def truth_frame(truth: Mapping[str, Any]) -> pd.DataFrame:
     rows = []
     for name, ch in truth["channels"].items():
         inc = ch["incremental"]
-        rows.append({"channel": name, "kind": ch["kind"], "in_journeys": ch["in_journeys"],
-                     "spend": ch["spend"], "incremental_sales": inc["expected_sales"],
-                     "incremental_conversions": inc["expected_conversions"],
-                     "realised_incremental_sales": inc["realised_sales"],
-                     "share_of_sales": inc.get("share_of_expected_sales"),
-                     "roi": ch.get("roi"), "mroi": ch.get("mroi")})
+        rows.append(
+            {
+                "channel": name,
+                "kind": ch["kind"],
+                "in_journeys": ch["in_journeys"],
+                "spend": ch["spend"],
+                "incremental_sales": inc["expected_sales"],
+                "incremental_conversions": inc["expected_conversions"],
+                "realised_incremental_sales": inc["realised_sales"],
+                "share_of_sales": inc.get("share_of_expected_sales"),
+                "roi": ch.get("roi"),
+                "mroi": ch.get("mroi"),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -284,13 +304,24 @@ def load_truth(path: str | Path) -> Truth:
     try:
         truth = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError("file not found", "pass the truth.json written by "
-                         "'attribution simulate'", file=str(path), reason="missing") from None
+        raise InputError(
+            "file not found",
+            "pass the truth.json written by 'attribution simulate'",
+            file=str(path),
+            reason="missing",
+        ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"not valid JSON ({exc})", "pass the truth.json written by "
-                         "'attribution simulate'", file=str(path), reason="format") from None
+        raise InputError(
+            f"not valid JSON ({exc})",
+            "pass the truth.json written by 'attribution simulate'",
+            file=str(path),
+            reason="format",
+        ) from None
     if not isinstance(truth, dict) or "channels" not in truth or "baseline" not in truth:
-        raise InputError("not a simulator truth file (no 'channels'/'baseline')",
-                         "pass the truth.json written by 'attribution simulate'",
-                         file=str(path), reason="format")
+        raise InputError(
+            "not a simulator truth file (no 'channels'/'baseline')",
+            "pass the truth.json written by 'attribution simulate'",
+            file=str(path),
+            reason="format",
+        )
     return truth
