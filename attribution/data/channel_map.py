@@ -179,15 +179,20 @@ def platform_group(name: str) -> str | None:
 def split_pair(value: str) -> tuple[str, str] | None:
     """``"google / cpc"`` -> ``("google", "cpc")``; None for a bare name.
 
+    Only one ``/`` between two non-empty parts makes a pair: a path-like value
+    (``../x``, ``/a/b``) or a URL stays a name of its own, never regrouped.
+
     Example
     -------
-    >>> split_pair("(direct) / (none)"), split_pair("tv")
-    (('(direct)', '(none)'), None)
+    >>> split_pair("(direct) / (none)"), split_pair("tv"), split_pair("../../x")
+    (('(direct)', '(none)'), None, None)
     """
-    if "/" not in value or "://" in value:
+    if value.count("/") != 1 or "://" in value:
         return None
     m = _PAIR.match(value)
-    return (m.group(1), m.group(2)) if m else None
+    if m is None or not m.group(1) or not m.group(2):
+        return None
+    return m.group(1), m.group(2)
 
 
 @dataclass(frozen=True)

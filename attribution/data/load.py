@@ -64,6 +64,7 @@ class RawTable:
     )
     blank: int = 0
     delimiter: str | None = None
+    notes: dict[str, int] = field(default_factory=dict)
 
 
 def read_table(path: str | Path, *, delimiter: str | None = None) -> RawTable:
@@ -386,6 +387,13 @@ def _read_csv(data: bytes, source: str, delimiter: str | None) -> RawTable:
     if n_blank:
         frame = frame.loc[~blank].reset_index(drop=True)
         rows = rows[~blank]
+    notes: dict[str, int] = {}
+    if names and names[0] == "" and is_row_index(frame.iloc[:, 0]):
+        # a row index written by a data-frame library (pandas' to_csv): an unnamed first
+        # column numbering the rows 0, 1, 2 ... carries no data; dropped and counted
+        frame = frame.iloc[:, 1:]
+        names = names[1:]
+        notes["row_index_column_dropped"] = len(frame)
     # a trailing delimiter makes an unnamed, empty last column (Excel does this): drop it
     for name in [c for c in frame.columns if c == ""]:
         if (frame[name] == "").all():
@@ -419,10 +427,33 @@ def _read_csv(data: bytes, source: str, delimiter: str | None) -> RawTable:
         bad_lines=bad_frame,
         blank=n_blank,
         delimiter=delim,
+        notes=notes,
     )
 
 
 # ---- public loaders ----------------------------------------------------------------------
+
+
+def is_row_index(values: pd.Series) -> bool:
+    """True when text values are the row numbers 0, 1, 2 ... (or 1, 2, 3 ...) in order.
+
+    Example
+    -------
+    >>> is_row_index(pd.Series(["0", "1", "2"])), is_row_index(pd.Series(["3", "1"]))
+    (True, False)
+    """
+    if len(values) == 0 or not values.str.fullmatch(r"\d{1,12}").all():
+        return False
+    n = values.astype("int64").to_numpy()
+    return bool(n[0] in (0, 1) and (np.diff(n) == 1).all())
+
+
+def with_read_notes(loaded: Loaded, raw: RawTable) -> Loaded:
+    """``loaded`` with what the reader did (``raw.notes``) in its row accounting."""
+    if not raw.notes:
+        return loaded
+    acc = loaded.accounting
+    return replace(loaded, accounting=replace(acc, notes={**acc.notes, **raw.notes}))
 
 
 def _load(
@@ -450,6 +481,7 @@ def _load(
         bad_lines=raw.bad_lines,
         blank=raw.blank,
     )
+    loaded = with_read_notes(loaded, raw)
     if rejected is not None:
         write_rejected(rejected, loaded.rejected_frame)
     log.debug("%s", loaded.accounting)

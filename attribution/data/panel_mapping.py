@@ -24,7 +24,7 @@ import pandas as pd
 from attribution.data import contracts as C
 from attribution.data.accounting import Loaded, write_rejected
 from attribution.data.channel_map import ChannelMap
-from attribution.data.load import read_table
+from attribution.data.load import read_table, with_read_notes
 from attribution.data.mapping import CHANNEL_TOKEN, ROLE_KINDS, PanelRoles
 from attribution.data.panel_findings import check_min_weeks, panel_findings
 from attribution.data.validate import validate_frame
@@ -364,6 +364,7 @@ def load_media_mapped(
         bad_lines=raw.bad_lines,
         blank=raw.blank,
     )
+    loaded = with_read_notes(loaded, raw)
     if rejected is not None:
         write_rejected(rejected, loaded.rejected_frame)
     check_min_weeks(loaded.frame, loaded.accounting.source)

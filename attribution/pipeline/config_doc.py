@@ -69,6 +69,44 @@ MEANING: dict[str, str] = {
     "report.channel_colours": 'chart colour per channel id, e.g. `{tv = "#0072B2"}`',
     "report.channel_units": 'unit of an activity channel, e.g. `{organic_social = "posts"}` '
     "(default: activity units; never currency)",
+    "run.max_reject_share": "with `lenient`, the largest share of an input's rows that may be "
+    "rejected before the run stops with exit status 2 (0.5 = half)",
+    "run.reconcile": "`error`: a run whose journeys and panel share no channel stops before any "
+    "model; `warn`: it goes on with a warning",
+    "inputs.ga4": "a GA4 BigQuery export (`events_*`, Parquet or NDJSON) instead of "
+    "touchpoints and conversions",
+    "inputs.ad_spend": "daily ad-platform exports (Google Ads, Meta Ads, `date, channel, spend`) "
+    "summed into the weekly panel",
+    "inputs.sales": "daily sales (CRM or store) summed into the weekly panel's target",
+    "inputs.customers": "customer attributes for segments: `customer_id` plus any columns",
+    "mmm.demand_channels": "journey channels whose unpaid weekly touches measure demand "
+    "(a channel with spend in the panel is left out)",
+    "mmm.journey_demand": "add the journeys' weekly unpaid intent touches as a demand control",
+    "mmm.journey_activity": "journey channels without spend enter the MMM as activity channels",
+    "mmm.demand_r2": "share of a channel's spend variance explained by demand and past sales "
+    "above which it is flagged 'spend follows demand'",
+    "mmm.adjacent_hours": "touches this close before a purchase are its own steps, not counted",
+    "mmm.intent_adjusted_priors": "MTA priors from path credit without the touches just before "
+    "a purchase (only with `use_mta_priors`)",
+    "optimize.allow_unconverged": "plan even when the model failed its diagnostics; the plan "
+    "is then marked not for decisions",
+    "optimize.confounded_cap": "largest change (0.1 = ±10%) of a channel whose spend follows "
+    "demand and that has no lift test",
+    "segments.enabled": "attribute conversions per segment when journeys come from touchpoints",
+    "segments.max_levels": "most distinct values an attribute column may have",
+    "segments.min_conversions": "converting journeys a segment needs to be estimated",
+    "segments.offline_channels": "channels counted as offline for online/offline journeys "
+    "(default: store visits, call centre, direct mail ...)",
+    "segments.pressure": "measure response by weekly contact frequency per channel",
+    "segments.max_frequency": "highest weekly frequency bin of the contact-pressure model",
+    "segments.caps_from_pressure": "turn the measured saturation frequencies into spend caps "
+    "for the plan",
+    "segments.caps": "your own caps CSV: `channel`, `frequency_cap` and/or `spend_cap`",
+    "mapping.columns": 'your column names per input, e.g. `touchpoints = {customer_id = "uid"}`',
+    "mapping.panel": "roles of the panel's columns: date, target, geo, population, spend/"
+    "impressions/activity patterns, controls, ignore",
+    "mapping.channels": "raw source/medium/campaign values to channels: exact values, glob or "
+    "regex rules, then a built-in grouping",
 }
 
 

@@ -241,7 +241,10 @@ def test_guide_commands_run(exports, tmp_path, monkeypatch, capsys):
     for c in cmds:
         argv = [a.replace("exports/", root.name + "/") for a in c.split()[1:]]
         argv += quick if argv[0] == "init" else []
-        assert main(["-q", *argv]) == 0, capsys.readouterr().err
+        # the tiny sampling added here cannot converge: the run finishes "not for decisions"
+        # (exit 3) with its report; init must succeed outright
+        ok = (0,) if argv[0] == "init" else (0, 3)
+        assert main(["-q", *argv]) in ok, capsys.readouterr().err
     out = capsys.readouterr().out
     assert re.search(r"matching channels: display, email, paid_search, paid_social", out)
     assert "REVIEW" in (root / "run.toml").read_text()

@@ -6,7 +6,7 @@ truth (no sampling): fast fixtures for the design and value tests.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -98,6 +98,16 @@ def toy_model(
     )
     panel, _ = read_panel(frame, spec)
     scaling = make_scaling(panel, T)
+    if G > 1:
+        # the toy's parameters are in whole-geo units on the all-geo-weeks maximum of each
+        # channel: equal geo sizes (w = 1) and those media scales keep them meaning that
+        media_max = np.abs(panel.model_input[:T]).max(axis=(0, 1))
+        scaling = replace(
+            scaling,
+            geo=(1.0,) * G,
+            media=tuple(float(v or 1.0) for v in media_max),
+            target=float(np.abs(panel.y[:T]).max() or 1.0),
+        )
     s = scaling.target
     D = draws
     j = jitter

@@ -72,7 +72,17 @@ def _manifest(run: Path) -> dict:
 
 def test_stage_list_is_data(tmp_path: Path) -> None:
     names = [s.name for s in STAGES]
-    assert names == ["inputs", "journeys", "mta", "mmm", "combine", "optimize", "report"]
+    assert names == [
+        "inputs",
+        "journeys",
+        "mta",
+        "segments",
+        "mmm",
+        "combine",
+        "optimize",
+        "experiments",
+        "report",
+    ]
 
 
 def test_lock_names_its_holder_and_stale_locks_are_taken_over(tmp_path: Path) -> None:
@@ -115,9 +125,11 @@ def test_failed_run_is_incomplete_and_resume_continues(tmp_path: Path, monkeypat
         "journeys": "done",
         "mta": "done",
         "inputs": "done",
+        "segments": "skipped",
         "mmm": "skipped",
         "combine": "failed",
         "optimize": "pending",
+        "experiments": "pending",
         "report": "pending",
     }
     mta_sum = sha256_file(run / R.MTA_CSV)

@@ -63,6 +63,9 @@ def _touch_world(names: dict[str, list[str]], seed: int = 1) -> tuple[pd.DataFra
 def _media(names: dict[str, list[str]]) -> pd.DataFrame:
     """2 geos x 40 weeks, 3 paid channels named after the evil channel names."""
     panel, _ = simulate_panel(40, 3, n_geos=2, seed=2)
+    # the same weeks as the journeys (inputs whose dates do not overlap stop the run early)
+    dates = pd.to_datetime(panel["date"])
+    panel["date"] = dates + (pd.Timestamp("2025-01-06") - dates.min())
     geos = dict(zip(sorted(panel["geo"].unique()), names["geo"], strict=True))
     panel["geo"] = panel["geo"].map(geos)
     rename = {
