@@ -135,7 +135,8 @@ def test_quarterly_run_directory(quarters: dict[str, Path]) -> None:
     ):
         assert (run / name).is_file(), name
     manifest = json.loads((run / "run.json").read_text(encoding="utf-8"))
-    assert manifest["status"] == "ok"
+    # a quick run cannot converge: it finishes, marked not for decisions
+    assert manifest["status"] in ("ok", "not_for_decisions")
     assert manifest["seed"] == 3
     assert manifest["config"]["mmm"]["draws"] == QUICK_MMM["draws"]
     assert manifest["config"]["mmm"]["chains"] == QUICK_MMM["chains"]
@@ -206,7 +207,10 @@ def test_quarterly_tables_cover_one_stated_window(quarters: dict[str, Path]) -> 
     assert win["data_weeks"] == len(media) > 12 and win["report_weeks"] == len(quarter)
     assert (win["report_start"], win["report_end"]) == ("2025-10-06", "2025-12-28")
     ch = pd.read_csv(run / "mmm" / "channels.csv").set_index("channel")
-    for c in ch.index:  # spend of the quarter's 13 weeks, not of 52
+    # journey-derived activity channels (weekly touch counts) are not in the panel file
+    from_journeys = set((manifest.get("journey_signals") or {}).get("activity_channels", []))
+    assert set(ch.index) - from_journeys  # the panel's own channels remain to check
+    for c in sorted(set(ch.index) - from_journeys):  # the quarter's weeks, not 52
         col = next(k for k in (f"spend_{c}", f"activity_{c}") if k in quarter.columns)
         assert ch.at[c, "spend"] == pytest.approx(quarter[col].sum(), rel=1e-9), c
     comb = pd.read_csv(run / "combined.csv").set_index("channel")
