@@ -452,3 +452,9 @@ PLAN_SUMMARY_KEYS = (PLAN_GAIN, PLAN_GAIN_LOW, PLAN_GAIN_HIGH, PLAN_PROB_BEATS_C
 RUN_WINDOW = "window"
 WINDOW_DATA = "data"
 WINDOW_REPORT = "report"
+
+
+def companion(stem: str, name: str) -> str:
+    """A file written beside a command's ``--out`` file: ``plan`` + ``sweep.csv`` ->
+    ``plan_sweep.csv`` (the command-line twin of a run directory's ``sweep.csv``)."""
+    return f"{stem}_{name}"

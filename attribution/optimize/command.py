@@ -242,7 +242,7 @@ def _plan(
     m.add_findings(result.findings, stage="optimize")
     if caps is not None:
         caps = binding(caps, result.to_frame(total=False))
-        m.add_output(write_csv(out.with_name(out.stem + "_caps.csv"), caps))
+        m.add_output(write_csv(out.with_name(R.companion(out.stem, R.CAPS_CSV)), caps))
         _log_findings(tuple(caps_findings(caps)))
         m.add_findings(caps_findings(caps), stage="optimize")
     print(limits)
@@ -253,12 +253,12 @@ def _plan(
         sc = evaluate_plans(
             model, plans, carryover=args.carryover, interval=args.interval, margin=args.margin
         )
-        path = out.with_name(out.stem + "_scenarios.csv")
+        path = out.with_name(R.companion(out.stem, R.SCENARIOS_CSV))
         m.add_output(write_csv(path, sc.to_frame()))
         log.info("wrote %s (%d scenarios)", path, len(plans))
     if args.sweep:
         sw = budget_sweep(model, sweep_budgets(budget, 0.5, 1.5, args.sweep), bounds, opt)
-        path = out.with_name(out.stem + "_sweep.csv")
+        path = out.with_name(R.companion(out.stem, R.SWEEP_CSV))
         m.add_output(write_csv(path, sw.to_frame()))
         log.info("wrote %s", path)
         _log_findings(sw.findings)

@@ -21,6 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from attribution import rundir as R
 from attribution.data import check_lift_tests_against_panel, load_paths, panel_channels
 from attribution.data.cross_checks import (
     Side,
@@ -68,7 +69,7 @@ def prepare_inputs(cfg: RunConfig, m: Any, st: Any) -> RunConfig:
             spec_config(cfg.mmm.spec),
             mapping,
             lenient=lenient,
-            rejected=out / "rejected_media.csv" if lenient else None,
+            rejected=out / R.REJECTED_MEDIA_CSV if lenient else None,
         )
         acc = mp.media.accounting
         if lenient:
@@ -93,7 +94,7 @@ def prepare_inputs(cfg: RunConfig, m: Any, st: Any) -> RunConfig:
                 mapping,
                 map_channels=built or mapping.panel is not None,
                 lenient=lenient,
-                rejected=out / "rejected_lift_tests.csv" if lenient else None,
+                rejected=out / R.REJECTED_LIFT_TESTS_CSV if lenient else None,
             )
             m.add_accounting("lift_tests", lift.accounting)
             m.add_findings(lift.findings, stage="inputs")

@@ -13,6 +13,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from attribution import rundir as R
 from attribution.report import charts
 from attribution.report import wording as W
 from attribution.report.blocks import (
@@ -61,7 +62,7 @@ class Context:
     def channel_ids(self) -> list[str]:
         """Every channel id any table of the run names (to show findings by display name)."""
         ids: dict[str, None] = {}
-        for rel in ("mmm/channels.csv", "mta.csv", "combined.csv", "plan.csv"):
+        for rel in (R.MMM_CHANNELS_CSV, R.MTA_CSV, R.COMBINED_CSV, R.PLAN_CSV):
             df = self.run.get(rel)
             if df is not None and "channel" in df.columns:
                 ids.update(dict.fromkeys(map(str, df["channel"])))
@@ -99,7 +100,7 @@ def plan_horizon(ctx: Context) -> float:
     h = ctx.run.plan_json.get("horizon_weeks")
     if isinstance(h, int | float) and not isinstance(h, bool) and h > 0:
         return float(h)
-    plan = ctx.run.get("plan.csv")  # no plan.json: total spend / weekly spend, where written
+    plan = ctx.run.get(R.PLAN_CSV)  # no plan.json: total spend / weekly spend, where written
     if plan is not None and "current_weekly_spend" in plan.columns:
         tot, wk = (
             np.nansum(ctx.col(plan, "current_spend")),
@@ -116,7 +117,7 @@ def section(sid: str, blocks: list[Block]) -> Section:
 
 # ------------------------------------------------------------------ executive summary
 def _channels_sorted(ctx: Context) -> pd.DataFrame | None:
-    ch = ctx.run.get("mmm/channels.csv")
+    ch = ctx.run.get(R.MMM_CHANNELS_CSV)
     if ch is None or ch.empty:
         return None
     return ch.sort_values(["contribution", "channel"], ascending=[False, True]).reset_index(
@@ -278,7 +279,7 @@ def roi(ctx: Context) -> Section:
 
 def _curves(ctx: Context, ch: pd.DataFrame, curves: pd.DataFrame) -> Chart:
     """Response curves; an activity channel's x axis is in its unit, not currency."""
-    plan = ctx.run.get("plan.csv")
+    plan = ctx.run.get(R.PLAN_CSV)
     marks: dict[str, tuple[float, float]] = {}
     weekly = (
         plan is not None

@@ -46,19 +46,19 @@ def reconciled_column(combined: pd.DataFrame) -> str | None:
 def method_shares(ctx: Context) -> tuple[list[str], dict[str, np.ndarray]]:
     """Channels (union, ordered by mean share) and each method's share of credit per channel."""
     per: dict[str, dict[str, float]] = {}
-    mta = ctx.run.get("mta.csv")
+    mta = ctx.run.get(R.MTA_CSV)
     if mta is not None:
         for model in dict.fromkeys(mta["model"]):
             m = mta[mta["model"] == model]
             per[model_name(model)] = dict(
                 zip(m["channel"], shares(ctx.col(m, "conversions")), strict=True)
             )
-    ch = ctx.run.get("mmm/channels.csv")
+    ch = ctx.run.get(R.MMM_CHANNELS_CSV)
     if ch is not None and not ch.empty:
         per[W.MMM_METHOD] = dict(
             zip(ch["channel"], shares(ctx.col(ch, "contribution")), strict=True)
         )
-    comb = ctx.run.get("combined.csv")
+    comb = ctx.run.get(R.COMBINED_CSV)
     if comb is not None and not comb.empty and (col := reconciled_column(comb)):
         per[W.RECONCILED_METHOD] = dict(
             zip(comb["channel"], shares(ctx.col(comb, col)), strict=True)
@@ -77,7 +77,7 @@ def attribution(ctx: Context) -> Section:
     """Path attribution across methods, reconciled table, top journeys, online/offline."""
     f = ctx.fmt
     blocks: list[Block] = []
-    mta = ctx.run.get("mta.csv")
+    mta = ctx.run.get(R.MTA_CSV)
     names, groups = method_shares(ctx)
     if mta is None:
         blocks.append(Missing(W.NOT_RUN["mta"]))
@@ -118,7 +118,7 @@ def attribution(ctx: Context) -> Section:
                 (False, *([True] * len(models))),
             )
         )
-    comb = ctx.run.get("combined.csv")
+    comb = ctx.run.get(R.COMBINED_CSV)
     if comb is not None and not comb.empty:
         blocks.append(_combined_table(ctx, comb))
     blocks.extend(_journeys(ctx))
@@ -185,7 +185,7 @@ def _generic_table(ctx: Context, tid: str, caption: str, df: pd.DataFrame) -> Ta
 
 
 def _journeys(ctx: Context) -> list[Block]:
-    paths = ctx.run.get("paths.csv")
+    paths = ctx.run.get(R.PATHS_CSV)
     if paths is None or paths.empty:
         return [Missing(W.NOT_RUN["paths"])]
     f = ctx.fmt
@@ -252,7 +252,7 @@ def _journeys(ctx: Context) -> list[Block]:
 # ------------------------------------------------------------------ budget
 def budget(ctx: Context) -> Section:
     """The reallocation table and chart, and the budget sweep."""
-    plan = ctx.run.get("plan.csv")
+    plan = ctx.run.get(R.PLAN_CSV)
     sweep = ctx.run.get("sweep.csv")
     f = ctx.fmt
     if plan is None or plan.empty:
@@ -285,7 +285,7 @@ def budget(ctx: Context) -> Section:
                     ),
                 )
             )
-        t = ctx.run.totals.get("plan.csv", {})
+        t = ctx.run.totals.get(R.PLAN_CSV, {})
 
         def total_cell(key: str) -> str:
             if isinstance(t.get(key), float):  # the optimiser's own total, with its interval
@@ -378,7 +378,7 @@ def _estimates(
     ctx: Context, run: RunData
 ) -> tuple[str, dict[str, tuple[float, float, float]], dict[str, tuple[float, float, float]]]:
     """(quantity label, channel -> (est, lo, hi), ROI per channel) for one run."""
-    ch = run.get("mmm/channels.csv")
+    ch = run.get(R.MMM_CHANNELS_CSV)
     if ch is not None and not ch.empty:
         est = {
             r["channel"]: (
@@ -397,7 +397,7 @@ def _estimates(
             else {}
         )
         return W.QUANTITY_CONTRIB, est, roi
-    mta = run.get("mta.csv")
+    mta = run.get(R.MTA_CSV)
     if mta is not None and not mta.empty:
         model = _preferred_model(mta)
         m = mta[mta["model"] == model]

@@ -46,7 +46,7 @@ MAX_FLAGS = 6
 
 # ------------------------------------------------------------------ plan
 def _plan_totals(ctx: Context) -> dict[str, float] | None:
-    plan = ctx.run.get("plan.csv")
+    plan = ctx.run.get(R.PLAN_CSV)
     if plan is None or plan.empty:
         return None
     out = {
@@ -60,7 +60,7 @@ def _plan_totals(ctx: Context) -> dict[str, float] | None:
 
 
 def _moves(ctx: Context) -> str:
-    plan = ctx.run.get("plan.csv")
+    plan = ctx.run.get(R.PLAN_CSV)
     diff = ctx.col(plan, "recommended_spend") - ctx.col(plan, "current_spend")
     tol = 0.005 * max(float(np.nansum(ctx.col(plan, "current_spend"))), 1.0)
     names = [ctx.name(c) for c in plan["channel"]]
@@ -287,7 +287,7 @@ def _roi_headline(ctx: Context, ch: pd.DataFrame, short: str) -> tuple[list[str]
 
 def _paths_headline(ctx: Context) -> tuple[list[str], list[Card]]:
     f = ctx.fmt
-    mta = ctx.run.get("mta.csv")
+    mta = ctx.run.get(R.MTA_CSV)
     if mta is None or mta.empty:
         return [], []
     model = _preferred_model(mta)
@@ -340,7 +340,7 @@ def summary(ctx: Context) -> Section:
     blocks.append(Flags(W.FLAGS_TITLE, tuple(flags), W.FLAGS_NONE))
     missing = [
         W.ANALYSIS_NAMES[k]
-        for k, rel in (("mmm", "mmm/channels.csv"), ("mta", "mta.csv"), ("plan", "plan.csv"))
+        for k, rel in (("mmm", R.MMM_CHANNELS_CSV), ("mta", R.MTA_CSV), ("plan", R.PLAN_CSV))
         if ctx.run.get(rel) is None
     ]
     if missing:
