@@ -165,19 +165,7 @@ def read_bounds(
     {'tv': ChannelBounds(min=1000.0, max=None, min_pct=None, max_pct=None, locked=False)}
     """
     name = str(path)
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise InputError(
-            "file not found", "check the path given to --bounds", file=name, reason="missing_file"
-        ) from None
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise InputError(
-            f"not a readable CSV ({str(exc).splitlines()[0]})",
-            "save the bounds as a comma-separated UTF-8 file",
-            file=name,
-            reason="unreadable",
-        ) from None
+    frame = read_text_csv(path, "bounds", "--bounds")
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     if "channel" not in frame.columns:
         raise InputError(
@@ -295,6 +283,28 @@ def read_bounds(
             locked=lk in _TRUE,
         )
     return out
+
+
+def read_text_csv(path: str | Path, what: str, flag: str) -> pd.DataFrame:
+    """A small user CSV (bounds, caps, scenarios) with every cell as text.
+
+    A missing or unreadable file raises ``InputError`` naming the file and how to fix it
+    (``what``: the kind of file; ``flag``: the option that names it).
+    """
+    name = str(path)
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise InputError(
+            "file not found", f"check the path given to {flag}", file=name, reason="missing_file"
+        ) from None
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise InputError(
+            f"not a readable CSV ({str(exc).splitlines()[0]})",
+            f"save the {what} as a comma-separated UTF-8 file",
+            file=name,
+            reason="unreadable",
+        ) from None
 
 
 def parse_number(

@@ -34,7 +34,7 @@ import pandas as pd
 
 from attribution.errors import InputError
 from attribution.findings import Finding
-from attribution.optimize.bounds import ChannelBounds, parse_number
+from attribution.optimize.bounds import ChannelBounds, parse_number, read_text_csv
 from attribution.rundir import CAPS_COLUMNS
 
 CAP_COLUMNS = CAPS_COLUMNS
@@ -89,19 +89,7 @@ def read_caps(path: str | Path, channels: Sequence[str] | None = None) -> list[C
     Bad cells raise ``InputError`` naming file, row and column.
     """
     name = str(path)
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise InputError(
-            "file not found", "check the caps path", file=name, reason="missing_file"
-        ) from None
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise InputError(
-            f"not a readable CSV ({str(exc).splitlines()[0]})",
-            "save the caps as a comma-separated UTF-8 file",
-            file=name,
-            reason="unreadable",
-        ) from None
+    frame = read_text_csv(path, "caps", "--caps")
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     allowed = ("channel", "frequency_cap", "spend_cap", "touches_per_week", "reached_per_week")
     bad = [c for c in frame.columns if c not in allowed]

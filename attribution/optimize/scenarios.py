@@ -26,7 +26,7 @@ from attribution.errors import InputError, UsageError
 from attribution.findings import Finding
 from attribution.optimize.adapters import as_response_model
 from attribution.optimize.allocate import BudgetOptimizer
-from attribution.optimize.bounds import Bounds, parse_number
+from attribution.optimize.bounds import Bounds, parse_number, read_text_csv
 from attribution.optimize.horizon import HorizonOutcome, interval_stats
 from attribution.optimize.response import ResponseModel
 from attribution.optimize.results import ScenarioResult, SweepResult
@@ -46,22 +46,7 @@ def read_plans(path: str | Path, channels: Sequence[str]) -> dict[str, np.ndarra
     {'plan': array([[1000.,  500.]])}
     """
     name = str(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise InputError(
-            "file not found",
-            "check the path given to --scenarios",
-            file=name,
-            reason="missing_file",
-        ) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise InputError(
-            f"not a readable CSV ({str(exc).splitlines()[0]})",
-            "save the scenarios as a comma-separated UTF-8 file",
-            file=name,
-            reason="unreadable",
-        ) from None
+    raw = read_text_csv(path, "scenarios", "--scenarios")
     raw.columns = [str(c).strip() for c in raw.columns]
     if raw.empty:
         raise InputError(
