@@ -35,6 +35,30 @@ import pandas as pd
 from attribution import rundir as R
 from attribution.errors import InputError, UsageError
 
+#: text (or yes/no) columns of the segment tables; every other contract column is a number
+_TEXT_COLUMNS = frozenset(
+    {
+        "segment",
+        "value",
+        "model",
+        "channel",
+        "level",
+        "label",
+        "beyond",
+        "method",
+        "direction",
+        "role",
+        "source",
+        "mix_differs",
+        "binds",
+    }
+)
+
+
+def _numeric(columns: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(c for c in columns if c not in _TEXT_COLUMNS)
+
+
 # relative path -> (required columns, numeric columns if present)
 FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     R.PATHS_CSV: (
@@ -88,52 +112,18 @@ FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("rank", "channel", "net_value"),
         ("weeks", "share", "mde", "assurance", "value", "cost", "net_value"),
     ),
-    # segments and contact pressure (report/sections_segments.py)
+    # segments and contact pressure (report/sections_segments.py): numbers are the
+    # contract's columns less its text ones
     R.MTA_BY_SEGMENT_CSV: (
         ("segment", "value", "model", "channel", "share"),
-        (
-            "conversions",
-            "ci_low",
-            "ci_high",
-            "share",
-            "share_low",
-            "share_high",
-            "segment_conversions",
-            "segment_journeys",
-        ),
+        _numeric(R.MTA_BY_SEGMENT_COLUMNS),
     ),
-    R.PRESSURE_CSV: (
-        ("level", "channel", "frequency", "effect"),
-        (
-            "frequency",
-            "rows",
-            "conversions",
-            "raw_rate",
-            "raw_change",
-            "effect",
-            "effect_low",
-            "effect_high",
-            "peak",
-            "peak_low",
-            "peak_high",
-        ),
-    ),
+    R.PRESSURE_CSV: (("level", "channel", "frequency", "effect"), _numeric(R.PRESSURE_COLUMNS)),
     R.ONLINE_OFFLINE_CSV: (
         ("segment", "value", "direction", "role", "share"),
-        ("journeys", "base", "share", "share_low", "share_high"),
+        _numeric(R.ONLINE_OFFLINE_COLUMNS),
     ),
-    R.CAPS_CSV: (
-        ("channel", "spend_cap"),
-        (
-            "frequency_cap",
-            "touches_per_week",
-            "reached_per_week",
-            "weekly_spend",
-            "touches_per_spend",
-            "spend_cap",
-            "recommended_spend",
-        ),
-    ),
+    R.CAPS_CSV: (("channel", "spend_cap"), _numeric(R.CAPS_COLUMNS)),
 }
 
 
