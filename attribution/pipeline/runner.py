@@ -10,10 +10,7 @@ every stage records its row accounting, findings and timing there.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,18 +18,23 @@ import pandas as pd
 from attribution import rundir as R
 from attribution.errors import UsageError
 from attribution.findings import Finding
-from attribution.io import read_table, safe_child, write_csv, write_table
+from attribution.io import safe_child, write_csv, write_table
 from attribution.pipeline.config import RunConfig
 from attribution.pipeline.lock import RunLock
 from attribution.pipeline.manifest import (
     Manifest,
     decision_blockers,
-    read_manifest,
-    sha256_file,
-    sha256_json,
     unsafe_reason,
 )
 from attribution.pipeline.prepare import path_columns, prepare_inputs
+from attribution.pipeline.resume import (
+    restore_combine,
+    restore_journeys,
+    restore_mmm,
+    restore_mta,
+    restore_plan,
+    resume_point,
+)
 from attribution.pipeline.segments import (
     apply_caps,
     binding,
@@ -41,42 +43,11 @@ from attribution.pipeline.segments import (
     segment_request,
     segments_stage,
 )
-from attribution.pipeline.window import check_window, restrict_events, week_mask, window_record
+from attribution.pipeline.state import RunState, Stage
+from attribution.pipeline.window import week_mask, window_record
+from attribution.pipeline.window_events import report_window, windowed_events
 
 log = logging.getLogger("attribution")
-
-
-@dataclass
-class _State:
-    """What the stages hand each other during one run."""
-
-    paths: pd.DataFrame | None = None
-    mta_long: pd.DataFrame | None = None
-    media: pd.DataFrame | None = None
-    lift: pd.DataFrame | None = None
-    journey_credit: pd.DataFrame | None = None
-    mmm: Any = None
-    mmm_table: pd.DataFrame | None = None  # mmm/channels.csv (over the reporting window)
-    combined: pd.DataFrame | None = None
-    skipped: dict[str, str] = field(default_factory=dict)
-    spec: Any = None  # the MMM spec, read with the panel (pipeline/prepare.py)
-    segments: Any = None  # SegmentData from the journey engine (pipeline/segments.py)
-    pressure: pd.DataFrame | None = None
-    weekly: pd.DataFrame | None = None
-    confounded: tuple[str, ...] = ()  # spend follows demand, no lift test: capped change
-
-
-StageFn = Callable[[RunConfig, Manifest, _State], "RunConfig | None"]
-
-
-@dataclass(frozen=True)
-class Stage:
-    """One pipeline stage: ``run`` does it; ``restore`` reloads what it wrote (for
-    ``--resume``; None: the stage is cheap and simply runs again)."""
-
-    name: str
-    run: StageFn
-    restore: StageFn | None = None
 
 
 def run_pipeline(cfg: RunConfig, resume: bool = False) -> Path:
@@ -108,8 +79,8 @@ def run_pipeline(cfg: RunConfig, resume: bool = False) -> Path:
             if src is not None:
                 m.add_input(name, src)
         m.plan_stages([s.name for s in STAGES])
-        st = _State()
-        done = _resume_point(m, out) if resume else set()
+        st = RunState()
+        done = resume_point(m, out, [s.name for s in STAGES]) if resume else set()
         m.write()  # status "running", every stage pending: a killed run says so
         try:
             for s in STAGES:
@@ -136,84 +107,8 @@ def run_pipeline(cfg: RunConfig, resume: bool = False) -> Path:
     return out
 
 
-def _resume_point(m: Manifest, out: Path) -> set[str]:
-    """The stages an earlier run here completed, when its config and inputs match."""
-    prev = read_manifest(out)
-    if prev is None or R.STAGES not in prev:
-        raise UsageError(
-            f"--resume: nothing to resume in {out} (no run.json with stages); run without --resume"
-        )
-    if prev.get(R.CONFIG_CHECKSUM) != sha256_json(m.config):
-        raise UsageError(
-            f"--resume: the config differs from the one the run in {out} began "
-            "with; run without --resume (or restore that config)"
-        )
-    if prev.get(R.INPUT_CHECKSUM) != m.input_checksum():
-        raise UsageError(
-            f"--resume: the inputs changed since the run in {out} began (checksums "
-            "differ); run without --resume"
-        )
-    keep: list[str] = []
-    for s in STAGES:
-        entry = prev[R.STAGES].get(s.name) or {}
-        if entry.get(R.STAGE_STATUS) not in (R.STAGE_DONE, R.STAGE_SKIPPED):
-            break
-        changed = [
-            rel
-            for rel, sums in (entry.get(R.STAGE_OUTPUTS) or {}).items()
-            if not (out / rel).is_file() or sha256_file(out / rel) != sums.get("sha256")
-        ]
-        if changed:
-            log.warning(
-                "resume: %s changed since stage %s wrote it; rerunning from %s",
-                changed[0],
-                s.name,
-                s.name,
-            )
-            break
-        keep.append(s.name)
-    m.restore(prev, keep)
-    log.info("resume: keeping %s", ", ".join(keep) or "nothing")
-    return set(keep)
-
-
 # ----------------------------------------------------------------------------- stages
-def _window(cfg: RunConfig) -> tuple[Any, Any]:
-    return check_window(cfg.run.window_start, cfg.run.window_end)
-
-
-def _windowed_events(cfg: RunConfig, m: Manifest) -> tuple[Any, Any]:
-    """Touchpoints and conversions for the journeys: the configured sources, or with a
-    reporting window the conversions inside it and the touches from one look-back
-    before it (local files only; rows outside are counted in the row accounting)."""
-    inp = cfg.inputs
-    start, end = _window(cfg)
-    if start is None and end is None:
-        return inp.touchpoints, inp.conversions
-    from attribution.data import load_conversions, load_touchpoints
-
-    for name in ("touchpoints", "conversions"):
-        if not Path(str(getattr(inp, name))).exists():
-            raise UsageError(
-                f"[run] window_start/window_end need local {name} files; "
-                f"'{getattr(inp, name)}' is not one: filter it to the window "
-                "upstream and leave the window unset"
-            )
-    tp, tp_acc = restrict_events(
-        load_touchpoints(inp.touchpoints, lenient=cfg.run.lenient).frame,
-        start,
-        end,
-        cfg.journeys.lookback_days,
-    )
-    conv, conv_acc = restrict_events(
-        load_conversions(inp.conversions, lenient=cfg.run.lenient).frame, start, end
-    )
-    m.add_accounting("window.touchpoints", tp_acc)
-    m.add_accounting("window.conversions", conv_acc)
-    return tp, conv
-
-
-def _journeys(cfg: RunConfig, m: Manifest, st: _State) -> None:
+def _journeys(cfg: RunConfig, m: Manifest, st: RunState) -> None:
     from attribution.data import load_paths
     from attribution.journeys import JourneyBuilder
 
@@ -229,7 +124,7 @@ def _journeys(cfg: RunConfig, m: Manifest, st: _State) -> None:
         st.paths = loaded.frame
     elif inp.touchpoints is not None and inp.conversions is not None:
         j = cfg.journeys
-        tp, conv = _windowed_events(cfg, m)
+        tp, conv = windowed_events(cfg, m)
         log.info("journeys: building paths with %s", j.engine)
         builder = JourneyBuilder(
             engine=j.engine,
@@ -268,7 +163,7 @@ def _journeys(cfg: RunConfig, m: Manifest, st: _State) -> None:
     m.add_output(write_table(out, R.PATHS_CSV, st.paths))
 
 
-def _mta(cfg: RunConfig, m: Manifest, st: _State) -> None:
+def _mta(cfg: RunConfig, m: Manifest, st: RunState) -> None:
     from attribution.mta import JourneyTable, PathAttribution, PathTable
 
     if st.paths is None:
@@ -314,18 +209,18 @@ def _mta(cfg: RunConfig, m: Manifest, st: _State) -> None:
     m.add_findings(res.findings, stage="mta")
 
 
-def _inputs(cfg: RunConfig, m: Manifest, st: _State) -> RunConfig:
+def _inputs(cfg: RunConfig, m: Manifest, st: RunState) -> RunConfig:
     """Every input read and checked before any expensive step (raw exports converted, the
     panel and lift tests loaded, cross-input checks); cheap, so rerun on ``--resume``."""
     cfg = prepare_inputs(cfg, m, st)
     if cfg.inputs.media is None:
         st.skipped["mmm"] = "no media panel configured"
         return cfg
-    m.extra[R.RUN_WINDOW] = window_record(st.media["date"], *_window(cfg))
+    m.extra[R.RUN_WINDOW] = window_record(st.media["date"], *report_window(cfg))
     return cfg
 
 
-def _journey_signals(cfg: RunConfig, m: Manifest, st: _State) -> tuple[str, ...]:
+def _journey_signals(cfg: RunConfig, m: Manifest, st: RunState) -> tuple[str, ...]:
     """Add the journeys' weekly demand (unpaid intent touches) and activity counts to the
     panel (attribution.pipeline.activity); returns the activity channels added."""
     from attribution.pipeline.activity import add_journey_signals
@@ -351,7 +246,7 @@ def _journey_signals(cfg: RunConfig, m: Manifest, st: _State) -> tuple[str, ...]
     return sig.activity_channels
 
 
-def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
+def _mmm(cfg: RunConfig, m: Manifest, st: RunState) -> None:
     from dataclasses import replace
 
     from attribution.combine.priors import incrementality_ratio, priors_from_mta
@@ -440,11 +335,11 @@ def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
     res = mmm.fit(st.media, lift_tests=lift, channel_priors=priors)
     for p in write_outputs(res, out / R.MMM_DIR):
         m.add_output(p)
-    if any(_window(cfg)):  # the tables summarise the reporting window, not the whole fit
+    if any(report_window(cfg)):  # the tables summarise the reporting window, not the whole fit
         from attribution.mmm.analysis import channel_table
 
         dates = pd.Series(res.panel.dates)
-        st.mmm_table = channel_table(res, weeks=week_mask(dates, *_window(cfg)))
+        st.mmm_table = channel_table(res, weeks=week_mask(dates, *report_window(cfg)))
         write_csv(out / R.MMM_CHANNELS_CSV, st.mmm_table)
     else:
         st.mmm_table = res.to_frame()
@@ -477,7 +372,7 @@ def _mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
     }
 
 
-def _average_order_value(cfg: RunConfig, st: _State) -> tuple[float, str] | None:
+def _average_order_value(cfg: RunConfig, st: RunState) -> tuple[float, str] | None:
     """(value per conversion, its source) from the path table or the conversions log."""
     p = st.paths
     if p is not None and "total_conversion_value" in p.columns:
@@ -493,7 +388,7 @@ def _average_order_value(cfg: RunConfig, st: _State) -> tuple[float, str] | None
     return None  # the MMM then asks for a value_per_conversion (a clear input error)
 
 
-def _combine(cfg: RunConfig, m: Manifest, st: _State) -> None:
+def _combine(cfg: RunConfig, m: Manifest, st: RunState) -> None:
     from attribution.combine import calibrate_paths, combine, compare_with_truth, error_summary
 
     if st.mta_long is None and st.mmm is None:
@@ -508,7 +403,7 @@ def _combine(cfg: RunConfig, m: Manifest, st: _State) -> None:
         cal = calibrate_paths(st.journey_credit, mmm_table.set_index("channel")["contribution"])
         m.add_output(write_table(out, R.CALIBRATED_PATHS_CSV, cal))
     m.add_findings(res.findings, stage="combine")
-    if cfg.inputs.truth is not None and any(_window(cfg)):
+    if cfg.inputs.truth is not None and any(report_window(cfg)):
         st.skipped["truth_comparison"] = (
             "the truth describes the whole simulated period, not the reporting window"
         )
@@ -521,7 +416,7 @@ def _combine(cfg: RunConfig, m: Manifest, st: _State) -> None:
         m.extra[R.TRUTH_ERROR_SUMMARY] = error_summary(cmp).to_dict(orient="records")
 
 
-def _optimize(cfg: RunConfig, m: Manifest, st: _State) -> None:
+def _optimize(cfg: RunConfig, m: Manifest, st: RunState) -> None:
     from attribution.optimize import BudgetOptimizer, read_bounds
     from attribution.optimize.adapters import as_response_model
     from attribution.optimize.scenarios import budget_sweep
@@ -570,7 +465,7 @@ def _optimize(cfg: RunConfig, m: Manifest, st: _State) -> None:
     m.add_findings(plan.findings, stage="optimize")
 
 
-def _experiments(cfg: RunConfig, m: Manifest, st: _State) -> None:
+def _experiments(cfg: RunConfig, m: Manifest, st: RunState) -> None:
     """The test worth running next: one designed, valued test per paid channel."""
     from attribution.experiments.recommend import next_tests
     from attribution.optimize import BudgetOptimizer, read_bounds
@@ -611,7 +506,7 @@ def _experiments(cfg: RunConfig, m: Manifest, st: _State) -> None:
     m.add_findings(found, stage="experiments")
 
 
-def _report(cfg: RunConfig, m: Manifest, st: _State) -> None:
+def _report(cfg: RunConfig, m: Manifest, st: RunState) -> None:
     from attribution.report.command import render_reports
     from attribution.report.viewmodels import report_settings
 
@@ -626,50 +521,15 @@ def _report(cfg: RunConfig, m: Manifest, st: _State) -> None:
         m.add_output(p)
 
 
-def _restore_journeys(cfg: RunConfig, m: Manifest, st: _State) -> None:
-    if (Path(cfg.run.out) / R.PATHS_CSV).is_file():
-        st.paths = read_table(Path(cfg.run.out) / R.PATHS_CSV)
-    _restore_skips(m, st)
-
-
-def _restore_mta(cfg: RunConfig, m: Manifest, st: _State) -> None:
-    out = Path(cfg.run.out)
-    if (out / R.MTA_CSV).is_file():
-        st.mta_long = read_table(out / R.MTA_CSV)
-    if (out / R.MTA_JOURNEY_CREDIT_CSV).is_file():
-        st.journey_credit = read_table(out / R.MTA_JOURNEY_CREDIT_CSV)
-    _restore_skips(m, st)
-
-
-def _restore_mmm(cfg: RunConfig, m: Manifest, st: _State) -> None:
-    from attribution.mmm.io import load
-
-    if (Path(cfg.run.out) / R.MMM_POSTERIOR).is_file():
-        st.mmm = load(Path(cfg.run.out) / R.MMM_POSTERIOR)
-    _restore_skips(m, st)
-
-
-def _restore_combine(cfg: RunConfig, m: Manifest, st: _State) -> None:
-    if (Path(cfg.run.out) / R.COMBINED_CSV).is_file():
-        st.combined = read_table(Path(cfg.run.out) / R.COMBINED_CSV)
-    _restore_skips(m, st)
-
-
-def _restore_skips(m: Manifest, st: _State) -> None:
-    for name, entry in m.stages.items():
-        if entry.get(R.STAGE_STATUS) == R.STAGE_SKIPPED and R.STAGE_REASON in entry:
-            st.skipped.setdefault(name, entry[R.STAGE_REASON])
-
-
 #: the pipeline, in data-flow order; a new stage is one line here
 STAGES: tuple[Stage, ...] = (
     Stage("inputs", _inputs),  # cheap: rerun on --resume
-    Stage("journeys", _journeys, _restore_journeys),
-    Stage("mta", _mta, _restore_mta),
+    Stage("journeys", _journeys, restore_journeys),
+    Stage("mta", _mta, restore_mta),
     Stage("segments", segments_stage),
-    Stage("mmm", _mmm, _restore_mmm),
-    Stage("combine", _combine, _restore_combine),
-    Stage("optimize", _optimize, _restore_skips),
+    Stage("mmm", _mmm, restore_mmm),
+    Stage("combine", _combine, restore_combine),
+    Stage("optimize", _optimize, restore_plan),
     Stage("experiments", _experiments),
     Stage(R.STAGE_REPORT, _report),
 )

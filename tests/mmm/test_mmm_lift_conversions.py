@@ -117,7 +117,8 @@ def test_needs_value_per_conversion(spec):
 
 
 def test_pipeline_values_conversions_at_the_average_order_value():
-    from attribution.pipeline.runner import _average_order_value, _State
+    from attribution.pipeline.runner import _average_order_value
+    from attribution.pipeline.state import RunState as _State
 
     st = _State(
         paths=pd.DataFrame(

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import attribution.combine
+import attribution.experiments.recommend as recommend
 import attribution.mta
 from attribution import rundir as R
 from attribution.cli import main
@@ -198,3 +199,32 @@ def test_a_run_killed_during_the_mmm_fit_is_reported_incomplete(tmp_path: Path, 
     assert "stages not finished: mmm, combine, optimize" in err[0]
     assert "diagnostics passed" not in err[0]
     assert read_lock(run)["pid"] == proc.pid  # left behind, stale now
+
+
+def test_resume_after_the_plan_keeps_the_fitted_model_and_the_plan(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A run that failed after the plan resumes from there: the model is reloaded, the
+    plan's stage is kept as it was, and only the failed stages run again."""
+    cfg = load_config(_config(tmp_path, media=True))
+    run = tmp_path / "run"
+    real = recommend.next_tests
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("experiments crashed")
+
+    monkeypatch.setattr(recommend, "next_tests", boom)
+    with pytest.raises(RuntimeError):
+        run_pipeline(cfg)
+    first = _manifest(run)
+    assert first["stages"]["experiments"]["status"] == "failed"
+    kept = first["stages"]["optimize"]["status"]
+    assert kept in ("done", "skipped")
+    posterior_sum = sha256_file(run / R.MMM_POSTERIOR)
+    monkeypatch.setattr(recommend, "next_tests", real)
+    run_pipeline(cfg, resume=True)
+    m = _manifest(run)
+    assert m["stages"]["optimize"]["status"] == kept  # restored, not rerun
+    assert m["stages"]["experiments"]["status"] in ("done", "skipped")
+    assert sha256_file(run / R.MMM_POSTERIOR) == posterior_sum  # the model was not refitted
+    assert m["status"] in ("ok", "not_for_decisions")
