@@ -21,9 +21,9 @@ from attribution.data.load import (
     load_media,
     load_paths,
     load_touchpoints,
-    read_table,
 )
 from attribution.data.panel_checks import check_lift_tests_against_panel, panel_channels
+from attribution.data.read import read_table
 from attribution.data.validate import KINDS, PATH_SEP, contract_for, validate_frame
 
 __all__ = [

@@ -19,7 +19,7 @@ import pandas as pd
 
 from attribution.data.channel_map import ChannelMap, Rule
 from attribution.data.init_guess import guess
-from attribution.data.load import read_table
+from attribution.data.read import read_table
 from attribution.data.readers.adplatforms import read_export
 from attribution.errors import InputError, UsageError
 from attribution.io import write_text

@@ -24,9 +24,10 @@ import pandas as pd
 from attribution.data import contracts as C
 from attribution.data.accounting import Loaded, write_rejected
 from attribution.data.channel_map import ChannelMap
-from attribution.data.load import read_table, with_read_notes
+from attribution.data.load import with_read_notes
 from attribution.data.mapping import CHANNEL_TOKEN, ROLE_KINDS, PanelRoles
 from attribution.data.panel_findings import check_min_weeks, panel_findings
+from attribution.data.read import read_table
 from attribution.data.validate import validate_frame
 from attribution.errors import InputError
 from attribution.findings import Finding

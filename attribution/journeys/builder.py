@@ -22,7 +22,7 @@ import pandas as pd
 
 from attribution.data.contracts import CONVERSIONS, ID_MAP, TOUCHPOINTS, Contract
 from attribution.data.cross_checks import reject_share_error
-from attribution.data.load import sniff_text
+from attribution.data.read import sniff_text
 from attribution.errors import InputError, UsageError
 from attribution.journeys import definition as jd
 from attribution.journeys.channels import map_channels

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from attribution.data.load import read_table
+from attribution.data.read import read_table
 from attribution.errors import InputError
 from attribution.journeys.definition import _path_text
 from attribution.journeys.options import CAMPAIGN_JOIN, JourneyOptions, Source

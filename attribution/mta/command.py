@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.data import read_table, validate_frame, write_rejected
-from attribution.data.load import RawTable
+from attribution.data.read import RawTable
 from attribution.errors import InputError, UsageError
 from attribution.io import safe_child, write_csv
 from attribution.mta.journeys_table import JourneyTable

@@ -18,6 +18,7 @@ from importlib import metadata
 from typing import Any
 
 from attribution.report import sections as S
+from attribution.report import sections_appendix as A
 from attribution.report import sections_experiments as X
 from attribution.report import sections_more as M
 from attribution.report import sections_segments
@@ -111,7 +112,7 @@ def build_report(
     secs += [x for x in [sections_segments.segments(ctx)] if x]  # segments, pressure, caps
     if previous is not None:
         secs.append(M.comparison(ctx, previous))
-    secs.append(M.appendix(ctx))
+    secs.append(A.appendix(ctx))
     period = ctx.scale.report
     return ReportView(
         title=W.TITLE_WITH_RUN.format(name=run_name(run)),

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from attribution.data import load_conversions, load_touchpoints, read_table
-from attribution.data.load import sniff_text
+from attribution.data.read import sniff_text
 from attribution.errors import InputError, UsageError
 
 FUZZ = settings(

@@ -18,7 +18,7 @@ from attribution.data import (
     load_touchpoints,
     read_table,
 )
-from attribution.data.load import decode, detect_delimiter, guess_separator
+from attribution.data.read import decode, detect_delimiter, guess_separator
 from attribution.errors import InputError
 
 TOUCHPOINTS = pd.DataFrame(

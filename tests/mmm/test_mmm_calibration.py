@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from attribution.mmm import MMM, ChannelPriors
-from attribution.mmm.fit import parse_lift_tests
+from attribution.mmm.lift import parse_lift_tests
 from attribution.mmm.panel import read_panel
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from attribution.errors import InputError
-from attribution.mmm.fit import parse_lift_tests
+from attribution.mmm.lift import parse_lift_tests
 from attribution.mmm.model import Layout, lift_data, lift_effect
 from attribution.mmm.panel import Panel, Scaling
 from attribution.mmm.spec import ChannelSpec, MMMSpec

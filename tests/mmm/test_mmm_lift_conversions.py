@@ -15,7 +15,7 @@ import pytest
 
 from attribution.errors import InputError, UsageError
 from attribution.mmm import MMM, spec_from_dict
-from attribution.mmm.fit import parse_lift_tests
+from attribution.mmm.lift import parse_lift_tests
 from attribution.mmm.model import Layout, lift_data
 from attribution.mmm.panel import make_scaling, read_panel
 from attribution.mmm.spec import needs_value_per_conversion

@@ -13,7 +13,7 @@ from attribution.findings import Finding
 from attribution.io import write_csv
 from attribution.report import wording as W
 from attribution.report.rundata import load_run
-from attribution.report.sections_more import accounting_rows
+from attribution.report.sections_appendix import accounting_rows
 from attribution.report.viewmodels import ReportSettings, build_report
 
 FINDINGS = (

@@ -26,7 +26,7 @@ import pandas as pd
 
 from attribution.data.channel_map import ChannelMap
 from attribution.data.contracts import SPEND_PREFIX
-from attribution.data.load import read_table
+from attribution.data.read import read_table
 from attribution.errors import InputError
 from attribution.findings import Finding
 from attribution.io import write_csv
