@@ -176,7 +176,8 @@ def model_findings(res: MMMResults) -> list[Finding]:
                 f"the model credits media with {share:.0%} of sales in the fitted weeks, more "
                 "than all of them (its baseline is negative): these data do not identify the "
                 "channel effects, the priors do",
-                "add controls or lift tests, or use ROI priors ([mmm] prior_mode = 'roi')",
+                "add controls or lift tests, or bound the media's share "
+                "([mmm] prior_mode = 'share')",
                 STAGE,
             )
         )

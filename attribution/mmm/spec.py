@@ -63,6 +63,12 @@ from attribution.mmm.priors import DEFAULT_PRIORS, Prior, resolve_priors
 
 KINDS = ("paid", "activity", "offline")
 PRIOR_MODES = ("coefficient", "roi", "share")
+#: effect priors of a model inferred from a panel's columns (no spec file: ``attribution
+#: run`` and ``attribution mmm``): measured best against the simulator's truth
+#: (benchmarks/results/truth.md): coefficient priors credited media with more than all
+#: sales on weak data, the share prior cannot. A spec file keeps its own (default
+#: "coefficient", so a saved spec reruns the same model).
+INFERRED_PRIOR_MODE = "share"
 INPUTS = ("spend", "impressions")  # a paid channel's media driver (default: spend)
 
 
