@@ -32,6 +32,7 @@ class Kind(StrEnum):
     COUNT = "count"  # finite number >= 0 (conversions, nulls; may be fractional)
     NUMBER = "number"  # any finite number (controls, lift estimates)
     POSITIVE = "positive"  # finite number > 0 (standard errors)
+    CHANGE = "change"  # relative change: finite number > -1 and not 0 (+0.5 = +50%)
     PATH = "path"  # non-empty channel sequence joined by a separator
 
 
@@ -130,9 +131,13 @@ MEDIA = Contract(
     ),
 )
 
+#: lift-test column: relative change of the channel's spend during a budget-change test
+SPEND_CHANGE = "spend_change"
+
 LIFT_TESTS = Contract(
     name="lift tests",
-    description="holdout experiments: measured incremental outcome per channel and window",
+    description="lift experiments: measured incremental outcome per channel and window, of "
+    "switching the channel off (holdout, go-dark) or of changing its spend",
     columns=(
         Column("channel", Kind.CHANNEL),
         Column("start", Kind.DATE),
@@ -156,6 +161,15 @@ LIFT_TESTS = Contract(
             description="last day of the outcome window over which the lift was "
             "measured (>= end; includes carry-over after the test); "
             "default: end",
+        ),
+        Column(
+            SPEND_CHANGE,
+            Kind.CHANGE,
+            required=False,
+            description="budget-change test: the channel's spend during [start, end] was "
+            "multiplied by 1 + spend_change (0.5 = +50%, -0.3 = -30%) and lift is the "
+            "sales gained (negative for a cut) over the outcome window; empty: the "
+            "channel was switched off and lift is the sales it drove",
         ),
     ),
     key=("channel", "start", "end", "geo"),

@@ -204,6 +204,18 @@ class ColumnChecker:
                     lambda i: f"value {self.val(col, i)} is not greater than 0",
                     f"'{col}' must be a number greater than 0",
                 )
+            elif kind is C.Kind.CHANGE:
+                self.add(
+                    "invalid_change",
+                    col,
+                    (arr <= -1) | (arr == 0),
+                    lambda i: (
+                        f"value {self.val(col, i)} is not a relative change above -1 and "
+                        "other than 0"
+                    ),
+                    "write the change as a fraction, e.g. 0.5 for +50% or -0.3 for -30% "
+                    "(leave it empty for a test that switched the channel off)",
+                )
             self.add(
                 "too_large",
                 col,

@@ -12,7 +12,11 @@ Designs (:class:`ExperimentDesign`):
 
 The test reads the channel's lift in full-market terms (the treated part's lift
 divided by its share of the channel), the quantity ``lift_tests.csv`` carries: sales
-the channel drove over the test weeks with it switched off everywhere. Noise: the
+the channel drove over the test weeks with it switched off everywhere, or for a budget
+change the sales gained over the test weeks by changing its spend everywhere by
+``change`` (the row's ``spend_change``; :meth:`DesignResult.lift_row`). The model's
+prediction of that lift is the one its lift-test likelihood uses
+(:func:`~attribution.experiments.effects.window_effect`). Noise: the
 fitted model's residuals of the test's contrast (scaled up to the model's own noise
 variance when the in-sample residuals are smaller, and for serial correlation when a
 Ljung-Box test finds it) plus the posterior variance of the model's forecast over the
@@ -27,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from attribution.data.contracts import LIFT_TESTS, SPEND_CHANGE
 from attribution.errors import UsageError
 from attribution.experiments.effects import (
     ModelFacts,
@@ -102,6 +107,11 @@ class ExperimentDesign:
             raise UsageError(f"power must be between 0 and 1, got {self.target_power}")
 
     @property
+    def spend_change(self) -> float | None:
+        """The ``spend_change`` of the test's ``lift_tests.csv`` row (None: switched off)."""
+        return float(self.change) if self.kind == "budget-change" else None
+
+    @property
     def factor(self) -> float:
         """Multiplier on the channel's spend in the treated part during the test."""
         return 1.0 + self.change if self.kind == "budget-change" else 0.0
@@ -146,6 +156,36 @@ class DesignResult:
     @property
     def end(self) -> dt.date:
         return self.start + dt.timedelta(days=7 * self.design.weeks - 1)
+
+    def lift_row(self, lift: float, lift_se: float) -> pd.DataFrame:
+        """The ``lift_tests.csv`` row to write after the test (LIFT_TESTS contract).
+
+        ``lift`` and ``lift_se`` are in full-market terms: the treated part's measured
+        lift and standard error divided by :attr:`treated_share`. A budget change gets
+        its ``spend_change``; a holdout or go-dark leaves it out (switched off).
+
+        Example
+        -------
+        >>> r.lift_row(41200.0, 9500.0)                        # doctest: +SKIP
+        """
+        d = self.design
+        row: dict[str, object] = dict(
+            zip(
+                LIFT_TESTS.required,
+                (d.channel, self.start.isoformat(), self.end.isoformat(), lift, lift_se),
+                strict=True,
+            )
+        )
+        row["metric"] = "sales"
+        if d.spend_change is not None:
+            row[SPEND_CHANGE] = d.spend_change
+        return pd.DataFrame([row])
+
+    def lift_row_text(self) -> str:
+        """The ``lift_tests.csv`` row to write after the test, as CSV with placeholders."""
+        frame = self.lift_row(0.0, 0.0).astype(object)
+        frame.loc[0, "lift"], frame.loc[0, "lift_se"] = "<lift>", "<lift_se>"
+        return frame.to_csv(index=False, lineterminator="\n").strip()
 
     def to_frame(self) -> pd.DataFrame:
         """One row: the design, its noise, detectable lift, power and cost."""
@@ -205,6 +245,21 @@ class DesignResult:
             + ", ".join(
                 f"{k.replace('_', ' ')} {m:,.0f}" for k, (m, _, _) in self.cost.items() if m
             ),
+            "After the test, add this row to lift_tests.csv and rerun "
+            + (
+                "(<lift>: the sales measured against the forecast, <lift_se>: its standard error)"
+                if self.treated_share >= 1.0
+                else f"(<lift>, <lift_se>: the treated part's measured lift and its "
+                f"standard error divided by {self.treated_share:.4g}, its share of the "
+                "channel)"
+            )
+            + (
+                f"; {SPEND_CHANGE} {d.spend_change:g} means spend times "
+                f"{1 + d.spend_change:g} and <lift> the sales gained (negative for a cut):"
+                if d.spend_change is not None
+                else ":"
+            ),
+            self.lift_row_text(),
         ]
         return "\n".join(lines)
 
@@ -285,7 +340,7 @@ def design_test(
     c = facts.channel_index(design.channel)
     W = design.weeks
     G = len(facts.geos)
-    eff = window_effect(facts, design.channel, W, design.factor)  # (D, W', G)
+    eff = window_effect(facts, design.channel, W, design.spend_change)  # (D, W', G)
     spend_w = facts.weekly_spend(design.channel, W)  # (W, G)
     match = None
     geo = G > 1 and design.kind != "go-dark"
@@ -321,16 +376,14 @@ def design_test(
     noise = float(np.var(contrast, ddof=1)) * facts.noise_factor
     se_read = window_se(contrast, W, forecast_variance(facts, contrast_w, W), noise)
     se = se_read / share
-    in_window = eff[:, :W].sum(axis=(1, 2))  # full-market change over the test weeks
-    sign = -1.0 if design.kind == "budget-change" else 1.0  # a rise reads as a positive lift
-    predicted = sign * in_window
+    predicted = eff[:, :W].sum(axis=(1, 2))  # full-market lift over the test weeks
     treated_all = (eff * mask).sum(axis=(1, 2))  # incl. the carry-over tail
     spend_treated = float((spend_w * mask).sum())
     zero = (0.0, 0.0, 0.0)
     cost = dict.fromkeys(COST_ITEMS, zero)
     if design.kind == "budget-change":
         cost["extra_spend"] = (design.change * spend_treated,) * 3
-        cost["extra_sales"] = _interval(-treated_all, interval)
+        cost["extra_sales"] = _interval(treated_all, interval)
     else:
         cost["lost_sales"] = _interval(treated_all, interval)
         cost["spend_saved"] = (spend_treated,) * 3

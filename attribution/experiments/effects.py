@@ -14,9 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from attribution.mmm import components as cp
 from attribution.mmm.analysis import baseline_parts, media_contributions, thin_draws
-from attribution.mmm.model import media_effect
+from attribution.mmm.model import lift_arms, media_effect, scaled_media
 from attribution.mmm.results import MMMResults
 
 
@@ -95,23 +94,30 @@ def model_facts(res: MMMResults, max_draws: int = 200) -> ModelFacts:
     return ModelFacts(sub, idx, sales, resid, mu, factor)
 
 
-def window_effect(facts: ModelFacts, channel: str, weeks: int, factor: float = 0.0) -> np.ndarray:
-    """Predicted change in sales per draw, outcome week and geo ``(D, W', G)`` when the
-    channel's media is multiplied by ``factor`` (0: switched off) in every geo over the
-    representative window: factual minus changed, so switching off gives a positive
-    lift. ``W'`` counts the window and its carry-over tail (:meth:`ModelFacts.window`).
+def window_effect(
+    facts: ModelFacts, channel: str, weeks: int, spend_change: float | None = None
+) -> np.ndarray:
+    """Predicted lift per draw, outcome week and geo ``(D, W', G)`` of a test over the
+    representative window in every geo, in the sign of ``lift_tests.csv``: the sales the
+    channel drove (``spend_change`` None: switched off), or the sales gained by
+    multiplying its spend by ``1 + spend_change`` (negative for a cut). ``W'`` counts the
+    window and its carry-over tail (:meth:`ModelFacts.window`).
+
+    The same arms (:func:`~attribution.mmm.model.lift_arms`) and scaling as the model's
+    lift-test likelihood, so a designed test and its fed-back ``lift_tests.csv`` row
+    predict the same lift.
     """
     res = facts.res
     c = facts.channel_index(channel)
     rows, out_rows = facts.window(weeks)
-    media = res.panel.model_input / np.asarray(res.scaling.media)
-    L = facts.l_max
-    changed = media.copy()
-    changed[rows, :, c] *= factor
+    G = len(facts.geos)
+    media = scaled_media(res.panel, res.scaling)
+    a, b = lift_arms(media, facts.l_max, c, rows, out_rows, np.ones(G, bool), spend_change)
     params: dict[str, Any] = res.media_params()
-    f = media_effect(params, cp.lag_stack(media, L)[:, out_rows], res.layout)
-    g = media_effect(params, cp.lag_stack(changed, L)[:, out_rows], res.layout)
-    beta = res.channel_effects()[:, None, :, c]  # (D, 1, G): causal effects
+    f = media_effect(params, a, res.layout)
+    g = media_effect(params, b, res.layout)
+    w = res.scaling.geo_weights(G)
+    beta = res.channel_effects()[:, None, :, c] * w  # (D, 1, G): causal, per geo size
     return (f[..., c] - g[..., c]) * beta * res.scaling.target
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from attribution.data.contracts import SPEND_CHANGE
 from attribution.errors import InputError
 from attribution.findings import Finding
 from attribution.mmm.panel import Panel
@@ -25,12 +26,16 @@ def parse_lift_tests(
     order value when none is configured); lift and its standard error are both
     multiplied by it. ``measured_until`` (default: ``end``) closes the outcome window
     over which the experiment measured the lift, so carry-over after the test counts.
+    ``spend_change`` (default: empty) makes the row a budget-change test: the lift is
+    the sales gained by multiplying the channel's spend by ``1 + spend_change`` over
+    the test weeks; empty means the channel was switched off.
 
     Returns
     -------
     (tests, findings): dicts with channel, start (moved back 6 days: weeks that start
     inside [start - 6 days, end] overlap the test), end, measured_until, lift and
-    lift_se in sales, metric, value_per_conversion, geo.
+    lift_se in sales, metric, value_per_conversion, geo, spend_change (None: switched
+    off).
 
     Example
     -------
@@ -43,7 +48,7 @@ def parse_lift_tests(
                 f"column '{col}' is missing",
                 "columns are channel, start, end, "
                 "lift, lift_se [, metric, geo, value_per_conversion, "
-                "measured_until]",
+                f"measured_until, {SPEND_CHANGE}]",
                 file,
                 None,
                 col,
@@ -89,6 +94,7 @@ def parse_lift_tests(
                 "invalid",
             )
         until = _measured_until(row, end, panel_end, file, r)
+        change = spend_change_of(row, file, r)
         if ch not in spec.channel_names:
             findings.append(
                 Finding(
@@ -152,6 +158,7 @@ def parse_lift_tests(
                 "metric": metric,
                 "value_per_conversion": value,
                 "geo": geo,
+                "spend_change": change,
             }
         )
     return tests, findings
@@ -159,6 +166,37 @@ def parse_lift_tests(
 
 def _blank(v: Any) -> bool:
     return v is None or (not isinstance(v, str) and pd.isna(v)) or str(v).strip() == ""
+
+
+def spend_change_of(row: pd.Series, file: str, r: int) -> float | None:
+    """The row's relative spend change (None: a switch-off test); one-line error when it
+    is not a number above -1 and other than 0.
+
+    Example
+    -------
+    >>> spend_change_of(pd.Series({"spend_change": "0.5"}), "lift.csv", 2)
+    0.5
+    >>> spend_change_of(pd.Series({"spend_change": ""}), "lift.csv", 2) is None
+    True
+    """
+    raw = row.get(SPEND_CHANGE)
+    if _blank(raw):
+        return None
+    try:
+        v = float(raw)
+    except (TypeError, ValueError):
+        v = float("nan")
+    if not (np.isfinite(v) and v > -1.0 and v != 0.0):
+        raise InputError(
+            f"{SPEND_CHANGE} {raw!r} is not a relative change above -1 and other than 0",
+            "write the change as a fraction, e.g. 0.5 for +50% or -0.3 for -30% (leave "
+            "it empty for a test that switched the channel off)",
+            file,
+            r,
+            SPEND_CHANGE,
+            "invalid_change",
+        )
+    return v
 
 
 def _lift_metric(row: pd.Series, spec: MMMSpec, file: str, r: int) -> tuple[str, float]:

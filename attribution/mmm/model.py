@@ -169,33 +169,84 @@ class LiftData:
 
     Week axis ``W``: the weeks of each test's outcome window (the test window, plus
     the weeks after it up to ``measured_until`` where the experiment kept measuring).
+    Each test has two arms (:func:`lift_arms`); its predicted lift is the effect of
+    ``factual`` minus the effect of ``counter``.
     """
 
     lift: np.ndarray  # (K,) measured lift / target scale
     se: np.ndarray  # (K,)
-    factual: np.ndarray  # (L, K, W, G, C) lag stack over each outcome window
-    counter: np.ndarray  # (L, K, W, G, C) same, the tested channel off in the test window
+    factual: np.ndarray  # (L, K, W, G, C) lag stack of the measured arm over each outcome window
+    counter: np.ndarray  # (L, K, W, G, C) same, the reference arm
     select: np.ndarray  # (K, W, G, C) 1 on (outcome week, tested geo, tested channel)
+
+
+def scaled_media(panel: Panel, scaling: Scaling) -> np.ndarray:
+    """The model's media input in scaled units ``(T, G, C)`` (per geo size and channel scale)."""
+    G = len(panel.geos)
+    return panel.model_input / (np.asarray(scaling.media) * scaling.geo_weights(G)[:, None])
+
+
+def lift_arms(
+    media: np.ndarray,
+    l_max: int,
+    channel: int,
+    test_rows: np.ndarray,
+    out_rows: np.ndarray,
+    geos: np.ndarray,
+    spend_change: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lag stacks ``(L, W, G, C)`` over a test's outcome weeks of its two arms, ordered
+    so that the lift is (effect of the first) minus (effect of the second).
+
+    Parameters
+    ----------
+    media : ``(T, G, C)`` media (any units the transform expects).
+    l_max : adstock lags.
+    channel : index of the tested channel.
+    test_rows : weeks whose media the test changed.
+    out_rows : weeks over which the outcome was measured.
+    geos : ``(G,)`` bool, the geos tested.
+    spend_change : None for a switch-off test: (the media as is, the channel off in
+        the test weeks and geos), so the lift is the sales the channel drove; a
+        relative change ``x`` for a budget-change test: (the channel's media times
+        ``1 + x`` in the test weeks and geos, the media as is), so the lift is the
+        sales gained by the change (negative for a cut). Both go through adstock and
+        saturation: a spend change is not a scaled switch-off.
+
+    Example
+    -------
+    >>> m = np.ones((3, 1, 1))
+    >>> a, b = lift_arms(m, 1, 0, np.array([1]), np.array([1, 2]), np.ones(1, bool), 0.5)
+    >>> a[0, :, 0, 0].tolist(), b[0, :, 0, 0].tolist()
+    ([1.5, 1.0], [1.0, 1.0])
+    """
+    changed = media.copy()
+    factor = 0.0 if spend_change is None else 1.0 + float(spend_change)
+    for g in np.flatnonzero(geos):
+        changed[test_rows, g, channel] *= factor
+    as_is = cp.lag_stack(media, l_max)[:, out_rows]
+    other = cp.lag_stack(changed, l_max)[:, out_rows]
+    return (as_is, other) if spend_change is None else (other, as_is)
 
 
 def lift_data(
     tests: list[dict[str, Any]], panel: Panel, scaling: Scaling, layout: Layout, n_train: int
 ) -> LiftData:
-    """Arrays for lift tests: factual and counterfactual media over each outcome window.
+    """Arrays for lift tests: the two arms of each test over its outcome window.
 
     ``tests`` are dicts with channel, start, end (datetime64[D]), lift, lift_se,
-    geo|None and optionally ``measured_until`` (datetime64[D], default ``end``). The
-    counterfactual switches the tested channel off in the weeks overlapping
-    [start, end]; the effect is summed over the weeks overlapping [start,
-    measured_until], so the carry-over (adstock) of the switched-off weeks that falls
+    geo|None and optionally ``measured_until`` (datetime64[D], default ``end``) and
+    ``spend_change`` (None: switched off). The test changes the tested channel in the
+    weeks overlapping [start, end] (off, or times ``1 + spend_change``; see
+    :func:`lift_arms`); the effect is summed over the weeks overlapping [start,
+    measured_until], so the carry-over (adstock) of the changed weeks that falls
     after the test window counts where the experiment measured it. ``start`` is the
     first day of the first overlapping week (the parser moves it back 6 days).
     Outcome weeks may run past the fitted weeks (into the holdout) if the panel has
     them; the media driver there is known data.
     """
     L, G, C = layout.l_max, len(panel.geos), len(layout.channels)
-    media = panel.model_input / (np.asarray(scaling.media) * scaling.geo_weights(G)[:, None])
-    stack = cp.lag_stack(media, L)
+    media = scaled_media(panel, scaling)
     dates = panel.dates
     off_rows = [np.flatnonzero((dates >= t["start"]) & (dates <= t["end"])) for t in tests]
     until = [
@@ -213,16 +264,14 @@ def lift_data(
     sel = np.zeros((K, W, G, C))
     for k, (t, r_off, r) in enumerate(zip(tests, off_rows, out_rows, strict=True)):
         c = layout.channels.index(t["channel"])
-        off = media.copy()
         gsel = (
             np.ones(G, bool)
             if t.get("geo") is None
             else np.array([g == t["geo"] for g in panel.geos])
         )
-        for g in np.flatnonzero(gsel):
-            off[r_off, g, c] = 0.0
-        fact[:, k, : len(r)] = stack[:, r]
-        cf[:, k, : len(r)] = cp.lag_stack(off, L)[:, r]
+        a, b = lift_arms(media, L, c, r_off, r, gsel, t.get("spend_change"))
+        fact[:, k, : len(r)] = a
+        cf[:, k, : len(r)] = b
         sel[k, : len(r), gsel, c] = 1.0
     lift = np.array([t["lift"] for t in tests], float) / scaling.target
     se = np.array([t["lift_se"] for t in tests], float) / scaling.target
@@ -244,8 +293,9 @@ def lift_effect(
     Returns
     -------
     ``(D, K)`` with numpy, ``(K,)`` with pytensor: sum over the outcome weeks and the
-    tested geos of (factual - channel off) contribution; times ``scaling.target`` in
-    sales units.
+    tested geos of the measured arm's contribution minus the reference arm's (channel
+    on minus off; changed spend minus spend as is); times ``scaling.target`` in sales
+    units.
 
     Example
     -------

@@ -86,6 +86,10 @@ CASES: list[tuple[str, str, str, int | None, str | None, bool]] = [
     ("media_spend_1e308.csv", "media", "too_large", 5, "spend_search", True),
     ("media_future.csv", "media", "future_date", 2, "date", True),
     ("lift_future.csv", "lift-tests", "future_date", 3, "start", False),
+    # budget-change lift tests (issue #14): spend_change is a fraction above -1, not 0
+    ("lift_spend_change_zero.csv", "lift-tests", "invalid_change", 3, "spend_change", False),
+    ("lift_spend_change_minus_one.csv", "lift-tests", "invalid_change", 3, "spend_change", False),
+    ("lift_spend_change_text.csv", "lift-tests", "not_a_number", 3, "spend_change", False),
 ]
 
 # malformed-looking files that must load correctly: (file, kind, rows used, finding codes)

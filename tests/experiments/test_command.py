@@ -127,3 +127,26 @@ def test_missing_model_is_a_usage_error(tmp_path):
         "design-test", "--model", tmp_path / "none", "--channel", "a", "--weeks", "4"
     )
     assert code == 2 and "no fitted media-mix model" in err
+
+
+def test_budget_change_design_prints_the_lift_tests_row(models, tmp_path):
+    code, out, err = cli(
+        "design-test",
+        "--model",
+        models / "nat",
+        "--channel",
+        "b",
+        "--weeks",
+        "4",
+        "--design",
+        "budget-change",
+        "--change",
+        "-0.3",
+        "--share",
+        "0.4",
+    )
+    assert code == 0, err
+    design_row = out.strip().splitlines()[-2:]
+    assert design_row[0] == "channel,start,end,lift,lift_se,metric,spend_change"
+    assert design_row[1].startswith("b,") and design_row[1].endswith(",<lift>,<lift_se>,sales,-0.3")
+    assert "divided by 0.4" in out

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from attribution.errors import UsageError
 
 KINDS = ("paid_online", "paid_offline", "owned", "offline_touch", "mass_media", "organic")
@@ -62,12 +64,16 @@ class ChannelSpec:
 
 @dataclass(frozen=True)
 class LiftTestSpec:
-    """A holdout experiment: ``holdout`` share of customers see no ``channel`` for the window."""
+    """A lift experiment on ``holdout`` share of customers (the treated group) for the
+    window: they see no ``channel`` (``spend_change`` None), or see it as if its spend
+    were multiplied by ``1 + spend_change`` (a budget-change test; the measured lift is
+    then the sales gained by the change, in full-market terms)."""
 
     channel: str
     start_week: int
     weeks: int = 8
     holdout: float = 0.3
+    spend_change: float | None = None
 
 
 DEFAULT_CHANNELS: tuple[ChannelSpec, ...] = (
@@ -405,6 +411,13 @@ class SimulationConfig:
                 raise UsageError(f"lift test on {lt.channel} does not fit in {self.weeks} weeks")
             if not 0 < lt.holdout < 1:
                 raise UsageError("lift test holdout must be between 0 and 1")
+            if lt.spend_change is not None and not (
+                np.isfinite(lt.spend_change) and lt.spend_change > -1 and lt.spend_change != 0
+            ):
+                raise UsageError(
+                    f"lift test on {lt.channel}: spend_change must be above -1 and not 0 "
+                    "(None: a holdout)"
+                )
 
     def tests(self) -> tuple[LiftTestSpec, ...]:
         """The lift tests of this world (the default placement when ``lift_tests`` is None)."""

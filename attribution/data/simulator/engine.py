@@ -115,7 +115,11 @@ class ChannelPlan:
     weights: np.ndarray  # carry-over weights w_l
     active: np.ndarray  # weeks with driver > 0 (triggered touches only then)
     test_weeks: np.ndarray  # lift-test window (empty without a test)
-    holdout: float  # lift-test holdout share (0 without a test)
+    holdout: float  # lift-test treated share (0 without a test)
+    # exposure intensity of the treated group in the test weeks, F_c((1 + change) d_c(t))
+    # for a budget change; None: a holdout (no exposure)
+    test_mu: np.ndarray | None = None
+    spend_change: float | None = None  # the budget change's relative change (None: holdout)
 
 
 @dataclass
@@ -190,7 +194,9 @@ def simulate_chunk(
             acc.w_conv[ci, :, flag] += np.bincount(seg[sel], weights=ss, minlength=nseg)
         mu = plan.a[seg][:, None] * plan.mu[None, :]
         if plan.test_weeks.size and held.any():
-            mu[np.ix_(held, plan.test_weeks)] = 0.0
+            mu[np.ix_(held, plan.test_weeks)] = (
+                0.0 if plan.test_mu is None else plan.a[seg[held]][:, None] * plan.test_mu[None, :]
+            )
         rng_c = stream(seed, STREAM_EXPOSURE, key, chunk)
         x = rng_c.poisson(mu)
         if spec.beta > 0:
@@ -241,7 +247,7 @@ def simulate_chunk(
         hash_uniform(r_cell, seed, STREAM_TIME) * WEEK_SECONDS
     ).astype(np.int64)
     ev.conv_value = vals
-    for plan in plans:  # lift-test outcome sums: held-out vs exposed customers
+    for plan in plans:  # lift-test outcome sums: as-is (0) vs treated (1) customers
         if plan.holdout <= 0:
             continue
         held = (

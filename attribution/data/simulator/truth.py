@@ -11,10 +11,12 @@ The world's expected outcome is additive (see :mod:`attribution.data.simulator.w
 
 where ``d_c(t)`` is the channel's weekly driver (total spend, or activity), ``m`` a
 multiplier on it, ``a_g`` the exposure targeting of a customer group, ``on_g`` its
-exposure mask (0 for a lift-test holdout during the test), and ``W_g`` the group's sum
-of (mean order value x susceptibility) -- or of susceptibility alone for conversions.
-Everything needed is stored in ``truth.json``, so the true response of total sales to
-any spend vector, and hence the true optimal allocation, follow from these functions.
+exposure mask (0 for a lift-test holdout during the test; for a budget-change test the
+treated group's driver is ``driver_factor * d_c(t)`` in its ``changed_weeks``), and
+``W_g`` the group's sum of (mean order value x susceptibility) -- or of susceptibility
+alone for conversions. Everything needed is stored in ``truth.json``, so the true
+response of total sales to any spend vector, and hence the true optimal allocation,
+follow from these functions.
 """
 
 from __future__ import annotations
@@ -108,14 +110,18 @@ def group_load(channel: Mapping[str, Any], multiplier: float | np.ndarray = 1.0)
     p = channel["params"]
     m = np.asarray(multiplier, dtype=float)
     driver = np.asarray(channel["weekly_driver"], dtype=float)
-    mu = exposure_curve(m[..., None] * driver, p["max_exposures"], p["half_level"])
     weights = np.asarray(p["carryover_weights"], dtype=float)
     groups = channel["groups"]
-    on = np.ones((len(groups), driver.size))
+    scale = np.ones((len(groups), driver.size))  # the group's factor on the driver
     for i, g in enumerate(groups):
-        on[i, list(g.get("off_weeks", []))] = 0.0
+        scale[i, list(g.get("off_weeks", []))] = 0.0
+        scale[i, list(g.get("changed_weeks", []))] = float(g.get("driver_factor", 1.0))
     a = np.array([g["a"] for g in groups], dtype=float)[:, None]
-    return a * carryover(on * mu[..., None, :], weights)
+    if np.all((scale == 0.0) | (scale == 1.0)):  # on/off only: one exposure curve
+        mu = exposure_curve(m[..., None] * driver, p["max_exposures"], p["half_level"])
+        return a * carryover(scale * mu[..., None, :], weights)
+    level = m[..., None, None] * scale * driver
+    return a * carryover(exposure_curve(level, p["max_exposures"], p["half_level"]), weights)
 
 
 def channel_response(

@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from attribution.data.contracts import SPEND_CHANGE
 from attribution.data.simulator import engine, output, pitfalls, series
 from attribution.data.simulator.config import SimulationConfig
 from attribution.data.simulator.truth import (
@@ -188,6 +189,14 @@ def _plans(cfg: SimulationConfig) -> tuple[list[engine.ChannelPlan], dict[str, A
                 if lt
                 else np.array([], dtype=np.int64),
                 holdout=lt.holdout if lt else 0.0,
+                test_mu=None
+                if lt is None or lt.spend_change is None
+                else exposure_curve(
+                    (1.0 + lt.spend_change) * d[lt.start_week : lt.start_week + lt.weeks],
+                    spec.max_exposures,
+                    half,
+                ),
+                spend_change=None if lt is None else lt.spend_change,
             )
         )
     organic = series.organic_detail(rng, drivers.get("organic_social", np.zeros(cfg.weeks)))
@@ -298,13 +307,10 @@ def _assemble(
 
     media = _panel(cfg, specs, ws, spend, weekly_sales)
     truth = _truth(cfg, plans, ws, acc, spend, weekly_sales, c_val)
-    lift = pd.DataFrame(
-        [
-            {k: r[k] for k in ("channel", "start", "end", "lift", "lift_se", "metric")}
-            for r in truth["lift_tests"]
-        ],
-        columns=["channel", "start", "end", "lift", "lift_se", "metric"],
-    )
+    cols = ["channel", "start", "end", "lift", "lift_se", "metric"]
+    if any(SPEND_CHANGE in r for r in truth["lift_tests"]):
+        cols.append(SPEND_CHANGE)  # budget-change tests (empty for holdouts)
+    lift = pd.DataFrame([{k: r.get(k) for k in cols} for r in truth["lift_tests"]], columns=cols)
     for col in ("start", "end"):
         lift[col] = pd.to_datetime(lift[col])
     organic = pd.DataFrame({"date": pd.to_datetime(ws["weeks"]), **ws["organic"]})
@@ -376,7 +382,17 @@ def _truth(
                         "a": float(p.a[g]),
                         "weight_sales": float(w_s),
                         "weight_conversions": float(w_c),
-                        "off_weeks": p.test_weeks.tolist() if flag else [],
+                        "off_weeks": p.test_weeks.tolist()
+                        if flag and p.spend_change is None
+                        else [],
+                        **(
+                            {
+                                "changed_weeks": p.test_weeks.tolist(),
+                                "driver_factor": 1.0 + p.spend_change,
+                            }
+                            if flag and p.spend_change is not None
+                            else {}
+                        ),
                     }
                 )
         ch: dict[str, Any] = {
@@ -471,7 +487,9 @@ def _lift_truth(
         (n_t, s_t, q_t), (n_h, s_h, q_h) = acc.lift[p.spec.name]
         var_t = (q_t - s_t**2 / n_t) / max(n_t - 1, 1)
         var_h = (q_h - s_h**2 / n_h) / max(n_h - 1, 1)
-        lift = cfg.customers * (s_t / n_t - s_h / n_h)
+        # holdout: exposed minus held out; budget change: changed minus as is
+        sign = 1.0 if p.spend_change is None else -1.0
+        lift = sign * cfg.customers * (s_t / n_t - s_h / n_h)
         se = cfg.customers * math.sqrt(var_t / n_t + var_h / n_h)
         pooled = {**ch, "groups": []}
         for g in ch["groups"]:
@@ -480,14 +498,15 @@ def _lift_truth(
                 w = {k: sum(h[k] for h in match) for k in ("weight_sales", "weight_conversions")}
                 pooled["groups"].append({**g, **w})
         on = channel_response(pooled, weekly=True)
-        off = channel_response(
-            {
-                **pooled,
-                "groups": [{**g, "off_weeks": p.test_weeks.tolist()} for g in pooled["groups"]],
-            },
-            weekly=True,
+        test = (
+            {"off_weeks": p.test_weeks.tolist()}
+            if p.spend_change is None
+            else {"changed_weeks": p.test_weeks.tolist(), "driver_factor": 1 + p.spend_change}
         )
-        true = float((on - off)[p.test_weeks].sum())
+        treated = channel_response(
+            {**pooled, "groups": [{**g, **test} for g in pooled["groups"]]}, weekly=True
+        )
+        true = float(sign * (on - treated)[p.test_weeks].sum())
         rows.append(
             {
                 "channel": p.spec.name,
@@ -497,6 +516,7 @@ def _lift_truth(
                 "lift_se": round(max(float(se), 0.01), 2),
                 "metric": "sales",
                 "holdout_share": p.holdout,
+                **({} if p.spend_change is None else {SPEND_CHANGE: p.spend_change}),
                 "true_lift": true,
                 "true_contribution": float(on[p.test_weeks].sum()),
                 "customers_held_out": int(n_h),
