@@ -28,7 +28,6 @@ _OFFSET = r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)"
 _HAS_OFFSET = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*" + _OFFSET + r"$")
 _NAN_WORDS = ("nan", "-nan", "+nan")
 _NOT_CANONICAL = r"[^ ]>|\s >|>[^ ]|> \s"  # a '>' not written as " > " between two names
-_PLAIN_DECIMAL = r"^[ \t]*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?[ \t]*$"
 _EPOCH = r"^([0-9]{10}|[0-9]{13}|[0-9]{16})$"
 _ISO_TS = "write timestamps in ISO 8601, e.g. 2024-03-01 14:05:00 or 2024-03-01T14:05:00+01:00"
 _ISO_DATE = "write dates as YYYY-MM-DD, e.g. 2024-03-04"
@@ -85,33 +84,31 @@ def _arrow_text(s: pd.Series) -> pa.Array:
 
 
 def plain_decimals(s: pd.Series) -> np.ndarray | None:
-    """The values as float64 when *every* one is a plain decimal number, else None.
+    """The values as float64 when *every* one is a finite decimal number, else None.
 
-    Plain: optional blanks (space, tab) around an optional sign, digits with at most one
-    decimal point, and an optional exponent (``12``, `` -3.5 ``, ``1e6``, ``.5``).
-    pandas and Arrow both read these as the same, correctly rounded double. The common
-    case of a clean column is then one regex pass and one cast in Arrow's kernels;
-    any other column (blanks, NaN, words, decimal commas) goes to the full parser,
-    which names each bad row.
+    Arrow's cast from text reads decimal literals only (``12``, ``-3.5``, ``1e6``,
+    ``.5``; no blanks, no thousands separators, no decimal commas) plus the words
+    NaN/inf, with the same correctly rounded result as pandas. So when the cast
+    succeeds and every value is finite, the column is clean: one pass in Arrow's
+    kernels. Any other column (blanks, NaN, words, padding, decimal commas) goes
+    to the full parser, which names each bad row.
 
     Example
     -------
-    >>> plain_decimals(pd.Series(["1", " 2.5", "-1e3"])).tolist()
+    >>> plain_decimals(pd.Series(["1", "2.5", "-1e3"])).tolist()
     [1.0, 2.5, -1000.0]
-    >>> plain_decimals(pd.Series(["1", ""])) is None
-    True
+    >>> plain_decimals(pd.Series(["1", ""])), plain_decimals(pd.Series(["nan"]))
+    (None, None)
     """
     arr = _arrow_text(s)
     if arr.null_count or not len(arr):
         return None
-    ok = pc.match_substring_regex(arr, _PLAIN_DECIMAL)
-    if not pc.all(ok).as_py():
-        return None
     try:
-        out = pc.cast(pc.utf8_trim(arr, " \t"), pa.float64())
-    except pa.ArrowInvalid:  # the regex and Arrow disagree: let the full parser decide
+        out = pc.cast(arr, pa.float64())
+    except pa.ArrowInvalid:
         return None
-    return np.asarray(out.to_numpy(zero_copy_only=False), dtype=np.float64)
+    values = np.asarray(out.to_numpy(zero_copy_only=False), dtype=np.float64)
+    return values if np.isfinite(values).all() else None
 
 
 def is_blank(t: pd.Series) -> np.ndarray:
@@ -182,7 +179,7 @@ class ColumnChecker:
             )
             return pd.Series(np.nan, index=s.index)
         plain = plain_decimals(s) if is_text(s) else None
-        if plain is not None:  # every value a plain decimal: nothing blank, nothing to flag
+        if plain is not None:  # every value a finite decimal: nothing blank, nothing to flag
             v = pd.Series(plain, index=s.index, dtype="float64")
             blank = nan_word = np.zeros(self.n, dtype=bool)
         elif is_text(s):
@@ -471,7 +468,12 @@ class ColumnChecker:
             lambda i: "path is empty",
             "remove the row or fill in its channels",
         )
-        empty_step = _regex(t, rf"^\s*{c}|{c}\s*{c}|{c}\s*$")
+        empty_pattern = rf"^\s*{c}|{c}\s*{c}|{c}\s*$"
+        canonical = core == PATH_SEP.strip()
+        # one pass for the usual clean table: no empty step, every '>' written as " > "
+        odd = _regex(t, f"{empty_pattern}|{_NOT_CANONICAL}") if canonical else None
+        clean = odd is not None and not odd.any()
+        empty_step = np.zeros(self.n, dtype=bool) if clean else _regex(t, empty_pattern)
         self.add(
             "empty_step",
             col,
@@ -482,7 +484,7 @@ class ColumnChecker:
             ),
             "remove the empty step; every step must name a channel",
         )
-        if core != PATH_SEP.strip():  # the canonical separator inside a step would split it
+        if not canonical:  # the canonical separator inside a step would split it
             clash = _regex(t, r"\s>\s")
             self.add(
                 "separator_in_channel",
@@ -495,10 +497,12 @@ class ColumnChecker:
                 "rename that channel (no ' > ' inside channel names)",
             )
         pattern = r"\s*" + c + r"\s*" if sep.strip() else c + "+"
-        if core != PATH_SEP.strip():
+        if not canonical:
             return _regex_replace(t, pattern, PATH_SEP).where(~blank)
-        # rewrite only the paths not already written with " > " (usually none): a '>'
-        # with exactly one space on each side and no more blank beyond is left as it is
+        if clean:
+            return t if not blank.any() else t.where(~blank)
+        # rewrite only the paths not already written with " > ": a '>' with exactly one
+        # space on each side and no more blank beyond is left as it is
         redo = _regex(t, _NOT_CANONICAL) & ~blank
         if redo.any():
             t = t.copy()

@@ -343,7 +343,7 @@ def _read_csv(data: bytes, source: str, delimiter: str | None) -> RawTable:
             reason="empty_file",
         )
     text, utf8 = decode(data, source)
-    if not text.strip():
+    if not text or text.isspace():
         raise InputError(
             "contains no header and no rows (only blank space)",
             fix="export the table again with its header row",
@@ -352,9 +352,12 @@ def _read_csv(data: bytes, source: str, delimiter: str | None) -> RawTable:
         )
     if delimiter is not None and len(delimiter) != 1:
         raise UsageError(f"the delimiter must be one character, not {delimiter!r}")
-    lead = len(text) - len(text.lstrip("\r\n"))
+    sample = text[:65536]  # (slices of the head only: no copy of a large file)
+    lead = len(sample) - len(sample.lstrip("\r\n"))
+    if lead == len(sample):  # nothing but line breaks so far: look further
+        lead = len(text) - len(text.lstrip("\r\n"))
     lead_lines = text[:lead].count("\n") or (1 if lead else 0)  # blank lines before the header
-    delim = delimiter or detect_delimiter(text[lead:])
+    delim = delimiter or detect_delimiter(text[lead : lead + 65536])
     first = text[lead : lead + 65536].splitlines()[0]
     names = [c.strip() for c in next(csv.reader([first], delimiter=delim))]
     _check_header(names, source)
