@@ -16,9 +16,10 @@ Each pair runs the three in a rotating order (ours first in one pair, channelatt
 first in the next ...), at least three pairs; the worst pair (lowest speed-up, highest
 ratio to pyarrow) is reported next to the medians. Wall seconds are measured by this
 script around the child process; CPU seconds and peak memory come from the child's own
-``rusage`` (``os.wait4``). Before the timed pairs every command runs once untimed, so
-that Python has compiled every module's bytecode (into a private cache directory,
-``PYTHONPYCACHEPREFIX``), as after a normal ``pip install``. The machine's load
+``rusage`` (``os.wait4``). Before the timed pairs, ours and pyarrow run once untimed, so
+that Python has compiled the bytecode of every module (pandas' included, which
+channelattribution imports too; its core is a compiled extension) into a private
+cache directory (``PYTHONPYCACHEPREFIX``), as after a normal ``pip install``. The machine's load
 average is recorded around every run.
 
     python benchmarks/bench_markov_cli.py               # 3 pairs
@@ -31,6 +32,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -112,12 +114,12 @@ def commands(csv: Path, out: Path) -> dict[str, list[str]]:
     }
 
 
-def run_once(cmd: list[str], env: dict[str, str]) -> dict[str, Any]:
+def run_once(cmd: list[str], env: dict[str, str], cwd: Path) -> dict[str, Any]:
     """Run ``cmd`` in a fresh process; wall time, its own CPU time and peak memory."""
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
     with tempfile.TemporaryFile("w+") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=cwd, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -157,16 +159,23 @@ def main() -> int:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
         out = Path(tmp)
+        # every run uses one snapshot of the package (the tree may change meanwhile)
+        code = out / "code"
+        shutil.copytree(
+            ROOT / "attribution", code / "attribution", ignore=shutil.ignore_patterns("__pycache__")
+        )
         cmds = commands(csv, out)
-        for tool in tools:  # untimed: compile bytecode, warm the file cache
-            run_once(cmds[tool], env)
-        credit = credit_difference(out)
+        # untimed: compile bytecode (pandas' too, which channelattribution shares), warm
+        # the file cache; channelattribution's own core is compiled already
+        for tool in ("ours", "pyarrow"):
+            run_once(cmds[tool], env, code)
         for pair in range(a.pairs):
             order = tools[pair % 3 :] + tools[: pair % 3]
             for tool in order:
-                r = run_once(cmds[tool], env)
+                r = run_once(cmds[tool], env, code)
                 runs.append({"pair": pair, "tool": tool, **r})
                 print(f"pair {pair} {tool}: {r}", file=sys.stderr, flush=True)
+        credit = credit_difference(out)
     report = summarise(runs, a.pairs)
     report.update(
         {
