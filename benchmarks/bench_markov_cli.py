@@ -15,11 +15,12 @@ distinct paths over 200 channels, generated deterministically):
 Each pair runs the three in a rotating order (ours first in one pair, channelattribution
 first in the next ...), at least three pairs; the worst pair (lowest speed-up, highest
 ratio to pyarrow) is reported next to the medians. Wall seconds are measured by this
-script around the child process; CPU seconds and peak memory come from the child's own
-``rusage`` (``os.wait4``). Before the timed pairs, ours and pyarrow run once untimed, so
-that Python has compiled the bytecode of every module (pandas' included, which
-channelattribution imports too; its core is a compiled extension) into a private
-cache directory (``PYTHONPYCACHEPREFIX``), as after a normal ``pip install``. The machine's load
+script around the child process; CPU seconds come from the child's own ``rusage``
+(``os.wait4``), peak memory from its ``VmHWM``, sampled every 10 ms while it runs.
+Before the timed pairs, ours and pyarrow run once untimed, so that Python has compiled
+the bytecode of every module (pandas' included, which channelattribution imports too;
+its core is a compiled extension) into a private cache directory
+(``PYTHONPYCACHEPREFIX``), as after a normal ``pip install``. The machine's load
 average is recorded around every run.
 
     python benchmarks/bench_markov_cli.py               # 3 pairs
@@ -118,9 +119,17 @@ def run_once(cmd: list[str], env: dict[str, str], cwd: Path) -> dict[str, Any]:
     """Run ``cmd`` in a fresh process; wall time, its own CPU time and peak memory."""
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
+    peak_kb = 0
     with tempfile.TemporaryFile("w+") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=cwd, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
+        # the child's own peak (VmHWM starts afresh at exec; ru_maxrss would carry this
+        # script's memory over from the fork), sampled until the child exits
+        while True:
+            peak_kb = max(peak_kb, _hwm_kb(proc.pid))
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            time.sleep(0.01)
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
         log.seek(0)
@@ -130,10 +139,21 @@ def run_once(cmd: list[str], env: dict[str, str], cwd: Path) -> dict[str, Any]:
     return {
         "wall_s": round(wall, 3),
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
-        "peak_rss_mb": round(usage.ru_maxrss / 1024),
+        "peak_rss_mb": round(peak_kb / 1024),
         "load_1min_before": round(load, 2),
         "load_1min_after": round(os.getloadavg()[0], 2),
     }
+
+
+def _hwm_kb(pid: int) -> int:
+    """Peak resident memory (kB) of a running process, 0 once it has exited."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def credit_difference(out: Path) -> dict[str, float]:
