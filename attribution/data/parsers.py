@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from attribution.data import contracts as C
 from attribution.data.columns import show
@@ -25,6 +27,7 @@ DATE_UNIT = "datetime64[us]"
 _OFFSET = r"(?:[zZ]|[+-]\d{2}(?::?\d{2})?)"
 _HAS_OFFSET = re.compile(r"\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*" + _OFFSET + r"$")
 _NAN_WORDS = ("nan", "-nan", "+nan")
+_NOT_CANONICAL = r"[^ ]>|\s >|>[^ ]|> \s"  # a '>' not written as " > " between two names
 _EPOCH = r"^([0-9]{10}|[0-9]{13}|[0-9]{16})$"
 _ISO_TS = "write timestamps in ISO 8601, e.g. 2024-03-01 14:05:00 or 2024-03-01T14:05:00+01:00"
 _ISO_DATE = "write dates as YYYY-MM-DD, e.g. 2024-03-04"
@@ -62,21 +65,50 @@ def _text(s: pd.Series) -> pd.Series:
 
 def _regex(t: pd.Series, pattern: str) -> np.ndarray:
     """Vectorised regex search (pyarrow RE2; pandas falls back to Python for some patterns)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     arr = pa.array(t.astype("str"), from_pandas=True)
     hit = pc.fill_null(pc.match_substring_regex(arr, pattern), False)
     return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _regex_replace(t: pd.Series, pattern: str, repl: str) -> pd.Series:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     arr = pa.array(t.astype("str"), from_pandas=True)
-    out = pc.replace_substring_regex(arr, pattern, repl)
-    return pd.Series(out.to_pandas(), index=t.index).astype("str")
+    out = pc.replace_substring_regex(arr, pattern, repl).to_pandas()
+    out.index = t.index  # positions match; labels as the input's (it may be a subset)
+    return out.astype("str")
+
+
+def _arrow_text(s: pd.Series) -> pa.Array:
+    """A text column as one Arrow string array (zero copy for Arrow-backed strings)."""
+    arr = pa.array(s.astype("str"), from_pandas=True)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def plain_decimals(s: pd.Series) -> np.ndarray | None:
+    """The values as float64 when *every* one is a finite decimal number, else None.
+
+    Arrow's cast from text reads decimal literals only (``12``, ``-3.5``, ``1e6``,
+    ``.5``; no blanks, no thousands separators, no decimal commas) plus the words
+    NaN/inf, with the same correctly rounded result as pandas. So when the cast
+    succeeds and every value is finite, the column is clean: one pass in Arrow's
+    kernels. Any other column (blanks, NaN, words, padding, decimal commas) goes
+    to the full parser, which names each bad row.
+
+    Example
+    -------
+    >>> plain_decimals(pd.Series(["1", "2.5", "-1e3"])).tolist()
+    [1.0, 2.5, -1000.0]
+    >>> plain_decimals(pd.Series(["1", ""])), plain_decimals(pd.Series(["nan"]))
+    (None, None)
+    """
+    arr = _arrow_text(s)
+    if arr.null_count or not len(arr):
+        return None
+    try:
+        out = pc.cast(arr, pa.float64())
+    except pa.ArrowInvalid:
+        return None
+    values = np.asarray(out.to_numpy(zero_copy_only=False), dtype=np.float64)
+    return values if np.isfinite(values).all() else None
 
 
 def is_blank(t: pd.Series) -> np.ndarray:
@@ -146,7 +178,11 @@ class ColumnChecker:
                 "write numbers",
             )
             return pd.Series(np.nan, index=s.index)
-        if is_text(s):
+        plain = plain_decimals(s) if is_text(s) else None
+        if plain is not None:  # every value a finite decimal: nothing blank, nothing to flag
+            v = pd.Series(plain, index=s.index, dtype="float64")
+            blank = nan_word = np.zeros(self.n, dtype=bool)
+        elif is_text(s):
             t = s.astype("str").str.strip()
             blank = is_blank(t)
             v = pd.to_numeric(t.where(~blank), errors="coerce").astype("float64")
@@ -444,7 +480,12 @@ class ColumnChecker:
             lambda i: "path is empty",
             "remove the row or fill in its channels",
         )
-        empty_step = _regex(t, rf"^\s*{c}|{c}\s*{c}|{c}\s*$")
+        empty_pattern = rf"^\s*{c}|{c}\s*{c}|{c}\s*$"
+        canonical = core == PATH_SEP.strip()
+        # one pass for the usual clean table: no empty step, every '>' written as " > "
+        odd = _regex(t, f"{empty_pattern}|{_NOT_CANONICAL}") if canonical else None
+        clean = odd is not None and not odd.any()
+        empty_step = np.zeros(self.n, dtype=bool) if clean else _regex(t, empty_pattern)
         self.add(
             "empty_step",
             col,
@@ -455,7 +496,7 @@ class ColumnChecker:
             ),
             "remove the empty step; every step must name a channel",
         )
-        if core != PATH_SEP.strip():  # the canonical separator inside a step would split it
+        if not canonical:  # the canonical separator inside a step would split it
             clash = _regex(t, r"\s>\s")
             self.add(
                 "separator_in_channel",
@@ -468,7 +509,17 @@ class ColumnChecker:
                 "rename that channel (no ' > ' inside channel names)",
             )
         pattern = r"\s*" + c + r"\s*" if sep.strip() else c + "+"
-        return _regex_replace(t, pattern, PATH_SEP).where(~blank)
+        if not canonical:
+            return _regex_replace(t, pattern, PATH_SEP).where(~blank)
+        if clean:
+            return t if not blank.any() else t.where(~blank)
+        # rewrite only the paths not already written with " > ": a '>' with exactly one
+        # space on each side and no more blank beyond is left as it is
+        redo = _regex(t, _NOT_CANONICAL) & ~blank
+        if redo.any():
+            t = t.copy()
+            t[redo] = _regex_replace(t[redo], pattern, PATH_SEP)
+        return t.where(~blank)
 
 
 DECIMAL_COMMA_FIX = (

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from attribution.data.sniff import DELIMITERS as DELIMITERS  # re-exported (interface)
 from attribution.data.sniff import delimiter_name as delimiter_name
@@ -119,8 +121,7 @@ def read_table(path: str | Path, *, delimiter: str | None = None) -> RawTable:
 
 
 def _read_parquet(data: bytes, source: str) -> RawTable:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # only Parquet input pays for this import
 
     if not data:
         raise InputError(
@@ -301,10 +302,39 @@ def _unclosed_quote(frame: pd.DataFrame, source: str, lead_lines: int, bad_row: 
     )
 
 
-def _read_csv(data: bytes, source: str, delimiter: str | None) -> RawTable:
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
+def _parse_csv(
+    body: bytes, delim: str, n_cols: int, *, use_threads: bool
+) -> tuple[pa.Table, list[tuple[int | None, str, int]]]:
+    """Every column as text, header skipped; rows with the wrong number of fields are
+    collected as (row number, text, fields) instead of read."""
+    bad: list[tuple[int | None, str, int]] = []
 
+    def on_bad(row: pacsv.InvalidRow) -> str:
+        bad.append((row.number, row.text, row.actual_columns))
+        return "skip"
+
+    tmp_names = [f"c{i}" for i in range(n_cols)]
+    table = pacsv.read_csv(
+        io.BytesIO(body),
+        read_options=pacsv.ReadOptions(
+            use_threads=use_threads, skip_rows=1, column_names=tmp_names
+        ),
+        parse_options=pacsv.ParseOptions(
+            delimiter=delim,
+            newlines_in_values=True,
+            ignore_empty_lines=False,
+            invalid_row_handler=on_bad,
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types={c: pa.string() for c in tmp_names},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    return table, bad
+
+
+def _read_csv(data: bytes, source: str, delimiter: str | None) -> RawTable:
     if not data:
         raise InputError(
             "is empty (0 bytes)",
@@ -313,7 +343,7 @@ def _read_csv(data: bytes, source: str, delimiter: str | None) -> RawTable:
             reason="empty_file",
         )
     text, utf8 = decode(data, source)
-    if not text.strip():
+    if not text or text.isspace():
         raise InputError(
             "contains no header and no rows (only blank space)",
             fix="export the table again with its header row",
@@ -322,35 +352,22 @@ def _read_csv(data: bytes, source: str, delimiter: str | None) -> RawTable:
         )
     if delimiter is not None and len(delimiter) != 1:
         raise UsageError(f"the delimiter must be one character, not {delimiter!r}")
-    lead = len(text) - len(text.lstrip("\r\n"))
+    sample = text[:65536]  # (slices of the head only: no copy of a large file)
+    lead = len(sample) - len(sample.lstrip("\r\n"))
+    if lead == len(sample):  # nothing but line breaks so far: look further
+        lead = len(text) - len(text.lstrip("\r\n"))
     lead_lines = text[:lead].count("\n") or (1 if lead else 0)  # blank lines before the header
-    delim = delimiter or detect_delimiter(text[lead:])
+    delim = delimiter or detect_delimiter(text[lead : lead + 65536])
     first = text[lead : lead + 65536].splitlines()[0]
     names = [c.strip() for c in next(csv.reader([first], delimiter=delim))]
     _check_header(names, source)
-    bad: list[tuple[int | None, str, int]] = []
-
-    def on_bad(row: pacsv.InvalidRow) -> str:
-        bad.append((row.number, row.text, row.actual_columns))
-        return "skip"
-
-    tmp_names = [f"c{i}" for i in range(len(names))]
+    body = utf8.lstrip(b"\r\n")
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(utf8.lstrip(b"\r\n")),
-            read_options=pacsv.ReadOptions(use_threads=False, skip_rows=1, column_names=tmp_names),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delim,
-                newlines_in_values=True,
-                ignore_empty_lines=False,
-                invalid_row_handler=on_bad,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in tmp_names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        # parallel parsing first; rows that do not split into the header's columns only
+        # have exact numbers in a sequential pass, so a file with such rows is read again
+        table, bad = _parse_csv(body, delim, len(names), use_threads=True)
+        if bad:
+            table, bad = _parse_csv(body, delim, len(names), use_threads=False)
     except pa.ArrowInvalid as exc:
         raise InputError(
             f"cannot be read as CSV ({str(exc).splitlines()[0]})",

@@ -226,6 +226,7 @@ def load_table(args: argparse.Namespace) -> PathTable:
         f.get("total_null"),
         sep=DEFAULT_SEP,
         source=args.paths,
+        distinct=True,  # validation summed the rows that repeat a path
     )
 
 

@@ -69,6 +69,8 @@ def state_codes(offsets: np.ndarray, steps: np.ndarray, n_channels: int, order: 
     base = n_channels + 1
     if order * np.log2(base) >= 62:
         raise ValueError(f"order {order} with {n_channels} channels overflows the state code")
+    if order == 1:  # the one digit is the channel itself
+        return steps.astype(np.int64) + 1
     lengths = np.diff(offsets)
     owner = np.repeat(np.arange(len(lengths)), lengths)
     pos = np.arange(len(steps)) - offsets[:-1][owner]
@@ -104,7 +106,7 @@ class ChainStructure:
     states: np.ndarray
     pair_from: np.ndarray
     pair_to: np.ndarray
-    incidence: sp.csr_matrix
+    incidence: sp.csc_matrix
     last: np.ndarray
 
     @classmethod
@@ -118,8 +120,11 @@ class ChainStructure:
         prev[table.offsets[:-1][table.lengths > 0]] = 0  # start state index (code 0 is first)
         n = len(states)
         pair, pair_id = _compact(prev.astype(np.int64) * n + step_state)
-        inc = sp.csr_matrix(
-            (np.ones(len(pair_id)), (pair_id, table.path_index)), shape=(len(pair), table.n_paths)
+        # one transition per step, so the path table's offsets are the columns' pointers
+        # (kept by path: sums over paths run in path order, as a CSR matrix would run them)
+        inc = sp.csc_matrix(
+            (np.ones(len(pair_id)), pair_id, table.offsets.copy()),
+            shape=(len(pair), table.n_paths),
         )
         inc.sum_duplicates()
         return cls(

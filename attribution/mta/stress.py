@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import scipy.sparse as sp
 
 from attribution.findings import Finding
 from attribution.mta.paths import PathTable
@@ -77,11 +78,16 @@ def channel_totals(table: PathTable) -> tuple[np.ndarray, np.ndarray]:
             on = ((sets >> np.uint64(c)) & np.uint64(1)).astype(bool)
             conv[c], seen[c] = table.conversions[on].sum(), journeys[on].sum()
         return conv, seen
-    pairs = np.sort(table.path_index.astype(np.int64) * k + table.steps.astype(np.int64))
-    pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])]
-    rows, chans = np.divmod(pairs, k)
-    conv = np.bincount(chans, weights=table.conversions[rows], minlength=k)
-    seen = np.bincount(chans, weights=journeys[rows], minlength=k)
+    # path x channel incidence; summing duplicates leaves one entry per (path, channel)
+    touches = sp.csr_matrix(
+        (np.ones(len(table.steps)), table.steps.copy(), table.offsets.copy()),
+        shape=(table.n_paths, k),
+    )
+    touches.sum_duplicates()
+    touches.data[:] = 1.0
+    by_channel = touches.T  # sums over paths in path order, as ``np.bincount`` would
+    conv = by_channel @ table.conversions
+    seen = by_channel @ journeys
     return conv, seen
 
 
