@@ -269,8 +269,9 @@ def _beta_by_mean_effect(prior: Any, sat: Any, n: int) -> Any:
     NUTS moves along ``m_c = beta_c * S_c``, ``S_c`` the mean saturated media of the
     channel over weeks and geos (geo models: times each geo's multiplier and size, so
     the spread of the effects across geos moves freely at a fixed ``m``): the data pin
-    ``m`` down almost independently of the saturation and adstock shape, while ``beta`` and ``lam`` trade off along a curved
-    ridge (for small ``lam * x`` only their product is seen). The prior stays on
+    ``m`` down almost independently of the saturation and adstock shape, while ``beta``
+    and ``lam`` trade off along a curved ridge (for small ``lam * x`` only their product
+    is seen). The prior stays on
     ``beta``: its log density plus the log Jacobian ``log |d beta / d m| = -log S_c``
     enter as a potential, so the posterior is the same distribution, in rounder
     coordinates. ``sat`` is ``(T, G, F)`` for the free channels.
