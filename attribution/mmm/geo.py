@@ -41,7 +41,7 @@ from attribution.errors import InputError
 from attribution.mmm.priors import Prior
 
 # parameterisation of the geo terms (the same model either way)
-CENTRED = {"intercept": True, "beta": False, "control": False}
+CENTRED = {"intercept": True, "beta": False, "control": False, "time": True}
 
 
 def population_by_geo(
@@ -159,7 +159,11 @@ def time_effect(pm: Any, pt: Any, priors: dict[str, Prior], basis: np.ndarray) -
     carry (``W`` rows sum to 1, so a constant on all knots is a constant on all weeks).
     """
     sd = priors["time_sd"].create(pm, "time_sd", initval=0.1)
-    b = pm.ZeroSumNormal("time_knots", sigma=sd, dims="knot")
+    if CENTRED["time"]:
+        b = pm.ZeroSumNormal("time_knots", sigma=sd, dims="knot")
+    else:
+        z = pm.ZeroSumNormal("time_knots_z", sigma=1.0, dims="knot")
+        b = pm.Deterministic("time_knots", sd * z, dims="knot")
     return pm.Deterministic("time_effect", pt.dot(pt.as_tensor(basis), b), dims="week")
 
 
