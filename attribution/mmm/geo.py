@@ -41,7 +41,7 @@ from attribution.errors import InputError
 from attribution.mmm.priors import Prior
 
 # parameterisation of the geo terms (the same model either way)
-CENTRED = {"intercept": True, "beta": False, "control": False, "time": True}
+CENTRED = {"intercept": True, "beta": False, "control": False, "time": False}
 
 
 def population_by_geo(
