@@ -19,7 +19,8 @@ channel effect          ``beta[g, c] = beta[c] * exp(sd_c * z[g, c] - sd_c**2 / 
 intercept               ``intercept[g] ~ Normal(intercept, geo_intercept_sd)``, sampled
                         through each geo's mean fitted level (see :func:`intercepts`)
 time effect             ``time[t] = sum_k W[t, k] b[k]`` shared by all geos (per unit of
-                        size), ``W`` from :func:`time_basis`, ``b ~ ZeroSumNormal(time_sd)``
+                        size), ``W`` from :func:`time_basis`, ``b = time_sd * z``,
+                        ``z ~ ZeroSumNormal(1)`` (non-centred)
                         (the sum-to-zero leaves the level to the intercepts); it replaces
                         trend and seasonality
 controls                ``gamma[g, k] ~ Normal(gamma[k], geo_control_sd[k])`` (centred,
@@ -154,8 +155,10 @@ def time_basis(n_weeks: int, n_knots: int, n_fit: int) -> np.ndarray:
 def time_effect(pm: Any, pt: Any, priors: dict[str, Prior], basis: np.ndarray) -> Any:
     """Weekly time effect ``(T,)`` shared by all geos, from knot values summing to zero.
 
-    The knot values are centred (each week's data pin its value down across the
-    geos); the sum-to-zero removes the one direction the geo intercepts already
+    The knot values are non-centred by default (``CENTRED["time"]``): on a noisy panel
+    each week's common movement is about as large as the noise of its geo mean, and the
+    centred form funnelled with ``time_sd`` (Meridian's panel: 56 divergences); the
+    sum-to-zero removes the one direction the geo intercepts already
     carry (``W`` rows sum to 1, so a constant on all knots is a constant on all weeks).
     """
     sd = priors["time_sd"].create(pm, "time_sd", initval=0.1)
