@@ -59,6 +59,8 @@ def _fit(df: pd.DataFrame, spec, draws: int, chains: int, seed: int) -> tuple[di
         "load_after": [round(v, 2) for v in os.getloadavg()],
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
+    out["model"] = spec.to_dict()["model"]
+    out["time_knots"] = spec.n_knots(len(res.panel.geos), res.n_train)
     s = sampler_summary(res.idata)
     out.update({k: (round(v, 4) if isinstance(v, float) else v) for k, v in s.items()})
     st = res.idata["sample_stats"]
@@ -149,6 +151,7 @@ def _markdown(out: dict) -> str:
             lines += [r["note"], ""]
         lines += ["| quantity | value |", "|---|---|"]
         for k in (
+            "time_knots",
             "chains",
             "draws",
             "tune",

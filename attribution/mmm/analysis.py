@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from attribution.mmm.geo import time_basis
 from attribution.mmm.model import media_effect
 from attribution.mmm.panel import design
 
@@ -62,8 +63,10 @@ def _contributions(res: MMMResults, draws: np.ndarray, beta: np.ndarray) -> np.n
 
 def baseline_parts(res: MMMResults, draws: np.ndarray) -> dict[str, np.ndarray]:
     """Baseline components ``(D, T, G)`` in sales units: intercept, trend, seasonality,
-    one entry per control, and ``unidentified:<channel>`` for the part of an unidentified
-    channel's fitted effect that is not counted as causal (demand it moved with).
+    one entry per control, (models with knots) the weekly time effect ``time``, whose
+    holdout weeks keep the last knot's value, and ``unidentified:<channel>`` for the part
+    of an unidentified channel's fitted effect that is not counted as causal (demand it
+    moved with).
 
     The model uses centred controls and trend; here the centres are folded back into
     the intercept, so a control's part is zero where the control is zero and the trend
@@ -87,6 +90,10 @@ def baseline_parts(res: MMMResults, draws: np.ndarray) -> dict[str, np.ndarray]:
         out["seasonality"] = np.repeat(season[:, :, None], G, axis=2) * s
     else:
         out["seasonality"] = np.zeros((D, T, G))
+    if "time_knots" in p:
+        knots = p["time_knots"][draws]  # (D, K)
+        basis = time_basis(T, knots.shape[1], res.n_train)
+        out["time"] = (knots @ basis.T)[:, :, None] * s
     if "gamma_control" in p:
         geo_k = "gamma_control_geo" in p  # geo models: one effect per geo and control
         for k, name in enumerate(res.panel.control_names):

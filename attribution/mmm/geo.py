@@ -16,8 +16,13 @@ The terms that vary by geo (built by the functions below inside a PyMC model):
 ======================  ===============================================================
 channel effect          ``beta[g, c] = beta[c] * exp(sd_c * z[g, c] - sd_c**2 / 2)``,
                         national ``beta[c]`` on top, non-centred ``z ~ Normal(0, 1)``
-intercept               ``intercept[g] ~ Normal(intercept, geo_intercept_sd)`` (centred:
-                        each geo's weeks pin its own level down)
+intercept               ``intercept[g] ~ Normal(intercept, geo_intercept_sd)``, sampled
+                        through each geo's mean fitted level (see :func:`intercepts`)
+time effect             ``time[t] = sum_k W[t, k] b[k]`` shared by all geos (per unit of
+                        size), ``W`` from :func:`time_basis`, ``b = time_sd * z``,
+                        ``z ~ ZeroSumNormal(1)`` (non-centred)
+                        (the sum-to-zero leaves the level to the intercepts); it replaces
+                        trend and seasonality
 controls                ``gamma[g, k] ~ Normal(gamma[k], geo_control_sd[k])`` (centred,
                         the same reason: a control that varies within a geo is seen
                         in that geo's weeks)
@@ -37,7 +42,7 @@ from attribution.errors import InputError
 from attribution.mmm.priors import Prior
 
 # parameterisation of the geo terms (the same model either way)
-CENTRED = {"intercept": True, "beta": False, "control": False}
+CENTRED = {"intercept": True, "beta": False, "control": False, "time": False}
 
 
 def population_by_geo(
@@ -126,6 +131,45 @@ def geo_weights(y: np.ndarray, geos: tuple[str, ...], population: np.ndarray | N
     return size / size.mean()
 
 
+def time_basis(n_weeks: int, n_knots: int, n_fit: int) -> np.ndarray:
+    """Weights ``W`` ``(n_weeks, n_knots)`` of the knots of the time effect.
+
+    ``n_knots`` knots sit evenly over the ``n_fit`` fitted weeks (the first on week 0,
+    the last on week ``n_fit - 1``); a week's effect is the linear interpolation of
+    its two neighbouring knots (weights by distance, as Meridian's ``knots``), so
+    every row sums to 1. Weeks after the last knot (a holdout) keep its value. With
+    ``n_knots == n_fit`` ``W`` is the identity on the fitted weeks (one value per week).
+
+    Example
+    -------
+    >>> time_basis(4, 2, 4).round(3).tolist()
+    [[1.0, 0.0], [0.667, 0.333], [0.333, 0.667], [0.0, 1.0]]
+    """
+    if not 2 <= n_knots <= n_fit:
+        raise ValueError(f"need 2 <= n_knots <= n_fit, got {n_knots} knots, {n_fit} weeks")
+    pos = np.linspace(0.0, n_fit - 1.0, n_knots)
+    t = np.arange(n_weeks, dtype=float)
+    return np.stack([np.interp(t, pos, e) for e in np.eye(n_knots)], axis=1)
+
+
+def time_effect(pm: Any, pt: Any, priors: dict[str, Prior], basis: np.ndarray) -> Any:
+    """Weekly time effect ``(T,)`` shared by all geos, from knot values summing to zero.
+
+    The knot values are non-centred by default (``CENTRED["time"]``): on a noisy panel
+    each week's common movement is about as large as the noise of its geo mean, and the
+    centred form funnelled with ``time_sd`` (Meridian's panel: 56 divergences); the
+    sum-to-zero removes the one direction the geo intercepts already
+    carry (``W`` rows sum to 1, so a constant on all knots is a constant on all weeks).
+    """
+    sd = priors["time_sd"].create(pm, "time_sd", initval=0.1)
+    if CENTRED["time"]:
+        b = pm.ZeroSumNormal("time_knots", sigma=sd, dims="knot")
+    else:
+        z = pm.ZeroSumNormal("time_knots_z", sigma=1.0, dims="knot")
+        b = pm.Deterministic("time_knots", sd * z, dims="knot")
+    return pm.Deterministic("time_effect", pt.dot(pt.as_tensor(basis), b), dims="week")
+
+
 def channel_multipliers(pm: Any, pt: Any, priors: dict[str, Prior]) -> Any:
     """Geo multipliers ``(G, C)`` of the national channel effects, mean 1 (log-normal)."""
     sd = priors["geo_beta_sd"].create(pm, "geo_beta_sd", dims="channel")
@@ -136,8 +180,16 @@ def channel_multipliers(pm: Any, pt: Any, priors: dict[str, Prior]) -> Any:
     return pt.exp(sd * z - sd**2 / 2)
 
 
-def intercepts(pm: Any, priors: dict[str, Prior], y: np.ndarray) -> Any:
+def intercepts(pm: Any, pt: Any, priors: dict[str, Prior], y: np.ndarray, rest: Any = None) -> Any:
     """Geo intercepts ``(G,)`` around a national intercept, started at the data's levels.
+
+    With ``rest`` (the ``(T, G)`` sum of all other terms) the intercepts are sampled
+    through each geo's mean fitted level ``level[g] = intercept[g] + mean_t rest[t, g]``:
+    the data fix each geo's average sales tightly, while an intercept alone trades
+    off against every term with a non-zero mean (media, controls, the time effect),
+    all geos together. The shift has unit Jacobian, so the hierarchical prior
+    ``Normal(intercept, geo_intercept_sd)`` added as a potential keeps the posterior
+    the same distribution. Without ``rest`` (prior sampling) the plain centred form.
 
     At the support point (all zero) the gradient in the intercept is exactly 0, which
     nutpie rejects as an initial point; so the intercepts start at the geos' mean
@@ -146,6 +198,12 @@ def intercepts(pm: Any, priors: dict[str, Prior], y: np.ndarray) -> Any:
     start = y.mean(0)
     intercept = priors["intercept"].create(pm, "intercept", initval=float(start.mean()))
     isd = priors["geo_intercept_sd"].create(pm, "geo_intercept_sd")
+    if rest is not None:
+        level = pm.Flat("intercept_level_geo", dims="geo", initval=start)
+        icpt = pm.Deterministic("intercept_geo", level - pt.mean(rest, axis=0), dims="geo")
+        prior = pm.Normal.dist(intercept, isd)
+        pm.Potential("intercept_geo_prior", pt.sum(pm.logp(prior, icpt)))
+        return icpt
     if CENTRED["intercept"]:
         return pm.Normal("intercept_geo", intercept, isd, dims="geo", initval=start)
     iz = pm.Normal("geo_intercept_z", 0.0, 1.0, dims="geo")

@@ -2,6 +2,7 @@
 
 mu[t, g] = intercept[g] + trend * t + fourier[t] @ gamma_f + controls[t, g] @ gamma_c[g]
            + sum_c beta[g, c] * saturation_c(adstock_c(media[:, g, c]))[t]
+           (geo models by default: time[t] = W[t] @ knots in place of trend and fourier)
 sales[t, g] / (scale * w[g]) ~ Normal(mu[t, g], sigma[g])
 
 Geo models (see :mod:`attribution.mmm.geo`) put geos of different size on one scale
@@ -14,9 +15,9 @@ of the ROI / share and the saturated media, so the prior is exactly on the repor
 quantity.
 
 Sampling coordinates (the same model, a rounder posterior for NUTS): free channel
-effects are sampled through their mean weekly effect and a one-geo intercept through
-the mean fitted level; the priors stay on ``beta`` and ``intercept`` (potentials with
-the change-of-variables Jacobian). See :func:`_beta_by_mean_effect`.
+effects are sampled through their mean weekly effect and the intercepts through the
+mean fitted level (of each geo); the priors stay on ``beta`` and ``intercept`` (potentials
+with the change-of-variables Jacobian). See :func:`_beta_by_mean_effect`.
 
 :func:`media_effect` is written once for ``numpy`` and ``pytensor`` so the
 posterior analysis evaluates the same formula as the sampler.
@@ -50,7 +51,7 @@ ADSTOCK_PARAMS = {
 SAT_PARAMS = {"logistic": ("lam",), "hill": ("hill_k", "hill_s")}
 PRIOR_OF = {"delay_alpha": "alpha"}
 MEAN_EFFECT_BETA = True  # sample free channel effects via their mean effect (same model)
-MEAN_LEVEL_INTERCEPT = True  # one-geo models: sample the intercept via the mean level
+MEAN_LEVEL_INTERCEPT = True  # sample the intercept(s) via the mean level (per geo)
 
 
 @dataclass(frozen=True)
@@ -316,9 +317,11 @@ def _beta_by_mean_effect(prior: Any, sat: Any, n: int) -> Any:
     """Channel effects ``beta_free`` sampled through their mean weekly effect.
 
     NUTS moves along ``m_c = beta_c * S_c``, ``S_c`` the mean saturated media of the
-    channel over weeks and geos: the data pin ``m`` down almost independently of the
-    saturation and adstock shape, while ``beta`` and ``lam`` trade off along a curved
-    ridge (for small ``lam * x`` only their product is seen). The prior stays on
+    channel over weeks and geos (geo models: times each geo's multiplier and size, so
+    the spread of the effects across geos moves freely at a fixed ``m``): the data pin
+    ``m`` down almost independently of the saturation and adstock shape, while ``beta``
+    and ``lam`` trade off along a curved ridge (for small ``lam * x`` only their product
+    is seen). The prior stays on
     ``beta``: its log density plus the log Jacobian ``log |d beta / d m| = -log S_c``
     enter as a potential, so the posterior is the same distribution, in rounder
     coordinates. ``sat`` is ``(T, G, F)`` for the free channels.
@@ -408,13 +411,17 @@ def build_model(
     T, G = d.y.shape
     C = len(spec.channels)
     w = scaling.geo_weights(G)
+    modes = spec.seasonal_modes(G)
+    knots = spec.n_knots(G, T)
     coords: dict[str, Any] = {
         "week": np.arange(T),
         "geo": list(panel.geos),
         "channel": list(spec.channel_names),
         "control": list(panel.control_names),
-        "fourier": [f"{f}_{k}" for f in ("sin", "cos") for k in range(1, spec.fourier_modes + 1)],
+        "fourier": [f"{f}_{k}" for f in ("sin", "cos") for k in range(1, modes + 1)],
     }
+    if knots:
+        coords["knot"] = np.arange(knots)
     dims = layout.dims()
     for p, names in dims.items():
         coords[f"ch_{p}"] = list(names)
@@ -448,7 +455,9 @@ def build_model(
                 sales = float((d.y * w).sum())
                 bfree = _beta_by_share(pri["media_share"], sat_sum[idx], sales, len(free))
             elif observed and reparameterise and MEAN_EFFECT_BETA:
-                bfree = _beta_by_mean_effect(pri["beta"], sat[..., np.array(free)], len(free))
+                # geo models: the mean of the geo-weighted effect (multipliers and sizes
+                # in), which the data pin down whatever the spread across geos
+                bfree = _beta_by_mean_effect(pri["beta"], base[..., np.array(free)], len(free))
             else:
                 bfree = pri["beta"].create(pm, "beta_free", dims="ch_beta")
             for j, i in enumerate(free):
@@ -460,7 +469,9 @@ def build_model(
         )
         contrib = sat * beta_gc[None]  # (T, G, C)
         mu = pt.sum(contrib, axis=-1)  # (T, G), all terms but the intercept
-        if spec.trend:
+        if knots:
+            mu = mu + geo.time_effect(pm, pt, pri, geo.time_basis(T, knots, T))[:, None]
+        if spec.uses_trend(G):
             tr = pri["trend"].create(pm, "trend")
             mu = mu + tr * d.trend[:, None]
         if d.fourier.shape[1]:
@@ -474,7 +485,8 @@ def build_model(
             )
             mu = mu + pt.sum(d.controls * gc, axis=-1)
         if G > 1:
-            icpt = geo.intercepts(pm, pri, d.y)
+            by_level = observed and reparameterise and MEAN_LEVEL_INTERCEPT
+            icpt = geo.intercepts(pm, pt, pri, d.y, mu if by_level else None)
         else:
             if observed and reparameterise and MEAN_LEVEL_INTERCEPT:
                 intercept = _intercept_by_level(pri["intercept"], mu, float(d.y.mean()))

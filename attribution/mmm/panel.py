@@ -390,7 +390,7 @@ def design(panel: Panel, scaling: Scaling, spec: MMMSpec, rows: slice | None = N
     stack = lag_stack(media, l_max)[:, rows]
     weeks = (panel.dates - np.datetime64(scaling.t0, "D")).astype(int) / 7.0
     doy = (panel.dates - panel.dates.astype("datetime64[Y]")).astype(int)
-    four = fourier_features(doy, spec.fourier_modes)
+    four = fourier_features(doy, spec.seasonal_modes(len(panel.geos)))
     ctrl = (
         panel.controls / np.asarray(scaling.controls)
         if panel.controls.shape[-1]

@@ -24,6 +24,7 @@ sigma              HalfNormal(1)           residual noise
 geo_intercept_sd   HalfNormal(0.5)         spread of geo baselines (partial pooling)
 geo_beta_sd        HalfNormal(0.5)         spread of log channel effects across geos
 geo_control_sd     HalfNormal(0.5)         spread of control effects across geos
+time_sd            HalfNormal(0.5)         spread of the time effect's knot values
 roi                LogNormal(mean 1, sd 2) channel ROI, used when ``prior_mode = "roi"``
 media_share        Beta(2, 4)              media's total share of sales, used when
                                            ``prior_mode = "share"`` (split across the
@@ -121,6 +122,7 @@ DEFAULT_PRIORS: dict[str, Prior] = {
     "hill_s": _p("Gamma", alpha=3, beta=2),
     "sigma": _p("HalfNormal", sigma=1),
     "geo_intercept_sd": _p("HalfNormal", sigma=0.5),
+    "time_sd": _p("HalfNormal", sigma=0.5),
     "geo_beta_sd": _p("HalfNormal", sigma=0.5),
     "geo_control_sd": _p("HalfNormal", sigma=0.5),
     "media_share": _p("Beta", alpha=2, beta=4),

@@ -7,8 +7,11 @@ Example config (``data/mmm_config.toml`` is a complete one)::
     target = "sales"
     geo = "geo"              # optional: one row per (date, geo), partial pooling
     population = "population"        # optional (geo models): geo size; default: mean sales
-    trend = true
-    fourier_modes = 2        # yearly seasonality
+    trend = true             # default: on, except where the weekly time effect is on
+    fourier_modes = 2        # yearly seasonality (default 2, the same exception)
+    time_knots = 156         # time effect shared by all geos: one value per knot,
+                             # linear between knots (default: one knot per fitted
+                             # week in geo models, none in national models; 0 = off)
     controls = ["price"]     # default: every other numeric column
     events = ["black_friday"]        # 0/1 indicator columns (not scaled)
     holidays = ["2024-12-25"]        # dates -> indicator of the week containing them
@@ -168,8 +171,9 @@ class MMMSpec:
     target: str = "sales"
     geo: str | None = None
     population: str | None = None  # geo models: column of each geo's size (constant per geo)
-    trend: bool = True
-    fourier_modes: int = 2
+    trend: bool | None = None  # None: on unless the time effect is on
+    fourier_modes: int | None = None  # None: 2 unless the time effect is on
+    time_knots: int | None = None  # None: one knot per fitted week in geo models, else off
     controls: tuple[str, ...] | None = None  # None: every other numeric column
     events: tuple[str, ...] = ()
     holidays: tuple[str, ...] = ()
@@ -197,8 +201,19 @@ class MMMSpec:
                 f"[model] population = {self.population!r} needs a geo column "
                 '(geo = "<column>"): population sizes the geos of a geo model'
             )
-        if self.fourier_modes < 0 or self.holdout_weeks < 0:
+        if (self.fourier_modes or 0) < 0 or self.holdout_weeks < 0:
             raise UsageError("fourier_modes and holdout_weeks must be >= 0")
+        k = self.time_knots
+        if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 0 or k == 1):
+            raise UsageError(
+                f"[model] time_knots must be 0 (no time effect) or a whole number >= 2 "
+                f"(knots of the weekly time effect), got {k!r}"
+            )
+        if k and (self.trend or self.fourier_modes):
+            raise UsageError(
+                f"[model] time_knots = {k} already follows the trend and the seasonality; "
+                "remove trend / fourier_modes from [model], or set time_knots = 0"
+            )
         if self.value_per_conversion is not None:
             try:
                 v = float(self.value_per_conversion)
@@ -216,6 +231,45 @@ class MMMSpec:
     @property
     def channel_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.channels)
+
+    def time_effect(self, n_geos: int) -> bool:
+        """Whether the model has a weekly time effect shared by all geos.
+
+        On where ``time_knots`` > 0; by default in geo models (``n_geos > 1``) whose
+        config asks for neither ``trend`` nor ``fourier_modes`` (as Meridian's geo
+        models default to one knot per period).
+
+        Example
+        -------
+        >>> s = MMMSpec(channels=(ChannelSpec("tv", "spend_tv"),))
+        >>> s.time_effect(1), s.time_effect(40), replace(s, trend=True).time_effect(40)
+        (False, True, False)
+        """
+        if self.time_knots is not None:
+            return self.time_knots > 0
+        return n_geos > 1 and self.trend is None and self.fourier_modes is None
+
+    def n_knots(self, n_geos: int, n_weeks: int) -> int:
+        """Knots of the time effect over ``n_weeks`` fitted weeks (0: no time effect)."""
+        if not self.time_effect(n_geos):
+            return 0
+        k = self.time_knots or n_weeks
+        if k > n_weeks:
+            raise UsageError(
+                f"[model] time_knots = {k} is more than the {n_weeks} fitted weeks; "
+                f"use at most {n_weeks} (one knot per week)"
+            )
+        return k
+
+    def uses_trend(self, n_geos: int) -> bool:
+        """The linear trend term (default on, off under the time effect)."""
+        return False if self.time_effect(n_geos) else self.trend is not False
+
+    def seasonal_modes(self, n_geos: int) -> int:
+        """Yearly Fourier modes (default 2, none under the time effect)."""
+        if self.time_effect(n_geos):
+            return 0
+        return 2 if self.fourier_modes is None else self.fourier_modes
 
     @property
     def prior_set(self) -> dict[str, Prior]:
@@ -278,6 +332,7 @@ def spec_from_dict(config: Mapping[str, Any], columns: Sequence[str] | None = No
         "population",
         "trend",
         "fourier_modes",
+        "time_knots",
         "controls",
         "events",
         "holidays",

@@ -89,10 +89,12 @@ def test_rounder_coordinates_keep_the_same_density(monkeypatch):
         assert ln == pytest.approx(lo - np.log(s_mean).sum(), rel=1e-10)
 
 
-def test_geo_model_initial_gradient_has_no_exact_zero():
-    """nutpie (numba, no jitter) rejects a start whose gradient has an exact 0."""
+@pytest.mark.parametrize("extra", [{"fourier_modes": 1}, {}, {"time_knots": 5}])
+def test_geo_model_initial_gradient_has_no_exact_zero(extra):
+    """nutpie (numba, no jitter) rejects a start whose gradient has an exact 0
+    (with trend and seasonality, and with the weekly time effect)."""
     df, _ = simulate_panel(30, 2, n_geos=3, seed=1)
-    spec = spec_from_dict({"model": {"geo": "geo", "fourier_modes": 1}}, list(df.columns))
+    spec = spec_from_dict({"model": {"geo": "geo", **extra}}, list(df.columns))
     model = MMM(spec).build(df)
     ip = model.initial_point()
     g = model.compile_dlogp(jacobian=True, mode="FAST_COMPILE")(ip)

@@ -10,8 +10,14 @@ simulator's ``1 - exp(-u)`` instead, a 6-geo, 70-week world came out 16% low on 
 channel, a curve mismatch, not a geo one)::
 
     sales[t, g] = pop[g] * (base[g] * (1 + trend t + season[t]) + price effect[g]
+                            + shock[t]
                             + sum_c beta[g, c] * s(adstock_c(spend / pop)[t, g] / k_c))
                   + pop[g] * noise * eps[t, g]
+
+``shock[t]`` is a weekly shock shared by all geos (per head; sd ``time_shock *
+base_per_head``, zero by default: the worlds without it are drawn unchanged), the kind
+of week-to-week movement (weather, news, competitors) that neither a trend nor a
+yearly seasonality follows.
 
 ``beta[g, c] = beta[c] * exp(0.2 z[g, c])``: channel effects vary by geo around a
 national effect; the price control's effect varies by geo too. The truth (every
@@ -65,6 +71,7 @@ class GeoConfig:
     geo_effect_sd: float = 0.2  # spread of log channel effects across geos
     l_max: int = 8
     start: str = "2023-01-02"
+    time_shock: float = 0.0  # sd of the shared weekly shock, relative to base_per_head
 
     def __post_init__(self) -> None:
         unknown = set(self.channels) - set(GEO_CHANNELS)
@@ -72,6 +79,8 @@ class GeoConfig:
             raise ValueError(
                 f"channels must be among {list(GEO_CHANNELS)}, got {list(self.channels)}"
             )
+        if self.time_shock < 0:
+            raise ValueError("time_shock must be >= 0")
         if self.n_geos < 2 or self.n_weeks < self.l_max or self.size_ratio < 1:
             raise ValueError("a geo world needs >= 2 geos, n_weeks >= l_max, size_ratio >= 1")
 
@@ -89,6 +98,8 @@ class GeoTruth:
     alpha: np.ndarray  # (C,)
     k: np.ndarray  # (C,)
     noise_sd: np.ndarray  # (G,) weekly noise sd in sales units
+    time_shock: np.ndarray  # (T,) shared weekly shock per head (zeros without one)
+    baseline_per_head: np.ndarray  # (G,) base[g], before trend and seasonality
     extra: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -164,6 +175,10 @@ def simulate_geo(config: GeoConfig | None = None, seed: int = 0) -> tuple[pd.Dat
     )
     noise_sd = cfg.noise * pop
     sales = baseline + contrib.sum(-1) + noise_sd[None, :] * rng.standard_normal((T, G))
+    shock = np.zeros(T)
+    if cfg.time_shock > 0:  # drawn last, so the rest of the world is the same without it
+        shock = cfg.time_shock * cfg.base_per_head * rng.standard_normal(T)
+        sales = sales + shock[:, None] * pop[None, :]
     rows: dict[str, np.ndarray] = {
         "date": np.repeat(dates.astype(str), G),
         "geo": np.tile(np.array(geos), T),
@@ -183,6 +198,8 @@ def simulate_geo(config: GeoConfig | None = None, seed: int = 0) -> tuple[pd.Dat
         alpha,
         k,
         noise_sd,
+        shock,
+        base,
         {"baseline_total": float(baseline.sum())},
     )
     return pd.DataFrame(rows), truth
