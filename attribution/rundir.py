@@ -373,6 +373,11 @@ DECISIONS_REASONS = "reasons"
 DECISIONS_FIX = "fix"
 MTA_BASIS = "mta_basis"
 MTA_PRIORS = "mta_priors"
+JOURNEY_SIGNALS = "journey_signals"  # weekly demand and activity series from the journeys
+JOURNEY_ADJACENT_SHARE = "adjacent_share"  # in JOURNEY_SIGNALS: channel -> purchase-adjacent share
+SPEND_FOLLOWS_DEMAND = "spend_follows_demand"  # {"tests", "capped", "cap"}
+SFD_CAPPED = "capped"
+UNIDENTIFIED = "unidentified"  # channels whose effect runs from zero to the association
 TRUTH_ERROR_SUMMARY = "truth_error_summary"
 NOTES = "notes"
 

@@ -45,6 +45,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from attribution import rundir as R  # noqa: E402
 from attribution.data.simulator import SimulationConfig, simulate  # noqa: E402
 from attribution.data.simulator.config import Pitfalls  # noqa: E402
 from attribution.data.simulator.replay import best_plan, plan_from_weekly, plan_gain  # noqa: E402
@@ -59,7 +60,13 @@ SETTINGS = {
     "crm_past_buyers": Pitfalls(crm_past_buyers=True, organic_touches=True, intent_strength=0.2),
     "realistic": Pitfalls.realistic(0.3),
 }
-VARIANTS = {"mmm_alone": {"use_mta_priors": False}, "mta_priors": {"use_mta_priors": True}}
+VARIANTS = {
+    "mmm_alone": {"use_mta_priors": False},
+    "mta_priors": {"use_mta_priors": True},
+    "roi_priors": {"use_mta_priors": False, "prior_mode": "roi"},
+    "coefficient_priors": {"use_mta_priors": False, "prior_mode": "coefficient"},
+    "share_priors": {"use_mta_priors": False, "prior_mode": "share"},
+}
 MAX_CHANGE = 50.0
 ZERO_TOL = 0.005  # share of total sales under which an interval's low end "reaches zero"
 INPUTS = (
@@ -78,8 +85,13 @@ def run_config(args: argparse.Namespace, seed: int, variant: str) -> dict:
         "inputs": {n: f"inputs/{f}" for n, f in INPUTS},
         "mta": {"bootstrap": 0, "models": ["last", "markov"]},
         "mmm": {"draws": args.draws, "tune": args.tune, "chains": args.chains, **VARIANTS[variant]},
-        "optimize": {"max_change_pct": MAX_CHANGE},
+        # plans are made even from unconverged fits, marked unsafe: a claim counts only
+        # when the run's decisions are safe (what the report shows without a banner)
+        "optimize": {"max_change_pct": MAX_CHANGE, "allow_unconverged": True},
         "report": {"formats": []},
+        # not measured here: segments and the next-test ranking (a third of a run's time)
+        "segments": {"enabled": False},
+        "experiments": {"enabled": False},
     }
 
 
@@ -130,9 +142,10 @@ def evaluate(run: Path, truth: dict) -> dict:
     gain, best_gain = plan_gain(truth, totals), plan_gain(truth, best)
     meta = json.loads((run / "plan.json").read_text())
     manifest = json.loads((run / "run.json").read_text())
-    sfd = manifest.get("extra", manifest).get("spend_follows_demand") or manifest.get(
-        "spend_follows_demand"
+    sfd = manifest.get("extra", manifest).get(R.SPEND_FOLLOWS_DEMAND) or manifest.get(
+        R.SPEND_FOLLOWS_DEMAND
     )
+    safe = bool((manifest.get(R.DECISIONS) or {}).get(R.DECISIONS_SAFE, False))
     out["plan"] = {
         "true_gain": gain,
         "best_gain": best_gain,
@@ -140,7 +153,9 @@ def evaluate(run: Path, truth: dict) -> dict:
         "prob_beats_current": meta.get("prob_beats_current"),
         "claimed_weekly_uplift": (meta.get("uplift") or [None])[0],
         "recommended_change": {n: rec[n] / cur[n] - 1 for n in rec if cur[n] > 0},
+        "safe": safe,
     }
+    out["unidentified"] = manifest.get(R.UNIDENTIFIED, [])
     out["spend_follows_demand"] = sfd
     out["findings"] = sorted({f["code"] for f in manifest.get("findings", [])})
     return out
@@ -267,8 +282,15 @@ def summarise(records: list[dict], work: Path | None = None) -> dict:
             else None
         )
         plans = [r["plan"] for r in rs]
-        confident = [p for p in plans if (p["prob_beats_current"] or 0) >= 0.9]
+        # a claim: P >= 0.9 on a run whose decisions are safe (no "not for decisions" banner)
+        confident = [
+            p for p in plans if (p["prob_beats_current"] or 0) >= 0.9 and p.get("safe", True)
+        ]
         v["plans_with_p_ge_0_9"] = len(confident)
+        v["plans_unsafe"] = sum(1 for p in plans if not p.get("safe", True))
+        loose = [p for p in plans if (p["prob_beats_current"] or 0) >= 0.9]
+        v["any_plans_with_p_ge_0_9"] = len(loose)
+        v["share_any_p_ge_0_9_beating_current"] = _share([p["true_gain"] > 0 for p in loose])
         v["share_confident_plans_beating_current"] = _share([p["true_gain"] > 0 for p in confident])
         v["confident_plans_with_true_loss"] = sum(1 for p in confident if p["true_gain"] <= 0)
         shares = [p["share_of_best"] for p in plans if p["share_of_best"] is not None]
@@ -405,10 +427,14 @@ def write_markdown(summary: dict, meta: dict, path: Path) -> None:
             f"- mean absolute error of contributions: {v['mean_abs_error']:,.0f}"
             if v["mean_abs_error"] is not None
             else "- mean absolute error: n/a",
-            f"- plans with P(beats current) >= 0.9: {v['plans_with_p_ge_0_9']}; of these "
-            f"beating the current plan in truth: "
+            f"- plans claimed (P(beats current) >= 0.9 on a run safe for decisions): "
+            f"{v['plans_with_p_ge_0_9']}; of these beating the current plan in truth: "
             f"{_pct(v['share_confident_plans_beating_current'])}; true losses: "
             f"{v['confident_plans_with_true_loss']}",
+            f"- runs not safe for decisions (plan under a banner, no claim): "
+            f"{v.get('plans_unsafe', 0)}; plans with P >= 0.9 whether safe or not: "
+            f"{v.get('any_plans_with_p_ge_0_9', 0)}, beating the current plan: "
+            f"{_pct(v.get('share_any_p_ge_0_9_beating_current'))}",
             f"- median share of the best plan's true gain: "
             f"{_pct(v['median_share_of_best_gain'])} (by setting: "
             + ", ".join(f"{s} {_pct(c)}" for s, c in v["share_of_best_by_setting"].items())

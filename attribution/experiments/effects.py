@@ -111,7 +111,7 @@ def window_effect(facts: ModelFacts, channel: str, weeks: int, factor: float = 0
     params: dict[str, Any] = res.media_params()
     f = media_effect(params, cp.lag_stack(media, L)[:, out_rows], res.layout)
     g = media_effect(params, cp.lag_stack(changed, L)[:, out_rows], res.layout)
-    beta = res.posterior["beta"][:, None, :, c]  # (D, 1, G)
+    beta = res.channel_effects()[:, None, :, c]  # (D, 1, G): causal effects
     return (f[..., c] - g[..., c]) * beta * res.scaling.target
 
 

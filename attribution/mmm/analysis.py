@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from attribution.mmm.results import MMMResults
 
 CHUNK_ELEMS = 2e7
+#: baseline part holding an unidentified channel's non-causal share (decomposition column)
+UNIDENTIFIED_PREFIX = "unidentified:"
 
 
 def _chunks(res: MMMResults, per_draw: int, max_draws: int | None = None) -> Iterator[np.ndarray]:
@@ -36,17 +38,32 @@ def _q(a: np.ndarray, interval: float, axis: int = 0) -> tuple[np.ndarray, np.nd
     return np.quantile(a, lo, axis=axis), np.quantile(a, 1 - lo, axis=axis)
 
 
+def _zero_low(res: MMMResults, lo: np.ndarray) -> np.ndarray:
+    """Interval low ends (channels on the last axis) with an unidentified channel's set to
+    zero: its identification region starts at no effect at all, whatever the quantile of
+    its uniform share says (docs/methods-demand.md)."""
+    if not res.unidentified:
+        return lo
+    return np.where(np.isin(res.channels, res.unidentified), 0.0, lo)
+
+
 def media_contributions(res: MMMResults, draws: np.ndarray) -> np.ndarray:
-    """Weekly channel contributions ``(D, T, G, C)`` in sales units, all panel weeks."""
+    """Weekly causal channel contributions ``(D, T, G, C)`` in sales units, all panel
+    weeks (an unidentified channel's fitted effect times its identified share)."""
+    return _contributions(res, draws, res.channel_effects(draws))
+
+
+def _contributions(res: MMMResults, draws: np.ndarray, beta: np.ndarray) -> np.ndarray:
     d = design(res.panel, res.scaling, res.spec)
     sat = media_effect(res.media_params(draws), d.stack, res.layout)
     w = res.scaling.geo_weights(len(res.panel.geos))[:, None]  # geo sizes (G, 1)
-    return sat * (res.posterior["beta"][draws] * w)[:, None] * res.scaling.target
+    return sat * (beta * w)[:, None] * res.scaling.target
 
 
 def baseline_parts(res: MMMResults, draws: np.ndarray) -> dict[str, np.ndarray]:
     """Baseline components ``(D, T, G)`` in sales units: intercept, trend, seasonality,
-    one entry per control.
+    one entry per control, and ``unidentified:<channel>`` for the part of an unidentified
+    channel's fitted effect that is not counted as causal (demand it moved with).
 
     The model uses centred controls and trend; here the centres are folded back into
     the intercept, so a control's part is zero where the control is zero and the trend
@@ -81,14 +98,12 @@ def baseline_parts(res: MMMResults, draws: np.ndarray) -> dict[str, np.ndarray]:
             c = res.scaling.center_of(k)
             out[f"control:{name}"] = g * (d.controls[None, ..., k] + c) * s
             icpt = icpt - g * c
+    if res.unidentified:
+        rest = p["beta"][draws] * (1.0 - res.identified_share()[draws])[:, None, :]
+        parts = _contributions(res, draws, rest)
+        for ch in res.unidentified:
+            out[f"{UNIDENTIFIED_PREFIX}{ch}"] = parts[..., res.channels.index(ch)]
     return {"intercept": icpt * s, **out}
-
-
-def _mu(res: MMMResults, draws: np.ndarray) -> np.ndarray:
-    mu = media_contributions(res, draws).sum(-1)
-    for v in baseline_parts(res, draws).values():
-        mu = mu + v
-    return mu  # (D, T, G)
 
 
 def channel_table(res: MMMResults, weeks: np.ndarray | None = None) -> pd.DataFrame:
@@ -126,6 +141,7 @@ def channel_table(res: MMMResults, weeks: np.ndarray | None = None) -> pd.DataFr
     lo, hi = _q(totals, iv)
     rlo, rhi = _q(roi, iv)
     mlo, mhi = _q(marginal, iv)
+    lo, rlo, mlo = _zero_low(res, lo), _zero_low(res, rlo), _zero_low(res, mlo)
     with warnings.catch_warnings():  # activity channels: all-NaN columns by design
         warnings.simplefilter("ignore", RuntimeWarning)
         roi_mean, mroi_mean = np.nanmean(roi, 0), np.nanmean(marginal, 0)
@@ -155,6 +171,7 @@ def contributions_over_time(res: MMMResults) -> pd.DataFrame:
     parts = [media_contributions(res, ix).sum(2) for ix in _chunks(res, res.panel.media.size)]
     c = np.concatenate(parts)  # (D, T, C)
     lo, hi = _q(c, res.spec.interval)
+    lo = _zero_low(res, lo)
     T, C = c.shape[1:]
     return pd.DataFrame(
         {
@@ -211,6 +228,8 @@ def response_curves(res: MMMResults, points: int = 21, max_multiple: float = 2.0
         grid[:, c] = cur[c] * mult
         r = res.response(grid, per_channel=True)[..., c]  # (D, points)
         lo, hi = _q(r, res.spec.interval)
+        if res.channels[c] in res.unidentified:
+            lo = np.zeros_like(lo)
         rows.append(
             pd.DataFrame(
                 {
@@ -236,8 +255,9 @@ def _r2_mape(y: np.ndarray, yhat: np.ndarray) -> tuple[float, float]:
 def fit_metrics(
     res: MMMResults, seed: int = 0, max_draws: int | None = None
 ) -> dict[str, float | None]:
-    """R2 and MAPE of the posterior-mean prediction (fitted weeks and holdout), plus the
-    share of observations inside the posterior predictive interval (coverage).
+    """R2 and MAPE of the posterior-mean prediction (fitted weeks and holdout), the
+    share of observations inside the posterior predictive interval (coverage), and the
+    media's (causal) share of sales in the fitted weeks.
     ``max_draws`` evenly thins the draws used (faster, for diagnostics)."""
     n = res.n_train
     mu_sum = 0.0
@@ -246,9 +266,12 @@ def fit_metrics(
     D = 0
     lo_q, hi_q = (1 - res.spec.interval) / 2, 1 - (1 - res.spec.interval) / 2
     preds = []
+    media_sum = 0.0
     for ix in _chunks(res, res.panel.media.size, max_draws):
-        mu = _mu(res, ix)
+        media = media_contributions(res, ix).sum(-1)  # (D, T, G)
+        mu = media + sum(baseline_parts(res, ix).values())
         mu_sum = mu_sum + mu.sum(0)
+        media_sum += float(media[:, :n].sum())
         sig = res.posterior["sigma"][ix]  # (D,) or per geo (D, G)
         sig = (
             (sig[:, None, None] if sig.ndim == 1 else sig[:, None, :])
@@ -267,6 +290,8 @@ def fit_metrics(
         "r2": r2,
         "mape": mape,
         "coverage": float(cover[:n].mean()),
+        # posterior-mean media contribution over the fitted weeks, as a share of sales
+        "media_share": media_sum / D / float(y[:n].sum()) if y[:n].sum() > 0 else None,
         "holdout_r2": None,
         "holdout_mape": None,
         "holdout_coverage": None,

@@ -167,6 +167,20 @@ def model_findings(res: MMMResults) -> list[Finding]:
                 STAGE,
             )
         )
+    share = fm["media_share"]
+    if share is not None and share > 1.0:
+        out.append(
+            Finding(
+                "error",
+                "mmm.media_exceeds_sales",
+                f"the model credits media with {share:.0%} of sales in the fitted weeks, more "
+                "than all of them (its baseline is negative): these data do not identify the "
+                "channel effects, the priors do",
+                "add controls or lift tests, or bound the media's share "
+                "([mmm] prior_mode = 'share')",
+                STAGE,
+            )
+        )
     if fm["holdout_mape"] is not None and fm["holdout_mape"] > 2 * max(fm["mape"], 0.01):
         out.append(
             Finding(

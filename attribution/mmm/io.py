@@ -60,6 +60,8 @@ def _meta(res: MMMResults) -> dict[str, Any]:
         "n_train": res.n_train,
         "settings": res.settings,
         "findings": [f.to_dict() for f in res.findings],
+        "unidentified": list(res.unidentified),
+        "identification_seed": res.identification_seed,
     }
 
 
@@ -180,6 +182,8 @@ def load(path: str | Path) -> MMMResults:
         idata=tree,
         settings=meta.get("settings", {}),
         findings=findings,
+        unidentified=tuple(meta.get("unidentified", ())),
+        identification_seed=int(meta.get("identification_seed", 0)),
     )
 
 

@@ -62,7 +62,7 @@ DATA_FOURIER = "data_fourier"  # (T, F)
 DATA_CONTROLS = "data_controls"  # (T, G, K)
 DATA_GEO_W = "data_geo_weight"  # (G,) relative geo sizes
 DATA_ROI_SPEND = "data_roi_spend"  # (C,) training spend / target scale (ROI priors)
-DATA_SALES_TOTAL = "data_sales_total"  # () scaled sales summed in sales-unit weights
+DATA_SALES_TOTAL = "data_sales_total"  # () scaled sales in geo-size units (share priors)
 
 
 @dataclass(frozen=True)
@@ -296,6 +296,24 @@ def _beta_by_mean_effect(prior: Any, sat: Any, n: int) -> Any:
     return beta
 
 
+def _beta_by_share(prior: Any, sat_sum: Any, sales: Any, n: int) -> Any:
+    """Channel effects ``beta_free`` from a prior on the media's total share of sales.
+
+    The free channels' summed contribution over the fitted weeks is ``media_share *
+    sales``; a flat Dirichlet splits it across them (each channel's share of media is
+    Beta(1, n - 1) a priori: the same for every channel whatever its spend). The model
+    can then never credit media with more than all sales, however weak the data, while
+    any one channel may still take most of the media's share. ``sat_sum`` is each free
+    channel's saturated media summed over weeks and geos, ``(n,)``.
+    """
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    total = prior.create(pm, "media_share")
+    split = pm.Dirichlet("media_split", a=np.ones(n), dims="ch_beta") if n > 1 else pt.ones(1)
+    return pm.Deterministic("beta_free", total * split * sales / (sat_sum + 1e-12), dims="ch_beta")
+
+
 def _intercept_by_level(prior: Any, rest: Any, start: float) -> Any:
     """The intercept sampled through the mean fitted level ``intercept + mean(rest)``.
 
@@ -424,7 +442,11 @@ def build_model(
         if free:
             coords_free = [spec.channel_names[i] for i in free]
             model.add_coord("ch_beta", coords_free)
-            if observed and reparameterise and MEAN_EFFECT_BETA:
+            if spec.prior_mode == "share":
+                idx = np.array(free)
+                sales = data(DATA_SALES_TOTAL)
+                bfree = _beta_by_share(pri["media_share"], sat_sum[idx], sales, len(free))
+            elif observed and reparameterise and MEAN_EFFECT_BETA:
                 bfree = _beta_by_mean_effect(pri["beta"], sat[..., np.array(free)], len(free))
             else:
                 bfree = pri["beta"].create(pm, "beta_free", dims="ch_beta")

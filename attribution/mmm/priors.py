@@ -25,6 +25,9 @@ geo_intercept_sd   HalfNormal(0.5)         spread of geo baselines (partial pool
 geo_beta_sd        HalfNormal(0.5)         spread of log channel effects across geos
 geo_control_sd     HalfNormal(0.5)         spread of control effects across geos
 roi                LogNormal(mean 1, sd 2) channel ROI, used when ``prior_mode = "roi"``
+media_share        Beta(2, 4)              media's total share of sales, used when
+                                           ``prior_mode = "share"`` (split across the
+                                           channels by a flat Dirichlet)
 =================  ======================  ==============================================
 
 A config overrides any of them in ``[priors]``, e.g.
@@ -120,6 +123,7 @@ DEFAULT_PRIORS: dict[str, Prior] = {
     "geo_intercept_sd": _p("HalfNormal", sigma=0.5),
     "geo_beta_sd": _p("HalfNormal", sigma=0.5),
     "geo_control_sd": _p("HalfNormal", sigma=0.5),
+    "media_share": _p("Beta", alpha=2, beta=4),
 }
 
 DEFAULT_ROI = (1.0, 2.0)  # mean, sd of a channel's ROI when prior_mode = "roi"

@@ -29,6 +29,7 @@ import pandas as pd
 
 from attribution.findings import Finding
 from attribution.mmm.analysis import channel_table, fit_metrics, thin_draws
+from attribution.mmm.identification import identified_share
 from attribution.mmm.model import Layout, lag_weights, saturate
 from attribution.mmm.panel import Panel, Scaling
 from attribution.mmm.spec import MMMSpec
@@ -67,6 +68,8 @@ class MMMResults:
     idata: Any = None
     settings: dict[str, Any] = field(default_factory=dict)
     findings: tuple[Finding, ...] = ()
+    unidentified: tuple[str, ...] = ()
+    identification_seed: int = 0
 
     # -- basic facts -----------------------------------------------------------------
     @property
@@ -99,6 +102,29 @@ class MMMResults:
     def with_findings(self, more: list[Finding] | tuple[Finding, ...]) -> MMMResults:
         """A copy with extra findings."""
         return replace(self, findings=(*self.findings, *more))
+
+    def with_unidentified(self, channels: tuple[str, ...] | list[str], seed: int) -> MMMResults:
+        """A copy in which ``channels`` are not identified by the panel (spend follows
+        demand, navigational touches): each draw keeps a Uniform(0, 1) share of their
+        fitted effect, the rest is baseline (:mod:`attribution.mmm.identification`)."""
+        names = tuple(c for c in self.channels if c in set(channels))
+        identified_share(self.n_draws, self.channels, names, seed)  # checks the names
+        return replace(self, unidentified=names, identification_seed=int(seed))
+
+    def identified_share(self) -> np.ndarray:
+        """``(draws, channels)``: the share of each draw's fitted effect counted as causal."""
+        return identified_share(
+            self.n_draws, self.channels, self.unidentified, self.identification_seed
+        )
+
+    def channel_effects(self, draws: slice | np.ndarray | None = None) -> np.ndarray:
+        """Causal channel effects per draw and geo, ``(D, G, C)``: the fitted ``beta``
+        times the identified share (1 for every identified channel)."""
+        sel = slice(None) if draws is None else draws
+        beta = self.posterior["beta"][sel]
+        if not self.unidentified:
+            return beta
+        return beta * self.identified_share()[sel][:, None, :]
 
     def media_params(self, draws: slice | np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Adstock/saturation parameters per draw, ``(D, C_kind)`` each."""
@@ -150,7 +176,7 @@ class MMMResults:
             wsum = lag_weights(params, self.layout).sum(-1)  # (D, C)
             xs = x[None] * wsum.reshape(len(d), *([1] * (x.ndim - 1)), C)
             sat = saturate(xs, params, self.layout)  # (D, ..., G, C)
-            beta = self.posterior["beta"][d].reshape(len(d), *([1] * len(lead)), G, C)
+            beta = self.channel_effects(d).reshape(len(d), *([1] * len(lead)), G, C)
             eff = (sat * beta * w).sum(-2) * self.scaling.target  # (D, ..., C)
             out.append(eff if per_channel else eff.sum(-1))
         return np.concatenate(out, axis=0)

@@ -14,7 +14,8 @@ Example config (``data/mmm_config.toml`` is a complete one)::
     holidays = ["2024-12-25"]        # dates -> indicator of the week containing them
     holdout_weeks = 8        # last weeks kept out of the fit and evaluated
     interval = 0.9
-    prior_mode = "coefficient"       # or "roi": priors on each channel's ROI
+    prior_mode = "coefficient"       # or "roi": priors on each channel's ROI; or "share":
+                                     # a prior on the media's total share of sales
 
     [[channels]]
     name = "search"
@@ -61,6 +62,13 @@ from attribution.mmm.components import ADSTOCKS, SATURATIONS
 from attribution.mmm.priors import DEFAULT_PRIORS, Prior, resolve_priors
 
 KINDS = ("paid", "activity", "offline")
+PRIOR_MODES = ("coefficient", "roi", "share")
+#: effect priors of a model inferred from a panel's columns (no spec file: ``attribution
+#: run`` and ``attribution mmm``): measured best against the simulator's truth
+#: (benchmarks/results/truth.md): coefficient priors credited media with more than all
+#: sales on weak data, the share prior cannot. A spec file keeps its own (default
+#: "coefficient", so a saved spec reruns the same model).
+INFERRED_PRIOR_MODE = "share"
 INPUTS = ("spend", "impressions")  # a paid channel's media driver (default: spend)
 
 
@@ -180,8 +188,8 @@ class MMMSpec:
         names = [c.name for c in self.channels]
         if len(set(names)) != len(names):
             raise UsageError(f"channel names must be unique, got {names}")
-        if self.prior_mode not in ("coefficient", "roi"):
-            raise UsageError("prior_mode must be 'coefficient' or 'roi'")
+        if self.prior_mode not in PRIOR_MODES:
+            raise UsageError(f"prior_mode must be one of {list(PRIOR_MODES)}")
         if not 0 < self.interval < 1:
             raise UsageError("interval must be between 0 and 1, e.g. 0.9")
         if self.population is not None and self.geo is None:

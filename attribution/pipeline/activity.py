@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from attribution import rundir as R
 from attribution.data.contracts import ACTIVITY_PREFIX, SPEND_PREFIX
 from attribution.findings import Finding
 from attribution.mmm.demand import JOURNEY_DEMAND, DemandTest, demand_columns, demand_test
@@ -62,6 +63,9 @@ class JourneySignals:
             "activity_channels": list(self.activity_channels),
             "touches_counted": self.touches_counted,
             "touches_outside_panel_weeks": self.touches_outside,
+            R.JOURNEY_ADJACENT_SHARE: {
+                k: round(float(v), 4) for k, v in self.adjacent_share.items()
+            },
         }
 
 
@@ -388,8 +392,9 @@ def confounding(
                 Finding(
                     "warning",
                     "mmm.spend_follows_demand",
-                    detail + f"; its effect rests on the few weeks demand did not decide, so the "
-                    f"plan changes it by at most {cap:.0%}",
+                    detail + f"; its effect rests on the few weeks demand did not decide, so its "
+                    f"contribution is given from zero up and the plan changes it by at most "
+                    f"{cap:.0%}",
                     f"run a lift test (geo or holdout) on {name} to measure it",
                     "mmm",
                 )
@@ -449,8 +454,41 @@ def navigational_caps(
             "mmm.navigational",
             f"{c}: {adjacent[c]:.0%} of its touches in purchase journeys came within hours of the "
             f"purchase, so its clicks are mostly people already buying; the panel cannot show "
-            f"what its spend adds, so the plan changes it by at most {cap:.0%}",
+            f"what its spend adds, so its contribution is given from zero up and the plan "
+            f"changes it by at most {cap:.0%}",
             f"run a lift test (geo or holdout) on {c} to measure it",
+            "mmm",
+        )
+        for c in names
+    )
+    return names, found
+
+
+def navigational_activity(
+    adjacent: Mapping[str, float],
+    activity: Iterable[str],
+    tested: Iterable[str],
+    max_share: float = NAVIGATIONAL_SHARE,
+) -> tuple[tuple[str, ...], tuple[Finding, ...]]:
+    """Activity channels (no spend) whose journey touches mostly come within hours of the
+    purchase (store visits on the way to the till) and have no lift test: the panel
+    cannot tell their effect from the purchases they accompany.
+
+    Example
+    -------
+    >>> navigational_activity({"store_visit": 0.9, "email": 0.1}, ["store_visit", "email"], [])[0]
+    ('store_visit',)
+    """
+    done = set(tested)
+    names = tuple(c for c in activity if adjacent.get(c, 0.0) > max_share and c not in done)
+    found = tuple(
+        Finding(
+            "warning",
+            "mmm.navigational",
+            f"{c}: {adjacent[c]:.0%} of its touches in purchase journeys came within hours of the "
+            f"purchase, so they mostly accompany purchases already decided; the panel cannot "
+            f"show what it adds, so its contribution is given from zero up",
+            f"run a holdout test on {c} to measure it",
             "mmm",
         )
         for c in names

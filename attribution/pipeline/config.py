@@ -127,6 +127,18 @@ class MMMConfig:
     demand_r2: float = 0.5  # partial R^2 at which spend "follows demand"
     adjacent_hours: float = 24.0  # touches this close before a purchase: not counted
     intent_adjusted_priors: bool = True  # MTA priors from credit adjusted for intent
+    # channels the panel cannot separate from demand (spend follows demand, navigational
+    # touches) without a lift test: effect anywhere from zero to the fitted association
+    partial_identification: bool = True
+    # "coefficient", "roi" or "share": the effect priors. None: a spec file's own, or
+    # INFERRED_PRIOR_MODE for a model inferred from the panel's columns
+    prior_mode: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.prior_mode not in (None, "coefficient", "roi", "share"):
+            raise UsageError(
+                f"[mmm] prior_mode must be 'coefficient', 'roi' or 'share', got {self.prior_mode!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -197,6 +209,14 @@ class RunSection:
 
 
 @dataclass(frozen=True)
+class ExperimentsConfig:
+    """The test worth running next (docs/experiments.md): after the plan, one designed and
+    valued test per paid channel."""
+
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
 class RunConfig:
     run: RunSection = field(default_factory=RunSection)
     inputs: InputsConfig = field(default_factory=InputsConfig)
@@ -205,6 +225,7 @@ class RunConfig:
     mmm: MMMConfig = field(default_factory=MMMConfig)
     optimize: OptimizeConfig = field(default_factory=OptimizeConfig)
     segments: SegmentsConfig = field(default_factory=SegmentsConfig)
+    experiments: ExperimentsConfig = field(default_factory=ExperimentsConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     mapping: MappingConfig = field(default_factory=MappingConfig)
 

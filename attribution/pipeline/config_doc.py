@@ -88,10 +88,19 @@ MEANING: dict[str, str] = {
     "mmm.adjacent_hours": "touches this close before a purchase are its own steps, not counted",
     "mmm.intent_adjusted_priors": "MTA priors from path credit without the touches just before "
     "a purchase (only with `use_mta_priors`)",
+    "mmm.partial_identification": "a channel the panel cannot separate from demand (spend "
+    "follows demand, navigational touches) and without a lift test gets an effect anywhere "
+    "from zero to the fitted association (docs/methods-demand.md)",
+    "mmm.prior_mode": "`roi` puts the effect prior on each paid channel's ROI (the same "
+    "prior for every channel), `share` on the media's total share of sales (split evenly "
+    "in expectation), `coefficient` on each effect at full saturation; unset: `share` for a "
+    "model inferred from the panel, a spec file's own otherwise",
     "optimize.allow_unconverged": "plan even when the model failed its diagnostics; the plan "
     "is then marked not for decisions",
     "optimize.confounded_cap": "largest change (0.1 = ±10%) of a channel whose spend follows "
     "demand and that has no lift test",
+    "experiments.enabled": "rank the test worth running next for each paid channel "
+    "(experiments.csv)",
     "segments.enabled": "attribute conversions per segment when journeys come from touchpoints",
     "segments.max_levels": "most distinct values an attribute column may have",
     "segments.min_conversions": "converting journeys a segment needs to be estimated",

@@ -268,7 +268,14 @@ class Manifest:
                 if rel not in self.outputs:
                     self.outputs.append(rel)
         self.accounting.update(previous.get(R.ROW_ACCOUNTING) or {})
-        for k in (R.MTA_BASIS, R.MTA_PRIORS, R.RUN_WINDOW):
+        for k in (
+            R.MTA_BASIS,
+            R.MTA_PRIORS,
+            R.RUN_WINDOW,
+            R.JOURNEY_SIGNALS,
+            R.SPEND_FOLLOWS_DEMAND,
+            R.UNIDENTIFIED,
+        ):
             if k in previous:
                 self.extra[k] = previous[k]
 

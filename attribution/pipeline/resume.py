@@ -77,6 +77,8 @@ def restore_mta(cfg: RunConfig, m: Manifest, st: RunState) -> None:
 def restore_mmm(cfg: RunConfig, m: Manifest, st: RunState) -> None:
     if (Path(cfg.run.out) / R.MMM_POSTERIOR).is_file():
         st.mmm = load(Path(cfg.run.out) / R.MMM_POSTERIOR)
+    # the channels whose plan change is capped (spend follows demand, navigational)
+    st.confounded = tuple((m.extra.get(R.SPEND_FOLLOWS_DEMAND) or {}).get(R.SFD_CAPPED, ()))
     restore_skips(m, st)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -242,7 +243,7 @@ def _journey_signals(cfg: RunConfig, m: Manifest, st: RunState) -> tuple[str, ..
     )
     st.media = sig.frame
     m.add_findings(sig.findings, stage="inputs")
-    m.extra["journey_signals"] = sig.to_dict()
+    m.extra[R.JOURNEY_SIGNALS] = sig.to_dict()
     return sig.activity_channels
 
 
@@ -253,8 +254,12 @@ def _mmm(cfg: RunConfig, m: Manifest, st: RunState) -> None:
     from attribution.mmm import MMM, load_spec, spec_from_dict
     from attribution.mmm.demand import with_demand_controls
     from attribution.mmm.io import write_outputs
-    from attribution.mmm.spec import ChannelSpec, needs_value_per_conversion
-    from attribution.pipeline.activity import confounding, navigational_caps
+    from attribution.mmm.spec import INFERRED_PRIOR_MODE, ChannelSpec, needs_value_per_conversion
+    from attribution.pipeline.activity import (
+        confounding,
+        navigational_activity,
+        navigational_caps,
+    )
 
     if st.media is None:
         return
@@ -279,12 +284,15 @@ def _mmm(cfg: RunConfig, m: Manifest, st: RunState) -> None:
         )
         spec = replace(spec, channels=spec.channels + extra) if extra else spec
     spec = with_demand_controls(spec, columns)
+    mode = cfg.mmm.prior_mode or (INFERRED_PRIOR_MODE if cfg.mmm.spec is None else None)
+    if mode is not None:
+        spec = replace(spec, prior_mode=mode)
     priors = None
     if cfg.mmm.use_mta_priors and st.mta_long is not None:
         ref = st.mta_long[st.mta_long["model"] == "markov"]
         if len(ref):
             credit = dict(zip(ref["channel"], ref["value"], strict=True))
-            adjacent = (m.extra.get("journey_signals") or {}).get("adjacent_share")
+            adjacent = (m.extra.get(R.JOURNEY_SIGNALS) or {}).get(R.JOURNEY_ADJACENT_SHARE)
             if adjacent and cfg.mmm.intent_adjusted_priors:
                 from attribution.pipeline.activity import intent_adjusted_credit
 
@@ -333,6 +341,38 @@ def _mmm(cfg: RunConfig, m: Manifest, st: RunState) -> None:
         mmm.draws,
     )
     res = mmm.fit(st.media, lift_tests=lift, channel_priors=priors)
+    tested = set() if lift is None else set(map(str, lift["channel"]))
+    tests, st.confounded, found = confounding(
+        st.media,
+        {c.name: c.column for c in spec.channels if c.has_spend},
+        spec.target,
+        tested,
+        r2_min=cfg.mmm.demand_r2,
+        cap=cfg.optimize.confounded_cap,
+        date=spec.date,
+    )
+    m.add_findings(found, stage="mmm")
+    adjacent = (m.extra.get(R.JOURNEY_SIGNALS) or {}).get(R.JOURNEY_ADJACENT_SHARE) or {}
+    nav, found = navigational_caps(
+        adjacent,
+        [c.name for c in spec.channels if c.has_spend and c.name not in st.confounded],
+        tested,
+        cfg.optimize.confounded_cap,
+    )
+    st.confounded += nav
+    m.add_findings(found, stage="mmm")
+    quiet, found = navigational_activity(
+        adjacent, [c.name for c in spec.channels if not c.has_spend], tested
+    )
+    m.add_findings(found, stage="mmm")
+    m.extra[R.SPEND_FOLLOWS_DEMAND] = {
+        "tests": [t.to_dict() for t in tests],
+        R.SFD_CAPPED: list(st.confounded),
+        "cap": cfg.optimize.confounded_cap,
+    }
+    if cfg.mmm.partial_identification:  # their effect: anywhere from zero to the association
+        res = res.with_unidentified(st.confounded + quiet, seed=cfg.run.seed)
+        m.extra[R.UNIDENTIFIED] = list(res.unidentified)
     for p in write_outputs(res, out / R.MMM_DIR):
         m.add_output(p)
     if any(report_window(cfg)):  # the tables summarise the reporting window, not the whole fit
@@ -345,31 +385,6 @@ def _mmm(cfg: RunConfig, m: Manifest, st: RunState) -> None:
         st.mmm_table = res.to_frame()
     m.add_findings(res.findings, stage="mmm")
     st.mmm = res
-    tested = set() if lift is None else set(map(str, lift["channel"]))
-    tests, st.confounded, found = confounding(
-        st.media,
-        {c.name: c.column for c in spec.channels if c.has_spend},
-        spec.target,
-        tested,
-        r2_min=cfg.mmm.demand_r2,
-        cap=cfg.optimize.confounded_cap,
-        date=spec.date,
-    )
-    m.add_findings(found, stage="mmm")
-    adjacent = (m.extra.get("journey_signals") or {}).get("adjacent_share") or {}
-    nav, found = navigational_caps(
-        adjacent,
-        [c.name for c in spec.channels if c.has_spend and c.name not in st.confounded],
-        tested,
-        cfg.optimize.confounded_cap,
-    )
-    st.confounded += nav
-    m.add_findings(found, stage="mmm")
-    m.extra["spend_follows_demand"] = {
-        "tests": [t.to_dict() for t in tests],
-        "capped": list(st.confounded),
-        "cap": cfg.optimize.confounded_cap,
-    }
 
 
 def _average_order_value(cfg: RunConfig, st: RunState) -> tuple[float, str] | None:
@@ -416,11 +431,26 @@ def _combine(cfg: RunConfig, m: Manifest, st: RunState) -> None:
         m.extra[R.TRUTH_ERROR_SUMMARY] = error_summary(cmp).to_dict(orient="records")
 
 
+def _plan_bounds(cfg: RunConfig, st: RunState, model: Any) -> tuple[Any, Any]:
+    """The plan's per-channel bounds: the user's, the cap on channels the panel cannot
+    separate from demand, and frequency caps as spend caps (pipeline/segments.py); the
+    plan and the value of the next test optimise under the same ones."""
+    from attribution.optimize import read_bounds
+    from attribution.pipeline.activity import cap_bounds
+
+    o = cfg.optimize
+    bounds = read_bounds(o.bounds, model.channels) if o.bounds is not None else None
+    bounds = cap_bounds(bounds, st.confounded, o.confounded_cap, model.channels)
+    caps = plan_caps(cfg, st, tuple(model.channels), np.asarray(model.current_spend))
+    if caps is not None:
+        bounds = apply_caps(bounds, caps, model.channels)
+    return bounds, caps
+
+
 def _optimize(cfg: RunConfig, m: Manifest, st: RunState) -> None:
-    from attribution.optimize import BudgetOptimizer, read_bounds
+    from attribution.optimize import BudgetOptimizer
     from attribution.optimize.adapters import as_response_model
     from attribution.optimize.scenarios import budget_sweep
-    from attribution.pipeline.activity import cap_bounds
 
     if st.mmm is None:
         st.skipped["optimize"] = "no media-mix model"
@@ -440,8 +470,7 @@ def _optimize(cfg: RunConfig, m: Manifest, st: RunState) -> None:
     budget = float(model.current_spend.sum()) if o.budget is None else o.budget
     if budget <= 0:
         raise UsageError(f"optimize budget must be > 0, got {budget}")
-    bounds = read_bounds(o.bounds, model.channels) if o.bounds is not None else None
-    bounds = cap_bounds(bounds, st.confounded, o.confounded_cap, model.channels)
+    bounds, caps = _plan_bounds(cfg, st, model)
     opt = BudgetOptimizer(
         objective=o.objective,
         margin=o.margin,
@@ -450,9 +479,6 @@ def _optimize(cfg: RunConfig, m: Manifest, st: RunState) -> None:
         interval=cfg.run.interval,
         seed=cfg.run.seed,
     )
-    caps = plan_caps(cfg, st, tuple(model.channels), np.asarray(model.current_spend))
-    if caps is not None:  # frequency caps as spend caps (pipeline/segments.py)
-        bounds = apply_caps(bounds, caps, model.channels)
     plan = opt.fit(model, budget, bounds)
     for p in plan.write(out / R.PLAN_CSV, unsafe_reason(blockers)):
         m.add_output(p)
@@ -468,16 +494,19 @@ def _optimize(cfg: RunConfig, m: Manifest, st: RunState) -> None:
 def _experiments(cfg: RunConfig, m: Manifest, st: RunState) -> None:
     """The test worth running next: one designed, valued test per paid channel."""
     from attribution.experiments.recommend import next_tests
-    from attribution.optimize import BudgetOptimizer, read_bounds
+    from attribution.optimize import BudgetOptimizer
     from attribution.optimize.adapters import as_response_model
 
     if st.mmm is None:
         st.skipped["experiments"] = "no media-mix model"
         return
+    if not cfg.experiments.enabled:
+        st.skipped["experiments"] = "switched off ([experiments] enabled = false)"
+        return
     out, o = Path(cfg.run.out), cfg.optimize
     model = as_response_model(st.mmm)
     budget = float(model.current_spend.sum()) if o.budget is None else o.budget
-    bounds = read_bounds(o.bounds, model.channels) if o.bounds is not None else None
+    bounds, _ = _plan_bounds(cfg, st, model)
     opt = BudgetOptimizer(
         objective=o.objective,
         margin=o.margin,

@@ -206,6 +206,8 @@ FINDING_LEADS = {
     "effects apart.",
     "mmm.ppc_coverage": "The media-mix model misses part of what drives sales.",
     "mmm.fit": "The media-mix model explains little of the ups and downs in sales.",
+    "mmm.media_exceeds_sales": "The model credits marketing with more than all sales, so its "
+    "channel numbers come from its assumptions, not from the data.",
     "mmm.holdout": "The media-mix model predicts unseen weeks worse than the weeks it was fitted "
     "on.",
     "mmm.residual_autocorrelation": "The media-mix model leaves a pattern over time unexplained.",
@@ -224,11 +226,12 @@ FINDING_LEADS = {
     "combine.mmm_uncertain": "The data cannot separate these channels' effects.",
     "mmm.spend_follows_demand": "This channel's spend rose and fell with customer demand, so "
     "the model cannot fully tell its effect from the demand "
-    "itself; the plan moves it only a little until a lift test "
-    "measures it.",
+    "itself: its contribution is shown as a range from zero, and the "
+    "plan moves it only a little until a lift test measures it.",
     "mmm.navigational": "Most clicks on this channel come from people already on their way "
-    "to buy, so the data cannot show what its spend adds; the plan moves "
-    "it only a little until a lift test measures it.",
+    "to buy, so the data cannot show what it adds: its contribution is "
+    "shown as a range from zero, and the plan moves it only a little "
+    "until a lift test measures it.",
     "optimize.not_converged": "The budget optimiser could not confirm its best plan.",
     "optimize.budget_scale": "The budget asked for is far from the current spend.",
     "data.rejected": "Some input rows were rejected.",

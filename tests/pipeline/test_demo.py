@@ -120,3 +120,26 @@ def test_same_seed_gives_byte_identical_tables(demo_run, tmp_path):
     assert len(tables) >= 10
     for rel in [*tables, "plan.json", "inputs/truth.json"]:
         assert (demo_run / rel).read_bytes() == (again / rel).read_bytes(), rel
+
+
+def test_navigational_channels_are_given_from_zero_and_capped(demo_run):
+    """The demo's brand search and store visits mostly come just before purchases (the
+    simulator places them there, with no causal effect): both are partially identified,
+    brand search's plan change is capped, and the decomposition keeps fitted sales whole."""
+    run = json.loads((demo_run / "run.json").read_text())
+    adjacent = run["journey_signals"]["adjacent_share"]
+    assert adjacent["search_brand"] > 0.5 and adjacent["store_visit"] > 0.5
+    assert adjacent["search_generic"] < 0.2
+    assert {"search_brand", "store_visit"} <= set(run["unidentified"])
+    assert "search_brand" in run["spend_follows_demand"]["capped"]
+    codes = {(f["code"], f["message"].split(":")[0]) for f in run["findings"]}
+    assert ("mmm.navigational", "search_brand") in codes
+    assert ("mmm.navigational", "store_visit") in codes
+    plan = pd.read_csv(demo_run / "plan.csv").set_index("channel")
+    assert abs(plan.loc["search_brand", "change_pct"]) <= 10.0 + 1e-6
+    dec = pd.read_csv(demo_run / "mmm/decomposition.csv")
+    assert "unidentified:search_brand" in dec.columns
+    media = [c for c in dec.columns if c.startswith("media:")]
+    rest = [c for c in dec.columns if c not in ("date", "sales", "fitted", "predicted")]
+    np.testing.assert_allclose(dec[rest].sum(axis=1), dec["predicted"], rtol=1e-9)
+    assert media
