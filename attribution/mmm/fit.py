@@ -9,8 +9,6 @@ Example
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 import time
@@ -21,6 +19,7 @@ import pandas as pd
 
 from attribution.errors import InputError, UsageError
 from attribution.findings import Finding
+from attribution.mmm import cache
 from attribution.mmm.diagnostics import sampler_findings
 from attribution.mmm.lift import parse_lift_tests
 from attribution.mmm.model import build_model, lift_data
@@ -251,8 +250,9 @@ class MMM:
             lift=p["lift"],
             channel_priors=channel_priors,
         )
+        key, data = _model_key(p, channel_priors)
         t0 = time.perf_counter()
-        idata = sample(
+        idata, compile_info = sample(
             model,
             self.sampler,
             draws=self.draws,
@@ -261,7 +261,8 @@ class MMM:
             seed=self.seed,
             target_accept=self.target_accept,
             progress=self.progress,
-            cache_key=_model_key(p, channel_priors),
+            cache_key=key,
+            data=data,
             backend=self.backend,
             adaptation=self.adaptation,
         )
@@ -277,6 +278,7 @@ class MMM:
             "lift_tests": len(p["tests"]),
             "channel_priors": channel_priors.to_dict() if channel_priors else None,
             "sampling_seconds": round(elapsed, 2),
+            **compile_info,
         }
         res = MMMResults(
             spec=p["spec"],
@@ -315,33 +317,28 @@ def _installed(mod: str) -> bool:
     return importlib.util.find_spec(mod) is not None
 
 
-_COMPILED: dict[str, Any] = {}  # model key -> nutpie compiled model (reruns skip compiling)
-_CACHE_SIZE = 4
+COMPILED = cache.CompiledModels()  # structure key -> nutpie compiled model (this process)
 
 
-def _model_key(p: dict[str, Any], channel_priors: ChannelPriors | None) -> str:
+def _model_key(p: dict[str, Any], channel_priors: ChannelPriors | None) -> tuple[str, dict]:
+    """The structure key of the model for ``p`` (see :mod:`attribution.mmm.cache`) and
+    the values of its data containers."""
     from attribution.mmm import geo
     from attribution.mmm import model as mm
 
-    h = hashlib.sha256()
-    # the sampling coordinates are part of the compiled model
-    h.update(repr((mm.MEAN_EFFECT_BETA, mm.MEAN_LEVEL_INTERCEPT, geo.CENTRED)).encode())
-    h.update(json.dumps(p["spec"].to_dict(), sort_keys=True).encode())
-    h.update(json.dumps(p["scaling"].to_dict(), sort_keys=True).encode())
-    h.update(json.dumps(channel_priors.to_dict() if channel_priors else None).encode())
-    d = p["design"]
-    for a in (d.y, d.stack, d.trend, d.fourier, d.controls, p["spend_total"]):
-        h.update(np.ascontiguousarray(a).tobytes())
-    if p["lift"] is not None:
-        for a in (
-            p["lift"].lift,
-            p["lift"].se,
-            p["lift"].factual,
-            p["lift"].counter,
-            p["lift"].select,
-        ):
-            h.update(np.ascontiguousarray(a).tobytes())
-    return h.hexdigest()
+    data = mm.model_data(p["design"], p["scaling"], p["spend_total"])
+    panel = p["panel"]
+    parts = {
+        # the sampling coordinates are part of the compiled model
+        "coordinates": [mm.MEAN_EFFECT_BETA, mm.MEAN_LEVEL_INTERCEPT, geo.CENTRED],
+        "spec": p["spec"].to_dict(),
+        "channel_priors": channel_priors.to_dict() if channel_priors else None,
+        "geos": list(panel.geos),
+        "controls": list(panel.control_names),
+    }
+    lift = p["lift"]
+    consts = () if lift is None else (lift.lift, lift.se, lift.factual, lift.counter, lift.select)
+    return cache.structure_key(parts, data, consts), data
 
 
 def sample(
@@ -355,56 +352,77 @@ def sample(
     target_accept: float = 0.9,
     progress: bool = False,
     cache_key: str | None = None,
+    data: dict[str, np.ndarray] | None = None,
     backend: str = "auto",
     adaptation: str = "diag",
-) -> Any:
-    """Run NUTS on ``model`` with the chosen sampler; returns an ArviZ DataTree.
+) -> tuple[Any, dict[str, Any]]:
+    """Run NUTS on ``model`` with the chosen sampler.
 
-    With nutpie, a model compiled earlier in this process under the same
-    ``cache_key`` (same spec, data, priors) is reused, so reruns skip compiling.
+    With nutpie, a model compiled earlier in this process under the same structure
+    ``cache_key`` is reused: numba models get this model's ``data`` (the values of its
+    ``pm.Data`` containers) and starting point swapped in; jax models (data frozen
+    into the program) are reused only for the same data.
+
+    Returns
+    -------
+    The ArviZ DataTree and ``{"compile": "hit" | "miss" | "none", "compile_seconds": s}``.
     """
     cores = min(chains, os.cpu_count() or 1)
+    info: dict[str, Any] = {"compile": "none", "compile_seconds": 0.0}
     if sampler == "nutpie":
         try:
             import nutpie
         except ImportError:  # pragma: no cover - nutpie is a core dependency
-            log.warning("mmm: nutpie not installed, falling back to PyMC's NUTS")
-            sampler = "pymc"
-        else:
-            if backend == "auto":
-                short = chains * (draws + tune) <= AUTO_JAX_STEPS
-                backend = "jax" if short and _installed("jax") else "numba"
-            if backend == "jax" and not _installed("jax"):
-                raise UsageError("the jax backend needs jax: pip install 'attribution[jax]'")
-            cache_key = f"{cache_key}:{backend}" if cache_key else None
-            compiled = _COMPILED.get(cache_key) if cache_key else None
-            if compiled is None:
-                log.info("mmm: compiling the model (%s)", backend)
-                # numba: chains jittered in parallel are not reproducible across
-                # processes (nutpie 0.16), so numba chains start at the support point
-                # and diverge through their seeded NUTS draws (same seed, same draws)
-                compiled = nutpie.compile_pymc_model(
-                    model,
-                    backend=backend,
-                    gradient_backend="jax" if backend == "jax" else "pytensor",
-                    jitter_rvs=set() if backend == "numba" else None,
-                )
-                if cache_key:
-                    while len(_COMPILED) >= _CACHE_SIZE:
-                        _COMPILED.pop(next(iter(_COMPILED)))
-                    _COMPILED[cache_key] = compiled
-            return nutpie.sample(
-                compiled,
-                draws=draws,
-                tune=tune,
-                chains=chains,
-                cores=cores,
-                seed=seed,
-                progress_bar=progress,
-                save_warmup=False,
-                target_accept=target_accept,
-                adaptation=adaptation,
+            raise UsageError("the nutpie sampler needs nutpie: pip install nutpie") from None
+        if backend == "auto":
+            short = chains * (draws + tune) <= AUTO_JAX_STEPS
+            backend = "jax" if short and _installed("jax") else "numba"
+        if backend == "jax" and not _installed("jax"):
+            raise UsageError("the jax backend needs jax: pip install 'attribution[jax]'")
+        key = None
+        if cache_key:
+            # jax freezes the data into the compiled program: then the data are structure
+            frozen = backend == "jax" and data is not None
+            key = (
+                cache.structure_key({"base": cache_key}, {}, cache.data_key(data))
+                if frozen
+                else cache_key
+            ) + f":{backend}"
+        t0 = time.perf_counter()
+        compiled = COMPILED.get(key) if key else None
+        if compiled is not None and backend == "numba":
+            compiled = cache.with_model_data(compiled, model, data or {})
+        if compiled is None:
+            log.info("mmm: compiling the model (%s)", backend)
+            # numba: chains jittered in parallel are not reproducible across
+            # processes (nutpie 0.16), so numba chains start at the support point
+            # and diverge through their seeded NUTS draws (same seed, same draws)
+            compiled = nutpie.compile_pymc_model(
+                model,
+                backend=backend,
+                gradient_backend="jax" if backend == "jax" else "pytensor",
+                jitter_rvs=set() if backend == "numba" else None,
             )
+            if key:
+                COMPILED.put(key, compiled)
+            info["compile"] = "miss"
+        else:
+            log.info("mmm: reusing the compiled model (%s)", backend)
+            info["compile"] = "hit"
+        info["compile_seconds"] = round(time.perf_counter() - t0, 2)
+        idata = nutpie.sample(
+            compiled,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            cores=cores,
+            seed=seed,
+            progress_bar=progress,
+            save_warmup=False,
+            target_accept=target_accept,
+            adaptation=adaptation,
+        )
+        return idata, info
     import pymc as pm
 
     if sampler == "numpyro":
@@ -415,7 +433,7 @@ def sample(
                 "the numpyro sampler needs numpyro and jax: pip install 'attribution[jax]'"
             ) from None
     with model:
-        return pm.sample(
+        idata = pm.sample(
             draws=draws,
             tune=tune,
             chains=chains,
@@ -426,3 +444,4 @@ def sample(
             nuts_sampler=sampler,
             compute_convergence_checks=False,
         )
+    return idata, info

@@ -53,6 +53,18 @@ PRIOR_OF = {"delay_alpha": "alpha"}
 MEAN_EFFECT_BETA = True  # sample free channel effects via their mean effect (same model)
 MEAN_LEVEL_INTERCEPT = True  # sample the intercept(s) via the mean level (per geo)
 
+# the data containers (``pm.Data``) of the model: the compiled model depends on their
+# shapes, not their values, so one compiled model serves new data of the same structure
+# (``nutpie``'s ``with_data``; see :mod:`attribution.mmm.cache`)
+DATA_STACK = "data_media_stack"  # (L, T, G, C) lag stack of scaled media
+DATA_Y = "data_sales"  # (T, G) scaled sales
+DATA_TREND = "data_trend"  # (T,)
+DATA_FOURIER = "data_fourier"  # (T, F)
+DATA_CONTROLS = "data_controls"  # (T, G, K)
+DATA_GEO_W = "data_geo_weight"  # (G,) relative geo sizes
+DATA_ROI_SPEND = "data_roi_spend"  # (C,) training spend / target scale (ROI priors)
+DATA_SALES_TOTAL = "data_sales_total"  # () scaled sales in geo-size units (share priors)
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -337,7 +349,7 @@ def _beta_by_mean_effect(prior: Any, sat: Any, n: int) -> Any:
     return beta
 
 
-def _beta_by_share(prior: Any, sat_sum: Any, sales: float, n: int) -> Any:
+def _beta_by_share(prior: Any, sat_sum: Any, sales: Any, n: int) -> Any:
     """Channel effects ``beta_free`` from a prior on the media's total share of sales.
 
     The free channels' summed contribution over the fitted weeks is ``media_share *
@@ -371,6 +383,33 @@ def _intercept_by_level(prior: Any, rest: Any, start: float) -> Any:
     dist = getattr(pm, prior.dist).dist(**prior.params)
     pm.Potential("intercept_prior", pm.logp(dist, intercept))
     return intercept
+
+
+def model_data(
+    d: Design, scaling: Scaling, spend_total: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """The values of the model's data containers (``DATA_*`` name -> array).
+
+    Example
+    -------
+    >>> model_data(p["design"], p["scaling"], p["spend_total"])[DATA_Y].shape
+    ... # doctest: +SKIP
+    (T, G)
+    """
+    G = d.y.shape[1]
+    w = np.asarray(scaling.geo_weights(G), dtype=float)
+    C = d.stack.shape[-1]
+    spend = np.zeros(C) if spend_total is None else np.asarray(spend_total, float)
+    return {
+        DATA_STACK: np.asarray(d.stack, dtype=float),
+        DATA_Y: np.asarray(d.y, dtype=float),
+        DATA_TREND: np.asarray(d.trend, dtype=float),
+        DATA_FOURIER: np.asarray(d.fourier, dtype=float),
+        DATA_CONTROLS: np.asarray(d.controls, dtype=float),
+        DATA_GEO_W: w,
+        DATA_ROI_SPEND: spend / float(scaling.target),
+        DATA_SALES_TOTAL: np.asarray(float((d.y * w).sum())),
+    }
 
 
 def build_model(
@@ -410,9 +449,18 @@ def build_model(
     pri = spec.prior_set
     T, G = d.y.shape
     C = len(spec.channels)
-    w = scaling.geo_weights(G)
     modes = spec.seasonal_modes(G)
     knots = spec.n_knots(G, T)
+    values = model_data(d, scaling, spend_total)
+    made: dict[str, Any] = {}
+
+    def data(name: str) -> Any:
+        """The data container ``name`` (created on first use, static shape)."""
+        if name not in made:
+            v = values[name]
+            made[name] = pm.Data(name, v, shape=v.shape)
+        return made[name]
+
     coords: dict[str, Any] = {
         "week": np.arange(T),
         "geo": list(panel.geos),
@@ -427,10 +475,11 @@ def build_model(
         coords[f"ch_{p}"] = list(names)
     with pm.Model(coords=coords) as model:
         params = {p: pri[PRIOR_OF.get(p, p)].create(pm, p, dims=f"ch_{p}") for p in dims}
-        sat = media_effect(params, pt.as_tensor(d.stack), layout, xp=pt)  # (T, G, C)
+        sat = media_effect(params, data(DATA_STACK), layout, xp=pt)  # (T, G, C)
         # channel effect: coefficient prior, ROI prior or contribution-share prior
         geo_mult = geo.channel_multipliers(pm, pt, pri) if G > 1 else None
         # geo models: sales-unit weights of the geos (w = 1 for one geo)
+        w = data(DATA_GEO_W) if G > 1 else None
         base = sat if geo_mult is None else sat * (geo_mult * w[:, None])
         sat_sum = pt.sum(base, axis=(0, 1))  # (C,)
         beta_c = []
@@ -439,11 +488,11 @@ def build_model(
             if share is not None:
                 a, b = beta_from_moments(*share)
                 s = pm.Beta(f"share_{ch.name}", alpha=a, beta=b)
-                beta_c.append(s * float((d.y * w).sum()) / sat_sum[i])
+                beta_c.append(s * data(DATA_SALES_TOTAL) / sat_sum[i])
             elif spec.prior_mode == "roi" and ch.has_spend and spend_total is not None:
                 mu, sg = lognormal_from_moments(*(ch.roi_prior or DEFAULT_ROI))
                 r = pm.LogNormal(f"roi_{ch.name}", mu=mu, sigma=sg)
-                beta_c.append(r * float(spend_total[i]) / scaling.target / sat_sum[i])
+                beta_c.append(r * data(DATA_ROI_SPEND)[i] / sat_sum[i])
             else:
                 beta_c.append(None)
         free = [i for i, b in enumerate(beta_c) if b is None]
@@ -452,7 +501,7 @@ def build_model(
             model.add_coord("ch_beta", coords_free)
             if spec.prior_mode == "share":
                 idx = np.array(free)
-                sales = float((d.y * w).sum())
+                sales = data(DATA_SALES_TOTAL)
                 bfree = _beta_by_share(pri["media_share"], sat_sum[idx], sales, len(free))
             elif observed and reparameterise and MEAN_EFFECT_BETA:
                 # geo models: the mean of the geo-weighted effect (multipliers and sizes
@@ -473,17 +522,17 @@ def build_model(
             mu = mu + geo.time_effect(pm, pt, pri, geo.time_basis(T, knots, T))[:, None]
         if spec.uses_trend(G):
             tr = pri["trend"].create(pm, "trend")
-            mu = mu + tr * d.trend[:, None]
+            mu = mu + tr * data(DATA_TREND)[:, None]
         if d.fourier.shape[1]:
             gf = pri["fourier"].create(pm, "gamma_fourier", dims="fourier")
-            mu = mu + pt.dot(d.fourier, gf)[:, None]
+            mu = mu + pt.dot(data(DATA_FOURIER), gf)[:, None]
         if d.controls.shape[-1]:
             gc = (
                 geo.control_effects(pm, pri, d.controls.shape[-1])
                 if G > 1
                 else pri["control"].create(pm, "gamma_control", dims="control")
             )
-            mu = mu + pt.sum(d.controls * gc, axis=-1)
+            mu = mu + pt.sum(data(DATA_CONTROLS) * gc, axis=-1)
         if G > 1:
             by_level = observed and reparameterise and MEAN_LEVEL_INTERCEPT
             icpt = geo.intercepts(pm, pt, pri, d.y, mu if by_level else None)
@@ -495,10 +544,20 @@ def build_model(
             icpt = pm.Deterministic("intercept_geo", pt.stack([intercept]), dims="geo")
         mu = icpt[None, :] + mu
         sigma = geo.noise(pm, pri)[None, :] if G > 1 else pri["sigma"].create(pm, "sigma")
-        pm.Normal("y", mu=mu, sigma=sigma, observed=d.y if observed else None, dims=("week", "geo"))
+        pm.Normal(
+            "y",
+            mu=mu,
+            sigma=sigma,
+            observed=data(DATA_Y) if observed else None,
+            dims=("week", "geo"),
+        )
         if lift is not None:  # measured lift ~ predicted effect over the outcome window
             eff = lift_effect(
-                params, beta_gc if G == 1 else beta_gc * w[:, None], lift, layout, xp=pt
+                params,
+                beta_gc if G == 1 else beta_gc * data(DATA_GEO_W)[:, None],
+                lift,
+                layout,
+                xp=pt,
             )
             pm.Normal("lift_obs", mu=eff, sigma=lift.se, observed=lift.lift)
     return model
