@@ -104,7 +104,7 @@ def weekly_counts(touches: pd.DataFrame, dates: Sequence[Any]) -> tuple[pd.DataF
     Example
     -------
     >>> t = pd.DataFrame({"channel": ["a", "a", "b"], "timestamp": pd.to_datetime(
-    ...     ["2024-01-01 10:00", "2024-01-09", "2023-12-01"])})
+    ...     ["2024-01-01 10:00", "2024-01-09 00:00", "2023-12-01 00:00"])})
     >>> c, outside = weekly_counts(t, pd.to_datetime(["2024-01-01", "2024-01-08"]))
     >>> c["a"].tolist(), outside
     ([1.0, 1.0], 1)
@@ -431,64 +431,41 @@ def cap_bounds(
     return out
 
 
-def navigational_caps(
+def navigational(
     adjacent: Mapping[str, float],
-    paid: Iterable[str],
+    channels: Iterable[str],
     tested: Iterable[str],
-    cap: float,
+    cap: float | None,
     max_share: float = NAVIGATIONAL_SHARE,
 ) -> tuple[tuple[str, ...], tuple[Finding, ...]]:
-    """Paid channels whose journey touches are mostly purchase-adjacent (navigational)
-    and have no lift test: the optimiser caps their change too.
+    """Channels whose journey touches are mostly purchase-adjacent (navigational search,
+    store visits on the way to the till) and have no lift test: the panel cannot tell
+    their effect from the purchases they accompany. ``cap``: the paid channels' largest
+    plan change; None for activity channels (no spend, not in the plan).
 
     Example
     -------
-    >>> navigational_caps({"brand": 0.7, "tv": 0.05}, ["brand", "tv"], [], 0.1)[0]
+    >>> navigational({"brand": 0.7, "tv": 0.05}, ["brand", "tv"], [], 0.1)[0]
     ('brand',)
     """
     done = set(tested)
-    names = tuple(c for c in paid if adjacent.get(c, 0.0) > max_share and c not in done)
-    found = tuple(
-        Finding(
-            "warning",
-            "mmm.navigational",
-            f"{c}: {adjacent[c]:.0%} of its touches in purchase journeys came within hours of the "
-            f"purchase, so its clicks are mostly people already buying; the panel cannot show "
-            f"what its spend adds, so its contribution is given from zero up and the plan "
-            f"changes it by at most {cap:.0%}",
-            f"run a lift test (geo or holdout) on {c} to measure it",
-            "mmm",
+    names = tuple(c for c in channels if adjacent.get(c, 0.0) > max_share and c not in done)
+    if cap is None:
+        why, then, test = "they mostly accompany purchases already decided", "", "a holdout test"
+    else:
+        why = "its clicks are mostly people already buying"
+        then, test = (
+            f" and the plan changes it by at most {cap:.0%}",
+            "a lift test (geo or holdout)",
         )
-        for c in names
-    )
-    return names, found
-
-
-def navigational_activity(
-    adjacent: Mapping[str, float],
-    activity: Iterable[str],
-    tested: Iterable[str],
-    max_share: float = NAVIGATIONAL_SHARE,
-) -> tuple[tuple[str, ...], tuple[Finding, ...]]:
-    """Activity channels (no spend) whose journey touches mostly come within hours of the
-    purchase (store visits on the way to the till) and have no lift test: the panel
-    cannot tell their effect from the purchases they accompany.
-
-    Example
-    -------
-    >>> navigational_activity({"store_visit": 0.9, "email": 0.1}, ["store_visit", "email"], [])[0]
-    ('store_visit',)
-    """
-    done = set(tested)
-    names = tuple(c for c in activity if adjacent.get(c, 0.0) > max_share and c not in done)
     found = tuple(
         Finding(
             "warning",
             "mmm.navigational",
             f"{c}: {adjacent[c]:.0%} of its touches in purchase journeys came within hours of the "
-            f"purchase, so they mostly accompany purchases already decided; the panel cannot "
-            f"show what it adds, so its contribution is given from zero up",
-            f"run a holdout test on {c} to measure it",
+            f"purchase, so {why}; the panel cannot show what it adds, so its contribution is "
+            f"given from zero up{then}",
+            f"run {test} on {c} to measure it",
             "mmm",
         )
         for c in names

@@ -257,8 +257,7 @@ def _mmm(cfg: RunConfig, m: Manifest, st: RunState) -> None:
     from attribution.mmm.spec import INFERRED_PRIOR_MODE, ChannelSpec, needs_value_per_conversion
     from attribution.pipeline.activity import (
         confounding,
-        navigational_activity,
-        navigational_caps,
+        navigational,
     )
 
     if st.media is None:
@@ -353,7 +352,7 @@ def _mmm(cfg: RunConfig, m: Manifest, st: RunState) -> None:
     )
     m.add_findings(found, stage="mmm")
     adjacent = (m.extra.get(R.JOURNEY_SIGNALS) or {}).get(R.JOURNEY_ADJACENT_SHARE) or {}
-    nav, found = navigational_caps(
+    nav, found = navigational(
         adjacent,
         [c.name for c in spec.channels if c.has_spend and c.name not in st.confounded],
         tested,
@@ -361,8 +360,8 @@ def _mmm(cfg: RunConfig, m: Manifest, st: RunState) -> None:
     )
     st.confounded += nav
     m.add_findings(found, stage="mmm")
-    quiet, found = navigational_activity(
-        adjacent, [c.name for c in spec.channels if not c.has_spend], tested
+    quiet, found = navigational(
+        adjacent, [c.name for c in spec.channels if not c.has_spend], tested, None
     )
     m.add_findings(found, stage="mmm")
     m.extra[R.SPEND_FOLLOWS_DEMAND] = {

@@ -20,7 +20,7 @@ from attribution.pipeline.activity import (
     cap_bounds,
     confounding,
     intent_adjusted_credit,
-    navigational_caps,
+    navigational,
     touch_times,
     weekly_counts,
 )
@@ -211,7 +211,17 @@ def test_optimiser_keeps_a_capped_channel_within_the_cap():
 
 def test_navigational_paid_channels_are_capped_unless_tested():
     adj = {"brand": 0.72, "store": 0.8, "tv": 0.05}
-    names, found = navigational_caps(adj, ["brand", "tv"], [], 0.1)
+    names, found = navigational(adj, ["brand", "tv"], [], 0.1)
     assert names == ("brand",) and found[0].code == "mmm.navigational"
     assert "72%" in found[0].message and "10%" in found[0].message
-    assert navigational_caps(adj, ["brand", "tv"], ["brand"], 0.1) == ((), ())
+    assert navigational(adj, ["brand", "tv"], ["brand"], 0.1) == ((), ())
+
+
+def test_navigational_activity_channels_are_flagged_without_a_cap():
+    adj = {"store_visit": 0.79, "call_centre": 0.06}
+    names, found = navigational(adj, ["store_visit", "call_centre"], [], None)
+    assert names == ("store_visit",)
+    msg = found[0].message
+    assert "79%" in msg and "from zero up" in msg and "at most" not in msg
+    assert "holdout" in found[0].action
+    assert navigational(adj, ["store_visit"], ["store_visit"], None) == ((), ())
