@@ -56,7 +56,7 @@ def page_one(ctx: Context) -> list[str]:
     """Page-1 sentences: for each channel flagged as not separable, the test that would
     separate it, its cost and its value."""
     return [
-        W.EXP_PAGE_ONE.format(channel=r["channel"], test=sentence(ctx, r))
+        W.EXP_PAGE_ONE.format(channel=ctx.name(r["channel"]), test=sentence(ctx, r))
         for r in _rows(ctx)
         if "separable" in r and not _yes(r["separable"])
     ]
@@ -75,8 +75,8 @@ def experiments(ctx: Context) -> Section:
         blocks.append(
             Paragraph(
                 W.EXP_BEST.format(
-                    sentence=f"{top['channel']}: {sentence(ctx, top)}",
-                    channel=top["channel"],
+                    sentence=f"{ctx.name(top['channel'])}: {sentence(ctx, top)}",
+                    channel=top["channel"],  # the id: what the lift_tests.csv row needs
                     start=top.get("start", ""),
                     end=top.get("end", ""),
                 )
@@ -86,7 +86,7 @@ def experiments(ctx: Context) -> Section:
         blocks.append(
             Paragraph(
                 W.EXP_NONE.format(
-                    channel=top["channel"],
+                    channel=ctx.name(top["channel"]),
                     value=f.money(_num(top.get("value"))),
                     cost=f.money(_num(top.get("cost"))),
                 )
@@ -95,7 +95,7 @@ def experiments(ctx: Context) -> Section:
     body = tuple(
         (
             str(int(_num(r["rank"]))),
-            str(r["channel"]),
+            ctx.name(r["channel"]),
             W.EXP_TEST_CELL.format(
                 weeks=int(_num(r["weeks"])), design=r["design"], where=_where(ctx, r)
             ),

@@ -62,7 +62,7 @@ def _attribution_blocks(ctx: Context) -> list[Block]:
             rows.append(
                 (
                     _seg_name(str(s)),
-                    str(ch),
+                    ctx.name(ch),
                     f"{hi['value']}: {_share(ctx, hi)}",
                     f"{lo['value']}: {_share(ctx, lo)}",
                 )
@@ -96,7 +96,7 @@ def _attribution_blocks(ctx: Context) -> list[Block]:
             Table(
                 "segment-mix",
                 W.SEG_MIX_TITLE.format(model=model_name(model)),
-                (W.H_SEGMENT, "", W.H_CONVERSIONS_SEG, *chans),
+                (W.H_SEGMENT, "", W.H_CONVERSIONS_SEG, *(ctx.name(c) for c in chans)),
                 tuple(mix),
                 (False, False, True, *([True] * len(chans))),
             )
@@ -156,7 +156,8 @@ def _o2o_blocks(ctx: Context) -> list[Block]:
             r = g[g["role"] == role].sort_values("share", ascending=False).head(3)
             return (
                 ", ".join(
-                    f"{c} {f.pct(s, 0)}" for c, s in zip(r["channel"], r["share"], strict=True)
+                    f"{ctx.name(c)} {f.pct(s, 0)}"
+                    for c, s in zip(r["channel"], r["share"], strict=True)
                 )
                 or "–"
             )
@@ -191,7 +192,7 @@ def _pressure_blocks(ctx: Context) -> list[Block]:
         peak = int(r["peak"])
         panels.append(
             {
-                "channel": ch,
+                "channel": ctx.name(ch),
                 "frequency": g["frequency"].to_numpy(),
                 "effect": g["effect"].to_numpy(),
                 "low": g["effect_low"].to_numpy(),
@@ -219,7 +220,7 @@ def _pressure_blocks(ctx: Context) -> list[Block]:
         )
         rows.append(
             (
-                str(ch),
+                ctx.name(ch),
                 sat,
                 W.BEYOND.get(beyond, beyond).format(top=top),
                 W.PP_INTERVAL.format(
@@ -277,7 +278,7 @@ def _caps_blocks(ctx: Context) -> list[Block]:
     binds = caps["binds"].astype(str).str.lower() == "true"
     rows = tuple(
         (
-            str(r["channel"]),
+            ctx.name(r["channel"]),
             f.number(r["frequency_cap"], 0),
             W.CAP_SOURCES.get(str(r["source"]), str(r["source"])),
             f.money(r["spend_cap"]),
@@ -286,7 +287,7 @@ def _caps_blocks(ctx: Context) -> list[Block]:
         )
         for (_, r), b in zip(caps.iterrows(), binds, strict=True)
     )
-    names = ", ".join(caps.loc[binds, "channel"].astype(str))
+    names = ", ".join(ctx.name(c) for c in caps.loc[binds, "channel"])
     return [
         Paragraph(W.CAPS_INTRO),
         Paragraph(W.CAPS_BIND.format(channels=names) if names else W.CAPS_NONE_BIND),

@@ -44,10 +44,11 @@ def test_section_names_the_test_and_how_to_feed_it_back(tmp_path):
     view = _run(tmp_path, worth=True)
     sec = next(s for s in view.sections if s.id == "experiments")
     text = _text(sec)
-    assert "Run next: tv: a 8-week holdout (geos g1, g4)" in text
-    assert "lift_tests.csv" in text and "start 2026-01-05, end 2026-03-01" in text
+    assert "Run next: TV: a 8-week holdout (geos g1, g4)" in text
+    # the row to write names the channel by its id, as lift_tests.csv needs it
+    assert "lift_tests.csv (channel tv, start 2026-01-05, end 2026-03-01" in text
     table = next(b for b in sec.blocks if getattr(b, "kind", "") == "table")
-    assert [r[1] for r in table.rows] == ["tv", "search_brand"]
+    assert [r[1] for r in table.rows] == ["TV", "Brand search"]  # display names
     assert table.rows[1][-1] == "no"
 
 
@@ -55,9 +56,9 @@ def test_page_one_speaks_of_each_channel_not_separable(tmp_path):
     view = _run(tmp_path, worth=False)
     summary = _text(view.sections[0])
     assert (
-        "search_brand cannot be separated by the data; a 4-week go-dark (whole market)" in summary
+        "Brand search cannot be separated by the data; a 4-week go-dark (whole market)" in summary
     )
-    assert "tv cannot be separated" not in summary
+    assert "TV cannot be separated" not in summary
     sec = next(s for s in view.sections if s.id == "experiments")
     assert "No test on the grid is worth its cost" in _text(sec)
 

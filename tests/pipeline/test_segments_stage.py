@@ -104,4 +104,4 @@ def test_report_section_with_binding_caps(run_dir):
     assert "vip = yes" in sec  # too small, named
     assert "61%" in sec and "not used in any calculation" in sec
     assert 'id="pressure"' in sec and "<svg" in sec
-    assert "Caps that bind: email." in sec
+    assert "Caps that bind: E-mail." in sec  # display names
