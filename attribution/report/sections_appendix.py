@@ -116,7 +116,7 @@ def appendix(ctx: Context) -> Section:
             blocks.append(Paragraph(W.NO_REJECTED))
     else:
         blocks.append(Missing(W.NOT_RUN["accounting"]))
-    truth = run.get("truth_comparison.csv")
+    truth = run.get(R.TRUTH_COMPARISON_CSV)
     if truth is not None and not truth.empty:
         blocks.extend(_truth_tables(ctx, truth))
     blocks.append(Heading(W.APPX_NOTES))
