@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -152,8 +153,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _rel(p: Path, base: Path) -> str:
+    """``p`` relative to the config's folder (``../exports/x.csv``), so that the config and
+    its inputs can move together; absolute only where no relative path exists (another
+    drive)."""
     try:
-        return p.resolve().relative_to(base.resolve()).as_posix()
+        return Path(os.path.relpath(p.resolve(), base.resolve())).as_posix()
     except ValueError:
         return p.resolve().as_posix()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,11 @@ def test_init_on_peer_panels_writes_a_config_that_loads_them(
     assert f"{name}: media" in printed and "columns:" in printed
     text = out.read_text()
     assert "# REVIEW: guessed column roles" in text
+    # the input is named relative to the config's folder, so both can move together
+    media_line = next(line for line in text.splitlines() if line.startswith("media = "))
+    assert (
+        media_line == f'media = "{os.path.relpath((PEERS / name).resolve(), tmp_path.resolve())}"'
+    )
     cfg = load_config(out)
     mp = load_model_panel(cfg.inputs.media, {}, cfg.mapping)
     assert sorted(mp.spec.channel_names) == channels
