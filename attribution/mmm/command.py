@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from attribution.errors import InputError, UsageError
 from attribution.mmm.fit import MMM, SAMPLERS
 from attribution.mmm.io import write_outputs
 from attribution.mmm.mapped import load_lift_mapped, load_model_panel, spec_config
-from attribution.mmm.spec import INFERRED_PRIOR_MODE, MMMSpec
+from attribution.mmm.spec import MMMSpec
 from attribution.pipeline.lock import RunLock
 from attribution.pipeline.manifest import Manifest, exit_status
 from attribution.pipeline.window import window_record
@@ -120,8 +119,6 @@ def _inputs(args: argparse.Namespace, m: Manifest) -> tuple[pd.DataFrame, MMMSpe
     mapping = load_mapping(args.mapping) if getattr(args, "mapping", None) else None
     mp = load_model_panel(args.media, spec_config(args.config), mapping)
     media, spec = mp.media, mp.spec
-    if args.config is None:  # a model inferred from the columns: the measured default priors
-        spec = replace(spec, prior_mode=INFERRED_PRIOR_MODE)
     frame = media.frame
     m.add_accounting("media", media.accounting)
     m.config[R.CONFIG_RUN] = {R.CONFIG_INTERVAL: spec.interval}  # the report's interval level

@@ -12,7 +12,8 @@ intercept          Normal(0, 2)            baseline level (share of max sales)
 trend              Normal(0, 1)            change of baseline over the training period
 fourier            Laplace(0, 1)           yearly seasonality coefficients
 control            Normal(0, 2)            effect of a control at its largest value
-beta               HalfNormal(2)           channel effect at full saturation
+beta               HalfNormal(2)           channel effect at full saturation, used when
+                                           ``prior_mode = "coefficient"``
 alpha              Beta(1, 3)              geometric / delayed adstock retention
 theta              HalfNormal(2)           delayed adstock: lag of the peak (weeks)
 weibull_shape      Gamma(2, 1)             Weibull adstock shape
@@ -27,8 +28,8 @@ geo_control_sd     HalfNormal(0.5)         spread of control effects across geos
 time_sd            HalfNormal(0.5)         spread of the time effect's knot values
 roi                LogNormal(mean 1, sd 2) channel ROI, used when ``prior_mode = "roi"``
 media_share        Beta(2, 4)              media's total share of sales, used when
-                                           ``prior_mode = "share"`` (split across the
-                                           channels by a flat Dirichlet)
+                                           ``prior_mode = "share"`` (the default; split
+                                           across the channels by a flat Dirichlet)
 =================  ======================  ==============================================
 
 A config overrides any of them in ``[priors]``, e.g.

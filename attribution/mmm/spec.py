@@ -66,12 +66,10 @@ from attribution.mmm.priors import DEFAULT_PRIORS, Prior, resolve_priors
 
 KINDS = ("paid", "activity", "offline")
 PRIOR_MODES = ("coefficient", "roi", "share")
-#: effect priors of a model inferred from a panel's columns (no spec file: ``attribution
-#: run`` and ``attribution mmm``): measured best against the simulator's truth
-#: (benchmarks/results/truth.md): coefficient priors credited media with more than all
-#: sales on weak data, the share prior cannot. A spec file keeps its own (default
-#: "coefficient", so a saved spec reruns the same model).
-INFERRED_PRIOR_MODE = "share"
+#: the default effect prior, measured best against the simulator's truth
+#: (benchmarks/results/truth_priors_2x100.md): coefficient priors credited media with
+#: more than all sales in 20 of 20 worlds on weak data; the share prior cannot.
+DEFAULT_PRIOR_MODE = "share"
 INPUTS = ("spend", "impressions")  # a paid channel's media driver (default: spend)
 
 
@@ -179,7 +177,7 @@ class MMMSpec:
     holidays: tuple[str, ...] = ()
     holdout_weeks: int = 0
     interval: float = 0.9
-    prior_mode: str = "coefficient"
+    prior_mode: str = DEFAULT_PRIOR_MODE
     priors: tuple[tuple[str, Prior], ...] = field(default=())
     value_per_conversion: float | None = None  # [calibration]: lift tests in conversions
 

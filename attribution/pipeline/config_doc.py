@@ -93,8 +93,8 @@ MEANING: dict[str, str] = {
     "from zero to the fitted association (docs/methods-demand.md)",
     "mmm.prior_mode": "`roi` puts the effect prior on each paid channel's ROI (the same "
     "prior for every channel), `share` on the media's total share of sales (split evenly "
-    "in expectation), `coefficient` on each effect at full saturation; unset: `share` for a "
-    "model inferred from the panel, a spec file's own otherwise",
+    "in expectation), `coefficient` on each effect at full saturation; unset: the spec file's, "
+    "else `share` (the default)",
     "optimize.allow_unconverged": "plan even when the model failed its diagnostics; the plan "
     "is then marked not for decisions",
     "optimize.confounded_cap": "largest change (0.1 = ±10%) of a channel whose spend follows "

@@ -254,7 +254,7 @@ def _mmm(cfg: RunConfig, m: Manifest, st: RunState) -> None:
     from attribution.mmm import MMM, load_spec, spec_from_dict
     from attribution.mmm.demand import with_demand_controls
     from attribution.mmm.io import write_outputs
-    from attribution.mmm.spec import INFERRED_PRIOR_MODE, ChannelSpec, needs_value_per_conversion
+    from attribution.mmm.spec import ChannelSpec, needs_value_per_conversion
     from attribution.pipeline.activity import (
         confounding,
         navigational,
@@ -283,9 +283,8 @@ def _mmm(cfg: RunConfig, m: Manifest, st: RunState) -> None:
         )
         spec = replace(spec, channels=spec.channels + extra) if extra else spec
     spec = with_demand_controls(spec, columns)
-    mode = cfg.mmm.prior_mode or (INFERRED_PRIOR_MODE if cfg.mmm.spec is None else None)
-    if mode is not None:
-        spec = replace(spec, prior_mode=mode)
+    if cfg.mmm.prior_mode is not None:
+        spec = replace(spec, prior_mode=cfg.mmm.prior_mode)
     priors = None
     if cfg.mmm.use_mta_priors and st.mta_long is not None:
         ref = st.mta_long[st.mta_long["model"] == "markov"]

@@ -44,7 +44,9 @@ def test_rounder_coordinates_keep_the_same_density(monkeypatch):
     log p_new(m = beta * S, level = intercept + mean(rest)) == log p_old - sum log S,
     S the mean saturated media per channel (the shift of the intercept has Jacobian 1)."""
     df, _ = simulate_panel(40, 2, seed=3)
-    spec = spec_from_dict({"model": {"fourier_modes": 1}}, list(df.columns))
+    # the coefficient prior's geometry (the share prior has no free beta to move)
+    model = {"fourier_modes": 1, "prior_mode": "coefficient"}
+    spec = spec_from_dict({"model": model}, list(df.columns))
     est = MMM(spec)
     monkeypatch.setattr(mm, "MEAN_EFFECT_BETA", False)
     monkeypatch.setattr(mm, "MEAN_LEVEL_INTERCEPT", False)
