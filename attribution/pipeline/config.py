@@ -130,8 +130,8 @@ class MMMConfig:
     # channels the panel cannot separate from demand (spend follows demand, navigational
     # touches) without a lift test: effect anywhere from zero to the fitted association
     partial_identification: bool = True
-    # "coefficient", "roi" or "share": the effect priors. None: a spec file's own, or
-    # INFERRED_PRIOR_MODE for a model inferred from the panel's columns
+    # "coefficient", "roi" or "share": the effect priors. None: a spec file's own, else
+    # the default (mmm.spec.DEFAULT_PRIOR_MODE)
     prior_mode: str | None = None
 
     def __post_init__(self) -> None:
