@@ -27,8 +27,12 @@ geo_control_sd     HalfNormal(0.5)         spread of control effects across geos
 time_sd            HalfNormal(0.5)         spread of the time effect's knot values
 roi                LogNormal(mean 1, sd 2) channel ROI, used when ``prior_mode = "roi"``
 media_share        Beta(2, 4)              media's total share of sales, used when
-                                           ``prior_mode = "share"`` (split across the
-                                           channels by a flat Dirichlet)
+                                           ``prior_mode = "share"``; split across the
+                                           channels by ``u * spend`` with ``u`` a flat
+                                           Dirichlet, so the channels' ROIs are
+                                           exchangeable a priori (``[model]
+                                           share_split = "flat"``: ``u`` alone, equal
+                                           contributions whatever the spend)
 =================  ======================  ==============================================
 
 A config overrides any of them in ``[priors]``, e.g.
