@@ -39,6 +39,7 @@ from attribution.mmm.priors import (
     ChannelPriors,
     beta_from_moments,
     lognormal_from_moments,
+    share_split_weights,
 )
 from attribution.mmm.spec import MMMSpec
 
@@ -349,21 +350,30 @@ def _beta_by_mean_effect(prior: Any, sat: Any, n: int) -> Any:
     return beta
 
 
-def _beta_by_share(prior: Any, sat_sum: Any, sales: Any, n: int) -> Any:
+def _beta_by_share(prior: Any, sat_sum: Any, sales: Any, weights: np.ndarray) -> Any:
     """Channel effects ``beta_free`` from a prior on the media's total share of sales.
 
     The free channels' summed contribution over the fitted weeks is ``media_share *
-    sales``; a flat Dirichlet splits it across them (each channel's share of media is
-    Beta(1, n - 1) a priori: the same for every channel whatever its spend). The model
-    can then never credit media with more than all sales, however weak the data, while
-    any one channel may still take most of the media's share. ``sat_sum`` is each free
+    sales``; ``u ~ Dirichlet(1, ..., 1)`` splits it across them in proportion to
+    ``u * weights`` (:func:`~attribution.mmm.priors.share_split_weights`: spend, so
+    that the channels' ROIs are exchangeable a priori, or flat). The model can then
+    never credit media with more than all sales, however weak the data, while any one
+    channel may still take most of the media's share. ``sat_sum`` is each free
     channel's saturated media summed over weeks and geos, ``(n,)``.
     """
     import pymc as pm
     import pytensor.tensor as pt
 
+    n = len(weights)
     total = prior.create(pm, "media_share")
-    split = pm.Dirichlet("media_split", a=np.ones(n), dims="ch_beta") if n > 1 else pt.ones(1)
+    if n == 1:
+        split = pt.ones(1)
+    elif np.allclose(weights, weights[0]):  # flat: the Dirichlet is the split itself
+        split = pm.Dirichlet("media_split", a=np.ones(n), dims="ch_beta")
+    else:
+        u = pm.Dirichlet("media_weight", a=np.ones(n), dims="ch_beta")
+        w = u * np.asarray(weights, float)
+        split = pm.Deterministic("media_split", w / pt.sum(w), dims="ch_beta")
     return pm.Deterministic("beta_free", total * split * sales / (sat_sum + 1e-12), dims="ch_beta")
 
 
@@ -502,7 +512,12 @@ def build_model(
             if spec.prior_mode == "share":
                 idx = np.array(free)
                 sales = data(DATA_SALES_TOTAL)
-                bfree = _beta_by_share(pri["media_share"], sat_sum[idx], sales, len(free))
+                wts = share_split_weights(
+                    values[DATA_ROI_SPEND][idx],
+                    np.array([spec.channels[i].has_spend for i in free]),
+                    spec.share_split,
+                )
+                bfree = _beta_by_share(pri["media_share"], sat_sum[idx], sales, wts)
             elif observed and reparameterise and MEAN_EFFECT_BETA:
                 # geo models: the mean of the geo-weighted effect (multipliers and sizes
                 # in), which the data pin down whatever the spread across geos

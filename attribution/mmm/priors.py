@@ -28,8 +28,12 @@ geo_control_sd     HalfNormal(0.5)         spread of control effects across geos
 time_sd            HalfNormal(0.5)         spread of the time effect's knot values
 roi                LogNormal(mean 1, sd 2) channel ROI, used when ``prior_mode = "roi"``
 media_share        Beta(2, 4)              media's total share of sales, used when
-                                           ``prior_mode = "share"`` (the default; split
-                                           across the channels by a flat Dirichlet)
+                                           ``prior_mode = "share"`` (the default); split across the
+                                           channels by ``u * spend`` with ``u`` a flat
+                                           Dirichlet, so the channels' ROIs are
+                                           exchangeable a priori (``[model]
+                                           share_split = "flat"``: ``u`` alone, equal
+                                           contributions whatever the spend)
 =================  ======================  ==============================================
 
 A config overrides any of them in ``[priors]``, e.g.
@@ -43,6 +47,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from attribution.errors import UsageError
 
@@ -197,6 +203,47 @@ class ChannelPriors:
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "shares": {k: list(v) for k, v in self.shares.items()}}
+
+
+SHARE_SPLITS = ("spend", "flat")  # how prior_mode = "share" splits media's share
+
+
+def share_split_weights(spend: Any, has_spend: Any, split: str = "spend") -> np.ndarray:
+    """Weights ``s`` of the split of media's share of sales across channels.
+
+    The model draws ``u ~ Dirichlet(1, ..., 1)`` and gives channel ``c`` the share
+    ``u_c s_c / sum_j u_j s_j`` of media's contribution. ``"flat"``: ``s = 1``, each
+    channel's share is Beta(1, n - 1) a priori whatever its spend, so its ROI is a
+    priori inversely proportional to its spend and a plan cuts the largest budgets
+    whatever the data say. ``"spend"`` (default): ``s`` is each paid channel's spend
+    (channels without spend get the paid channels' mean), so ``u`` is the ROI up to
+    one common factor: the ROIs are exchangeable a priori (as wide as the flat split,
+    none favoured), and the prior alone never moves a budget. Fewer than two paid
+    channels with spend: flat.
+
+    Parameters
+    ----------
+    spend : total spend per channel over the fitted weeks (any unit), ``(n,)``.
+    has_spend : whether each channel is paid (activity channels have none), ``(n,)``.
+    split : ``"spend"`` or ``"flat"``.
+
+    Returns
+    -------
+    ``(n,)`` positive weights with mean 1.
+
+    Example
+    -------
+    >>> share_split_weights([3.0, 1.0, 0.0], [True, True, False]).tolist()
+    [1.5, 0.5, 1.0]
+    """
+    if split not in SHARE_SPLITS:
+        raise UsageError(f"share_split must be one of {list(SHARE_SPLITS)}, got {split!r}")
+    spend = np.asarray(spend, dtype=float)
+    paid = np.asarray(has_spend, dtype=bool) & (spend > 0)
+    out = np.ones(spend.size)
+    if split == "spend" and paid.sum() > 1:
+        out = np.where(paid, spend, spend[paid].mean())
+    return out / out.mean()
 
 
 def resolve_priors(overrides: Mapping[str, Prior]) -> dict[str, Prior]:

@@ -19,6 +19,8 @@ Example config (``data/mmm_config.toml`` is a complete one)::
     interval = 0.9
     prior_mode = "coefficient"       # or "roi": priors on each channel's ROI; or "share":
                                      # a prior on the media's total share of sales
+    share_split = "spend"    # "share": split across paid channels by spend (same ROI
+                             # a priori) or "flat" (same contribution a priori)
 
     [[channels]]
     name = "search"
@@ -62,7 +64,7 @@ from attribution.data.contracts import ACTIVITY_PREFIX, IMPRESSIONS_PREFIX, SPEN
 from attribution.errors import UsageError
 from attribution.io import read_toml
 from attribution.mmm.components import ADSTOCKS, SATURATIONS
-from attribution.mmm.priors import DEFAULT_PRIORS, Prior, resolve_priors
+from attribution.mmm.priors import DEFAULT_PRIORS, SHARE_SPLITS, Prior, resolve_priors
 
 KINDS = ("paid", "activity", "offline")
 PRIOR_MODES = ("coefficient", "roi", "share")
@@ -178,6 +180,7 @@ class MMMSpec:
     holdout_weeks: int = 0
     interval: float = 0.9
     prior_mode: str = DEFAULT_PRIOR_MODE
+    share_split: str = "spend"  # prior_mode = "share": split media's share by spend or flat
     priors: tuple[tuple[str, Prior], ...] = field(default=())
     value_per_conversion: float | None = None  # [calibration]: lift tests in conversions
 
@@ -192,6 +195,10 @@ class MMMSpec:
             raise UsageError(f"channel names must be unique, got {names}")
         if self.prior_mode not in PRIOR_MODES:
             raise UsageError(f"prior_mode must be one of {list(PRIOR_MODES)}")
+        if self.share_split not in SHARE_SPLITS:
+            raise UsageError(
+                f"[model] share_split must be one of {list(SHARE_SPLITS)}, got {self.share_split!r}"
+            )
         if not 0 < self.interval < 1:
             raise UsageError("interval must be between 0 and 1, e.g. 0.9")
         if self.population is not None and self.geo is None:
@@ -337,6 +344,7 @@ def spec_from_dict(config: Mapping[str, Any], columns: Sequence[str] | None = No
         "holdout_weeks",
         "interval",
         "prior_mode",
+        "share_split",
     }
     unknown = set(model) - allowed
     if unknown:

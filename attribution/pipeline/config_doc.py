@@ -92,9 +92,10 @@ MEANING: dict[str, str] = {
     "follows demand, navigational touches) and without a lift test gets an effect anywhere "
     "from zero to the fitted association (docs/methods-demand.md)",
     "mmm.prior_mode": "`roi` puts the effect prior on each paid channel's ROI (the same "
-    "prior for every channel), `share` on the media's total share of sales (split evenly "
-    "in expectation), `coefficient` on each effect at full saturation; unset: the spec file's, "
-    "else `share` (the default)",
+    "prior for every channel), `share` on the media's total share of sales (split across "
+    "channels so that their ROIs are exchangeable a priori; a spec file's `[model] "
+    'share_split = "flat"` splits it evenly instead), `coefficient` on each effect at full '
+    "saturation; unset: the spec file's, else `share` (the default)",
     "optimize.allow_unconverged": "plan even when the model failed its diagnostics; the plan "
     "is then marked not for decisions",
     "optimize.confounded_cap": "largest change (0.1 = ±10%) of a channel whose spend follows "
