@@ -36,15 +36,24 @@ of them simulates random walks.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-import scipy.linalg as sla
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 from threadpoolctl import threadpool_limits
 
-from attribution.mta.paths import PathTable
+from attribution.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import scipy.sparse as sp
+    import scipy.sparse.linalg as spla
+else:  # imported on first use (attribution.lazy)
+    pd = lazy_module("pandas")
+    sp = lazy_module("scipy.sparse")
+    spla = lazy_module("scipy.sparse.linalg")
+
+from attribution.mta.paths import PathTable, distinct_by_path
 from attribution.mta.results import Credit
 
 DENSE_MAX_STATES = 300
@@ -96,9 +105,10 @@ def state_digits(codes: np.ndarray, n_channels: int, order: int) -> np.ndarray:
 class ChainStructure:
     """Which transitions each path makes; counts for any path weights are ``A @ w``.
 
-    ``states[0]`` is the start. ``pair_from``/``pair_to`` index ``states``;
-    ``incidence`` is (n_pairs x n_paths) with the number of times each path makes
-    each transition; ``last`` is each path's final state.
+    ``states[0]`` is the start. ``pair_from``/``pair_to`` index ``states``; path
+    ``entry_path[e]`` makes transition ``entry_pair[e]`` ``entry_count[e]`` times (one
+    entry per transition and path, ordered by transition, then path: the nonzeros of
+    the (n_pairs x n_paths) ``incidence`` matrix); ``last`` is each path's final state.
     """
 
     order: int
@@ -106,7 +116,9 @@ class ChainStructure:
     states: np.ndarray
     pair_from: np.ndarray
     pair_to: np.ndarray
-    incidence: sp.csc_matrix
+    entry_path: np.ndarray
+    entry_pair: np.ndarray
+    entry_count: np.ndarray
     last: np.ndarray
 
     @classmethod
@@ -120,26 +132,31 @@ class ChainStructure:
         prev[table.offsets[:-1][table.lengths > 0]] = 0  # start state index (code 0 is first)
         n = len(states)
         pair, pair_id = _compact(prev.astype(np.int64) * n + step_state)
-        # one transition per step, so the path table's offsets are the columns' pointers
-        # (kept by path: sums over paths run in path order, as a CSR matrix would run them)
-        inc = sp.csc_matrix(
-            (np.ones(len(pair_id)), pair_id, table.offsets.copy()),
-            shape=(len(pair), table.n_paths),
+        # one transition per step: distinct (transition, path) entries and their counts
+        entry_pair, entry_path, count = distinct_by_path(
+            pair_id, table.path_index, len(pair), counts=True
         )
-        inc.sum_duplicates()
         return cls(
             order,
             table.channels,
             states,
             pair // n,
             pair % n,
-            inc,
+            entry_path,
+            entry_pair,
+            np.asarray(count, dtype=np.float64),
             step_state[table.offsets[1:] - 1],
         )
 
     @property
     def n_states(self) -> int:
         return len(self.states)
+
+    @cached_property
+    def incidence(self) -> sp.csc_matrix:
+        """(n_pairs x n_paths): how many times each path makes each transition."""
+        shape = (len(self.pair_from), len(self.last))
+        return sp.csc_matrix((self.entry_count, (self.entry_pair, self.entry_path)), shape=shape)
 
     def contains(self) -> np.ndarray:
         """Boolean (n_states, n_channels): does the state contain the channel."""
@@ -164,23 +181,37 @@ class ChainStructure:
         ``conversions`` etc. may be (n_paths,) or (n_paths, B) for B weightings.
         """
         w = np.asarray(conversions) + np.asarray(nulls)
-        pair_counts = self.incidence @ w
+        if w.ndim == 1:  # the sums of ``incidence @ w``, term by term in the same order
+            weights = self.entry_count * w[self.entry_path]
+            pair_counts = np.bincount(self.entry_pair, weights, len(self.pair_from))
+        else:
+            pair_counts = self.incidence @ w
         exits = [_group_sum(self.last, a, self.n_states) for a in (conversions, nulls, value)]
         return pair_counts, np.stack(exits, axis=1)
 
     def matrices(
-        self, pair_counts: np.ndarray, exits: np.ndarray
-    ) -> tuple[sp.csr_matrix, np.ndarray]:
-        """Row-normalised transient block ``Q`` and rewards ``R`` (n_states x 2: conv, value)."""
+        self, pair_counts: np.ndarray, exits: np.ndarray, dense: bool = False
+    ) -> tuple[sp.csr_matrix | np.ndarray, np.ndarray]:
+        """Row-normalised transient block ``Q`` and rewards ``R`` (n_states x 2: conv, value).
+
+        ``Q`` is a sparse matrix, or with ``dense=True`` the same values as an array.
+        """
         n = self.n_states
         out = np.bincount(self.pair_from, weights=pair_counts, minlength=n)
         out = out + exits[:, 0] + exits[:, 1]
         scale = np.divide(1.0, out, out=np.zeros(n), where=out > 0)
-        q = sp.csr_matrix(
-            (pair_counts * scale[self.pair_from], (self.pair_from, self.pair_to)), shape=(n, n)
-        )
+        values = pair_counts * scale[self.pair_from]
+        if dense:  # one entry per transition: nothing to sum
+            q = np.zeros((n, n))
+            q[self.pair_from, self.pair_to] = values
+        else:
+            q = sp.csr_matrix((values, (self.pair_from, self.pair_to)), shape=(n, n))
         rewards = np.stack([exits[:, 0] * scale, exits[:, 2] * scale], axis=1)
         return q, rewards
+
+    def dense_solve(self, method: str) -> bool:
+        """Whether ``removal_outcomes(..., method)`` solves this chain with dense algebra."""
+        return method == "dense" or (method == "auto" and self.n_states <= DENSE_MAX_STATES)
 
 
 def _compact(values: np.ndarray, dense_limit: int = 20_000_000) -> tuple[np.ndarray, np.ndarray]:
@@ -242,12 +273,12 @@ def removal_outcomes(
     n_ch = contains.shape[1]
     removed = np.empty((n_ch, rewards.shape[1]))
     if method == "dense":
-        a = np.eye(n) - (q.toarray() if sp.issparse(q) else q)
+        a = np.eye(n) - (q if isinstance(q, np.ndarray) else q.toarray())
         if n <= TINY_STATES:  # BLAS stays single-threaded here; skip threadpoolctl's
-            g = sla.inv(a, check_finite=False)  # ~15 ms library scan on first use
+            g = np.linalg.inv(a)  # ~15 ms library scan on first use
         else:
             with threadpool_limits(1, user_api="blas"):  # small matrices: threads contend
-                g = sla.inv(a, check_finite=False)
+                g = np.linalg.inv(a)
         x = g @ rewards
         for c in range(n_ch):
             s = np.flatnonzero(contains[:, c])
@@ -343,7 +374,7 @@ class MarkovFit:
     structure: ChainStructure
     pair_counts: np.ndarray
     exits: np.ndarray
-    q: sp.csr_matrix
+    q: sp.csr_matrix | np.ndarray
     rewards: np.ndarray
     base: np.ndarray
     removed: np.ndarray
@@ -439,7 +470,7 @@ def fit_markov(
     """
     s = structure or ChainStructure.from_table(table, order)
     counts, exits = s.counts(table.conversions, table.nulls, table.value)
-    q, rewards = s.matrices(counts, exits)
+    q, rewards = s.matrices(counts, exits, dense=s.dense_solve(method))
     base, removed = removal_outcomes(q, rewards, s.contains(), method)
     re = removal_effects(base, removed)
     credit = Credit(

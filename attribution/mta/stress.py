@@ -32,7 +32,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.sparse as sp
 
 from attribution.findings import Finding
 from attribution.mta.paths import PathTable
@@ -78,16 +77,10 @@ def channel_totals(table: PathTable) -> tuple[np.ndarray, np.ndarray]:
             on = ((sets >> np.uint64(c)) & np.uint64(1)).astype(bool)
             conv[c], seen[c] = table.conversions[on].sum(), journeys[on].sum()
         return conv, seen
-    # path x channel incidence; summing duplicates leaves one entry per (path, channel)
-    touches = sp.csr_matrix(
-        (np.ones(len(table.steps)), table.steps.copy(), table.offsets.copy()),
-        shape=(table.n_paths, k),
-    )
-    touches.sum_duplicates()
-    touches.data[:] = 1.0
-    by_channel = touches.T  # sums over paths in path order, as ``np.bincount`` would
-    conv = by_channel @ table.conversions
-    seen = by_channel @ journeys
+    # one entry per distinct (channel, path) touch; each channel sums its paths in order
+    channel, path = table.touches
+    conv = np.bincount(channel, weights=table.conversions[path], minlength=k)
+    seen = np.bincount(channel, weights=journeys[path], minlength=k)
     return conv, seen
 
 
