@@ -45,6 +45,10 @@ COLUMNS = ("path", *NUMBERS)
 REQUIRED = ("path", "total_conversions")
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # UTF-32's start so too
 _OTHER_FORMATS = (b"\x1f\x8b", b"PK\x03\x04", b"PAR1")
+#: Arrow's allocator for this module's work: the C library's. (pyarrow's default,
+#: mimalloc, asks for transparent huge pages; zeroing them cost this command twice
+#: the CPU time of its whole numerical work on the benchmark machine.)
+POOL = pa.system_memory_pool()
 _NUMPY = {pa.float64(): np.float64, pa.int32(): np.int32, pa.int64(): np.int64}
 _HEAD_BYTES = 4 * 65536 + 8
 _BASE = 0x9E3779B97F4A7C15  # odd, so invertible modulo 2**64
@@ -184,6 +188,7 @@ def _parse(data: bytes, delim: str, n_cols: int) -> pa.Table | None:
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
+            memory_pool=POOL,
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
@@ -200,7 +205,7 @@ def _plain_counts(column: pa.ChunkedArray) -> np.ndarray | None:
     if column.null_count:
         return None
     try:
-        values = to_numpy(pc.cast(column, pa.float64()))
+        values = to_numpy(pc.cast(column, pa.float64(), memory_pool=POOL))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     ok = np.isfinite(values) & (values >= 0) & (values <= LARGEST)
@@ -238,9 +243,11 @@ def _split(paths: pa.ChunkedArray) -> tuple[tuple[str, ...], np.ndarray, np.ndar
     None when a step is empty, padded or holds ``'>'`` (the full validator flags or
     rewrites such paths), or when a path string repeats (the validator sums them).
     """
-    split = pc.split_pattern(paths, PATH_SEP)
-    lengths = to_numpy(pc.list_value_length(split)).astype(np.int64)
-    coded = pc.dictionary_encode(pc.list_flatten(split)).combine_chunks()
+    split = pc.split_pattern(paths, PATH_SEP, memory_pool=POOL)
+    lengths = to_numpy(pc.list_value_length(split, memory_pool=POOL)).astype(np.int64)
+    flat = pc.list_flatten(split, memory_pool=POOL)
+    coded = pc.dictionary_encode(flat, memory_pool=POOL).combine_chunks(memory_pool=POOL)
+    del split, flat
     names = coded.dictionary.to_pylist()
     trimmed = pc.utf8_trim_whitespace(coded.dictionary).to_pylist()
     for name, arrow_trim in zip(names, trimmed, strict=True):
@@ -270,19 +277,23 @@ def _distinct(offsets: np.ndarray, codes: np.ndarray) -> bool:
     False
     """
     n = len(offsets) - 1
-    with np.errstate(over="ignore"):
-        # base**i and base**-i for every global step position i (mod 2**64)
-        up = np.cumprod(np.full(len(codes), _BASE, dtype=np.uint64))
-        down = np.cumprod(np.full(len(codes), _BASE_INVERSE, dtype=np.uint64))
-        sums = np.zeros(len(codes) + 1, dtype=np.uint64)
-        np.cumsum((codes.astype(np.uint64) + np.uint64(1)) * up, out=sums[1:])
-        start = offsets[:-1]
-        shift = np.ones(n, dtype=np.uint64)
+    start = offsets[:-1]
+    with np.errstate(over="ignore"):  # arithmetic modulo 2**64
+        power = np.full(len(codes), _BASE, dtype=np.uint64)
+        np.cumprod(power, out=power)  # base**(i + 1) at global step i
+        sums = codes.astype(np.uint64)
+        sums += np.uint64(1)
+        sums *= power
+        del power
+        np.cumsum(sums, out=sums)
+        before = np.zeros(n, dtype=np.uint64)
         inner = start > 0
-        shift[inner] = down[start[inner] - 1]
-        hashes = (sums[offsets[1:]] - sums[start]) * shift  # position counted from path start
+        before[inner] = sums[start[inner] - 1]
+        hashes = sums[offsets[1:] - 1] - before
+        del sums
+        hashes *= np.power(np.uint64(_BASE_INVERSE), start.astype(np.uint64))  # from path start
     hashed = pa.Array.from_buffers(pa.uint64(), n, [None, pa.py_buffer(hashes)])
-    if pc.count_distinct(hashed).as_py() == n:
+    if pc.count_distinct(hashed, memory_pool=POOL).as_py() == n:
         return True
     keys = pa.LargeBinaryArray.from_buffers(
         pa.large_binary(),

@@ -105,10 +105,9 @@ def state_digits(codes: np.ndarray, n_channels: int, order: int) -> np.ndarray:
 class ChainStructure:
     """Which transitions each path makes; counts for any path weights are ``A @ w``.
 
-    ``states[0]`` is the start. ``pair_from``/``pair_to`` index ``states``; path
-    ``entry_path[e]`` makes transition ``entry_pair[e]`` ``entry_count[e]`` times (one
-    entry per transition and path, ordered by transition, then path: the nonzeros of
-    the (n_pairs x n_paths) ``incidence`` matrix); ``last`` is each path's final state.
+    ``states[0]`` is the start. ``pair_from``/``pair_to`` index ``states``; step ``i``
+    of the table makes transition ``step_pair[i]`` (``step_path[i]`` is its path);
+    ``last`` is each path's final state.
     """
 
     order: int
@@ -116,37 +115,49 @@ class ChainStructure:
     states: np.ndarray
     pair_from: np.ndarray
     pair_to: np.ndarray
-    entry_path: np.ndarray
-    entry_pair: np.ndarray
-    entry_count: np.ndarray
+    step_pair: np.ndarray
+    step_path: np.ndarray
     last: np.ndarray
 
     @classmethod
     def from_table(cls, table: PathTable, order: int) -> ChainStructure:
         """Encode the transitions of every path of ``table`` for an order-``order`` chain."""
-        codes = state_codes(table.offsets, table.steps, table.n_channels, order)
-        states, inv = _compact(np.concatenate([[0], codes]))
-        step_state = inv[1:]
+        k = table.n_channels
+        if order == 1 and k and bool(np.bincount(table.steps, minlength=k).all()):
+            # every channel is a state: state i + 1 is channel i (what _compact gives)
+            states, step_state = np.arange(k + 1), table.steps + np.int32(1)
+        else:
+            codes = state_codes(table.offsets, table.steps, k, order)
+            states, inv = _compact(np.concatenate([[0], codes]))
+            step_state = inv[1:]
         prev = np.empty_like(step_state)
         prev[1:] = step_state[:-1]
         prev[table.offsets[:-1][table.lengths > 0]] = 0  # start state index (code 0 is first)
         n = len(states)
-        pair, pair_id = _compact(prev.astype(np.int64) * n + step_state)
-        # one transition per step: distinct (transition, path) entries and their counts
-        entry_pair, entry_path, count = distinct_by_path(
-            pair_id, table.path_index, len(pair), counts=True
-        )
+        if n * n < 2**31:  # half the memory for the per-step transition codes
+            pair, pair_id = _compact(prev.astype(np.int32) * np.int32(n) + step_state)
+            pair_id = pair_id.astype(np.int32)
+        else:
+            pair, pair_id = _compact(prev.astype(np.int64) * n + step_state)
         return cls(
             order,
             table.channels,
             states,
             pair // n,
             pair % n,
-            entry_path,
-            entry_pair,
-            np.asarray(count, dtype=np.float64),
+            pair_id,
+            table.path_index,
             step_state[table.offsets[1:] - 1],
         )
+
+    @cached_property
+    def entries(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(pair, path, count): each path makes transition ``pair`` ``count`` times; one
+        entry per path and transition, ordered by path (the incidence's nonzeros)."""
+        pair, path, count = distinct_by_path(
+            self.step_pair, self.step_path, len(self.pair_from), counts=True
+        )
+        return pair, path, np.asarray(count, dtype=np.float64)
 
     @property
     def n_states(self) -> int:
@@ -155,8 +166,8 @@ class ChainStructure:
     @cached_property
     def incidence(self) -> sp.csc_matrix:
         """(n_pairs x n_paths): how many times each path makes each transition."""
-        shape = (len(self.pair_from), len(self.last))
-        return sp.csc_matrix((self.entry_count, (self.entry_pair, self.entry_path)), shape=shape)
+        pair, path, count = self.entries
+        return sp.csc_matrix((count, (pair, path)), shape=(len(self.pair_from), len(self.last)))
 
     def contains(self) -> np.ndarray:
         """Boolean (n_states, n_channels): does the state contain the channel."""
@@ -181,9 +192,14 @@ class ChainStructure:
         ``conversions`` etc. may be (n_paths,) or (n_paths, B) for B weightings.
         """
         w = np.asarray(conversions) + np.asarray(nulls)
-        if w.ndim == 1:  # the sums of ``incidence @ w``, term by term in the same order
-            weights = self.entry_count * w[self.entry_path]
-            pair_counts = np.bincount(self.entry_pair, weights, len(self.pair_from))
+        n_pairs = len(self.pair_from)
+        per_step = w[self.step_path] if w.ndim == 1 and _whole(w) else None
+        if per_step is not None and float(per_step.sum()) < 2.0**53:
+            # whole counts with exact sums: any order of summation gives the same numbers
+            pair_counts = np.bincount(self.step_pair, per_step, n_pairs)
+        elif w.ndim == 1:  # the sums of ``incidence @ w``, term by term in the same order
+            pair, path, count = self.entries
+            pair_counts = np.bincount(pair, count * w[path], n_pairs)
         else:
             pair_counts = self.incidence @ w
         exits = [_group_sum(self.last, a, self.n_states) for a in (conversions, nulls, value)]
@@ -212,6 +228,11 @@ class ChainStructure:
     def dense_solve(self, method: str) -> bool:
         """Whether ``removal_outcomes(..., method)`` solves this chain with dense algebra."""
         return method == "dense" or (method == "auto" and self.n_states <= DENSE_MAX_STATES)
+
+
+def _whole(w: np.ndarray) -> bool:
+    """Whether every weight is a whole number >= 0 (so sums below 2**53 are exact)."""
+    return bool(np.all(w >= 0) and np.array_equal(w, np.floor(w)))
 
 
 def _compact(values: np.ndarray, dense_limit: int = 20_000_000) -> tuple[np.ndarray, np.ndarray]:

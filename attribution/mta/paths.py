@@ -251,15 +251,6 @@ class PathTable:
     def path(self, i: int) -> tuple[str, ...]:
         return tuple(self.channels[c] for c in self.steps[self.offsets[i] : self.offsets[i + 1]])
 
-    @cached_property
-    def touches(self) -> tuple[np.ndarray, np.ndarray]:
-        """(channel, path) of every distinct touch (a channel once per path), by path.
-
-        Computed once per table, read-only.
-        """
-        channel, path, _ = distinct_by_path(self.steps, self.path_index, self.n_channels)
-        return frozen_array(channel, np.int64), frozen_array(path, np.int64)
-
     def channel_sets(self) -> np.ndarray:
         """Bit mask (uint64) of the channels each path touches; needs <= 64 channels."""
         if self.n_channels > 64:
@@ -309,7 +300,7 @@ def distinct_by_path(
     """
     n = len(labels)
     bits = max(1, int(n_labels - 1).bit_length())
-    key = np.left_shift(path.astype(np.int64), bits)
+    key = np.left_shift(path, bits, dtype=np.int64)
     key |= labels
     key.sort(kind="stable")
     first = np.empty(n, dtype=bool)
@@ -322,7 +313,9 @@ def distinct_by_path(
         key = key[starts]
     else:
         key = key[first]
-    return key & ((1 << bits) - 1), key >> bits, many
+    label = key & ((1 << bits) - 1)
+    np.right_shift(key, bits, out=key)
+    return label, key, many
 
 
 def _checked_counts(
