@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import difflib
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+from attribution.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:  # imported on first use (attribution.lazy)
+    pd = lazy_module("pandas")
 
 from attribution.data import contracts as C
 from attribution.data.sniff import delimiter_name, guess_separator

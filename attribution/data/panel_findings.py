@@ -9,8 +9,16 @@ be checked as weekly nor modelled.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
+
+from attribution.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:  # imported on first use (attribution.lazy)
+    pd = lazy_module("pandas")
 
 from attribution.data.contracts import ACTIVITY_PREFIX, IMPRESSIONS_PREFIX, SPEND_PREFIX
 from attribution.errors import InputError

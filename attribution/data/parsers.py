@@ -11,9 +11,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+from attribution.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:  # imported on first use (attribution.lazy)
+    pd = lazy_module("pandas")
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -32,7 +40,7 @@ _EPOCH = r"^([0-9]{10}|[0-9]{13}|[0-9]{16})$"
 _ISO_TS = "write timestamps in ISO 8601, e.g. 2024-03-01 14:05:00 or 2024-03-01T14:05:00+01:00"
 _ISO_DATE = "write dates as YYYY-MM-DD, e.g. 2024-03-04"
 LARGEST = 1e15  # larger amounts/numbers are typos or placeholders, and their sums overflow
-EARLIEST = pd.Timestamp("1990-01-01")  # earlier dates are placeholders (1900, 1970) or typos
+EARLIEST = datetime(1990, 1, 1)  # earlier dates are placeholders (1900, 1970) or typos
 
 
 def now_utc() -> pd.Timestamp:
@@ -342,7 +350,7 @@ class ColumnChecker:
         now = now_utc()
         v = naive_utc.to_numpy(dtype="datetime64[us]")
         ok = ~np.isnat(v)
-        early = ok & (v < EARLIEST.to_datetime64())
+        early = ok & (v < np.datetime64(EARLIEST, "us"))
         late = ok & (v > (now + pd.Timedelta(days=1)).to_datetime64())
         self.add(
             "implausible_date",

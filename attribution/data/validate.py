@@ -13,8 +13,16 @@ is read in the zone ``tz``, UTC by default); dates are naive, normalised
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
+
+from attribution.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:  # imported on first use (attribution.lazy)
+    pd = lazy_module("pandas")
 
 from attribution.data import contracts as C
 from attribution.data.accounting import REASON_COL, Loaded, RowAccounting, rejected_rows

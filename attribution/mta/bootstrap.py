@@ -16,9 +16,16 @@ structure (transition counts are ``incidence @ weights``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
+
+from attribution.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+else:  # imported on first use (attribution.lazy)
+    sp = lazy_module("scipy.sparse")
 
 from attribution.mta.markov import (
     ChainStructure,
@@ -115,7 +122,7 @@ def markov_replicator(structure: ChainStructure, method: str = "auto") -> Replic
                 ],
                 axis=1,
             )
-            q, rewards = structure.matrices(counts[:, j], exits)
+            q, rewards = structure.matrices(counts[:, j], exits, structure.dense_solve(method))
             base, removed = removal_outcomes(q, rewards, contains, method)
             re = removal_effects(base, removed)
             out[j, :, 0] = normalised_credit(re[:, 0], float(conv[:, j].sum()))

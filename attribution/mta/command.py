@@ -27,14 +27,22 @@ from __future__ import annotations
 import argparse
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+from attribution.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:  # imported on first use (attribution.lazy)
+    pd = lazy_module("pandas")
 
 from attribution.data import read_table, validate_frame, write_rejected
+from attribution.data.clean_paths import NUMBERS, read_clean_paths
 from attribution.data.read import RawTable
 from attribution.errors import InputError, UsageError
-from attribution.io import safe_child, write_csv
+from attribution.io import safe_child, write_columns_csv, write_csv
 from attribution.mta.journeys_table import JourneyTable
 from attribution.mta.model import DEFAULT_MODELS, MODELS, PathAttribution
 from attribution.mta.paths import DEFAULT_SEP, PathTable
@@ -189,17 +197,29 @@ def _rejected_path(out: str) -> Path:
 
 def load_table(args: argparse.Namespace) -> PathTable:
     """Read ``--paths`` in its detected format into a ``PathTable``."""
-    raw = read_table(args.paths)
-    fmt = detect_format([str(c).strip() for c in raw.frame.columns], args)
-    rejected = _rejected_path(args.out) if args.lenient else None
-    if fmt == "mam":
-        return _load_mam(args, raw, rejected)
     rename = {
         args.path_col or "path": "path",
         args.conv_col or "total_conversions": "total_conversions",
         args.value_col or "total_conversion_value": "total_conversion_value",
         args.null_col or "total_null": "total_null",
     }
+    if args.format in ("auto", "paths"):
+        # a provably clean CSV path table needs no frame: Arrow's columns, split once
+        clean = read_clean_paths(args.paths, sep=args.sep or DEFAULT_SEP, rename=rename)
+        if clean is not None:
+            log.info("%s", clean.accounting)
+            return PathTable.from_codes(
+                clean.names,
+                clean.offsets,
+                clean.codes,
+                *(clean.numbers[c] for c in NUMBERS),
+                source=args.paths,
+            )
+    raw = read_table(args.paths)
+    fmt = detect_format([str(c).strip() for c in raw.frame.columns], args)
+    rejected = _rejected_path(args.out) if args.lenient else None
+    if fmt == "mam":
+        return _load_mam(args, raw, rejected)
     loaded = validate_frame(
         raw.frame,
         "paths",
@@ -331,7 +351,7 @@ def run(args: argparse.Namespace) -> int:
         table = load_table(args)
         log.info("mta: %d paths, %d channels", table.n_paths, table.n_channels)
     results = model.fit(table)
-    write_csv(args.out, results.to_frame())
+    write_columns_csv(args.out, results.to_columns())  # = write_csv(to_frame()), no pandas
     if args.tables:
         for name, frame in results.tables.items():
             write_csv(safe_child(args.tables, f"{name}.csv"), frame)

@@ -34,10 +34,18 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-import scipy.sparse as sp
+
+from attribution.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import scipy.sparse as sp
+else:  # imported on first use (attribution.lazy)
+    pd = lazy_module("pandas")
+    sp = lazy_module("scipy.sparse")
 
 from attribution.errors import InputError, UsageError
 from attribution.mta.paths import PathTable

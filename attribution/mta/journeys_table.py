@@ -19,12 +19,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+from attribution.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import scipy.sparse as sp
+else:  # imported on first use (attribution.lazy)
+    pd = lazy_module("pandas")
+    sp = lazy_module("scipy.sparse")
 import pyarrow as pa
 import pyarrow.compute as pc
-import scipy.sparse as sp
 
 from attribution.errors import InputError
 from attribution.mta.bootstrap import Replicator

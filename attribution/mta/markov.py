@@ -36,15 +36,24 @@ of them simulates random walks.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-import scipy.linalg as sla
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 from threadpoolctl import threadpool_limits
 
-from attribution.mta.paths import PathTable
+from attribution.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import scipy.sparse as sp
+    import scipy.sparse.linalg as spla
+else:  # imported on first use (attribution.lazy)
+    pd = lazy_module("pandas")
+    sp = lazy_module("scipy.sparse")
+    spla = lazy_module("scipy.sparse.linalg")
+
+from attribution.mta.paths import PathTable, distinct_by_path
 from attribution.mta.results import Credit
 
 DENSE_MAX_STATES = 300
@@ -96,9 +105,9 @@ def state_digits(codes: np.ndarray, n_channels: int, order: int) -> np.ndarray:
 class ChainStructure:
     """Which transitions each path makes; counts for any path weights are ``A @ w``.
 
-    ``states[0]`` is the start. ``pair_from``/``pair_to`` index ``states``;
-    ``incidence`` is (n_pairs x n_paths) with the number of times each path makes
-    each transition; ``last`` is each path's final state.
+    ``states[0]`` is the start. ``pair_from``/``pair_to`` index ``states``; step ``i``
+    of the table makes transition ``step_pair[i]`` (``step_path[i]`` is its path);
+    ``last`` is each path's final state.
     """
 
     order: int
@@ -106,40 +115,59 @@ class ChainStructure:
     states: np.ndarray
     pair_from: np.ndarray
     pair_to: np.ndarray
-    incidence: sp.csc_matrix
+    step_pair: np.ndarray
+    step_path: np.ndarray
     last: np.ndarray
 
     @classmethod
     def from_table(cls, table: PathTable, order: int) -> ChainStructure:
         """Encode the transitions of every path of ``table`` for an order-``order`` chain."""
-        codes = state_codes(table.offsets, table.steps, table.n_channels, order)
-        states, inv = _compact(np.concatenate([[0], codes]))
-        step_state = inv[1:]
+        k = table.n_channels
+        if order == 1 and k and bool(np.bincount(table.steps, minlength=k).all()):
+            # every channel is a state: state i + 1 is channel i (what _compact gives)
+            states, step_state = np.arange(k + 1), table.steps + np.int32(1)
+        else:
+            codes = state_codes(table.offsets, table.steps, k, order)
+            states, inv = _compact(np.concatenate([[0], codes]))
+            step_state = inv[1:]
         prev = np.empty_like(step_state)
         prev[1:] = step_state[:-1]
         prev[table.offsets[:-1][table.lengths > 0]] = 0  # start state index (code 0 is first)
         n = len(states)
-        pair, pair_id = _compact(prev.astype(np.int64) * n + step_state)
-        # one transition per step, so the path table's offsets are the columns' pointers
-        # (kept by path: sums over paths run in path order, as a CSR matrix would run them)
-        inc = sp.csc_matrix(
-            (np.ones(len(pair_id)), pair_id, table.offsets.copy()),
-            shape=(len(pair), table.n_paths),
-        )
-        inc.sum_duplicates()
+        if n * n < 2**31:  # half the memory for the per-step transition codes
+            pair, pair_id = _compact(prev.astype(np.int32) * np.int32(n) + step_state)
+            pair_id = pair_id.astype(np.int32)
+        else:
+            pair, pair_id = _compact(prev.astype(np.int64) * n + step_state)
         return cls(
             order,
             table.channels,
             states,
             pair // n,
             pair % n,
-            inc,
+            pair_id,
+            table.path_index,
             step_state[table.offsets[1:] - 1],
         )
+
+    @cached_property
+    def entries(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(pair, path, count): each path makes transition ``pair`` ``count`` times; one
+        entry per path and transition, ordered by path (the incidence's nonzeros)."""
+        pair, path, count = distinct_by_path(
+            self.step_pair, self.step_path, len(self.pair_from), counts=True
+        )
+        return pair, path, np.asarray(count, dtype=np.float64)
 
     @property
     def n_states(self) -> int:
         return len(self.states)
+
+    @cached_property
+    def incidence(self) -> sp.csc_matrix:
+        """(n_pairs x n_paths): how many times each path makes each transition."""
+        pair, path, count = self.entries
+        return sp.csc_matrix((count, (pair, path)), shape=(len(self.pair_from), len(self.last)))
 
     def contains(self) -> np.ndarray:
         """Boolean (n_states, n_channels): does the state contain the channel."""
@@ -164,23 +192,47 @@ class ChainStructure:
         ``conversions`` etc. may be (n_paths,) or (n_paths, B) for B weightings.
         """
         w = np.asarray(conversions) + np.asarray(nulls)
-        pair_counts = self.incidence @ w
+        n_pairs = len(self.pair_from)
+        per_step = w[self.step_path] if w.ndim == 1 and _whole(w) else None
+        if per_step is not None and float(per_step.sum()) < 2.0**53:
+            # whole counts with exact sums: any order of summation gives the same numbers
+            pair_counts = np.bincount(self.step_pair, per_step, n_pairs)
+        elif w.ndim == 1:  # the sums of ``incidence @ w``, term by term in the same order
+            pair, path, count = self.entries
+            pair_counts = np.bincount(pair, count * w[path], n_pairs)
+        else:
+            pair_counts = self.incidence @ w
         exits = [_group_sum(self.last, a, self.n_states) for a in (conversions, nulls, value)]
         return pair_counts, np.stack(exits, axis=1)
 
     def matrices(
-        self, pair_counts: np.ndarray, exits: np.ndarray
-    ) -> tuple[sp.csr_matrix, np.ndarray]:
-        """Row-normalised transient block ``Q`` and rewards ``R`` (n_states x 2: conv, value)."""
+        self, pair_counts: np.ndarray, exits: np.ndarray, dense: bool = False
+    ) -> tuple[sp.csr_matrix | np.ndarray, np.ndarray]:
+        """Row-normalised transient block ``Q`` and rewards ``R`` (n_states x 2: conv, value).
+
+        ``Q`` is a sparse matrix, or with ``dense=True`` the same values as an array.
+        """
         n = self.n_states
         out = np.bincount(self.pair_from, weights=pair_counts, minlength=n)
         out = out + exits[:, 0] + exits[:, 1]
         scale = np.divide(1.0, out, out=np.zeros(n), where=out > 0)
-        q = sp.csr_matrix(
-            (pair_counts * scale[self.pair_from], (self.pair_from, self.pair_to)), shape=(n, n)
-        )
+        values = pair_counts * scale[self.pair_from]
+        if dense:  # one entry per transition: nothing to sum
+            q = np.zeros((n, n))
+            q[self.pair_from, self.pair_to] = values
+        else:
+            q = sp.csr_matrix((values, (self.pair_from, self.pair_to)), shape=(n, n))
         rewards = np.stack([exits[:, 0] * scale, exits[:, 2] * scale], axis=1)
         return q, rewards
+
+    def dense_solve(self, method: str) -> bool:
+        """Whether ``removal_outcomes(..., method)`` solves this chain with dense algebra."""
+        return method == "dense" or (method == "auto" and self.n_states <= DENSE_MAX_STATES)
+
+
+def _whole(w: np.ndarray) -> bool:
+    """Whether every weight is a whole number >= 0 (so sums below 2**53 are exact)."""
+    return bool(np.all(w >= 0) and np.array_equal(w, np.floor(w)))
 
 
 def _compact(values: np.ndarray, dense_limit: int = 20_000_000) -> tuple[np.ndarray, np.ndarray]:
@@ -242,12 +294,12 @@ def removal_outcomes(
     n_ch = contains.shape[1]
     removed = np.empty((n_ch, rewards.shape[1]))
     if method == "dense":
-        a = np.eye(n) - (q.toarray() if sp.issparse(q) else q)
+        a = np.eye(n) - (q if isinstance(q, np.ndarray) else q.toarray())
         if n <= TINY_STATES:  # BLAS stays single-threaded here; skip threadpoolctl's
-            g = sla.inv(a, check_finite=False)  # ~15 ms library scan on first use
+            g = np.linalg.inv(a)  # ~15 ms library scan on first use
         else:
             with threadpool_limits(1, user_api="blas"):  # small matrices: threads contend
-                g = sla.inv(a, check_finite=False)
+                g = np.linalg.inv(a)
         x = g @ rewards
         for c in range(n_ch):
             s = np.flatnonzero(contains[:, c])
@@ -343,7 +395,7 @@ class MarkovFit:
     structure: ChainStructure
     pair_counts: np.ndarray
     exits: np.ndarray
-    q: sp.csr_matrix
+    q: sp.csr_matrix | np.ndarray
     rewards: np.ndarray
     base: np.ndarray
     removed: np.ndarray
@@ -439,7 +491,7 @@ def fit_markov(
     """
     s = structure or ChainStructure.from_table(table, order)
     counts, exits = s.counts(table.conversions, table.nulls, table.value)
-    q, rewards = s.matrices(counts, exits)
+    q, rewards = s.matrices(counts, exits, dense=s.dense_solve(method))
     base, removed = removal_outcomes(q, rewards, s.contains(), method)
     re = removal_effects(base, removed)
     credit = Credit(

@@ -17,8 +17,16 @@ and a higher order must improve it by more than ``tolerance`` (relative).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
+
+from attribution.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:  # imported on first use (attribution.lazy)
+    pd = lazy_module("pandas")
 import pyarrow as pa
 import pyarrow.compute as pc
 

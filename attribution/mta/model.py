@@ -14,8 +14,16 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-import pandas as pd
+import numpy as np
+
+from attribution.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:  # imported on first use (attribution.lazy)
+    pd = lazy_module("pandas")
 
 from attribution.errors import UsageError
 from attribution.findings import Finding
@@ -40,7 +48,7 @@ from attribution.mta.journeys_table import JourneyTable, time_decay_replicator
 from attribution.mta.markov import ChainStructure, MarkovFit, fit_markov
 from attribution.mta.markov_order import compare_orders
 from attribution.mta.paths import PathTable
-from attribution.mta.results import Credit
+from attribution.mta.results import Credit, LazyTables
 from attribution.mta.stress import stress_findings
 
 log = logging.getLogger("attribution")
@@ -90,7 +98,8 @@ class AttributionResults:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "credits", MappingProxyType(dict(self.credits)))
-        object.__setattr__(self, "tables", MappingProxyType(dict(self.tables)))
+        if not isinstance(self.tables, LazyTables):  # read-only already, built on demand
+            object.__setattr__(self, "tables", MappingProxyType(dict(self.tables)))
         object.__setattr__(self, "notes", MappingProxyType(dict(self.notes)))
 
     @property
@@ -109,6 +118,18 @@ class AttributionResults:
         frame = pd.concat([c.to_frame() for c in self.credits.values()], ignore_index=True)
         frame["basis"] = frame["model"].map(lambda m: self.notes.get(m, "")).astype(str)
         return frame
+
+    def to_columns(self) -> dict[str, list[str] | np.ndarray]:
+        """The columns of :meth:`to_frame` without building a frame (for fast CSV output)."""
+        parts = [c.to_columns() for c in self.credits.values()]
+        out: dict[str, list[str] | np.ndarray] = {}
+        for name, first in parts[0].items():
+            if isinstance(first, list):
+                out[name] = [x for p in parts for x in p[name]]
+            else:
+                out[name] = np.concatenate([np.asarray(p[name]) for p in parts])
+        out["basis"] = [str(self.notes.get(m, "")) for m in out["model"]]
+        return out
 
     def wide(self, column: str = "conversions") -> pd.DataFrame:
         """Channels x models table of one column (conversions by default)."""
@@ -286,7 +307,7 @@ class PathAttribution:
             )
         findings.extend(stress_findings(table))
         credits: dict[str, Credit] = {}
-        tables: dict[str, pd.DataFrame] = {}
+        tables: dict[str, Callable[[], pd.DataFrame]] = {}
         replicators: dict[str, Replicator] = {}
         order: int | None = None
         fit: MarkovFit | None = None
@@ -317,8 +338,8 @@ class PathAttribution:
                 structure = ChainStructure.from_table(table, order)
                 fit = fit_markov(table, order, structure=structure)
                 credits[name] = fit.credit
-                tables["transition_matrix"] = fit.transition_table()
-                tables["removal_effects"] = fit.removal_table()
+                tables["transition_matrix"] = fit.transition_table  # built when read
+                tables["removal_effects"] = fit.removal_table
                 replicators[name] = markov_replicator(structure)
             else:
                 fn = SHAPLEY_MODELS[name]
@@ -356,19 +377,19 @@ class PathAttribution:
             self.bootstrap,
             self.ci,
             self.seed,
-            tables,
+            LazyTables(tables),
             tuple(findings),
             fit,
             notes,
         )
 
-    def _choose_order(self, table: PathTable, tables: dict[str, pd.DataFrame]) -> int:
+    def _choose_order(self, table: PathTable, tables: dict[str, Callable[[], pd.DataFrame]]) -> int:
         if self.order != "auto":
             return int(self.order)
         chosen, comparison = compare_orders(
             table, tuple(range(1, self.max_order + 1)), holdout=self.holdout, seed=self.seed
         )
-        tables["order_comparison"] = comparison
+        tables["order_comparison"] = lambda: comparison
         log.info("mta: Markov order %d chosen by holdout log-loss", chosen)
         return chosen
 

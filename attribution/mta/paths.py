@@ -9,9 +9,17 @@ encodes the paths as integer channel codes in one flat array with offsets
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+from attribution.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:  # imported on first use (attribution.lazy)
+    pd = lazy_module("pandas")
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -142,28 +150,39 @@ class PathTable:
         (2, [3.0, 0.0], [1.0, 3.0])
         """
         texts = _as_text(paths)
-        n = len(texts)
-        counts = []
-        for name, arr in (
-            ("total_conversions", conversions),
-            ("total_conversion_value", value),
-            ("total_null", nulls),
-        ):
-            a = np.zeros(n) if arr is None else np.asarray(arr, dtype=float)
-            bad = ~np.isfinite(a) | (a < 0) | (a > MAX_COUNT)
-            if bad.any():
-                i = int(np.flatnonzero(bad)[0])
-                raise InputError(
-                    f"'{a[i]}' is not a non-negative number up to {MAX_COUNT:.0e}",
-                    "counts and values must be finite numbers from 0 to 1e15",
-                    file=source,
-                    row=i + 2,
-                    column=name,
-                    reason="bad_number",
-                )
-            counts.append(a)
+        counts = _checked_counts(len(texts), (conversions, value, nulls), source)
         channels, offsets, steps, group, keep = _encode(texts, sep, source, "path", distinct)
         return cls._build(channels, offsets, steps, group, keep, counts)
+
+    @classmethod
+    def from_codes(
+        cls,
+        names: tuple[str, ...] | list[str],
+        offsets: np.ndarray,
+        codes: np.ndarray,
+        conversions: np.ndarray,
+        value: np.ndarray | None = None,
+        nulls: np.ndarray | None = None,
+        *,
+        source: str = "path table",
+    ) -> PathTable:
+        """Build from distinct paths already split and coded: ``codes[offsets[i]:
+        offsets[i+1]]`` index ``names`` (step names without surrounding blanks).
+
+        The same table as ``from_strings(..., distinct=True)`` on the joined strings
+        (channels sorted by name), without splitting the strings again.
+
+        Example
+        -------
+        >>> t = PathTable.from_codes(("b", "a"), np.array([0, 2, 3]), np.array([0, 1, 1]),
+        ...     np.array([1.0, 2.0]))
+        >>> t.channels, t.path(0), t.path(1)
+        (('a', 'b'), ('b', 'a'), ('a',))
+        """
+        counts = _checked_counts(len(offsets) - 1, (conversions, value, nulls), source)
+        channels, remap = np.unique(np.array(names, dtype=object), return_inverse=True)
+        steps = remap.astype(np.int32)[np.asarray(codes)]
+        return cls(tuple(str(c) for c in channels), offsets, steps, *counts)
 
     @classmethod
     def _build(
@@ -224,10 +243,10 @@ class PathTable:
     def lengths(self) -> np.ndarray:
         return np.diff(self.offsets)
 
-    @property
+    @cached_property
     def path_index(self) -> np.ndarray:
-        """For each step, the index of the path it belongs to."""
-        return np.repeat(np.arange(self.n_paths), self.lengths)
+        """For each step, the index of the path it belongs to (computed once, read-only)."""
+        return frozen_array(np.repeat(np.arange(self.n_paths), self.lengths), np.int64)
 
     def path(self, i: int) -> tuple[str, ...]:
         return tuple(self.channels[c] for c in self.steps[self.offsets[i] : self.offsets[i + 1]])
@@ -261,6 +280,65 @@ class PathTable:
                 "total_null": self.nulls,
             }
         )
+
+
+def distinct_by_path(
+    labels: np.ndarray, path: np.ndarray, n_labels: int, counts: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Distinct (label, path) pairs, ordered by path and then label (and their counts).
+
+    ``labels`` (0 .. n_labels - 1) and ``path`` are per step, ``path`` non-decreasing
+    (steps in path order), so the combined keys are nearly sorted and a stable sort
+    (timsort) is quick. Sums over the result's rows (``np.bincount(label, w[path])``)
+    add each label's paths in path order, term by term as a sparse label x path
+    matrix product does. ``counts``: also how often each pair occurs (else None).
+
+    Example
+    -------
+    >>> distinct_by_path(np.array([2, 0, 2, 0]), np.array([0, 0, 0, 1]), 3, counts=True)
+    (array([0, 2, 0]), array([0, 0, 1]), array([1, 2, 1]))
+    """
+    n = len(labels)
+    bits = max(1, int(n_labels - 1).bit_length())
+    key = np.left_shift(path, bits, dtype=np.int64)
+    key |= labels
+    key.sort(kind="stable")
+    first = np.empty(n, dtype=bool)
+    first[:1] = True
+    np.not_equal(key[1:], key[:-1], out=first[1:])
+    many = None
+    if counts:
+        starts = np.flatnonzero(first)
+        many = np.diff(starts, append=n)
+        key = key[starts]
+    else:
+        key = key[first]
+    label = key & ((1 << bits) - 1)
+    np.right_shift(key, bits, out=key)
+    return label, key, many
+
+
+def _checked_counts(
+    n: int, arrays: tuple[np.ndarray | list[float] | None, ...], source: str
+) -> list[np.ndarray]:
+    """Conversions, value and nulls as float arrays (None -> zeros); InputError if bad."""
+    counts = []
+    names = ("total_conversions", "total_conversion_value", "total_null")
+    for name, arr in zip(names, arrays, strict=True):
+        a = np.zeros(n) if arr is None else np.asarray(arr, dtype=float)
+        bad = ~np.isfinite(a) | (a < 0) | (a > MAX_COUNT)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                f"'{a[i]}' is not a non-negative number up to {MAX_COUNT:.0e}",
+                "counts and values must be finite numbers from 0 to 1e15",
+                file=source,
+                row=i + 2,
+                column=name,
+                reason="bad_number",
+            )
+        counts.append(a)
+    return counts
 
 
 def _numeric(frame: pd.DataFrame, col: str, n: int, source: str) -> np.ndarray:

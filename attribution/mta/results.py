@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+from attribution.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:  # imported on first use (attribution.lazy)
+    pd = lazy_module("pandas")
 
 from attribution.findings import Finding
 
@@ -41,22 +48,24 @@ class Credit:
 
     def to_frame(self) -> pd.DataFrame:
         """Long table: model, channel, conversions, value, ci_low, ci_high (+ value CI)."""
+        return pd.DataFrame(self.to_columns())
+
+    def to_columns(self) -> dict[str, list[str] | np.ndarray]:
+        """The columns of :meth:`to_frame` (text as lists, numbers as arrays)."""
         n = len(self.channels)
         nan = np.full((n, 2), np.nan)
         cci = self.conversions_ci if self.conversions_ci is not None else nan
         vci = self.value_ci if self.value_ci is not None else nan
-        return pd.DataFrame(
-            {
-                "model": self.model,
-                "channel": list(self.channels),
-                "conversions": self.conversions,
-                "value": self.value,
-                "ci_low": cci[:, 0],
-                "ci_high": cci[:, 1],
-                "value_ci_low": vci[:, 0],
-                "value_ci_high": vci[:, 1],
-            }
-        )
+        return {
+            "model": [self.model] * n,
+            "channel": list(self.channels),
+            "conversions": self.conversions,
+            "value": self.value,
+            "ci_low": cci[:, 0],
+            "ci_high": cci[:, 1],
+            "value_ci_low": vci[:, 0],
+            "value_ci_high": vci[:, 1],
+        }
 
     def share(self) -> pd.Series:
         """Each channel's share of the credited conversions."""
@@ -66,3 +75,36 @@ class Credit:
             index=list(self.channels),
             name=self.model,
         )
+
+
+class LazyTables(Mapping[str, "pd.DataFrame"]):
+    """Read-only mapping of named tables, each built on first access and then kept.
+
+    A fit names its detail tables (transition matrix, removal effects ...) at once but
+    builds a table only when someone reads it: the command line writes them only with
+    ``--tables``.
+
+    Example
+    -------
+    >>> t = LazyTables({"a": lambda: pd.DataFrame({"x": [1]})})
+    >>> list(t), t["a"]["x"].tolist()
+    (['a'], [1])
+    """
+
+    def __init__(self, makers: Mapping[str, Callable[[], pd.DataFrame]]) -> None:
+        self._makers = dict(makers)
+        self._built: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._built:
+            self._built[name] = self._makers[name]()
+        return self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._makers)
+
+    def __len__(self) -> int:
+        return len(self._makers)
+
+    def __repr__(self) -> str:
+        return f"LazyTables({list(self._makers)})"

@@ -56,10 +56,16 @@ Ordered (model ``"shapley_ordered"``, after Zhao, Mahboobi & Bagheri 2018)
 from __future__ import annotations
 
 import logging
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pandas as pd
+
+from attribution.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:  # imported on first use (attribution.lazy)
+    pd = lazy_module("pandas")
 
 from attribution.errors import UsageError
 from attribution.findings import Finding

@@ -30,14 +30,17 @@ Example
 from __future__ import annotations
 
 import math
+import weakref
 
 import numpy as np
-import scipy.sparse as sp
 
 from attribution.findings import Finding
-from attribution.mta.paths import PathTable
+from attribution.mta.paths import PathTable, distinct_by_path
 
 STAGE = "mta"
+_TOTALS: weakref.WeakKeyDictionary[PathTable, tuple[np.ndarray, np.ndarray]] = (
+    weakref.WeakKeyDictionary()
+)
 NO_TOUCH = "(none)"
 #: below this many conversions, a channel holding a fifth of the credit has a 90%
 #: interval of more than about +-33% of its estimate (see :func:`share_halfwidth`)
@@ -69,6 +72,13 @@ def channel_totals(table: PathTable) -> tuple[np.ndarray, np.ndarray]:
     k = table.n_channels
     if k == 0 or table.n_paths == 0:
         return np.zeros(k), np.zeros(k)
+    if table in _TOTALS:  # the checks ask more than once per table
+        return _TOTALS[table]
+    _TOTALS[table] = totals = _channel_totals(table, k)
+    return totals
+
+
+def _channel_totals(table: PathTable, k: int) -> tuple[np.ndarray, np.ndarray]:
     journeys = table.conversions + table.nulls
     if k <= 64 and bool(np.all(table.lengths > 0)):  # one bit set per path: no sorting
         bits = np.left_shift(np.uint64(1), table.steps.astype(np.uint64))
@@ -78,16 +88,12 @@ def channel_totals(table: PathTable) -> tuple[np.ndarray, np.ndarray]:
             on = ((sets >> np.uint64(c)) & np.uint64(1)).astype(bool)
             conv[c], seen[c] = table.conversions[on].sum(), journeys[on].sum()
         return conv, seen
-    # path x channel incidence; summing duplicates leaves one entry per (path, channel)
-    touches = sp.csr_matrix(
-        (np.ones(len(table.steps)), table.steps.copy(), table.offsets.copy()),
-        shape=(table.n_paths, k),
-    )
-    touches.sum_duplicates()
-    touches.data[:] = 1.0
-    by_channel = touches.T  # sums over paths in path order, as ``np.bincount`` would
-    conv = by_channel @ table.conversions
-    seen = by_channel @ journeys
+    # one entry per distinct (channel, path) touch; each channel sums its paths in order
+    channel, path, _ = distinct_by_path(table.steps, table.path_index, k)
+    conv = np.bincount(channel, weights=table.conversions[path], minlength=k)
+    seen = np.bincount(channel, weights=journeys[path], minlength=k)
+    conv.setflags(write=False)
+    seen.setflags(write=False)
     return conv, seen
 
 

@@ -15,8 +15,16 @@ array([ 1.,  3.,  4., 10.])
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from scipy.special import gammaln
+
+from attribution.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import scipy.special as special
+else:  # imported on first use (attribution.lazy)
+    special = lazy_module("scipy.special")
 
 
 def _n_players(a: np.ndarray) -> int:
@@ -99,7 +107,7 @@ def shapley_weights(n: int) -> np.ndarray:
     if n < 1:
         return np.zeros(0)
     s = np.arange(n, dtype=float)
-    return np.exp(gammaln(s + 1) + gammaln(n - s) - gammaln(n + 1))
+    return np.exp(special.gammaln(s + 1) + special.gammaln(n - s) - special.gammaln(n + 1))
 
 
 def shapley_from_game(v: np.ndarray) -> np.ndarray:

@@ -110,3 +110,25 @@ def test_from_strings_distinct_shortcut() -> None:
     t = PathTable.from_strings(padded, conv, nulls=nulls, distinct=True)
     assert t.n_paths == 2
     assert t.conversions.tolist() == [3.0, 3.0] and t.nulls.tolist() == [9.0, 6.0]
+
+
+def test_transition_counts_equal_the_incidence_product_bit_for_bit() -> None:
+    t = _random_table(2000, 70, seed=7)
+    s = ChainStructure.from_table(t, 1)
+    rng = np.random.default_rng(1)
+    whole = (rng.poisson(2.0, t.n_paths).astype(float), rng.poisson(1.0, t.n_paths).astype(float))
+    frac = (rng.gamma(0.7, 1.3, t.n_paths), rng.uniform(0, 2, t.n_paths))
+    for conv, null in (whole, frac):  # one bincount for whole counts, sorted entries else
+        counts, _ = s.counts(conv, null, np.zeros(t.n_paths))
+        np.testing.assert_array_equal(counts, s.incidence @ (conv + null))
+
+
+def test_order_one_shortcut_equals_compaction_when_a_channel_is_absent() -> None:
+    t = _random_table(500, 12, seed=2)
+    absent = PathTable(("zz", *t.channels), t.offsets, t.steps + 1, t.conversions, t.value, t.nulls)
+    a, b = ChainStructure.from_table(t, 1), ChainStructure.from_table(absent, 1)
+    np.testing.assert_array_equal(b.states, a.states + (a.states > 0))  # "zz" has no state
+    np.testing.assert_array_equal(a.step_pair, b.step_pair)
+    got = fit_markov(absent).credit.conversions
+    assert got[0] == 0.0  # no state, no removal effect, no credit
+    np.testing.assert_allclose(got[1:], fit_markov(t).credit.conversions, rtol=1e-12)
