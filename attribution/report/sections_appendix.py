@@ -84,7 +84,7 @@ def appendix(ctx: Context) -> Section:
                 # the code names its stage ("mmm.rhat"); a stage it does not name is added
                 code if code.startswith(f"{stage}.") else f"{code} ({stage})",
                 ctx.settings.style.rename_in(merge_messages(msgs), ids),
-                action,
+                ctx.settings.style.rename_in(action, ids),  # channels by display name here too
             )
             for (lvl, stage, code, action), msgs in groups.items()
         )

@@ -179,3 +179,14 @@ def test_one_flag_per_code_with_its_actions_and_the_numbers_first():
         ),
         ("warning", "call_centre: not in the panel. Action: map it."),
     ]
+
+
+def test_appendix_names_channels_by_display_name_in_actions_too(tmp_path):
+    findings = [fd("warning", "mmm.navigational", "tv: 80% within hours", "run a test on tv")]
+    appx = next(
+        s
+        for s in build_report(load_run(_run_dir(tmp_path, findings))).sections
+        if s.id == "appendix"
+    )
+    row = next(b for b in appx.blocks if b.kind == "table" and b.id == "findings").rows[0]
+    assert row[2:] == ("TV: 80% within hours", "run a test on TV")
