@@ -150,6 +150,8 @@ class MMMResponse:
         if self._idx.size == 0:
             raise UsageError("the fitted model has no channels with spend to optimise")
         self.channels = tuple(names[i] for i in self._idx)
+        #: channels whose effect runs from zero to the association (partial identification)
+        self.unidentified = tuple(getattr(results, "unidentified", ()))
         self._all_current = np.asarray(results.current_spend, dtype=float)
         self.current_spend = self._all_current[self._idx]
         self._n_all = len(names)

@@ -31,7 +31,7 @@ from attribution.errors import UsageError
 from attribution.findings import Finding
 from attribution.optimize.adapters import as_response_model
 from attribution.optimize.bounds import Bounds, ChannelBounds, check_feasible, resolve_bounds
-from attribution.optimize.horizon import HorizonOutcome, interval_stats
+from attribution.optimize.horizon import HorizonOutcome, interval_stats, zero_low
 from attribution.optimize.response import ResponseModel
 from attribution.optimize.results import AllocationResult
 
@@ -389,6 +389,8 @@ class BudgetOptimizer:
             for r, lo_, hi_, lk in zip(rec, lo, hi, locked, strict=True)
         )
         findings = self._findings(channels, cur_w, rec_w, converged, model)
+        # channels the data cannot separate from demand: intervals from 0 (the MMM's tables)
+        unid = np.isin(channels, tuple(getattr(model, "unidentified", ())))
         cur_total = float(cur_w.sum()) * h
         if cur_total > 0 and not 1 / 3 <= budget / cur_total <= 3:
             findings += (
@@ -416,12 +418,16 @@ class BudgetOptimizer:
             upper=np.minimum(hi, budget),
             locked=locked,
             status=status,
-            expected_current=interval_stats(ev.channel_totals(cur_w), self.interval),
-            expected_recommended=interval_stats(ev.channel_totals(rec_w), self.interval),
+            expected_current=zero_low(
+                interval_stats(ev.channel_totals(cur_w), self.interval), unid
+            ),
+            expected_recommended=zero_low(
+                interval_stats(ev.channel_totals(rec_w), self.interval), unid
+            ),
             total_current=interval_stats(tot_cur, self.interval),
             total_recommended=interval_stats(tot_rec, self.interval),
             uplift=interval_stats(tot_rec - tot_cur, self.interval),
-            mroi=interval_stats(grad, self.interval),
+            mroi=zero_low(interval_stats(grad, self.interval), unid),
             prob_beats_current=float(np.mean(val_rec > val_cur)),
             objective_current=agg(val_cur),
             objective_recommended=agg(val_rec),

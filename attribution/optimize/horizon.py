@@ -168,3 +168,18 @@ def interval_stats(draws: np.ndarray, interval: float, axis: int = 0) -> np.ndar
         [d.mean(axis=axis), np.quantile(d, a, axis=axis), np.quantile(d, 1.0 - a, axis=axis)],
         axis=-1,
     )
+
+
+def zero_low(stats: np.ndarray, unidentified: np.ndarray) -> np.ndarray:
+    """``interval_stats`` rows ``(n_channels, 3)`` with the low end of each unidentified
+    channel set to 0: its identification region starts at no effect at all, whatever the
+    quantile of its uniform identified share says (as in ``mmm/channels.csv``).
+
+    Example
+    -------
+    >>> zero_low(np.array([[5.0, 2.0, 9.0], [4.0, 1.0, 8.0]]), np.array([False, True])).tolist()
+    [[5.0, 2.0, 9.0], [4.0, 0.0, 8.0]]
+    """
+    out = np.array(stats, dtype=float)
+    out[np.asarray(unidentified, dtype=bool), 1] = 0.0
+    return out

@@ -182,7 +182,7 @@ def bars_interval(
         ax.grid(axis="x", color="#E5E5E5", linewidth=0.6)
         ax.set_axisbelow(True)
 
-    return render(draw, _height_for(n), salt)
+    return render(draw, _height_for(n, 0.28), salt)
 
 
 def stacked_area(
@@ -218,7 +218,7 @@ def stacked_area(
         for lab in ax.get_xticklabels():
             lab.set_rotation(0)
 
-    return render(draw, 3.0, salt)
+    return render(draw, 2.7, salt)
 
 
 def interval_dots(
@@ -269,7 +269,7 @@ def interval_dots(
         ax.set_axisbelow(True)
         ax.legend(loc="lower right", fontsize=7.5)
 
-    return render(draw, _height_for(n, 0.34, 1.4), salt)
+    return render(draw, _height_for(n, 0.3, 1.3), salt)
 
 
 def dot_matrix(
@@ -333,7 +333,7 @@ def dot_matrix(
         ax.set_axisbelow(True)
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
-    return render(draw, _height_for(n, 0.3, 1.3), salt)
+    return render(draw, _height_for(n, 0.27, 1.2), salt)
 
 
 def bars_h(
@@ -368,7 +368,7 @@ def bars_h(
         ax.grid(axis="x", color="#E5E5E5", linewidth=0.6)
         ax.set_axisbelow(True)
 
-    return render(draw, _height_for(n, 0.36, 1.2), salt)
+    return render(draw, _height_for(n, 0.26, 0.9), salt)
 
 
 def line_band(
@@ -414,7 +414,7 @@ def line_band(
         ax.set_axisbelow(True)
         ax.legend(loc="lower right")
 
-    return render(draw, 3.0, salt)
+    return render(draw, 2.7, salt)
 
 
 def curve_grid(
@@ -436,7 +436,8 @@ def curve_grid(
     ``xlabel``/``xtick`` where its x axis is not money (an activity channel's unit).
     """
     n = len(panels)
-    cols = 3 if n > 4 else max(1, min(n, 2))
+    # at most three rows (up to twelve channels): the chart stays under two thirds of a page
+    cols = 4 if n > 9 else 3 if n > 4 else max(1, min(n, 2))
     rows = int(np.ceil(n / cols)) if n else 1
 
     def draw(fig: Figure) -> None:
@@ -447,12 +448,10 @@ def curve_grid(
                 ax.set_axis_off()
                 continue
             p = panels[i]
-            if p.get("xlabel"):
-                ax.set_xlabel(p["xlabel"], fontsize=7.5)
+            if p.get("xlabel"):  # an activity unit: a long label wraps under a narrow panel
+                ax.set_xlabel(str(p["xlabel"]).replace(" (", "\n("), fontsize=7)
             elif i >= n - cols:
                 ax.set_xlabel(xlabel, fontsize=7.5)
-            if i % cols == 0:
-                ax.set_ylabel(ylabel, fontsize=7.5)
             xs, ys = np.asarray(p["spend"], float), np.asarray(p["response"], float)
             if p.get("low") is not None and p.get("high") is not None:
                 ax.fill_between(
@@ -486,5 +485,6 @@ def curve_grid(
             ax.grid(color="#EEEEEE", linewidth=0.5)
         if n:
             fig.legend(loc="outside lower center", ncols=3, fontsize=7.5)
+            fig.supylabel(ylabel, fontsize=8)  # once: longer than one small panel is high
 
-    return render(draw, 1.0 + 1.75 * rows, salt)
+    return render(draw, 0.9 + 1.65 * rows, salt)

@@ -39,7 +39,7 @@ def pressure_chart(
     interval band), the raw cross-tab difference (dashed, for comparison) and the
     saturation frequency (vertical marker)."""
     n = max(len(panels), 1)
-    cols = min(n, 3)
+    cols = min(n, 4)  # two rows for up to eight channels: the chart fits under its text
     rows = int(np.ceil(n / cols))
 
     def draw(fig: Figure) -> None:
@@ -87,14 +87,12 @@ def pressure_chart(
             ax.grid(color="#E5E5E5", linewidth=0.6)
             ax.set_axisbelow(True)
             _ticks(ax.yaxis, ytick, 5)
-            if i % cols == 0:
-                ax.set_ylabel(ylabel)
-            if i // cols == rows - 1:
-                ax.set_xlabel(xlabel)
         for j in range(len(panels), rows * cols):
             axes[j // cols][j % cols].set_visible(False)
         fig.suptitle(title, x=0.0, ha="left", fontweight="bold", fontsize=10)
+        fig.supxlabel(xlabel, fontsize=8.5)  # once for the grid: narrow panels, long labels
+        fig.supylabel(ylabel, fontsize=8.5)
         if panels:
             axes[0][0].legend(loc="best", fontsize=7)
 
-    return render(draw, 2.2 + 2.0 * rows, salt)
+    return render(draw, 1.3 + 1.6 * rows, salt)

@@ -245,6 +245,13 @@ def roi(ctx: Context) -> Section:
     act = is_activity(ch)
     paid = ch[~act]
     r = paid.assign(_r=ctx.col(paid, "roi")).sort_values(["_r", "channel"], ascending=[False, True])
+    # the table first (it splits across pages, a chart does not), then the tallest chart
+    blocks.append(_channel_table(ctx, ch))
+    curves = ctx.run.get(R.MMM_RESPONSE_CURVES_CSV)
+    if curves is not None and not curves.empty:
+        blocks.append(_curves(ctx, ch, curves))
+    else:
+        blocks.append(Missing(W.NOT_RUN["curves"]))
     if np.isfinite(ctx.col(r, "roi")).any():
         title = W.CHART_ROI.format(sym=ctx.sym, level=ctx.level)
         blocks.append(
@@ -268,12 +275,6 @@ def roi(ctx: Context) -> Section:
                 ),
             )
         )
-    blocks.append(_channel_table(ctx, ch))
-    curves = ctx.run.get("mmm/response_curves.csv")
-    if curves is not None and not curves.empty:
-        blocks.append(_curves(ctx, ch, curves))
-    else:
-        blocks.append(Missing(W.NOT_RUN["curves"]))
     return section("roi", blocks)
 
 

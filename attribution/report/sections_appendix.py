@@ -19,6 +19,7 @@ from attribution.report.blocks import (
 from attribution.report.sections import (
     Context,
     _f,
+    model_name,
     section,
 )
 from attribution.report.summary import merge_messages
@@ -78,14 +79,20 @@ def appendix(ctx: Context) -> Section:
             )
         ids = ctx.channel_ids()
         rows = tuple(
-            (lvl, stage, code, ctx.settings.style.rename_in(merge_messages(msgs), ids), action)
+            (
+                lvl,
+                # the code names its stage ("mmm.rhat"); a stage it does not name is added
+                code if code.startswith(f"{stage}.") else f"{code} ({stage})",
+                ctx.settings.style.rename_in(merge_messages(msgs), ids),
+                ctx.settings.style.rename_in(action, ids),  # channels by display name here too
+            )
             for (lvl, stage, code, action), msgs in groups.items()
         )
         blocks.append(
             Table(
                 "findings",
                 W.APPX_FINDINGS,
-                (W.H_LEVEL, W.H_STAGE, W.H_CODE, W.H_MESSAGE, W.H_ACTION),
+                (W.H_LEVEL, W.H_CODE, W.H_MESSAGE, W.H_ACTION),
                 rows,
             )
         )
@@ -142,49 +149,82 @@ def truth_errors(truth: pd.DataFrame) -> pd.DataFrame:
     return t
 
 
+def _quantity(q: object) -> str:
+    return W.QUANTITY_NAMES.get(str(q), str(q))
+
+
+def _method(m: object) -> str:
+    key = str(m)
+    if key.startswith("path_"):
+        return W.TRUTH_PATH_METHOD.format(model=model_name(key[len("path_") :]))
+    return W.TRUTH_METHODS.get(key, key)
+
+
+def _truth_value(ctx: Context, quantity: str, x: float) -> str:
+    if quantity == "incremental_sales":
+        return ctx.fmt.money(x)
+    return ctx.fmt.ratio(x) if quantity == "roi" else ctx.fmt.number(x, 2)
+
+
 def _truth_tables(ctx: Context, truth: pd.DataFrame) -> list[Block]:
-    """Median absolute error per method, then the final estimate per channel against truth."""
+    """Median absolute error per method (one column pair per quantity), then the final
+    estimate per channel against the truth (one row per channel)."""
     f = ctx.fmt
     t = truth_errors(truth)
     t["abs_err"] = t["rel_error"].abs()
-    summ = (
-        t.groupby(["quantity", "method"], sort=True)["abs_err"]
-        .agg(["median", "count"])
-        .reset_index()
-        .sort_values(["quantity", "median", "method"])
-    )
-    rows = tuple(
-        (str(r["method"]), str(r["quantity"]), f.number(r["count"]), f.pct(r["median"], 1))
-        for _, r in summ.iterrows()
-    )
+    quantities = sorted(dict.fromkeys(map(str, t["quantity"])))
+    summ = t.groupby(["method", "quantity"], sort=True)["abs_err"].agg(["median", "count"])
+    first = summ.xs(quantities[0], level="quantity")["median"]
+    methods = sorted(dict.fromkeys(map(str, t["method"])), key=lambda m: (first.get(m, np.inf), m))
+
+    def cell(m: str, q: str) -> str:
+        if (m, q) not in summ.index:
+            return "–"
+        r = summ.loc[(m, q)]
+        return f"{f.pct(r['median'], 1)} ({f.number(r['count'])})"
+
     out: list[Block] = [
         Table(
             "truth-summary",
             W.APPX_TRUTH,
-            (W.H_METHOD, W.H_QUANTITY, W.H_CHANNELS, W.H_MEDIAN_ERROR),
-            rows,
-            (False, False, True, True),
+            (W.H_METHOD, *(W.H_TRUTH_MEDIAN.format(quantity=_quantity(q)) for q in quantities)),
+            tuple((_method(m), *(cell(m, q) for q in quantities)) for m in methods),
+            (False, *([True] * len(quantities))),
         )
     ]
-    methods = list(dict.fromkeys(t["method"]))
     key = next((m for m in ("final", "reconciled", "mmm") if m in methods), methods[0])
     d = t[t["method"] == key]
+    qs = [q for q in quantities if q in set(d["quantity"])]
+    rows = []
+    for ch, g in d.groupby("channel", sort=False):
+        by = {str(r["quantity"]): r for _, r in g.iterrows()}
+        row = [ctx.name(ch)]
+        for q in qs:
+            r = by.get(q)
+            row += (
+                ["–"] * 3
+                if r is None
+                else [
+                    _truth_value(ctx, q, _f(r["estimate"])),
+                    _truth_value(ctx, q, _f(r["truth"])),
+                    f.pct(_f(r["rel_error"]), 1, signed=True),
+                ]
+            )
+        rows.append(tuple(row))
     out.append(
         Table(
             "truth",
-            W.APPX_TRUTH_DETAIL.format(method=key),
-            (W.H_CHANNEL, W.H_QUANTITY, W.H_ESTIMATE, W.H_TRUTH, W.H_REL_ERROR),
-            tuple(
-                (
-                    ctx.name(r["channel"]),
-                    str(r["quantity"]),
-                    f.number(_f(r["estimate"]), 2),
-                    f.number(_f(r["truth"]), 2),
-                    f.pct(_f(r["rel_error"]), 1, signed=True),
-                )
-                for _, r in d.iterrows()
+            W.APPX_TRUTH_DETAIL.format(method=_method(key).lower()),
+            (
+                W.H_CHANNEL,
+                *(
+                    h.format(quantity=_quantity(q))
+                    for q in qs
+                    for h in (W.H_TRUTH_EST, W.H_TRUTH_TRUE, W.H_TRUTH_ERR)
+                ),
             ),
-            (False, False, True, True, True),
+            tuple(rows),
+            (False, *([True] * 3 * len(qs))),
         )
     )
     return out

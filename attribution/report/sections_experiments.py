@@ -52,13 +52,46 @@ def _rows(ctx: Context) -> list[dict[str, Any]]:
     return [] if t is None or t.empty else t.sort_values("rank").to_dict("records")
 
 
-def page_one(ctx: Context) -> list[str]:
-    """Page-1 sentences: for each channel flagged as not separable, the test that would
-    separate it, its cost and its value."""
+def page_one(ctx: Context) -> list[Block]:
+    """Page 1: one row per channel flagged as not separable, with the test that would
+    separate it, its cost and its value (none when every channel is separable)."""
+    rows = [r for r in _rows(ctx) if "separable" in r and not _yes(r["separable"])]
+    if not rows:
+        return []
+    f = ctx.fmt
+    body = tuple(
+        (
+            ctx.name(r["channel"]),
+            W.EXP_TEST_CELL.format(
+                weeks=int(_num(r["weeks"])), design=r["design"], where=_where(ctx, r)
+            ),
+            f.money(_num(r.get("cost"))),
+            f.money(_num(r.get("value"))),
+        )
+        for r in rows
+    )
+    weeks = int(_num(rows[0].get("value_weeks", 52)))
+    headers = (*W.EXP_PAGE_ONE_HEADERS[:-1], W.EXP_PAGE_ONE_HEADERS[-1].format(weeks=weeks))
     return [
-        W.EXP_PAGE_ONE.format(channel=ctx.name(r["channel"]), test=sentence(ctx, r))
-        for r in _rows(ctx)
-        if "separable" in r and not _yes(r["separable"])
+        Table("not-separable", W.EXP_PAGE_ONE_CAPTION, headers, body, (False, False, True, True))
+    ]
+
+
+def _same_mde(ctx: Context, rows: list[dict[str, Any]]) -> list[str]:
+    """One sentence per test design shared by several channels with the same detectable
+    lift: it is set by the noise and the design, not by the channel."""
+    groups: dict[str, set[str]] = {}
+    count: dict[str, int] = {}
+    for r in rows:
+        test = W.EXP_TEST_CELL.format(
+            weeks=int(_num(r["weeks"])), design=r["design"], where=_where(ctx, r)
+        )
+        groups.setdefault(test, set()).add(ctx.fmt.money(_num(r.get("mde"))))
+        count[test] = count.get(test, 0) + 1
+    return [
+        W.EXP_MDE_SAME.format(mde=next(iter(m)), test=t)
+        for t, m in groups.items()
+        if count[t] > 1 and len(m) == 1
     ]
 
 
@@ -117,5 +150,6 @@ def experiments(ctx: Context) -> Section:
             (True, False, False, True, True, True, True, True, False),
         )
     )
+    blocks.extend(Paragraph(t) for t in _same_mde(ctx, rows))
     blocks.append(Paragraph(W.EXP_METHOD.format(weeks=int(_num(top.get("value_weeks", 52))))))
     return Section("experiments", W.SECTION_TITLES["experiments"], tuple(blocks))

@@ -80,23 +80,9 @@ def attribution(ctx: Context) -> Section:
     names, groups = method_shares(ctx)
     if mta is None:
         blocks.append(Missing(W.NOT_RUN["mta"]))
-    if len(groups) >= 2 or (mta is not None and groups):
+    show_chart = len(groups) >= 2 or (mta is not None and groups)
+    if show_chart:
         blocks.append(Paragraph(W.ATTR_INTRO))
-        blocks.append(
-            Chart(
-                "chart-methods",
-                W.CHART_METHODS,
-                charts.dot_matrix(
-                    [ctx.name(c) for c in names],
-                    {k: 100 * v for k, v in groups.items()},
-                    title=W.CHART_METHODS,
-                    xlabel=W.AXIS_SHARE,
-                    tick=lambda v: f.number(v, 0),
-                    emphasis=(W.MMM_METHOD, W.RECONCILED_METHOD),
-                    salt="methods",
-                ),
-            )
-        )
     if mta is not None and not mta.empty:
         models = list(dict.fromkeys(mta["model"]))
         rows = []
@@ -120,6 +106,22 @@ def attribution(ctx: Context) -> Section:
     comb = ctx.run.get(R.COMBINED_CSV)
     if comb is not None and not comb.empty:
         blocks.append(_combined_table(ctx, comb))
+    if show_chart:  # after the tables, which split across pages (a chart does not)
+        blocks.append(
+            Chart(
+                "chart-methods",
+                W.CHART_METHODS,
+                charts.dot_matrix(
+                    [ctx.name(c) for c in names],
+                    {k: 100 * v for k, v in groups.items()},
+                    title=W.CHART_METHODS,
+                    xlabel=W.AXIS_SHARE,
+                    tick=lambda v: f.number(v, 0),
+                    emphasis=(W.MMM_METHOD, W.RECONCILED_METHOD),
+                    salt="methods",
+                ),
+            )
+        )
     blocks.extend(_journeys(ctx))
     return section("attribution", blocks)
 
@@ -147,7 +149,9 @@ def _combined_table(ctx: Context, comb: pd.DataFrame) -> Table:
                 f.ratio(_f(r.get("final_roi"))),
                 f.ratio_interval(_f(r.get("final_roi_low")), _f(r.get("final_roi_high"))),
                 f.money(_f(r.get("calibrated_value"))),
-                str(r.get("flag_text", r.get("flag", "")) or ""),
+                W.BASIS_SHORT.get(
+                    str(r.get("flag", "")), str(r.get("flag_text", r.get("flag", "")) or "")
+                ),
             )
         )
     period = ctx.scale.report.short() if ctx.scale.report else W.THIS_PERIOD

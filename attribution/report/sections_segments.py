@@ -108,13 +108,25 @@ def _attribution_blocks(ctx: Context) -> list[Block]:
     return blocks
 
 
+def _offline_present(ctx: Context, used: list[str] | None) -> list[str]:
+    """The offline channels the journeys hold, by display name (the run may classify by a
+    longer list, most of whose channels this business never records)."""
+    offline = {str(c) for c in (used if used is not None else ctx.settings.offline)}
+    seen: set[str] = set()
+    for rel in (rundir.MTA_CSV, rundir.MTA_BY_SEGMENT_CSV, rundir.ONLINE_OFFLINE_CSV):
+        t = ctx.run.get(rel)
+        if t is not None and "channel" in t.columns:
+            seen.update(map(str, t["channel"].dropna()))
+    return sorted(ctx.name(c) for c in (offline & seen if seen else offline))
+
+
 def _o2o_blocks(ctx: Context) -> list[Block]:
     o2o = ctx.run.get(rundir.ONLINE_OFFLINE_CSV)
     if o2o is None or o2o.empty:
         return []
     f = ctx.fmt
     used = ctx.run.manifest.get(rundir.OFFLINE_CHANNELS_KEY)  # what the run classified by
-    offline = ", ".join(sorted(used if isinstance(used, list) else ctx.settings.offline))
+    offline = ", ".join(_offline_present(ctx, used if isinstance(used, list) else None))
     blocks: list[Block] = [Paragraph(W.O2O_SEG_INTRO.format(offline=offline, level=ctx.level))]
     tot = o2o[o2o["role"] == "all"]
     rows = []
@@ -235,22 +247,6 @@ def _pressure_blocks(ctx: Context) -> list[Block]:
     blocks: list[Block] = [Paragraph(W.PRESSURE_INTRO)]
     if panels:
         blocks.append(
-            Chart(
-                "pressure",
-                W.PRESSURE_CHART,
-                pressure_chart(
-                    panels,
-                    title=W.PRESSURE_CHART,
-                    xlabel=W.PRESSURE_X,
-                    ylabel=W.PRESSURE_Y,
-                    est_label=W.PRESSURE_EST,
-                    raw_label=W.PRESSURE_RAW,
-                    peak_label=W.PRESSURE_PEAK,
-                    ytick=lambda v: f.pct(v, 0),
-                ),
-            )
-        )
-        blocks.append(
             Table(
                 "pressure",
                 W.PRESSURE_TABLE,
@@ -265,6 +261,22 @@ def _pressure_blocks(ctx: Context) -> list[Block]:
                 tuple(rows),
                 (False, True, False, True, True, True),
                 W.PRESSURE_NOTE,
+            )
+        )
+        blocks.append(  # after the table, which can split: no gap before the chart
+            Chart(
+                "pressure",
+                W.PRESSURE_CHART,
+                pressure_chart(
+                    panels,
+                    title=W.PRESSURE_CHART,
+                    xlabel=W.PRESSURE_X,
+                    ylabel=W.PRESSURE_Y,
+                    est_label=W.PRESSURE_EST,
+                    raw_label=W.PRESSURE_RAW,
+                    peak_label=W.PRESSURE_PEAK,
+                    ytick=lambda v: f.pct(v, 0),
+                ),
             )
         )
     return blocks

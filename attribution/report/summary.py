@@ -41,7 +41,7 @@ from attribution.report.sections import (
 )
 from attribution.report.sections_experiments import page_one as page_one_tests
 
-MAX_FLAGS = 6
+MAX_FLAGS = 4
 
 
 # ------------------------------------------------------------------ plan
@@ -332,7 +332,7 @@ def summary(ctx: Context) -> Section:
     blocks.extend(Paragraph(s) for s in sentences + plan_s)
     blocks.extend(plan_t)
     # the test that would separate each channel the data cannot separate
-    blocks.extend(Paragraph(s) for s in page_one_tests(ctx))
+    blocks.extend(page_one_tests(ctx))
     flags = confidence_flags(ctx)
     if len(flags) > MAX_FLAGS:  # the summary stays on one page
         more = W.FLAGS_MORE.format(n=len(flags) - MAX_FLAGS + 1)
@@ -376,12 +376,19 @@ def merge_messages(messages: list[str]) -> str:
     return "; ".join(msgs)
 
 
+#: stages whose findings speak of the numbers themselves: shown first among equal levels
+_NUMBER_STAGES = ("mmm.", "combine.", "optimize.", "experiments.")
+
+
 def finding_flags(findings: list[dict[str, str]]) -> list[tuple[str, str]]:
-    """Warnings and errors as flags: one per finding code (and action), errors first.
+    """Warnings and errors as flags: one per finding code, errors first and, among equal
+    levels, the findings about the numbers (model, reconciliation, plan) before those
+    about the inputs and path attribution.
 
     Each flag reads: a plain sentence on what the finding means (``wording.FINDING_LEADS``),
-    the finding's detail, then ``Action: ...``. For codes whose detail only restates the
-    lead (``wording.LEAD_SAYS_IT_ALL``), the detail is reduced to the names it concerns.
+    the finding's detail, then ``Action: ...`` (the different actions of one code joined).
+    For codes whose detail only restates the lead (``wording.LEAD_SAYS_IT_ALL``), the
+    detail is reduced to the names it concerns.
 
     Example
     -------
@@ -389,26 +396,33 @@ def finding_flags(findings: list[dict[str, str]]) -> list[tuple[str, str]]:
     ...                {"level": "warning", "code": "x", "message": "b: odd", "action": "look"}])
     [('warning', 'a, b: odd. Action: look.')]
     """
-    groups: dict[tuple[str, str], list[dict[str, str]]] = {}
+    groups: dict[str, list[dict[str, str]]] = {}
     for fd in findings:
         if fd.get("level") in _RANK:
-            groups.setdefault((fd.get("code", ""), fd.get("action", "")), []).append(fd)
-    out: list[tuple[int, str, str]] = []
-    for (code, action), fds in groups.items():
+            groups.setdefault(fd.get("code", ""), []).append(fd)
+    out: list[tuple[int, int, str, str]] = []
+    for code, fds in groups.items():
         level = min((fd["level"] for fd in fds), key=_RANK.__getitem__)
-        msg = merge_messages([fd.get("message", "") for fd in fds])
         lead = W.FINDING_LEADS.get(code, "")
-        if lead and code in W.LEAD_SAYS_IT_ALL and ": " in msg:
-            msg = W.FLAG_CONCERNS.format(names=msg.split(": ", 1)[0])
+        if lead and code in W.LEAD_SAYS_IT_ALL:
+            names = [fd.get("message", "").split(": ", 1)[0] for fd in fds]
+            if all(": " in fd.get("message", "") for fd in fds):
+                msg = W.FLAG_CONCERNS.format(names=", ".join(dict.fromkeys(names)))
+            else:
+                msg = merge_messages([fd.get("message", "") for fd in fds])
+        else:
+            msg = merge_messages([fd.get("message", "") for fd in fds])
         msg = msg if msg.endswith((".", "!", "?")) else msg + "."
-        act = action.strip().rstrip(".")
+        acts = [a.strip().rstrip(".") for a in dict.fromkeys(fd.get("action", "") for fd in fds)]
+        act = "; ".join(a for a in acts if a)
         text = W.FLAG_FINDING.format(
             lead=W.FLAG_LEAD.format(lead=lead) if lead else "",
             message=msg,
             action=W.FLAG_ACTION.format(action=act) if act else "",
         )
-        out.append((_RANK[level], level, text))
-    return [(level, text) for _, level, text in sorted(out, key=lambda t: t[0])]
+        numbers = 0 if code.startswith(_NUMBER_STAGES) else 1
+        out.append((_RANK[level], numbers, level, text))
+    return [(level, text) for _, _, level, text in sorted(out, key=lambda t: t[:2])]
 
 
 def _mentions(text: str, name: str) -> bool:

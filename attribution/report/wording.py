@@ -183,7 +183,15 @@ FLAG_ROI_SPANS_ONE = (
 )
 FLAG_CONCERNS = "Concerns: {names}"
 #: finding codes whose detail only restates their lead: the flag names the channels instead
-LEAD_SAYS_IT_ALL = frozenset({"combine.mmm_uncertain", "mmm.channel_no_spend", "data.zero_channel"})
+LEAD_SAYS_IT_ALL = frozenset(
+    {
+        "combine.mmm_uncertain",
+        "mmm.channel_no_spend",
+        "data.zero_channel",
+        "mmm.navigational",
+        "mmm.spend_follows_demand",
+    }
+)
 FLAG_WIDE = (
     "{channel}: the contribution interval ({iv}) is wider than twice the estimate; "
     "treat the number as a rough order of magnitude."
@@ -351,6 +359,14 @@ TABLE_COMBINED_PERIOD = "Reconciled table per channel, {period}"
 H_FINAL = "Final contribution"
 H_CALIBRATED = "Calibrated path credit"
 H_BASIS = "Basis"
+#: the reconciled table's basis in a few words, by combined.csv's flag (others: flag_text)
+BASIS_SHORT = {
+    "both": "path credit calibrated to the MMM",
+    "mmm_only": "MMM only (not in the journeys)",
+    "path_only": "path credit only (an upper bound)",
+    "mmm_uncertain": "too uncertain: the data cannot separate it",
+    "no_touch": "no recorded touch: baseline or untracked demand",
+}
 
 # ---------------------------------------------------------------- budget
 BUDGET_INTRO = (
@@ -410,6 +426,18 @@ APPX_TRUTH = "Simulated world: error against the known truth by method"
 APPX_TRUTH_DETAIL = "Simulated world: {method} estimate per channel against the truth"
 H_CHANNELS = "Channels"
 H_MEDIAN_ERROR = "Median absolute relative error"
+H_TRUTH_MEDIAN = "{quantity}: median absolute error (channels)"
+H_TRUTH_EST = "{quantity}: estimate"
+H_TRUTH_TRUE = "{quantity}: truth"
+H_TRUTH_ERR = "{quantity}: error"
+#: truth_comparison.csv's quantities and methods in words (unknown ones shown as written)
+QUANTITY_NAMES = {"incremental_sales": "Incremental sales", "roi": "ROI"}
+TRUTH_METHODS = {
+    "final": "Final (reconciled)",
+    "mmm": "Media-mix model",
+    "calibrated": "Path credit calibrated to the MMM",
+}
+TRUTH_PATH_METHOD = "Path: {model}"
 H_QUANTITY = "Quantity"
 H_METHOD = "Method"
 H_ESTIMATE = "Estimate"
@@ -500,7 +528,13 @@ EXP_METHOD = (
     "budget increase). The detectable lift and the chance to detect use the model's own noise "
     "(residuals and forecast uncertainty) at a 5% significance level."
 )
-EXP_PAGE_ONE = "{channel} cannot be separated by the data; {test}"
+EXP_MDE_SAME = (
+    "The detectable lift is the same, {mde}, for every {test}: it depends on the noise in "
+    "weekly sales and on the test's design (its length and the share of the market held "
+    "out), not on the channel."
+)
+EXP_PAGE_ONE_CAPTION = "Channels the data cannot separate, and the test that would"
+EXP_PAGE_ONE_HEADERS = ("Channel", "Test", "Cost", "Value to the next {weeks} weeks' decisions")
 
 # ---------------------------------------------------------------- segments and contact pressure
 SEG_TITLE = "Segments, contact pressure and online ↔ offline"

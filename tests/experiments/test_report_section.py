@@ -54,11 +54,10 @@ def test_section_names_the_test_and_how_to_feed_it_back(tmp_path):
 
 def test_page_one_speaks_of_each_channel_not_separable(tmp_path):
     view = _run(tmp_path, worth=False)
-    summary = _text(view.sections[0])
-    assert (
-        "Brand search cannot be separated by the data; a 4-week go-dark (whole market)" in summary
-    )
-    assert "TV cannot be separated" not in summary
+    table = next(b for b in view.sections[0].blocks if getattr(b, "id", "") == "not-separable")
+    # one row per channel the data cannot separate: test, cost, value (TV is separable)
+    assert table.rows == (("Brand search", "4-week go-dark, whole market", "€5,000", "€1,000"),)
+    assert table.headers[-1] == "Value to the next 52 weeks' decisions"
     sec = next(s for s in view.sections if s.id == "experiments")
     assert "No test on the grid is worth its cost" in _text(sec)
 
@@ -68,3 +67,34 @@ def test_section_says_when_not_run(tmp_path):
     view = build_report(load_run(tmp_path))
     sec = next(s for s in view.sections if s.id == "experiments")
     assert "experiments stage was not run" in _text(sec)
+
+
+def test_same_detectable_lift_for_the_same_design_is_said_once(tmp_path):
+    """Two channels under the same 12-week 50% holdout have the same detectable lift (noise
+    and design set it, not the channel): one sentence says so; a design used once gets none."""
+    rows = pd.DataFrame(
+        {
+            "rank": [1, 2, 3],
+            "channel": ["email", "display", "tv"],
+            "design": ["holdout"] * 3,
+            "weeks": [12, 12, 8],
+            "share": [0.5, 0.5, 0.5],
+            "treated_geos": [""] * 3,
+            "mde": [92000.0, 92000.0, 72000.0],
+            "assurance": [0.07, 0.08, 0.3],
+            "value": [500.0, 300.0, 100.0],
+            "cost": [5000.0, 6000.0, 23000.0],
+            "net_value": [-4500.0, -5700.0, -22900.0],
+            "worth_running": [False] * 3,
+            "separable": [False, False, True],
+        }
+    )
+    write_json(tmp_path / rundir.RUN_JSON, {"findings": []})
+    write_csv(tmp_path / rundir.EXPERIMENTS_CSV, rows)
+    sec = next(s for s in build_report(load_run(tmp_path)).sections if s.id == "experiments")
+    text = _text(sec)
+    assert (
+        "The detectable lift is the same, €92K, for every 12-week holdout, 50% of market: "
+        "it depends on the noise in weekly sales" in text
+    )
+    assert "€72K, for every" not in text and text.count("The detectable lift is the same") == 1

@@ -14,10 +14,12 @@ from attribution.mmm.analysis import (
     decomposition,
     fit_metrics,
     media_contributions,
+    response_curves,
 )
 from attribution.mmm.diagnostics import model_findings
 from attribution.mmm.identification import identified_share
 from attribution.mmm.io import load, save
+from attribution.optimize import BudgetOptimizer
 
 
 def test_identified_share_is_one_for_identified_channels_and_uniform_otherwise():
@@ -116,3 +118,22 @@ def test_media_credited_with_more_than_all_sales_is_an_error(fitted):
     assert fit_metrics(inflated)["media_share"] == pytest.approx(1.2, rel=1e-9)
     found = [f for f in model_findings(inflated) if f.code == "mmm.media_exceeds_sales"]
     assert len(found) == 1 and found[0].level == "error" and "120%" in found[0].message
+
+
+def test_plan_intervals_agree_with_the_response_curves(adjusted):
+    """The plan's expected sales at current spend (one week, steady state) is the response
+    curve at the current spend: same mean, same high end, and a low end of 0 for the
+    unidentified channel (not the 5% quantile of its uniform share)."""
+    ch = adjusted.channels[1]
+    plan = BudgetOptimizer(horizon=1).fit(adjusted, float(adjusted.current_spend.sum()))
+    p = plan.to_frame().set_index("channel")
+    rc = response_curves(adjusted, points=3)  # 0, 1x, 2x the current spend
+    at = rc.groupby("channel").nth(1).set_index("channel")
+    assert p.loc[ch, "expected_current_low"] == 0.0 == at.loc[ch, "response_low"]
+    assert p.loc[ch, "mroi_low"] == 0.0
+    for c in adjusted.channels:
+        assert p.loc[c, "expected_current"] == pytest.approx(at.loc[c, "response"], rel=1e-6)
+        hi = p.loc[c, "expected_current_high"]
+        assert hi == pytest.approx(at.loc[c, "response_high"], rel=1e-6)
+    other = adjusted.channels[0]
+    assert p.loc[other, "expected_current_low"] > 0.0

@@ -114,3 +114,20 @@ def test_fitted_mmm_end_to_end(tmp_path) -> None:
     total = plan.loc["total"]
     assert total.recommended_spend == pytest.approx(total.current_spend)
     assert total.expected_recommended >= total.expected_current - 1e-9
+
+
+def test_unidentified_channel_plan_intervals_start_at_zero() -> None:
+    """A channel the data cannot separate from demand: the plan's intervals (expected
+    sales now and recommended, marginal return) start at 0, as in mmm/channels.csv;
+    its mean and high end and every other channel are unchanged."""
+    fake = FakeMMMResults()
+    base = BudgetOptimizer(horizon=1).fit(fake, 1000.0).to_frame().set_index("channel")
+    fake.unidentified = ("search", "organic")  # organic: an activity channel, not planned
+    m = MMMResponse(fake)
+    got = BudgetOptimizer(horizon=1).fit(m, 1000.0).to_frame().set_index("channel")
+    assert base.loc["search", "expected_current_low"] > 0  # a posterior quantile before
+    for k in ("expected_current", "expected_recommended", "mroi"):
+        assert got.loc["search", f"{k}_low"] == 0.0
+        assert got.loc["search", k] == pytest.approx(base.loc["search", k], rel=1e-9)
+        assert got.loc["search", f"{k}_high"] == pytest.approx(base.loc["search", f"{k}_high"])
+        assert got.loc["tv", f"{k}_low"] == pytest.approx(base.loc["tv", f"{k}_low"], rel=1e-9)

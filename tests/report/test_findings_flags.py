@@ -113,7 +113,7 @@ def test_report_shows_grouped_findings_escaped_in_summary_and_all_in_appendix(tm
     appx = next(s for s in view.sections if s.id == "appendix")
     table = next(b for b in appx.blocks if b.kind == "table" and b.id == "findings")
     assert [r[0] for r in table.rows] == ["error", "warning", "info"]  # worst first, all kept
-    assert table.rows[1][4] == "check <tracking>"
+    assert table.rows[1][3] == "check <tracking>"
     doc = render_html(view)
     assert "<b>x</b>" not in doc and "<tracking>" not in doc
     assert "&lt;b&gt;x&lt;/b&gt;: appears only" in doc
@@ -159,3 +159,34 @@ def test_manifest_json_roundtrip_keeps_actions(tmp_path):
     assert json.loads((root / "run.json").read_text())["findings"][0]["action"]
     run = load_run(root)
     assert run.findings[0]["action"] == "add the other channels"
+
+
+def test_one_flag_per_code_with_its_actions_and_the_numbers_first():
+    """Two channels of one code share one flag (their actions joined); among warnings, the
+    findings about the model's numbers come before those about the inputs."""
+    flags = finding_flags(
+        [
+            fd("warning", "inputs.not_in_panel", "call_centre: not in the panel", "map it"),
+            fd("warning", "mmm.navigational", "brand: 73% within hours", "test brand"),
+            fd("warning", "mmm.navigational", "store: 81% within hours", "test store"),
+        ]
+    )
+    assert flags == [
+        (
+            "warning",
+            W.FINDING_LEADS["mmm.navigational"] + " Concerns: brand, store. "
+            "Action: test brand; test store.",
+        ),
+        ("warning", "call_centre: not in the panel. Action: map it."),
+    ]
+
+
+def test_appendix_names_channels_by_display_name_in_actions_too(tmp_path):
+    findings = [fd("warning", "mmm.navigational", "tv: 80% within hours", "run a test on tv")]
+    appx = next(
+        s
+        for s in build_report(load_run(_run_dir(tmp_path, findings))).sections
+        if s.id == "appendix"
+    )
+    row = next(b for b in appx.blocks if b.kind == "table" and b.id == "findings").rows[0]
+    assert row[2:] == ("TV: 80% within hours", "run a test on TV")

@@ -10,7 +10,9 @@ import pandas as pd
 from attribution.io import write_csv, write_json
 from attribution.report.html import render_html
 from attribution.report.rundata import load_run
-from attribution.report.viewmodels import build_report
+from attribution.report.sections import Context
+from attribution.report.sections_segments import _offline_present
+from attribution.report.viewmodels import ReportSettings, build_report
 
 
 def test_dollar_names_render_verbatim(tmp_path: Path) -> None:
@@ -132,3 +134,19 @@ def test_bad_colour_in_config_is_a_usage_error(tmp_path: Path) -> None:
 
     with pytest.raises(UsageError, match="not a colour"):
         build_report(load_run(_mmm_run(tmp_path, {"channel_colours": {"tv": "blue"}})))
+
+
+def test_offline_channels_named_are_those_the_journeys_hold(tmp_path):
+    """The online <-> offline intro lists the offline channels present, by display name,
+    not the whole classification list (call_center, catalogue, ... never recorded here)."""
+    write_json(tmp_path / "run.json", {"findings": [], "config": {}})
+    write_csv(
+        tmp_path / "mta.csv",
+        pd.DataFrame(
+            {"model": "markov", "channel": ["store_visit", "email", "tv"], "conversions": 1.0}
+        ),
+    )
+    s = ReportSettings()
+    ctx = Context(run=load_run(tmp_path), fmt=s.formatter(), settings=s)
+    used = ["call_center", "catalogue", "store_visit", "tv"]
+    assert _offline_present(ctx, used) == ["Store visit", "TV"]

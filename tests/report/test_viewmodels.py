@@ -205,9 +205,9 @@ def test_appendix_accounting_and_findings(tmp_path: Path, write_small) -> None:
     assert main == [("touchpoints", 10.0, 7.0, 3.0)]  # rejected = sum of reasons
     assert reasons == [("touchpoints", "bad_time", 2.0), ("touchpoints", "dup", 1.0)]
     appx = build_report(run).sections[-1]
+    # the code names its stage (mmm.rhat: stage mmm), so no separate stage column
     assert _table(appx, "findings").rows[0] == (
         "warning",
-        "mmm",
         "mmm.rhat",
         "R-hat 1.04",
         "sample longer",
@@ -229,11 +229,11 @@ def test_fixture_run_has_every_section_filled(run_dir: Path, previous_dir: Path)
     kinds = {s.id: {b.kind for b in s.blocks} for s in view.sections}
     assert "missing" not in kinds["contribution"] | kinds["roi"] | kinds["budget"]
     charts = [b.id for s in view.sections for b in s.blocks if b.kind == "chart"]
-    assert charts == [
+    assert charts == [  # the tallest charts after the tables they follow (fewer blank gaps)
         "chart-contribution",
         "chart-over-time",
-        "chart-roi",
         "chart-curves",
+        "chart-roi",
         "chart-methods",
         "chart-plan",
         "chart-sweep",
@@ -267,11 +267,12 @@ def test_many_findings_keep_the_summary_short(tmp_path: Path, write_small) -> No
         findings=tuple(Finding("warning", f"c{i}", f"issue {i}", "", "mmm") for i in range(12)),
     )
     flags = next(b for b in build_report(load_run(root)).sections[0].blocks if b.kind == "flags")
-    # page 1 also carries the scale lines, so at most 6 flag lines (summary.MAX_FLAGS):
-    # 12 findings + 1 break-even flag (TV) = 13; 5 shown, the 6th line counts the other 8
-    assert len(flags.items) == 6
-    assert flags.items[:5] == tuple(("warning", f"issue {i}.") for i in range(5))
-    assert flags.items[-1] == ("info", W.FLAGS_MORE.format(n=8))
+    # page 1 also carries the scale lines and the tests, so at most 4 flag lines
+    # (summary.MAX_FLAGS): 12 findings + 1 break-even flag (TV) = 13; 3 shown, the 4th line
+    # counts the other 10
+    assert len(flags.items) == 4
+    assert flags.items[:3] == tuple(("warning", f"issue {i}.") for i in range(3))
+    assert flags.items[-1] == ("info", W.FLAGS_MORE.format(n=10))
 
 
 def test_truth_tables_hand_computed(tmp_path: Path) -> None:
@@ -292,9 +293,10 @@ def test_truth_tables_hand_computed(tmp_path: Path) -> None:
     appx = build_report(load_run(root)).sections[-1]
     summary = _table(appx, "truth-summary")
     # final: |errors| 10%, 10%, 50% -> median 10%; path_last: 50%, 200%, 0% -> median 50%
+    assert summary.headers == ("Method", "Incremental sales: median absolute error (channels)")
     assert summary.rows == (
-        ("final", "incremental_sales", "3", "10.0%"),
-        ("path_last", "incremental_sales", "3", "50.0%"),
+        ("Final (reconciled)", "10.0% (3)"),
+        ("Path: Last touch", "50.0% (3)"),
     )
     detail = _table(appx, "truth")
-    assert detail.rows[1] == ("Search", "incremental_sales", "90.00", "100.00", "−10.0%")
+    assert detail.rows[1] == ("Search", "€90", "€100", "−10.0%")
