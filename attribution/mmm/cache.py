@@ -114,6 +114,17 @@ def initial_point(model: Any) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
+def _dim_length(model: Any, name: str) -> int | None:
+    """Length of the model's dimension ``name`` (None: not a dimension), read without
+    compiling anything in the default (numba) mode."""
+    length = model.dim_lengths.get(name) if name in model.coords else None
+    if length is None:
+        return None
+    if hasattr(length, "get_value"):
+        return int(np.asarray(length.get_value()))
+    return int(np.asarray(length.eval(mode="FAST_COMPILE")))
+
+
 def with_model_data(compiled: Any, model: Any, data: dict[str, np.ndarray]) -> Any:
     """``compiled`` (a nutpie numba model of the same structure) with ``model``'s data
     and starting point.
@@ -127,8 +138,7 @@ def with_model_data(compiled: Any, model: Any, data: dict[str, np.ndarray]) -> A
         if var.name in names:
             continue
         # not a data container: a dimension length (mutable coordinate) of the model
-        length = model.dim_lengths.get(var.name) if var.name in model.coords else None
-        now = None if length is None else int(np.asarray(length.eval()))
+        now = _dim_length(model, var.name)
         if now is None or int(np.asarray(compiled.shared_data[k])) != now:
             raise ValueError(f"compiled model's {var.name!r} differs from this model's")
     start = initial_point(model)
@@ -156,8 +166,7 @@ def with_jax_data(compiled: Any, model: Any, data: dict[str, np.ndarray]) -> Any
             if np.shape(value) != np.shape(data[name]):
                 raise ValueError(f"compiled model's {name!r} has another shape")
             continue
-        length = model.dim_lengths.get(name) if name in model.coords else None
-        now = None if length is None else int(np.asarray(length.eval()))
+        now = _dim_length(model, name)
         if now is None or int(np.asarray(value)) != now:
             raise ValueError(f"compiled model's {name!r} differs from this model's")
     start = initial_point(model)
