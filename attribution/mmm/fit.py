@@ -384,8 +384,9 @@ def sample(
     Returns
     -------
     The ArviZ DataTree and ``{"compile": "hit" | "miss" | "none", "compile_seconds": s}``;
-    jax adds ``"disk_cache": "hit" | "miss"`` (the compiled programs were loaded from
-    disk / compiled and written) and ``"cache_dir"``.
+    nutpie adds ``"backend"`` (``auto`` resolved); jax ``"disk_cache": "hit" | "miss"``
+    (the compiled programs were loaded from disk / compiled and written; on a compile)
+    and ``"cache_dir"``.
     """
     cores = min(chains, os.cpu_count() or 1)
     info: dict[str, Any] = {"compile": "none", "compile_seconds": 0.0}
@@ -399,6 +400,7 @@ def sample(
             backend = "jax" if short and _installed("jax") else "numba"
         if backend == "jax" and not _installed("jax"):
             raise UsageError("the jax backend needs jax: pip install 'attribution[jax]'")
+        info["backend"] = backend  # auto resolved: the draws depend on it
         key = f"{cache_key}:{backend}" if cache_key else None
         t0 = time.perf_counter()
         if backend == "jax":

@@ -37,7 +37,8 @@ for seed in sys.argv[2].split(","):
     for k in sorted(r.posterior):
         h.update(np.ascontiguousarray(r.posterior[k]).tobytes())
     s = r.settings
-    out.append({"compile": s["compile"], "disk": s.get("disk_cache"), "draws": h.hexdigest()})
+    out.append({"compile": s["compile"], "disk": s.get("disk_cache"), "draws": h.hexdigest(),
+                "backend": s["backend"]})
 print(json.dumps(out))
 """
 
@@ -58,6 +59,7 @@ def _process(cache_dir: Path, seeds: str) -> list[dict]:
 def test_second_process_loads_the_compiled_model_and_samples_the_same_draws(tmp_path):
     first = _process(tmp_path, "3")
     assert first[0]["compile"] == "miss" and first[0]["disk"] == "miss"
+    assert first[0]["backend"] == "jax"
     written = sorted(p.name for p in (tmp_path / cache.JAX_SUBDIR).iterdir())
     assert written  # the compiled programs are on disk
     # a new process: a new quarter's data (seed 4) loads the programs from disk; the
