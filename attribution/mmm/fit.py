@@ -312,9 +312,11 @@ def _posterior_arrays(idata: Any) -> dict[str, np.ndarray]:
     return out
 
 
-# measured on 2 busy cores, 4 x 2000 steps, first compile: jax 64 s, numba 120 s; numba
-# caches compiled code on disk, so reruns skip most of its compile and then sample ~3x
-# faster per step than jax: numba for long runs, jax for short ones (tests, quick looks)
+# measured on 2 busy cores (benchmarks/results/compile.md), 4 x 2000 steps: jax compiles
+# in seconds and keeps its programs on disk for later processes, numba compiles for 1-4
+# minutes in every process but samples several times faster per step; on a geo model
+# numba's faster sampling outweighs its compile even in a fresh process: numba for long
+# runs, jax for short ones (tests, quick looks)
 AUTO_JAX_STEPS = 6000
 
 
