@@ -9,13 +9,15 @@ swaps the data into the compiled model (nutpie's ``with_data``) instead of compi
 again; its starting point is recomputed from the new model, so a reused model samples
 exactly what a fresh compile of the same inputs and seed samples.
 
-What is not cached: the jax backend freezes the data into the compiled program
-(nutpie's default), so its key includes the data values; lift-test arrays are
-constants of the graph, so they are part of the key too.
+Lift-test arrays are constants of the graph, so they are part of the key.
 
 Across processes: nutpie 0.16's numba wrappers close over the data and cannot be
 cached on disk (numba "dynamic globals"); only pytensor's own numba cache under its
-compiledir survives a process (smaller now that no data array is a graph constant).
+compiledir survives a process. The jax backend keeps the data as arguments of the
+compiled program (not frozen into it), so JAX's persistent compilation cache
+(:func:`jax_disk_cache`, under :func:`default_cache_dir`) serves a later process of
+the same structure, whatever its data: that process still builds the graph (seconds)
+but loads the compiled program instead of compiling it.
 """
 
 from __future__ import annotations
@@ -23,13 +25,22 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from attribution.errors import UsageError
+
 VERSIONED = ("nutpie", "pymc", "pytensor", "numba", "jax", "numpy")
 SIZE = 4  # compiled models kept per process (each holds compiled code)
+CACHE_ENV = "ATTRIBUTION_CACHE_DIR"  # overrides the default cache folder
+JAX_SUBDIR = "jax"
+_JAX_HIT = "/jax/compilation_cache/cache_hits"
+_JAX_WRITE = "/jax/compilation_cache/cache_misses"  # jax records it when it writes an entry
+_JAX_EVENTS = {"hits": 0, "writes": 0}
 
 
 def library_versions() -> dict[str, str]:
@@ -70,11 +81,6 @@ def structure_key(
     return h.hexdigest()
 
 
-def data_key(data: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
-    """The data values as key constants (for compiled models that freeze their data)."""
-    return tuple(np.asarray(data[n]) for n in sorted(data))
-
-
 class CompiledModels:
     """A small in-process store: structure key -> compiled model (oldest dropped)."""
 
@@ -108,6 +114,17 @@ def initial_point(model: Any) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
+def _dim_length(model: Any, name: str) -> int | None:
+    """Length of the model's dimension ``name`` (None: not a dimension), read without
+    compiling anything in the default (numba) mode."""
+    length = model.dim_lengths.get(name) if name in model.coords else None
+    if length is None:
+        return None
+    if hasattr(length, "get_value"):
+        return int(np.asarray(length.get_value()))
+    return int(np.asarray(length.eval(mode="FAST_COMPILE")))
+
+
 def with_model_data(compiled: Any, model: Any, data: dict[str, np.ndarray]) -> Any:
     """``compiled`` (a nutpie numba model of the same structure) with ``model``'s data
     and starting point.
@@ -121,8 +138,7 @@ def with_model_data(compiled: Any, model: Any, data: dict[str, np.ndarray]) -> A
         if var.name in names:
             continue
         # not a data container: a dimension length (mutable coordinate) of the model
-        length = model.dim_lengths.get(var.name) if var.name in model.coords else None
-        now = None if length is None else int(np.asarray(length.eval()))
+        now = _dim_length(model, var.name)
         if now is None or int(np.asarray(compiled.shared_data[k])) != now:
             raise ValueError(f"compiled model's {var.name!r} differs from this model's")
     start = initial_point(model)
@@ -137,3 +153,83 @@ def with_model_data(compiled: Any, model: Any, data: dict[str, np.ndarray]) -> A
         return start.copy()
 
     return dataclasses.replace(new, initial_point_func=start_fn)
+
+
+def with_jax_data(compiled: Any, model: Any, data: dict[str, np.ndarray]) -> Any:
+    """``compiled`` (a nutpie jax model of the same structure, data not frozen) with
+    ``model``'s data and starting point (same checks as :func:`with_model_data`)."""
+    import jax.numpy as jnp
+
+    shared = compiled._shared_data
+    for name, value in shared.items():
+        if name in data:
+            if np.shape(value) != np.shape(data[name]):
+                raise ValueError(f"compiled model's {name!r} has another shape")
+            continue
+        now = _dim_length(model, name)
+        if now is None or int(np.asarray(value)) != now:
+            raise ValueError(f"compiled model's {name!r} differs from this model's")
+    start = initial_point(model)
+    if start.size != compiled.n_dim:
+        raise ValueError(
+            f"starting point has {start.size} values, the compiled model {compiled.n_dim}"
+        )
+    new = compiled.with_data(**{n: jnp.asarray(data[n]) for n in shared if n in data})
+    start.flags.writeable = False
+
+    def start_fn(seed: Any = None) -> np.ndarray:
+        return start.copy()
+
+    return dataclasses.replace(new, _make_initial_points=start_fn)
+
+
+def default_cache_dir() -> Path:
+    """Where compiled models are kept across processes: ``$ATTRIBUTION_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/attribution``, else ``~/.cache/attribution``."""
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "attribution"
+
+
+def _count(event: str, **kwargs: Any) -> None:
+    if event == _JAX_HIT:
+        _JAX_EVENTS["hits"] += 1
+    elif event == _JAX_WRITE:
+        _JAX_EVENTS["writes"] += 1
+
+
+def jax_disk_cache(cache_dir: str | Path | None = None) -> Path:
+    """Turn on JAX's persistent compilation cache in ``cache_dir/jax`` (default
+    :func:`default_cache_dir`), writing every compiled program whatever its size or
+    compile time, and count its hits and writes (:func:`jax_disk_events`).
+
+    JAX keeps one cache folder per process: without ``cache_dir``, a folder already set
+    (``JAX_COMPILATION_CACHE_DIR`` or an earlier fit) is kept; an explicit
+    ``cache_dir`` that differs from it raises :class:`UsageError`.
+    """
+    import jax
+
+    current = jax.config.jax_compilation_cache_dir
+    path = Path(cache_dir if cache_dir else default_cache_dir()) / JAX_SUBDIR
+    if current and Path(current) != path:
+        if cache_dir:
+            raise UsageError(
+                f"JAX's compilation cache is already at {current} in this process; "
+                "use that cache_dir or start a new process"
+            )
+        path = Path(current)
+    path.mkdir(parents=True, exist_ok=True)
+    jax.config.update("jax_compilation_cache_dir", str(path))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
+    if not _JAX_EVENTS.get("listening"):
+        jax.monitoring.register_event_listener(_count)
+        _JAX_EVENTS["listening"] = 1
+    return path
+
+
+def jax_disk_events() -> tuple[int, int]:
+    """(hits, writes) of JAX's persistent compilation cache so far in this process."""
+    return _JAX_EVENTS["hits"], _JAX_EVENTS["writes"]

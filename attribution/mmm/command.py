@@ -52,6 +52,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="nutpie compiler (default auto)",
     )
     p.add_argument(
+        "--cache-dir",
+        help="compiled models kept across processes (jax backend); default "
+        "$ATTRIBUTION_CACHE_DIR or ~/.cache/attribution",
+    )
+    p.add_argument(
         "--strict",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -161,6 +166,7 @@ def _fit(
         sampler=args.sampler,
         seed=args.seed,
         backend=args.backend,
+        cache_dir=getattr(args, "cache_dir", None),
         progress=not getattr(args, "quiet", False),
     )
     try:

@@ -50,6 +50,10 @@ class MMM:
     adaptation : nutpie's mass-matrix adaptation, ``"diag"`` (default) or ``"low_rank"``
         (diagonal plus low-rank corrections for correlated posteriors; on the benchmark
         model 7 instead of 12 gradients per draw for the same ESS).
+    cache_dir : folder of compiled models kept across processes (jax backend: JAX's
+        persistent compilation cache in ``cache_dir/jax``); default
+        ``$ATTRIBUTION_CACHE_DIR``, else ``~/.cache/attribution`` (see
+        :func:`attribution.mmm.cache.default_cache_dir`).
     """
 
     def __init__(
@@ -65,6 +69,7 @@ class MMM:
         progress: bool = False,
         backend: str = "auto",
         adaptation: str = "diag",
+        cache_dir: str | os.PathLike | None = None,
     ) -> None:
         if sampler not in SAMPLERS:
             raise UsageError(f"sampler must be one of {list(SAMPLERS)}, got {sampler!r}")
@@ -80,6 +85,7 @@ class MMM:
         if adaptation not in ("diag", "low_rank"):
             raise UsageError(f"adaptation must be diag or low_rank, got {adaptation!r}")
         self.adaptation = adaptation
+        self.cache_dir = cache_dir
 
     def __repr__(self) -> str:
         return (
@@ -265,6 +271,7 @@ class MMM:
             data=data,
             backend=self.backend,
             adaptation=self.adaptation,
+            cache_dir=self.cache_dir,
         )
         elapsed = time.perf_counter() - t0
         log.info("mmm: sampled %d chains x %d draws in %.1f s", self.chains, self.draws, elapsed)
@@ -305,9 +312,11 @@ def _posterior_arrays(idata: Any) -> dict[str, np.ndarray]:
     return out
 
 
-# measured on 2 busy cores, 4 x 2000 steps, first compile: jax 64 s, numba 120 s; numba
-# caches compiled code on disk, so reruns skip most of its compile and then sample ~3x
-# faster per step than jax: numba for long runs, jax for short ones (tests, quick looks)
+# measured on 2 busy cores (benchmarks/results/compile.md), 4 x 2000 steps: jax compiles
+# in seconds and keeps its programs on disk for later processes, numba compiles for 1-4
+# minutes in every process but samples several times faster per step; on a geo model
+# numba's faster sampling outweighs its compile even in a fresh process: numba for long
+# runs, jax for short ones (tests, quick looks)
 AUTO_JAX_STEPS = 6000
 
 
@@ -341,6 +350,14 @@ def _model_key(p: dict[str, Any], channel_priors: ChannelPriors | None) -> tuple
     return cache.structure_key(parts, data, consts), data
 
 
+def _jit_now(compiled: Any) -> None:
+    """Compile a nutpie jax model's programs (jax compiles at the first call): one
+    log-density and one expansion at the starting point."""
+    start = compiled._make_initial_points(0)
+    compiled._make_logp_func()(start, **compiled._shared_data)
+    compiled._make_expand_func(0, 0, 0)(start, **compiled._shared_data)
+
+
 def sample(
     model: Any,
     sampler: str,
@@ -355,17 +372,23 @@ def sample(
     data: dict[str, np.ndarray] | None = None,
     backend: str = "auto",
     adaptation: str = "diag",
+    cache_dir: str | os.PathLike | None = None,
 ) -> tuple[Any, dict[str, Any]]:
     """Run NUTS on ``model`` with the chosen sampler.
 
     With nutpie, a model compiled earlier in this process under the same structure
-    ``cache_key`` is reused: numba models get this model's ``data`` (the values of its
-    ``pm.Data`` containers) and starting point swapped in; jax models (data frozen
-    into the program) are reused only for the same data.
+    ``cache_key`` is reused, with this model's ``data`` (the values of its ``pm.Data``
+    containers) and starting point swapped in. The jax backend also keeps its compiled
+    programs on disk (:func:`attribution.mmm.cache.jax_disk_cache` in ``cache_dir``),
+    for later processes, and compiles them before sampling (so that compile seconds
+    are compile seconds).
 
     Returns
     -------
-    The ArviZ DataTree and ``{"compile": "hit" | "miss" | "none", "compile_seconds": s}``.
+    The ArviZ DataTree and ``{"compile": "hit" | "miss" | "none", "compile_seconds": s}``;
+    nutpie adds ``"backend"`` (``auto`` resolved); jax ``"disk_cache": "hit" | "miss"``
+    (the compiled programs were loaded from disk / compiled and written; on a compile)
+    and ``"cache_dir"``.
     """
     cores = min(chains, os.cpu_count() or 1)
     info: dict[str, Any] = {"compile": "none", "compile_seconds": 0.0}
@@ -379,30 +402,32 @@ def sample(
             backend = "jax" if short and _installed("jax") else "numba"
         if backend == "jax" and not _installed("jax"):
             raise UsageError("the jax backend needs jax: pip install 'attribution[jax]'")
-        key = None
-        if cache_key:
-            # jax freezes the data into the compiled program: then the data are structure
-            frozen = backend == "jax" and data is not None
-            key = (
-                cache.structure_key({"base": cache_key}, {}, cache.data_key(data))
-                if frozen
-                else cache_key
-            ) + f":{backend}"
+        info["backend"] = backend  # auto resolved: the draws depend on it
+        key = f"{cache_key}:{backend}" if cache_key else None
         t0 = time.perf_counter()
+        if backend == "jax":
+            info["cache_dir"] = str(cache.jax_disk_cache(cache_dir))
+            disk0 = cache.jax_disk_events()
         compiled = COMPILED.get(key) if key else None
-        if compiled is not None and backend == "numba":
-            compiled = cache.with_model_data(compiled, model, data or {})
+        if compiled is not None:
+            swap = cache.with_model_data if backend == "numba" else cache.with_jax_data
+            compiled = swap(compiled, model, data or {})
         if compiled is None:
             log.info("mmm: compiling the model (%s)", backend)
-            # numba: chains jittered in parallel are not reproducible across
-            # processes (nutpie 0.16), so numba chains start at the support point
-            # and diverge through their seeded NUTS draws (same seed, same draws)
+            # chains jittered in parallel are not reproducible across processes
+            # (nutpie 0.16), so chains start at the support point and diverge
+            # through their seeded NUTS draws (same seed, same draws); jax keeps
+            # the data as arguments (not frozen), so its compiled program serves
+            # any data of this structure, in this process and from disk
             compiled = nutpie.compile_pymc_model(
                 model,
                 backend=backend,
                 gradient_backend="jax" if backend == "jax" else "pytensor",
-                jitter_rvs=set() if backend == "numba" else None,
+                jitter_rvs=set(),
+                freeze_model=False,
             )
+            if backend == "jax":
+                _jit_now(compiled)
             if key:
                 COMPILED.put(key, compiled)
             info["compile"] = "miss"
@@ -410,6 +435,10 @@ def sample(
             log.info("mmm: reusing the compiled model (%s)", backend)
             info["compile"] = "hit"
         info["compile_seconds"] = round(time.perf_counter() - t0, 2)
+        if backend == "jax":
+            hits, writes = np.subtract(cache.jax_disk_events(), disk0)
+            if info["compile"] == "miss":
+                info["disk_cache"] = "hit" if hits and not writes else "miss"
         idata = nutpie.sample(
             compiled,
             draws=draws,

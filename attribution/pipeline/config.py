@@ -133,11 +133,19 @@ class MMMConfig:
     # "coefficient", "roi" or "share": the effect priors. None: a spec file's own, else
     # the default (mmm.spec.DEFAULT_PRIOR_MODE)
     prior_mode: str | None = None
+    # nutpie's compiler: "numba", "jax" or "auto" (MMM's backend); cache_dir: compiled
+    # models kept across processes (jax), default ~/.cache/attribution (docs/compile-cache.md)
+    backend: str = "auto"
+    cache_dir: Path | None = None
 
     def __post_init__(self) -> None:
         if self.prior_mode not in (None, "coefficient", "roi", "share"):
             raise UsageError(
                 f"[mmm] prior_mode must be 'coefficient', 'roi' or 'share', got {self.prior_mode!r}"
+            )
+        if self.backend not in ("auto", "numba", "jax"):
+            raise UsageError(
+                f"[mmm] backend must be 'auto', 'numba' or 'jax', got {self.backend!r}"
             )
 
 

@@ -96,6 +96,12 @@ MEANING: dict[str, str] = {
     "channels so that their ROIs are exchangeable a priori; a spec file's `[model] "
     'share_split = "flat"` splits it evenly instead), `coefficient` on each effect at full '
     "saturation; unset: the spec file's, else `share` (the default)",
+    "mmm.backend": "nutpie's compiler: `numba` (slow to compile, fast to sample), `jax` "
+    "(compiles in seconds, samples slower per step; its compiled programs are kept on disk "
+    "for later runs of the same model structure) or `auto` (jax for short runs, numba "
+    "otherwise); docs/compile-cache.md",
+    "mmm.cache_dir": "folder of compiled models kept across runs (jax backend); unset: "
+    "`$ATTRIBUTION_CACHE_DIR`, else `~/.cache/attribution`",
     "optimize.allow_unconverged": "plan even when the model failed its diagnostics; the plan "
     "is then marked not for decisions",
     "optimize.confounded_cap": "largest change (0.1 = ±10%) of a channel whose spend follows "

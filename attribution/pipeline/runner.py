@@ -329,7 +329,13 @@ def _mmm(cfg: RunConfig, m: Manifest, st: RunState) -> None:
                 stage="mmm",
             )
     mmm = MMM(
-        spec, draws=cfg.mmm.draws, tune=cfg.mmm.tune, chains=cfg.mmm.chains, seed=cfg.run.seed
+        spec,
+        draws=cfg.mmm.draws,
+        tune=cfg.mmm.tune,
+        chains=cfg.mmm.chains,
+        seed=cfg.run.seed,
+        backend=cfg.mmm.backend,
+        cache_dir=cfg.mmm.cache_dir,
     )
     log.info(
         "mmm: fitting %d channels on %d weeks (%d chains x %d draws)",

@@ -28,7 +28,7 @@ def test_structure_key_ignores_data_values_not_shapes():
     assert a != cache.structure_key({"spec": 1}, {"y": np.zeros((4, 2))})
     assert a != cache.structure_key({"spec": 2}, {"y": np.zeros((3, 2))})
     assert a != cache.structure_key({"spec": 1}, {"y": np.zeros((3, 2)), "x": np.zeros(1)})
-    # graph constants (lift tests, frozen jax data) count by value
+    # graph constants (lift tests) count by value
     c = cache.structure_key({"spec": 1}, {}, (np.array([1.0, 2.0]),))
     assert c != cache.structure_key({"spec": 1}, {}, (np.array([1.0, 2.5]),))
 
