@@ -335,7 +335,8 @@ def _model_key(p: dict[str, Any], channel_priors: ChannelPriors | None) -> tuple
     from attribution.mmm import geo
     from attribution.mmm import model as mm
 
-    data = mm.model_data(p["design"], p["scaling"], p["spend_total"])
+    has_spend = [c.has_spend for c in p["spec"].channels]
+    data = mm.model_data(p["design"], p["scaling"], p["spend_total"], has_spend)
     panel = p["panel"]
     parts = {
         # the sampling coordinates are part of the compiled model

@@ -25,6 +25,7 @@ posterior analysis evaluates the same formula as the sampler.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -65,6 +66,7 @@ DATA_CONTROLS = "data_controls"  # (T, G, K)
 DATA_GEO_W = "data_geo_weight"  # (G,) relative geo sizes
 DATA_ROI_SPEND = "data_roi_spend"  # (C,) training spend / target scale (ROI priors)
 DATA_SALES_TOTAL = "data_sales_total"  # () scaled sales in geo-size units (share priors)
+DATA_SHARE_WEIGHTS = "data_share_weights"  # (C,) split weights of media's share (by spend)
 
 
 @dataclass(frozen=True)
@@ -350,7 +352,7 @@ def _beta_by_mean_effect(prior: Any, sat: Any, n: int) -> Any:
     return beta
 
 
-def _beta_by_share(prior: Any, sat_sum: Any, sales: Any, weights: np.ndarray) -> Any:
+def _beta_by_share(prior: Any, sat_sum: Any, sales: Any, n: int, weights: Any | None) -> Any:
     """Channel effects ``beta_free`` from a prior on the media's total share of sales.
 
     The free channels' summed contribution over the fitted weeks is ``media_share *
@@ -359,20 +361,22 @@ def _beta_by_share(prior: Any, sat_sum: Any, sales: Any, weights: np.ndarray) ->
     that the channels' ROIs are exchangeable a priori, or flat). The model can then
     never credit media with more than all sales, however weak the data, while any one
     channel may still take most of the media's share. ``sat_sum`` is each free
-    channel's saturated media summed over weeks and geos, ``(n,)``.
+    channel's saturated media summed over weeks and geos, ``(n,)``; ``weights`` the
+    split's weights (a data container, so that a compiled model serves new data), or
+    None for the flat split. The model's structure depends on ``n`` and on whether
+    there are weights, never on their values.
     """
     import pymc as pm
     import pytensor.tensor as pt
 
-    n = len(weights)
     total = prior.create(pm, "media_share")
     if n == 1:
         split = pt.ones(1)
-    elif np.allclose(weights, weights[0]):  # flat: the Dirichlet is the split itself
+    elif weights is None:  # flat: the Dirichlet is the split itself
         split = pm.Dirichlet("media_split", a=np.ones(n), dims="ch_beta")
     else:
         u = pm.Dirichlet("media_weight", a=np.ones(n), dims="ch_beta")
-        w = u * np.asarray(weights, float)
+        w = u * weights
         split = pm.Deterministic("media_split", w / pt.sum(w), dims="ch_beta")
     return pm.Deterministic("beta_free", total * split * sales / (sat_sum + 1e-12), dims="ch_beta")
 
@@ -396,9 +400,15 @@ def _intercept_by_level(prior: Any, rest: Any, start: float) -> Any:
 
 
 def model_data(
-    d: Design, scaling: Scaling, spend_total: np.ndarray | None = None
+    d: Design,
+    scaling: Scaling,
+    spend_total: np.ndarray | None = None,
+    has_spend: Sequence[bool] | None = None,
 ) -> dict[str, np.ndarray]:
     """The values of the model's data containers (``DATA_*`` name -> array).
+
+    ``has_spend``: whether each channel is paid (the share prior's split weights; None:
+    none is, and the weights are flat).
 
     Example
     -------
@@ -419,6 +429,9 @@ def model_data(
         DATA_GEO_W: w,
         DATA_ROI_SPEND: spend / float(scaling.target),
         DATA_SALES_TOTAL: np.asarray(float((d.y * w).sum())),
+        DATA_SHARE_WEIGHTS: share_split_weights(
+            spend, np.zeros(C, bool) if has_spend is None else has_spend
+        ),
     }
 
 
@@ -461,7 +474,7 @@ def build_model(
     C = len(spec.channels)
     modes = spec.seasonal_modes(G)
     knots = spec.n_knots(G, T)
-    values = model_data(d, scaling, spend_total)
+    values = model_data(d, scaling, spend_total, [c.has_spend for c in spec.channels])
     made: dict[str, Any] = {}
 
     def data(name: str) -> Any:
@@ -512,12 +525,8 @@ def build_model(
             if spec.prior_mode == "share":
                 idx = np.array(free)
                 sales = data(DATA_SALES_TOTAL)
-                wts = share_split_weights(
-                    values[DATA_ROI_SPEND][idx],
-                    np.array([spec.channels[i].has_spend for i in free]),
-                    spec.share_split,
-                )
-                bfree = _beta_by_share(pri["media_share"], sat_sum[idx], sales, wts)
+                wts = data(DATA_SHARE_WEIGHTS)[idx] if spec.share_split == "spend" else None
+                bfree = _beta_by_share(pri["media_share"], sat_sum[idx], sales, len(free), wts)
             elif observed and reparameterise and MEAN_EFFECT_BETA:
                 # geo models: the mean of the geo-weighted effect (multipliers and sizes
                 # in), which the data pin down whatever the spread across geos
