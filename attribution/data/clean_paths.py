@@ -27,17 +27,16 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from attribution.data.accounting import RowAccounting
 from attribution.data.parsers import LARGEST, PATH_SEP
+from attribution.data.read import parse_csv_text
 from attribution.data.sniff import detect_delimiter
 
 NUMBERS = ("total_conversions", "total_conversion_value", "total_null")
@@ -166,30 +165,8 @@ def _targets(names: list[str], rename: dict[str, str]) -> list[str] | None:
 
 def _parse(data: bytes, delim: str, n_cols: int) -> pa.Table | None:
     """Every column as text, as the full reader parses it; None if any row is odd."""
-    bad: list[int] = []
-
-    def on_bad(row: pacsv.InvalidRow) -> str:
-        bad.append(1)
-        return "skip"
-
-    names = [f"c{i}" for i in range(n_cols)]
     try:
-        table = pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(use_threads=True, skip_rows=1, column_names=names),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delim,
-                newlines_in_values=True,
-                ignore_empty_lines=False,
-                invalid_row_handler=on_bad,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-            memory_pool=POOL,
-        )
+        table, bad = parse_csv_text(data, delim, n_cols, memory_pool=POOL)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     return None if bad else table

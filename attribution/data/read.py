@@ -309,23 +309,27 @@ def _unclosed_quote(frame: pd.DataFrame, source: str, lead_lines: int, bad_row: 
     )
 
 
-def _parse_csv(
-    body: bytes, delim: str, n_cols: int, *, use_threads: bool
+def parse_csv_text(
+    body: bytes,
+    delim: str,
+    n_cols: int,
+    *,
+    use_threads: bool = True,
+    memory_pool: pa.MemoryPool | None = None,
 ) -> tuple[pa.Table, list[tuple[int | None, str, int]]]:
     """Every column as text, header skipped; rows with the wrong number of fields are
-    collected as (row number, text, fields) instead of read."""
+    collected as (row number, text, fields) instead of read. The one Arrow parse of a
+    CSV body, for the full reader and for the clean-path-table gate alike."""
     bad: list[tuple[int | None, str, int]] = []
 
     def on_bad(row: pacsv.InvalidRow) -> str:
         bad.append((row.number, row.text, row.actual_columns))
         return "skip"
 
-    tmp_names = [f"c{i}" for i in range(n_cols)]
+    names = [f"c{i}" for i in range(n_cols)]
     table = pacsv.read_csv(
         io.BytesIO(body),
-        read_options=pacsv.ReadOptions(
-            use_threads=use_threads, skip_rows=1, column_names=tmp_names
-        ),
+        read_options=pacsv.ReadOptions(use_threads=use_threads, skip_rows=1, column_names=names),
         parse_options=pacsv.ParseOptions(
             delimiter=delim,
             newlines_in_values=True,
@@ -333,10 +337,11 @@ def _parse_csv(
             invalid_row_handler=on_bad,
         ),
         convert_options=pacsv.ConvertOptions(
-            column_types={c: pa.string() for c in tmp_names},
+            column_types={c: pa.string() for c in names},
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
         ),
+        memory_pool=memory_pool,
     )
     return table, bad
 
@@ -372,9 +377,9 @@ def _read_csv(data: bytes, source: str, delimiter: str | None) -> RawTable:
     try:
         # parallel parsing first; rows that do not split into the header's columns only
         # have exact numbers in a sequential pass, so a file with such rows is read again
-        table, bad = _parse_csv(body, delim, len(names), use_threads=True)
+        table, bad = parse_csv_text(body, delim, len(names), use_threads=True)
         if bad:
-            table, bad = _parse_csv(body, delim, len(names), use_threads=False)
+            table, bad = parse_csv_text(body, delim, len(names), use_threads=False)
     except pa.ArrowInvalid as exc:
         raise InputError(
             f"cannot be read as CSV ({str(exc).splitlines()[0]})",
