@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from attribution.mmm.geo import time_basis
+from attribution.mmm.identification import zero_low
 from attribution.mmm.model import media_effect
 from attribution.mmm.panel import design
 
@@ -40,12 +41,8 @@ def _q(a: np.ndarray, interval: float, axis: int = 0) -> tuple[np.ndarray, np.nd
 
 
 def _zero_low(res: MMMResults, lo: np.ndarray) -> np.ndarray:
-    """Interval low ends (channels on the last axis) with an unidentified channel's set to
-    zero: its identification region starts at no effect at all, whatever the quantile of
-    its uniform share says (docs/methods-demand.md)."""
-    if not res.unidentified:
-        return lo
-    return np.where(np.isin(res.channels, res.unidentified), 0.0, lo)
+    """``lo`` (channels on the last axis) with the unidentified channels' low ends at 0."""
+    return zero_low(lo, np.isin(res.channels, res.unidentified))
 
 
 def media_contributions(res: MMMResults, draws: np.ndarray) -> np.ndarray:

@@ -50,3 +50,17 @@ def identified_share(
         rng = np.random.default_rng([int(seed), _SALT])
         out[:, cols] = rng.uniform(0.0, 1.0, size=(n_draws, len(cols)))
     return out
+
+
+def zero_low(low: np.ndarray, unidentified: np.ndarray) -> np.ndarray:
+    """Interval low ends (channels on the last axis) with each unidentified channel's set
+    to 0: its identification region starts at no effect at all, whatever the quantile of
+    its uniform identified share says (docs/methods-demand.md). The one rule for the
+    model's tables and the plan's.
+
+    Example
+    -------
+    >>> zero_low(np.array([2.0, 1.0]), np.array([False, True])).tolist()
+    [2.0, 0.0]
+    """
+    return np.where(np.asarray(unidentified, dtype=bool), 0.0, low)
