@@ -57,6 +57,7 @@ def next_tests(
     n_outcomes: int = 32,
     max_draws: int = 200,
     seed: int = 0,
+    flighting: str = "flat",
 ) -> tuple[ExperimentPlan, list[Finding]]:
     """Rank the next test per paid channel; findings for channels not separable.
 
@@ -65,7 +66,7 @@ def next_tests(
     >>> plan, found = next_tests(res, BudgetOptimizer(), 1e5)     # doctest: +SKIP
     """
     facts = model_facts(res, max_draws=max_draws)  # type: ignore[arg-type]
-    problem = DecisionProblem(optimizer, float(budget), bounds, int(value_weeks))
+    problem = DecisionProblem(optimizer, float(budget), bounds, int(value_weeks), flighting)
     plan = rank_tests(
         facts,
         problem,

@@ -31,7 +31,7 @@ from attribution.experiments.voi import (
     simulate_outcomes,
 )
 from attribution.optimize import BudgetOptimizer
-from attribution.optimize.adapters import MMMResponse
+from attribution.optimize.adapters import MMMResponse, mmm_response
 from attribution.optimize.bounds import Bounds
 
 log = logging.getLogger("attribution")
@@ -98,20 +98,13 @@ class DecisionProblem:
     budget: float
     bounds: Bounds | None = None
     value_weeks: int = 52
+    flighting: str = "flat"  # how a plan's weekly spend is laid over the weeks (FLIGHTING)
 
     def utility(self, response: np.ndarray, spend: np.ndarray) -> np.ndarray:
         """Per-draw value of a weekly plan: outcome (or profit) times ``value_weeks``."""
         o = self.optimizer
         val = o.margin * response - float(np.sum(spend)) if o.objective == "profit" else response
         return self.value_weeks * val
-
-
-def _subset(res: object, idx: np.ndarray) -> object:
-    return replace(
-        res,
-        posterior={k: v[idx] for k, v in res.posterior.items()},  # type: ignore
-        idata=None,
-    )
 
 
 def value_of_test(
@@ -123,7 +116,7 @@ def value_of_test(
     seed: int = 0,
 ) -> PreposteriorValue:
     """EVSI of a designed test for the budget decision (see the module docstring)."""
-    model = MMMResponse(facts.res, max_draws=None)
+    model = mmm_response(facts.res, problem.flighting, max_draws=None)
     opt = problem.optimizer
     plan0 = opt.fit(model, problem.budget, problem.bounds)
     w0 = plan0.recommended_spend / opt.horizon
@@ -136,7 +129,7 @@ def value_of_test(
         order = np.argsort(-weights, kind="stable")
         keep = order[: int(np.searchsorted(np.cumsum(weights[order]), MASS_KEPT)) + 1]
         keep = np.sort(keep)
-        sub = MMMResponse(_subset(facts.res, keep), max_draws=None)
+        sub = model.take(keep)
         scale = weights[keep] / weights[keep].sum() * keep.size
         plan = warm.fit(_Reweighted(sub, scale), problem.budget, problem.bounds, start=w0)
         w = plan.recommended_spend / opt.horizon

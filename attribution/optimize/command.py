@@ -17,7 +17,7 @@ from attribution import rundir as R
 from attribution.errors import UsageError
 from attribution.findings import Finding
 from attribution.io import write_csv
-from attribution.optimize.adapters import load_response_model
+from attribution.optimize.adapters import FLIGHTING, load_response_model
 from attribution.optimize.allocate import OBJECTIVES, BudgetOptimizer
 from attribution.optimize.bounds import DEFAULT_MAX_CHANGE_PCT, read_bounds
 from attribution.optimize.caps import apply_caps, binding, caps_findings, file_caps
@@ -91,6 +91,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=CARRYOVER,
         default="steady",
         help="steady-state carry-over (default) or finite-horizon ramp-in",
+    )
+    parser.add_argument(
+        "--flighting",
+        choices=FLIGHTING,
+        default=None,
+        help="how a weekly spend is laid over the weeks for a fitted MMM: 'historical' "
+        "scales each channel's own flighting of the fitted weeks (default, as "
+        "'attribution run'); 'flat' spends the same every week (the default with "
+        "--carryover ramp, which needs it)",
     )
     parser.add_argument("--interval", type=float, default=0.9, help="interval width (0.9)")
     parser.add_argument(
@@ -182,7 +191,8 @@ def run(args: argparse.Namespace) -> int:
         max_change_pct=args.max_change_pct,
     )
     log.info("loading the response model from %s", args.model)
-    model = load_response_model(args.model, metric)
+    flighting = args.flighting or ("flat" if args.carryover == "ramp" else "historical")
+    model = load_response_model(args.model, metric, flighting)
     m = open_manifest(
         out.parent, config={"command": "optimize", "model": str(args.model)}, seed=args.seed
     )

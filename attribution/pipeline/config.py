@@ -37,6 +37,7 @@ from attribution.data.mapping import MappingConfig
 from attribution.errors import UsageError
 from attribution.io import read_toml
 from attribution.journeys.sources import is_source_spec, normalize_spec
+from attribution.optimize.adapters import FLIGHTING
 from attribution.optimize.bounds import DEFAULT_MAX_CHANGE_PCT
 from attribution.pipeline.window import check_window
 
@@ -160,8 +161,16 @@ class OptimizeConfig:
     # plan even when the model has error-level diagnostics (the plan is marked unsafe)
     allow_unconverged: bool = False
     confounded_cap: float = 0.1  # max change of a channel whose spend follows demand
+    # "historical": a plan scales each channel's own weekly flighting of the fitted weeks
+    # (bursts stay bursts); "flat": the same spend every week (optimize/adapters.py)
+    flighting: str = "historical"
 
     def __post_init__(self) -> None:
+        if self.flighting not in FLIGHTING:
+            raise UsageError(
+                f"[optimize] flighting must be one of {', '.join(FLIGHTING)}, "
+                f"got {self.flighting!r}"
+            )
         if not 0.0 <= self.confounded_cap <= 10.0:
             raise UsageError(
                 f"[optimize] confounded_cap must be a share between 0 and 10 "

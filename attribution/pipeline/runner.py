@@ -470,7 +470,8 @@ def _optimize(cfg: RunConfig, m: Manifest, st: RunState) -> None:
             "marked unsafe"
         )
         return
-    model = as_response_model(st.mmm)  # the paid channels, with their response curves
+    # the paid channels, with their response curves (plans laid over their flighting)
+    model = as_response_model(st.mmm, o.flighting)
     budget = float(model.current_spend.sum()) if o.budget is None else o.budget
     if budget <= 0:
         raise UsageError(f"optimize budget must be > 0, got {budget}")
@@ -508,7 +509,7 @@ def _experiments(cfg: RunConfig, m: Manifest, st: RunState) -> None:
         st.skipped["experiments"] = "switched off ([experiments] enabled = false)"
         return
     out, o = Path(cfg.run.out), cfg.optimize
-    model = as_response_model(st.mmm)
+    model = as_response_model(st.mmm, o.flighting)
     budget = float(model.current_spend.sum()) if o.budget is None else o.budget
     bounds, _ = _plan_bounds(cfg, st, model)
     opt = BudgetOptimizer(
@@ -534,6 +535,7 @@ def _experiments(cfg: RunConfig, m: Manifest, st: RunState) -> None:
         n_outcomes=12,
         max_draws=100,
         seed=cfg.run.seed,
+        flighting=o.flighting,
     )
     m.add_output(write_csv(out / R.EXPERIMENTS_CSV, plan.to_frame()))
     m.add_findings(found, stage="experiments")
