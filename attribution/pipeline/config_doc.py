@@ -106,6 +106,9 @@ MEANING: dict[str, str] = {
     "is then marked not for decisions",
     "optimize.confounded_cap": "largest change (0.1 = ±10%) of a channel whose spend follows "
     "demand and that has no lift test",
+    "optimize.flighting": "how a plan's weekly spend is laid over the weeks: historical scales "
+    "each channel's own weekly spend of the fitted weeks (bursts stay bursts), flat spends the "
+    "same every week (docs/methods.md, Budget optimiser)",
     "experiments.enabled": "rank the test worth running next for each paid channel "
     "(experiments.csv)",
     "segments.enabled": "attribute conversions per segment when journeys come from touchpoints",
