@@ -152,9 +152,10 @@ def find_scale(run: RunData) -> Scale:
 class PlanScale:
     """A plan's budget and gain per week, quarter and year.
 
-    The optimiser plans a steady state over ``horizon`` weeks; the gain of one week
-    repeats every week, so a quarter is 13 weeks of it and a year 52 (the interval
-    scales the same way: the draws are multiplied by one constant).
+    The optimiser's weekly gain is a mean week (of the fitted weeks' flighting scaled
+    by the plan, or of a steady state with flat flighting), so a quarter is 13 weeks of
+    it and a year 52 (the interval scales the same way: the draws are multiplied by one
+    constant).
     """
 
     budget_week: float
