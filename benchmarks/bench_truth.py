@@ -458,7 +458,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, default=4, help="worlds per setting")
     p.add_argument("--first-seed", type=int, default=100)
-    p.add_argument("--customers", type=int, default=3000)
+    p.add_argument("--customers", type=int, default=50000)
     p.add_argument("--weeks", type=int, default=104)
     p.add_argument("--draws", type=int, default=200)
     p.add_argument("--tune", type=int, default=300)

@@ -14,7 +14,10 @@ fourier            Laplace(0, 1)           yearly seasonality coefficients
 control            Normal(0, 2)            effect of a control at its largest value
 beta               HalfNormal(2)           channel effect at full saturation, used when
                                            ``prior_mode = "coefficient"``
-alpha              Beta(1, 3)              geometric / delayed adstock retention
+alpha              Beta(1, 1)              geometric / delayed adstock retention: uniform,
+                                           as Meridian's default; Beta(1, 3) (pymc-marketing's)
+                                           held TV's and direct mail's long carry-over
+                                           (retention ~0.6-0.75) to a quarter of the truth
 theta              HalfNormal(2)           delayed adstock: lag of the peak (weeks)
 weibull_shape      Gamma(2, 1)             Weibull adstock shape
 weibull_scale      Gamma(3, 1)             Weibull adstock scale (weeks)
@@ -120,7 +123,7 @@ DEFAULT_PRIORS: dict[str, Prior] = {
     "fourier": _p("Laplace", mu=0, b=1),
     "control": _p("Normal", mu=0, sigma=2),
     "beta": _p("HalfNormal", sigma=2),
-    "alpha": _p("Beta", alpha=1, beta=3),
+    "alpha": _p("Beta", alpha=1, beta=1),
     "theta": _p("HalfNormal", sigma=2),
     "weibull_shape": _p("Gamma", alpha=2, beta=1),
     "weibull_scale": _p("Gamma", alpha=3, beta=1),
