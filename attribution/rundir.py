@@ -445,6 +445,7 @@ PLAN_GAIN_HIGH = "gain_high"
 PLAN_PROB_BEATS_CURRENT = PROB_BEATS_CURRENT
 PLAN_SAFE = "safe"  # False: made from a model with error-level diagnostics
 PLAN_UNSAFE_REASON = "unsafe_reason"
+PLAN_FLIGHTING = "flighting"  # how weekly spend was laid over the weeks (optimize.FLIGHTING)
 PLAN_FINDINGS = FINDINGS
 #: what the report reads of plan.json as the plan's summary
 PLAN_SUMMARY_KEYS = (PLAN_GAIN, PLAN_GAIN_LOW, PLAN_GAIN_HIGH, PLAN_PROB_BEATS_CURRENT)

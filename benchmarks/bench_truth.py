@@ -18,7 +18,7 @@ what it measured); ``--aggregate`` rebuilds the summary from that file.
 
 Usage::
 
-    nice -n 10 python benchmarks/bench_truth.py [--seeds 4] [--customers 3000]
+    nice -n 10 python benchmarks/bench_truth.py [--seeds 4] [--customers 50000]
         [--weeks 104] [--draws 200 --tune 300 --chains 2] [--variants mmm_alone,mta_priors]
         [--deadline HH:MM] [--aggregate]
 

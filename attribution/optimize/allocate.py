@@ -411,6 +411,7 @@ class BudgetOptimizer:
             margin=self.margin,
             risk_quantile=self.risk_quantile,
             carryover=ev.carryover,
+            flighting=str(getattr(model, "flighting", "flat")),
             interval=self.interval,
             current_spend=cur_w * h,
             recommended_spend=rec,

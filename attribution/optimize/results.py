@@ -88,6 +88,7 @@ class AllocationResult:
     converged: bool
     n_draws: int
     findings: tuple[Finding, ...] = ()
+    flighting: str = "flat"  # how the model laid weekly spend over the weeks
 
     def __post_init__(self) -> None:
         for name in (
@@ -188,6 +189,7 @@ class AllocationResult:
             "margin": self.margin,
             "risk_quantile": self.risk_quantile,
             "carryover": self.carryover,
+            R.PLAN_FLIGHTING: self.flighting,
             "interval": self.interval,
             "expected_current": self.total_current.tolist(),
             "expected_recommended": self.total_recommended.tolist(),

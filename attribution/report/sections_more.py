@@ -261,7 +261,8 @@ def budget(ctx: Context) -> Section:
     if plan is None or plan.empty:
         blocks: list[Block] = [Missing(W.NOT_RUN["plan"])]
     else:
-        blocks = [Paragraph(W.BUDGET_INTRO.format(level=ctx.level))]
+        note = W.FLIGHTING_NOTE.get(str(ctx.run.plan_json.get(R.PLAN_FLIGHTING)), "")
+        blocks = [Paragraph(W.BUDGET_INTRO.format(level=ctx.level) + note)]
         if (banner := plan_banner(ctx.run)) is not None:
             blocks.insert(0, banner)
         h = plan_horizon(ctx)  # plan.csv holds totals over the horizon: shown per week

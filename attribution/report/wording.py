@@ -374,6 +374,12 @@ BUDGET_INTRO = (
     "under the configured limits. Spend and expected incremental sales are per week "
     "(multiply by 13 for a quarter, 52 for a year), with {level} intervals."
 )
+#: how the plan laid weekly spend over the weeks (plan.json "flighting")
+FLIGHTING_NOTE = {
+    "historical": " A change scales each channel's own week-by-week spend of the fitted "
+    "period, so bursts stay bursts and each week saturates as it did.",
+    "flat": " Each channel's spend is taken as the same every week.",
+}
 TABLE_PLAN = "Recommended spend by channel"
 H_CURRENT = "Current spend per week"
 H_RECOMMENDED = "Recommended spend per week"
