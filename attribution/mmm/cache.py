@@ -18,14 +18,22 @@ compiled program (not frozen into it), so JAX's persistent compilation cache
 (:func:`jax_disk_cache`, under :func:`default_cache_dir`) serves a later process of
 the same structure, whatever its data: that process still builds the graph (seconds)
 but loads the compiled program instead of compiling it.
+
+Reproducibility across processes: pytensor's numba code is compiled without fast-math
+(:func:`exact_float`). With fast-math (pytensor's default) a kernel compiled in this
+process and the same kernel loaded from pytensor's numba cache on disk round
+differently, so the process that compiled a model first and every later one sampled
+different draws from the same data and seed (see ``docs/compile-cache.md``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -79,6 +87,26 @@ def structure_key(
         h.update(f"{a.shape}:{a.dtype.str};".encode())
         h.update(a.tobytes())
     return h.hexdigest()
+
+
+@contextlib.contextmanager
+def exact_float() -> Iterator[None]:
+    """Compile pytensor's numba code in this block with IEEE floating point (no fast-math).
+
+    PyTensor compiles numba kernels with fast-math by default (reassociation,
+    contraction into fused multiply-adds, approximate functions). Its kernels are kept
+    on disk (pytensor's numba cache); LLVM then optimises a log-density differently when
+    its kernels are compiled in the process (and inlined) than when they are loaded from
+    disk (linked as machine code), and with fast-math that changes the last bits of
+    the log-density and its gradient. NUTS amplifies them: measured on a 3-geo model,
+    a process with an empty numba cache and a later one with the same data and seed
+    gave different draws (a partly filled cache, a third set). Without fast-math every
+    order of operations is fixed, so cached and fresh kernels compute the same numbers.
+    """
+    import pytensor
+
+    with pytensor.config.change_flags(numba__fastmath=False):
+        yield
 
 
 class CompiledModels:

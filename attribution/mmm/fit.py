@@ -359,7 +359,16 @@ def _jit_now(compiled: Any) -> None:
     compiled._make_expand_func(0, 0, 0)(start, **compiled._shared_data)
 
 
-def sample(
+def sample(model: Any, sampler: str, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
+    """Run NUTS on ``model`` with the chosen sampler (:func:`_sample`), compiling
+    without fast-math (:func:`attribution.mmm.cache.exact_float`): the same data,
+    structure and seed give the same draws whether pytensor's numba kernels were
+    compiled in this process or loaded from its on-disk cache."""
+    with cache.exact_float():
+        return _sample(model, sampler, **kwargs)
+
+
+def _sample(
     model: Any,
     sampler: str,
     *,

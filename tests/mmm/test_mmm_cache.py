@@ -95,3 +95,12 @@ def test_a_compiled_model_of_another_structure_is_refused(reuse):
         cache.with_model_data(
             compiled, est.build(longer), mm.model_data(p["design"], p["scaling"], None)
         )
+
+
+def test_the_numba_log_density_is_compiled_without_fast_math(reuse):
+    # fast-math made a kernel compiled in the process and the same kernel loaded from
+    # pytensor's numba cache round differently: different draws in the process that
+    # compiled first (issue #15; the cross-process check: test_mmm_numba_repro.py)
+    *_, compiled = reuse
+    for fn in (compiled.logp_func, compiled.expand_func):
+        assert fn.vm.jit_fn.targetoptions["fastmath"] is False
