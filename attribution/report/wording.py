@@ -113,7 +113,7 @@ CARD_NO_RANK_DETAIL = "no channel's return can be ranked yet; {test} would decid
 CARD_GAIN = "Expected gain of the plan, per year"
 CARD_GAIN_DETAIL = (
     "{week} per week, {quarter} per quarter; {level} interval per year "
-    "{interval}; probability it beats the current plan: {prob}"
+    "{interval}; probability it beats the current plan under the model: {prob}"
 )
 CARD_GAIN_NO_IV = (
     "{week} per week, {quarter} per quarter; interval and probability not reported by the optimiser"
@@ -154,14 +154,14 @@ TEST_GEO_LIFT_CAP = "A geo lift test on {channel}"
 SUM_PLAN = (
     "Recommendation: keep the budget at {budget} per week and move money {moves}. "
     "Expected gain: {gain_week} per week, {gain_year} per year ({iv}); probability it "
-    "beats the current plan: {prob}."
+    "beats the current plan under the model: {prob}."
 )
 SUM_PLAN_MOVES = "from {down} to {up}"
 SUM_PLAN_NO_CHANGE = "The optimiser recommends keeping the current allocation."
 SUM_PLAN_BUDGET_CHANGE = (
     "Recommendation: change the budget from {current} to {recommended} "
     "per week and move money {moves}. Expected gain: {gain_week} per week,"
-    " {gain_year} per year ({iv}); probability it beats the current plan: "
+    " {gain_year} per year ({iv}); probability it beats the current plan under the model: "
     "{prob}."
 )
 TABLE_PLAN_SCALE = "The plan per week, quarter and year"

@@ -106,7 +106,7 @@ def test_numbers_match_the_run_tables(run_dir: Path, pages: list[str]) -> None:
         assert f.money(r["recommended_weekly_spend"]) in text
     # gain 53,740 over 13 weeks: 4,134 a week, 53,740 a quarter, 214,960 a year (hand-computed)
     assert "+€4,134 per week" in text and "+€215K per year" in text and "+€54K" in text
-    assert "probability it beats the current plan: 87%" in text
+    assert "probability it beats the current plan under the model: 87%" in text
     assert "Rows rejected" in text and "120,450" in text and "bad_timestamp" in text
 
 

@@ -111,7 +111,7 @@ def test_summary_sentences_carry_numbers(tmp_path: Path, write_small) -> None:
     assert (
         "Expected gain: +€50K per week, +€2.6M per year (90% interval €0.5–4.7M per year)" in text
     )
-    assert "probability it beats the current plan: 87%" in text
+    assert "probability it beats the current plan under the model: 87%" in text
     # the gain card: per year, with week and quarter (x13 = +650K) in its detail
     assert "Expected gain of the plan, per year|+€2.6M|+€50K per week, +€650K per quarter" in text
     # flags: the warning finding, and TV whose ROI interval spans break-even
