@@ -119,6 +119,8 @@ def _plan_blocks(ctx: Context) -> tuple[list[str], list[Card], list[Block]]:
             iv=iv,
             prob=prob,
         )
+    if sentence is not W.SUM_PLAN_NO_CHANGE and has_iv and lo_year < 0:
+        sentence += W.SUM_PLAN_MAY_LOSE
     quarter = f.signed_money(ps.per(WEEKS_PER_QUARTER)[1])
     detail = (
         W.CARD_GAIN_DETAIL.format(

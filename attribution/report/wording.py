@@ -157,6 +157,9 @@ SUM_PLAN = (
     "beats the current plan under the model: {prob}."
 )
 SUM_PLAN_MOVES = "from {down} to {up}"
+SUM_PLAN_MAY_LOSE = (
+    " The interval includes a loss: treat these moves as a hypothesis to test, not a decision."
+)
 SUM_PLAN_NO_CHANGE = "The optimiser recommends keeping the current allocation."
 SUM_PLAN_BUDGET_CHANGE = (
     "Recommendation: change the budget from {current} to {recommended} "
@@ -470,8 +473,9 @@ METHOD_NOTES = (
     "The media-mix model is a Bayesian regression of weekly sales on spend and activity per "
     "channel with carry-over (adstock) and diminishing returns (saturation), plus controls "
     "such as price, promotions and holidays. Intervals are posterior credible intervals.",
-    "The reconciled table combines both views: path shares inform the model's priors for the "
-    "channels journeys can see, and the model's incremental totals calibrate the path credit.",
+    "The reconciled table combines both views: the model's incremental totals calibrate the "
+    "path credit of the channels journeys can see (path shares as the model's priors are off "
+    "by default: on simulated worlds they did not make the model more accurate).",
     "The budget plan maximises expected incremental sales on the fitted response curves within "
     "the configured spend limits. Its gain is a model forecast, not a guarantee: channels whose "
     "spend moves far outside the range seen in the data carry extra uncertainty.",

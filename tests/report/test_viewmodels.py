@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from attribution import rundir as R
 from attribution.data.accounting import RowAccounting
 from attribution.findings import Finding
 from attribution.io import write_csv
@@ -112,6 +114,7 @@ def test_summary_sentences_carry_numbers(tmp_path: Path, write_small) -> None:
         "Expected gain: +€50K per week, +€2.6M per year (90% interval €0.5–4.7M per year)" in text
     )
     assert "probability it beats the current plan under the model: 87%" in text
+    assert W.SUM_PLAN_MAY_LOSE.strip() not in text  # the interval is all gain
     # the gain card: per year, with week and quarter (x13 = +650K) in its detail
     assert "Expected gain of the plan, per year|+€2.6M|+€50K per week, +€650K per quarter" in text
     # flags: the warning finding, and TV whose ROI interval spans break-even
@@ -120,6 +123,17 @@ def test_summary_sentences_carry_numbers(tmp_path: Path, write_small) -> None:
     assert "Search: the return interval" not in text
     assert " tv " not in f" {text} " and "search " not in text  # no raw channel ids
     assert "fine" not in text  # info findings are not flags
+
+
+def test_a_plan_whose_interval_includes_a_loss_is_a_hypothesis(tmp_path: Path, write_small) -> None:
+    run = write_small(tmp_path / "r")
+    plan_file = Path(run) / R.PLAN_JSON
+    plan = json.loads(plan_file.read_text())
+    plan[R.PLAN_GAIN_LOW] = -20_000.0  # per week: the 90% interval now reaches a loss
+    plan_file.write_text(json.dumps(plan))
+    text = " ".join(_texts(build_report(load_run(run)).sections[0]))
+    assert "(90% interval −€1.0M to €4.7M per year)" in text
+    assert W.SUM_PLAN_MAY_LOSE.strip() in text
 
 
 def test_sections_order_and_missing_analyses(tmp_path: Path) -> None:
